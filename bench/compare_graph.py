@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""Check that revgate reads a revision graph exactly as Alembic does.
+
+    /usr/bin/python3 bench/compare_graph.py OUTDIR [--revgate PATH]
+        OUTDIR made by bench/gen_history.py: compares
+        `revgate -C OUTDIR/revgate heads|history --format json` with Alembic's
+        heads and history of OUTDIR/alembic (ids and order).
+
+    /usr/bin/python3 bench/compare_graph.py --fixtures [CASE...] [--revgate PATH]
+        compares revgate with tests/fixtures/graphs/*/expected.json: heads,
+        history, and every upgrade/downgrade run through
+        `revgate upgrade|downgrade --plan FROM:TO --format json`.
+
+Alembic's side runs in this process with its version-directory listing
+sorted by file name: revgate orders siblings by file name, while Alembic
+1.8.1 takes os.listdir() order, which the file system decides.  (The plain
+`alembic history` command can therefore order siblings differently on another
+file system; that is Alembic being unspecified, not a revgate bug.  The
+script says when the unsorted order differs.)
+
+Exit status: 0 all equal, 1 a difference (printed: which ids, expected vs
+got, positions), 2 usage, 3 revgate missing or failing.
+"""
+
+import collections
+import json
+import os
+import subprocess
+import sys
+
+if (os.environ.get("PYTHONHASHSEED") != "0"
+        and not os.environ.get("MAKE_FIXTURES_ANY_SEED")):
+    os.execve(sys.executable, [sys.executable] + sys.argv,
+              dict(os.environ, PYTHONHASHSEED="0"))
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+FIXTURES = os.path.join(ROOT, "tests", "fixtures", "graphs")
+
+
+class RevgateError(Exception):
+    pass
+
+
+def revgate_json(revgate, cwd, args):
+    cmd = [revgate, "-C", cwd] + args + ["--format", "json"]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RevgateError("%s: exit %d\n%s" % (" ".join(cmd), p.returncode,
+                                                p.stderr.strip()[:2000]))
+    try:
+        return json.loads(p.stdout)
+    except ValueError as exc:
+        raise RevgateError("%s: output is not JSON (%s): %r"
+                           % (" ".join(cmd), exc, p.stdout[:300]))
+
+
+def revision_ids(doc, what):
+    if not isinstance(doc, list):
+        raise RevgateError("%s: expected a JSON array, got %s"
+                           % (what, type(doc).__name__))
+    out = []
+    for i, obj in enumerate(doc):
+        if not isinstance(obj, dict) or "revision" not in obj:
+            raise RevgateError("%s: element %d has no \"revision\": %r"
+                               % (what, i, obj))
+        out.append(obj["revision"])
+    return out
+
+
+def alembic_answers(ini, sort_listing):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.script import base as script_base
+
+    orig = script_base.Script.__dict__["_list_py_dir"]
+    if sort_listing:
+        def listing(cls, scriptdir, path):
+            return sorted(orig.__func__(cls, scriptdir, path))
+        script_base.Script._list_py_dir = classmethod(listing)
+    try:
+        script = ScriptDirectory.from_config(Config(ini))
+        heads = [s.revision for s in script.get_revisions(script.get_heads())]
+        history = [s.revision for s in script.walk_revisions("base", "heads")]
+    finally:
+        script_base.Script._list_py_dir = orig
+    return heads, history
+
+
+def diff_report(what, want, got, limit=10):
+    """Empty string when equal; else a precise description."""
+    if want == got:
+        return ""
+    lines = ["%s: differs (Alembic %d ids, revgate %d ids)"
+             % (what, len(want), len(got))]
+    sw, sg = set(want), set(got)
+    missing = [i for i in want if i not in sg]
+    extra = [i for i in got if i not in sw]
+    if missing:
+        lines.append("  missing in revgate (%d): %s"
+                     % (len(missing), ", ".join(missing[:limit])
+                        + (" ..." if len(missing) > limit else "")))
+    if extra:
+        lines.append("  not in Alembic's answer (%d): %s"
+                     % (len(extra), ", ".join(extra[:limit])
+                        + (" ..." if len(extra) > limit else "")))
+    dup = sorted(i for i, n in collections.Counter(got).items() if n > 1)
+    if dup:
+        lines.append("  listed more than once by revgate: %s"
+                     % ", ".join(dup[:limit]))
+    first = next((k for k in range(min(len(want), len(got)))
+                  if want[k] != got[k]), min(len(want), len(got)))
+    lines.append("  first difference at position %d (0 = first line)" % first)
+    lo = max(0, first - 2)
+    hi = first + 5
+    lines.append("    Alembic [%d..]: %s" % (lo, ", ".join(want[lo:hi])))
+    lines.append("    revgate [%d..]: %s" % (lo, ", ".join(got[lo:hi])))
+    if not missing and not extra and len(want) == len(got):
+        pos_w = {r: k for k, r in enumerate(want)}
+        moved = [(pos_w[r], k, r) for k, r in enumerate(got) if pos_w[r] != k]
+        lines.append("  same ids, different order: %d ids at other positions"
+                     % len(moved))
+        for pw, pg, r in sorted(moved)[:limit]:
+            lines.append("    %s: Alembic position %d, revgate %d" % (r, pw, pg))
+    return "\n".join(lines)
+
+
+def compare_outdir(outdir, revgate):
+    ini = os.path.join(outdir, "alembic", "alembic.ini")
+    rgdir = os.path.join(outdir, "revgate")
+    if not os.path.exists(ini) or not os.path.isdir(rgdir):
+        print("%s: not made by bench/gen_history.py" % outdir,
+              file=sys.stderr)
+        return 2
+    heads, history = alembic_answers(ini, sort_listing=True)
+    raw_heads, raw_history = alembic_answers(ini, sort_listing=False)
+    if (raw_heads, raw_history) != (heads, history):
+        print("note: plain `alembic heads/history` (os.listdir order) "
+              "orders siblings differently here; comparing with the "
+              "file-name order")
+    try:
+        got_heads = revision_ids(revgate_json(revgate, rgdir, ["heads"]),
+                                 "heads")
+        got_history = revision_ids(revgate_json(revgate, rgdir,
+                                                ["history"]), "history")
+    except RevgateError as exc:
+        print(exc, file=sys.stderr)
+        return 3
+    bad = 0
+    for what, want, got in (("heads", heads, got_heads),
+                            ("history", history, got_history)):
+        rep = diff_report(what, want, got)
+        if rep:
+            print(rep)
+            bad += 1
+        else:
+            print("%s: same %d ids in the same order" % (what, len(want)))
+    return 1 if bad else 0
+
+
+def plan_ids(revgate, case_dir, command, frm, to):
+    doc = revgate_json(revgate, case_dir,
+                       [command, "--plan", "%s:%s" % (",".join(frm), to)])
+    return revision_ids(doc, "%s --plan" % command)
+
+
+def compare_fixtures(names, revgate):
+    names = names or sorted(
+        n for n in os.listdir(FIXTURES)
+        if os.path.isdir(os.path.join(FIXTURES, n)))
+    checked = bad = unavailable = 0
+    for name in names:
+        case_dir = os.path.join(FIXTURES, name)
+        exp = json.load(open(os.path.join(case_dir, "expected.json")))
+        if name.startswith("invalid_"):
+            p = subprocess.run([revgate, "-C", case_dir, "heads"],
+                               capture_output=True, text=True)
+            checked += 1
+            if p.returncode == 0:
+                bad += 1
+                print("%s: revgate heads exits 0 on an invalid graph "
+                      "(expected a %s error)" % (name, exp["invalid"]))
+            continue
+        for what in ("heads", "history"):
+            checked += 1
+            try:
+                got = revision_ids(revgate_json(revgate, case_dir, [what]),
+                                   what)
+            except RevgateError as exc:
+                bad += 1
+                print("%s: %s" % (name, exc))
+                continue
+            rep = diff_report("%s %s" % (name, what), exp[what], got)
+            if rep:
+                bad += 1
+                print(rep)
+        for command in ("upgrade", "downgrade"):
+            for run in exp[command]:
+                checked += 1
+                label = "%s %s --plan %s:%s" % (name, command,
+                                               ",".join(run["from"]),
+                                               run["to"])
+                try:
+                    got = plan_ids(revgate, case_dir, command, run["from"],
+                                   run["to"])
+                except RevgateError as exc:
+                    if "error" in run:
+                        continue  # both refuse; kinds are not compared here
+                    if "unknown" in str(exc) or "usage" in str(exc).lower():
+                        unavailable += 1
+                        continue
+                    bad += 1
+                    print("%s: expected %s, revgate failed: %s"
+                          % (label, run["steps"], str(exc).splitlines()[-1]))
+                    continue
+                if "error" in run:
+                    bad += 1
+                    print("%s: expected error %s (%s), revgate planned %s"
+                          % (label, run["error"], run["message"], got))
+                    continue
+                rep = diff_report(label, run["steps"], got)
+                if rep:
+                    bad += 1
+                    print(rep)
+    print("%d checks, %d differences%s" % (
+        checked, bad,
+        ", %d plan checks skipped (--plan unavailable)" % unavailable
+        if unavailable else ""))
+    return 1 if bad else 0
+
+
+def main(argv):
+    revgate = os.path.join(ROOT, "revgate")
+    args = []
+    fixtures = False
+    it = iter(argv)
+    for a in it:
+        if a == "--revgate":
+            revgate = next(it, None)
+        elif a == "--fixtures":
+            fixtures = True
+        elif a in ("-h", "--help"):
+            print(__doc__)
+            return 0
+        else:
+            args.append(a)
+    if not revgate or not (os.path.isfile(revgate)
+                           and os.access(revgate, os.X_OK)):
+        print("revgate binary not found at %s (build it with `make`, or "
+              "pass --revgate PATH)" % revgate, file=sys.stderr)
+        return 3
+    if fixtures:
+        return compare_fixtures(args, revgate)
+    if len(args) != 1:
+        print("usage: compare_graph.py OUTDIR | --fixtures [CASE...] "
+              "[--revgate PATH]", file=sys.stderr)
+        return 2
+    return compare_outdir(args[0], revgate)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
