@@ -399,9 +399,10 @@ case(
     targets=["head", "heads", "base", D0, C1, BL1, C2, BL2, C3, BL3,
              "core@head", "billing@head", "core@base", "billing@base",
              "core@heads", "core@c0de", "core@c0de4", "billing@" + C2,
-             "nosuch@head", "core", "billing", "c0de", "b111", "b1114",
+             "nosuch@head", "core", "billing", "bill", "c0de", "b111", "b1114",
              "core@" + C1 + "+1", "billing@" + BL1 + "+1", "core@head-1",
              "billing@head-2", "head-1", C1 + "+1", D0 + "+1"],
+    short=["cor"],
     upgrades=[
         up([], "core@head"), up([], "billing@head"), up([], "heads"),
         up([], "head"), up([C2], "billing@head"), up([], "core@+2"),
