@@ -1,0 +1,79 @@
+# revgate build. `make` builds ./revgate; `make test` runs every suite;
+# `make demo` runs the main job on the example project.
+# `make SANITIZE=address,undefined test` builds and tests under sanitizers
+# in build/san/; `make valgrind` runs the suites under valgrind.
+
+CC ?= cc
+SANITIZE ?=
+PKGS := libgit2 libpq libpcre2-8 inih libcrypto
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Wvla -Wformat=2
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
+LIBS = $(PKG_LIBS) -lpg_query -lpthread -lm
+
+ifeq ($(SANITIZE),)
+BUILD := build/rel
+BIN := revgate
+else
+BUILD := build/san
+BIN := $(BUILD)/revgate
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+SRCS := $(shell find src -name '*.c' | LC_ALL=C sort)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | LC_ALL=C sort)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+.PHONY: all deps test unit e2e demo valgrind clean docs check fuzz bench
+all: deps-build $(BIN)
+
+deps-build:
+	@scripts/deps.sh build
+
+$(BUILD)/librevgate.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(BUILD)/librevgate.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(ALL_CFLAGS) -DREVGATE_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librevgate.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/librevgate.a $(LIBS) -lcmocka
+
+test: deps-test $(BIN) $(UNIT_BINS)
+	@REVGATE=$(abspath $(BIN)) UNIT_DIR=$(abspath $(BUILD)/tests) tests/run.sh
+
+unit: $(BIN) $(UNIT_BINS)
+	@REVGATE=$(abspath $(BIN)) UNIT_DIR=$(abspath $(BUILD)/tests) tests/run.sh --unit-only
+
+deps-test:
+	@scripts/deps.sh test
+
+valgrind: deps-test $(BIN) $(UNIT_BINS)
+	@REVGATE=$(abspath $(BIN)) UNIT_DIR=$(abspath $(BUILD)/tests) \
+	 REVGATE_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(abspath tests/valgrind.supp)" \
+	 tests/run.sh
+
+demo: $(BIN)
+	@scripts/deps.sh demo
+	@scripts/demo.sh $(abspath $(BIN))
+
+clean:
+	rm -rf build revgate
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs what revgate needs on Debian, for one purpose at a time:
+#   scripts/deps.sh build   compiler and libraries
+#   scripts/deps.sh test    build + test tools, PostgreSQL 15, Alembic, PGlite
+#   scripts/deps.sh demo    build + PostgreSQL 15 + PGlite
+#   scripts/deps.sh bench   test + hyperfine and the peers compared against
+# As root it runs apt-get; otherwise it names the packages to install.
+# npm packages are installed locally (node_modules/), never globally.
+set -euo pipefail
+purpose=${1:-build}
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+build_pkgs=(build-essential pkg-config libpg-query-dev libprotobuf-c-dev
+	libgit2-dev libpq-dev libpcre2-dev libinih-dev libssl-dev git)
+test_pkgs=(libcmocka-dev bats postgresql-15 python3 python3-alembic
+	python3-psycopg2 nodejs npm clang libclang-rt-14-dev valgrind)
+bench_pkgs=(hyperfine)
+
+want=("${build_pkgs[@]}")
+case "$purpose" in
+build) ;;
+test | demo) want+=("${test_pkgs[@]}") ;;
+bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+*)
+	echo "usage: $0 build|test|demo|bench" >&2
+	exit 2
+	;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	# nodejs/npm may come from outside Debian (e.g. /usr/local): a working
+	# binary on PATH is enough.
+	case "$p" in
+	nodejs) command -v node >/dev/null 2>&1 && continue ;;
+	npm) command -v npm >/dev/null 2>&1 && continue ;;
+	esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "installing: ${missing[*]}" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get install -y -q "${missing[@]}" >/dev/null ||
+			{ apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
+	else
+		echo "revgate needs these Debian packages: ${missing[*]}" >&2
+		echo "install them with: sudo apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+fi
+
+case "$purpose" in
+test | demo | bench)
+	if [ -f "$here/package.json" ] && [ ! -d "$here/node_modules/@electric-sql/pglite-socket" ]; then
+		echo "installing npm packages into node_modules/" >&2
+		(cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
+			npm install --no-audit --no-fund --loglevel=error >/dev/null)
+	fi
+	;;
+esac

@@ -1,0 +1,111 @@
+/* Shared set-up for commands: configuration, revisions, graph. */
+#include "cli/cli.h"
+#include "core/err.h"
+#include "core/fileio.h"
+#include "core/xalloc.h"
+#include "match/match.h"
+#include "output/output.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void app_init(struct app *app)
+{
+	memset(app, 0, sizeof(*app));
+	const char *nc = getenv("NO_COLOR");
+	bool allow = !(nc && *nc);
+	app->color = allow && isatty(1);
+	app->stderr_color = allow && isatty(2);
+}
+
+void app_release(struct app *app)
+{
+	graph_release(&app->graph);
+	revset_release(&app->revs);
+	findings_release(&app->load_findings);
+	matcher_free(app->name_pattern);
+	free(app->migrations_dir);
+	config_release(&app->cfg);
+}
+
+static int setup_config(struct app *app)
+{
+	int ret = config_load(&app->cfg, app->config_path);
+	if (ret < 0)
+		return ret;
+	const char *dir = config_get(&app->cfg, "revgate", "migrations");
+	/* the migrations directory is relative to the configuration file */
+	if (app->cfg.path && dir[0] != '/' && strchr(app->cfg.path, '/')) {
+		char *cdir = xstrndup(app->cfg.path, (size_t)(strrchr(app->cfg.path, '/') - app->cfg.path));
+		app->migrations_dir = path_join(cdir, dir);
+		free(cdir);
+	} else {
+		app->migrations_dir = xstrdup(dir);
+	}
+	const char *pattern = config_get(&app->cfg, "revgate", "file_name_pattern");
+	ret = matcher_compile(&app->name_pattern, pattern ? pattern : revision_default_name_pattern,
+			      "file_name_pattern");
+	if (ret < 0)
+		return ret;
+	char *end;
+	const char *max = config_get(&app->cfg, "revgate", "max_file_size");
+	unsigned long long v = strtoull(max, &end, 10);
+	if (*end || !v)
+		return err_set(ERR_CONFIG, "max_file_size: '%s' is not a positive number of bytes", max);
+	app->limits.max_file_size = (size_t)v;
+	return 0;
+}
+
+int app_setup(struct app *app, unsigned needs)
+{
+	int ret;
+	if (needs & NEEDS_REVISIONS)
+		needs |= NEEDS_CONFIG;
+	if ((needs & NEEDS_CONFIG) && !(app->ready & NEEDS_CONFIG)) {
+		if ((ret = setup_config(app)) < 0)
+			return ret;
+		app->ready |= NEEDS_CONFIG;
+	}
+	if ((needs & NEEDS_REVISIONS) && !(app->ready & NEEDS_REVISIONS)) {
+		ret = revset_load_dir(&app->revs, app->migrations_dir, app->name_pattern, &app->limits,
+				      &app->load_findings);
+		if (ret == ERR_NOTFOUND)
+			return err_set(ERR_CONFIG, "the migrations directory '%s' does not exist "
+						   "(run 'revgate init', or set 'migrations' in "
+						   "revgate.ini)",
+				       app->migrations_dir);
+		if (ret < 0)
+			return ret;
+		graph_build(&app->graph, app->revs.v, app->revs.n, &app->load_findings);
+		findings_sort(&app->load_findings);
+		app->ready |= NEEDS_REVISIONS;
+	}
+	return 0;
+}
+
+void app_report_findings(struct app *app, const struct findings *fs)
+{
+	struct printer p;
+	if (!fs->n || printer_open(&p, "text", stderr, app->stderr_color) < 0)
+		return;
+	for (size_t i = 0; i < fs->n; i++)
+		p.ops->finding(&p, &fs->v[i]);
+}
+
+bool app_load_failed(const struct app *app)
+{
+	return findings_count(&app->load_findings, SEV_ERROR) > 0;
+}
+
+void app_note(const struct app *app, const char *fmt, ...)
+{
+	if (app->quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

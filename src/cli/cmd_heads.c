@@ -1,0 +1,87 @@
+/* revgate heads / branches: read the graph, no database. */
+#include "cli/cli.h"
+#include "cli/revinfo.h"
+#include "core/err.h"
+
+#include <string.h>
+
+static const struct cli_opt heads_opts[] = {
+	{"verbose", 'v', NULL, "show each head in full"},
+	{NULL, 0, NULL, NULL},
+};
+
+/* Load problems go to stderr; the answer still comes from what could be read. */
+static int finish(struct app *app)
+{
+	app_report_findings(app, &app->load_findings);
+	if (app->graph.has_cycle)
+		return err_set(ERR_GRAPH, "the revision graph has a cycle");
+	return app_load_failed(app) ? err_set(ERR_CHECK, "the migrations directory has errors "
+							 "(above)")
+				    : 0;
+}
+
+static int run_heads(struct app *app, const struct command *cmd, struct cli_args *a)
+{
+	const struct graph *g = &app->graph;
+	if (!strcmp(app_format(app), "json")) {
+		revinfo_json_list(stdout, g, &g->heads);
+	} else {
+		for (size_t k = 0; k < g->heads.n; k++) {
+			if (cli_flag(cmd, a, "verbose"))
+				revinfo_verbose(stdout, g, g->heads.v[k]);
+			else
+				revinfo_line(stdout, g, g->heads.v[k], false, false);
+		}
+	}
+	return finish(app);
+}
+
+const struct command cmd_heads = {
+	.name = "heads",
+	.run = run_heads,
+	.summary = "list the current heads of the revision graph",
+	.usage = "revgate heads [--verbose] [--format text|json]",
+	.description = "A head is a revision that no other revision names as its parent. More than\n"
+		       "one head means 'upgrade head' is ambiguous: join them with 'revgate merge'.",
+	.opts = heads_opts,
+	.needs = NEEDS_REVISIONS,
+	.formats = "text|json",
+};
+
+static int run_branches(struct app *app, const struct command *cmd, struct cli_args *a)
+{
+	const struct graph *g = &app->graph;
+	struct idxvec points = IDXVEC_INIT;
+	for (size_t i = 0; i < g->n; i++)
+		if (graph_is_branch_point(g, i))
+			idxvec_push(&points, i);
+	if (!strcmp(app_format(app), "json")) {
+		revinfo_json_list(stdout, g, &points);
+	} else {
+		for (size_t k = 0; k < points.n; k++) {
+			size_t i = points.v[k];
+			if (cli_flag(cmd, a, "verbose"))
+				revinfo_verbose(stdout, g, i);
+			else
+				revinfo_line(stdout, g, i, true, true);
+			const struct graph_node *nd = &g->nodes[i];
+			for (size_t c = 0; c < nd->next.n; c++) {
+				fputs("    -> ", stdout);
+				revinfo_line(stdout, g, nd->next.v[c], false, true);
+			}
+		}
+	}
+	idxvec_release(&points);
+	return finish(app);
+}
+
+const struct command cmd_branches = {
+	.name = "branches",
+	.run = run_branches,
+	.summary = "list branch points (revisions with several children)",
+	.usage = "revgate branches [--verbose] [--format text|json]",
+	.opts = heads_opts,
+	.needs = NEEDS_REVISIONS,
+	.formats = "text|json",
+};

@@ -1,0 +1,29 @@
+/*
+ * The command table, sorted by name. To add a command: write cmd_<name>.c
+ * exporting `const struct command cmd_<name>` (option table, usage, run
+ * function), declare it below, and add it to the table in order.
+ */
+#include "cli/cli.h"
+
+#include <stddef.h>
+
+extern const struct command cmd_branches;
+extern const struct command cmd_heads;
+extern const struct command cmd_help;
+extern const struct command cmd_history;
+extern const struct command cmd_init;
+extern const struct command cmd_merge;
+extern const struct command cmd_revision;
+extern const struct command cmd_show;
+
+const struct command *const commands[] = {
+	&cmd_branches,
+	&cmd_heads,
+	&cmd_help,
+	&cmd_history,
+	&cmd_init,
+	&cmd_merge,
+	&cmd_revision,
+	&cmd_show,
+	NULL,
+};

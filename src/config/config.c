@@ -1,0 +1,175 @@
+/* revgate.ini: parsed by inih, checked against one table of known keys. */
+#include "config/config.h"
+#include "core/err.h"
+#include "core/fileio.h"
+#include "core/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct config_key config_keys[] = {
+	{"revgate", "migrations", "migrations",
+	 "directory of the revision files, relative to the configuration file"},
+	{"revgate", "file_name_pattern", NULL,
+	 "PCRE2 pattern revision file names must match; its named group 'revision' is the "
+	 "id (default: YYYYMMDD_HHMM_<revision>_<slug>.sql)"},
+	{"revgate", "max_file_size", "134217728",
+	 "largest revision file read, in bytes; a larger one is a finding"},
+	{"git", "base", NULL,
+	 "base branch whose revisions count as applied (default: origin/main if it exists, "
+	 "else main)"},
+	{"database", "url", NULL,
+	 "connection URL, used when neither --url nor DATABASE_URL (environment or .env) "
+	 "is set"},
+	{"database", "version_table", "revgate_version",
+	 "table of current heads; set alembic_version to take over an Alembic database"},
+	{"database", "version_table_schema", NULL, "schema of the version table (default: search_path)"},
+	{"database", "history_table", "revgate_history", "append-only table of every step run"},
+	{"database", "lock_timeout", "5s", "lock_timeout set for each revision"},
+	{"database", "statement_timeout", "0", "statement_timeout set for each revision (0: none)"},
+	{"database", "lock_wait", "60s",
+	 "how long to wait for another revgate holding the advisory lock"},
+	{"lint", "pg_version", "15", "PostgreSQL major version the rules judge for (13 to 17)"},
+	{"lint", "fail_level", "error", "lowest severity that makes lint exit 1 (error or warning)"},
+	{"lint", "index_name_pattern", NULL, "PCRE2 pattern index names must match"},
+	{"lint", "constraint_name_pattern", NULL, "PCRE2 pattern constraint names must match"},
+	{NULL, NULL, NULL, NULL},
+};
+
+static const struct config_key *find_key(const char *section, const char *key)
+{
+	for (const struct config_key *k = config_keys; k->section; k++)
+		if (!strcmp(k->section, section) && !strcmp(k->key, key))
+			return k;
+	return NULL;
+}
+
+static bool known_section(const char *section)
+{
+	if (!strcmp(section, "rules"))
+		return true;
+	for (const struct config_key *k = config_keys; k->section; k++)
+		if (!strcmp(k->section, section))
+			return true;
+	return false;
+}
+
+struct load_ctx {
+	struct config *cfg;
+	int err;
+	unsigned line;
+};
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *ctx = user;
+	if (ctx->err)
+		return 0;
+	if (!known_section(section)) {
+		ctx->err = err_set(ERR_CONFIG, "%s: unknown section [%s]", ctx->cfg->path, section);
+		return 0;
+	}
+	if (strcmp(section, "rules") && !find_key(section, name)) {
+		ctx->err = err_set(ERR_CONFIG, "%s: unknown key '%s' in [%s]", ctx->cfg->path, name,
+				   section);
+		return 0;
+	}
+	struct config *cfg = ctx->cfg;
+	for (size_t i = 0; i < cfg->n; i++) {
+		if (!strcmp(cfg->v[i].section, section) && !strcmp(cfg->v[i].key, name)) {
+			ctx->err = err_set(ERR_CONFIG, "%s: '%s' is set twice in [%s]", cfg->path,
+					   name, section);
+			return 0;
+		}
+	}
+	ALLOC_GROW(cfg->v, cfg->n + 1, cfg->alloc);
+	struct config_entry *e = &cfg->v[cfg->n++];
+	e->section = xstrdup(section);
+	e->key = xstrdup(name);
+	e->value = xstrdup(value);
+	return 1;
+}
+
+int config_load(struct config *cfg, const char *path)
+{
+	if (!path) {
+		if (!path_exists("revgate.ini"))
+			return 0;
+		path = "revgate.ini";
+	} else if (!path_exists(path)) {
+		return err_set(ERR_CONFIG, "configuration file '%s' does not exist", path);
+	}
+	cfg->path = xstrdup(path);
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return err_set(ERR_IO, "cannot read '%s'", path);
+	struct load_ctx ctx = {.cfg = cfg};
+	int rc = ini_parse_file(fp, on_entry, &ctx);
+	fclose(fp);
+	if (ctx.err)
+		return ctx.err;
+	if (rc > 0)
+		return err_set(ERR_CONFIG, "%s:%d: syntax error (expected [section] or key = value)",
+			       path, rc);
+	if (rc < 0)
+		return err_set(ERR_IO, "cannot read '%s'", path);
+	return 0;
+}
+
+const char *config_get(const struct config *cfg, const char *section, const char *key)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		if (!strcmp(cfg->v[i].section, section) && !strcmp(cfg->v[i].key, key))
+			return cfg->v[i].value;
+	const struct config_key *k = find_key(section, key);
+	return k ? k->default_value : NULL;
+}
+
+int config_duration_ms(const char *value, const char *what, long *ms)
+{
+	errno = 0;
+	char *end;
+	double v = strtod(value, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	double mult;
+	if (!*end || !strcmp(end, "s"))
+		mult = *end ? 1000 : 1000;
+	else if (!strcmp(end, "ms"))
+		mult = 1;
+	else if (!strcmp(end, "min"))
+		mult = 60000;
+	else if (!strcmp(end, "h"))
+		mult = 3600000;
+	else
+		mult = -1;
+	if (end == value || errno || mult < 0 || v < 0)
+		return err_set(ERR_CONFIG, "%s: '%s' is not a duration (e.g. 5s, 500ms, 2min)",
+			       what, value);
+	*ms = (long)(v * mult);
+	return 0;
+}
+
+void config_section_entries(const struct config *cfg, const char *section,
+			    const struct config_entry **out, size_t *n, size_t max)
+{
+	*n = 0;
+	for (size_t i = 0; i < cfg->n && *n < max; i++)
+		if (!strcmp(cfg->v[i].section, section))
+			out[(*n)++] = &cfg->v[i];
+}
+
+void config_release(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n; i++) {
+		free(cfg->v[i].section);
+		free(cfg->v[i].key);
+		free(cfg->v[i].value);
+	}
+	free(cfg->v);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,14 @@
+/*
+ * Content hashes (SHA-256 through OpenSSL's libcrypto), as lowercase hex.
+ * Used for the applied-revision checksums and content-addressed caches.
+ */
+#ifndef REVGATE_CORE_HASH_H
+#define REVGATE_CORE_HASH_H
+
+#include <stddef.h>
+
+#define HASH_HEX_LEN 64
+/* Writes 64 hex digits and a NUL into `out`. */
+void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1]);
+
+#endif

@@ -1,0 +1,172 @@
+/* Streaming JSON with one escaper. */
+#include "output/jsonw.h"
+#include "core/xalloc.h"
+
+#include <string.h>
+
+void jsonw_init(struct jsonw *w, FILE *fp, bool pretty)
+{
+	memset(w, 0, sizeof(*w));
+	w->fp = fp;
+	w->pretty = pretty;
+}
+
+static void indent(struct jsonw *w)
+{
+	if (!w->pretty)
+		return;
+	fputc('\n', w->fp);
+	for (int i = 0; i < w->depth; i++)
+		fputs("  ", w->fp);
+}
+
+static void before_value(struct jsonw *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (w->depth > 0) {
+		if (w->need_comma[w->depth])
+			fputc(',', w->fp);
+		w->need_comma[w->depth] = true;
+		indent(w);
+	}
+}
+
+static void open(struct jsonw *w, char c)
+{
+	before_value(w);
+	fputc(c, w->fp);
+	if (w->depth + 1 >= JSONW_MAX_DEPTH)
+		BUG("JSON nested too deep");
+	w->depth++;
+	w->need_comma[w->depth] = false;
+}
+
+static void close_(struct jsonw *w, char c)
+{
+	bool had = w->need_comma[w->depth];
+	w->depth--;
+	if (had)
+		indent(w);
+	fputc(c, w->fp);
+}
+
+void jsonw_obj_begin(struct jsonw *w)
+{
+	open(w, '{');
+}
+void jsonw_obj_end(struct jsonw *w)
+{
+	close_(w, '}');
+}
+void jsonw_arr_begin(struct jsonw *w)
+{
+	open(w, '[');
+}
+void jsonw_arr_end(struct jsonw *w)
+{
+	close_(w, ']');
+}
+
+static void write_escaped(FILE *fp, const char *s, size_t n)
+{
+	fputc('"', fp);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '"':
+			fputs("\\\"", fp);
+			break;
+		case '\\':
+			fputs("\\\\", fp);
+			break;
+		case '\n':
+			fputs("\\n", fp);
+			break;
+		case '\r':
+			fputs("\\r", fp);
+			break;
+		case '\t':
+			fputs("\\t", fp);
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(fp, "\\u%04x", c);
+			else
+				fputc(c, fp);
+		}
+	}
+	fputc('"', fp);
+}
+
+void jsonw_key(struct jsonw *w, const char *key)
+{
+	before_value(w);
+	write_escaped(w->fp, key, strlen(key));
+	fputs(w->pretty ? ": " : ":", w->fp);
+	w->after_key = true;
+}
+
+void jsonw_strn(struct jsonw *w, const char *s, size_t n)
+{
+	before_value(w);
+	write_escaped(w->fp, s, n);
+}
+
+void jsonw_str(struct jsonw *w, const char *s)
+{
+	if (!s) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_strn(w, s, strlen(s));
+}
+
+void jsonw_int(struct jsonw *w, long long v)
+{
+	before_value(w);
+	fprintf(w->fp, "%lld", v);
+}
+
+void jsonw_double(struct jsonw *w, double v)
+{
+	before_value(w);
+	fprintf(w->fp, "%.3f", v);
+}
+
+void jsonw_bool(struct jsonw *w, bool v)
+{
+	before_value(w);
+	fputs(v ? "true" : "false", w->fp);
+}
+
+void jsonw_null(struct jsonw *w)
+{
+	before_value(w);
+	fputs("null", w->fp);
+}
+
+void jsonw_kstr(struct jsonw *w, const char *key, const char *s)
+{
+	jsonw_key(w, key);
+	jsonw_str(w, s);
+}
+
+void jsonw_kint(struct jsonw *w, const char *key, long long v)
+{
+	jsonw_key(w, key);
+	jsonw_int(w, v);
+}
+
+void jsonw_kbool(struct jsonw *w, const char *key, bool v)
+{
+	jsonw_key(w, key);
+	jsonw_bool(w, v);
+}
+
+void jsonw_finish(struct jsonw *w)
+{
+	fputc('\n', w->fp);
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs every suite and ends with the line CI counts: "N passed, N failed".
+#   unit tests: cmocka binaries in $UNIT_DIR (TAP output)
+#   end-to-end: bats files in tests/e2e (TAP output)
+# REVGATE is the binary under test; REVGATE_WRAPPER (e.g. valgrind) wraps
+# every unit binary and every revgate call of the bats suites.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+unit_only=0
+[ "${1:-}" = "--unit-only" ] && unit_only=1
+: "${REVGATE:?REVGATE must name the binary under test}"
+: "${UNIT_DIR:?UNIT_DIR must name the directory of unit test binaries}"
+export REVGATE REVGATE_WRAPPER="${REVGATE_WRAPPER:-}"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+passed=0
+failed=0
+count() {
+	local p f
+	p=$(grep -cE '^ok ' "$log" || true)
+	f=$(grep -cE '^not ok ' "$log" || true)
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+for t in "$UNIT_DIR"/test_*; do
+	[ -x "$t" ] || continue
+	echo "# unit: $(basename "$t")"
+	# shellcheck disable=SC2086
+	CMOCKA_MESSAGE_OUTPUT=TAP $REVGATE_WRAPPER "$t" >"$log" 2>&1
+	rc=$?
+	grep -vE '^ok ' "$log"
+	count
+	if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$log"; then
+		echo "not ok - $(basename "$t") exited with status $rc"
+		failed=$((failed + 1))
+	fi
+done
+
+if [ $unit_only -eq 0 ]; then
+	files=$(find "$here/tests/e2e" -name '*.bats' 2>/dev/null | LC_ALL=C sort)
+	if [ -n "$files" ]; then
+		echo "# end-to-end: bats"
+		# shellcheck disable=SC2086
+		bats --tap $files >"$log" 2>&1
+		rc=$?
+		grep -vE '^ok ' "$log"
+		count
+		if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$log"; then
+			echo "not ok - bats exited with status $rc"
+			failed=$((failed + 1))
+		fi
+	fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
