@@ -4,6 +4,7 @@
  * valgrind see a clean exit.
  */
 #include "cli/cli.h"
+#include "sql/sql.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,5 +69,7 @@ int main(int argc, char **argv)
 	status = command_main(&app, cmd, n, args);
 	free(args);
 	app_release(&app);
+	/* release libraries' global state so leak checkers see a clean exit */
+	sql_shutdown();
 	return status;
 }

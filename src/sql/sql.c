@@ -1,0 +1,422 @@
+/*
+ * libpg_query behind revgate's interface. The one place where libpg_query's
+ * positions (character counts from 1, offsets relative to the parsed
+ * string) become byte offsets in the caller's text.
+ */
+#include "sql/sql.h"
+#include "core/err.h"
+#include "core/textpos.h"
+#include "core/xalloc.h"
+
+#include <ctype.h>
+#include <pg_query.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void sql_error_release(struct sql_error *e)
+{
+	free(e->message);
+	e->message = NULL;
+	e->offset = 0;
+}
+
+void sql_script_release(struct sql_script *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->alloc = 0;
+}
+
+void sql_tokens_release(struct sql_tokens *t)
+{
+	free(t->v);
+	t->v = NULL;
+	t->n = t->alloc = 0;
+}
+
+/* Records libpg_query's error: cursorpos counts characters from 1 in the
+ * string that was handed to it, which starts at `start` in `text`. */
+static int set_error(struct sql_error *err, const char *text, size_t start, size_t len,
+		     const PgQueryError *pe)
+{
+	if (err) {
+		sql_error_release(err);
+		size_t chars = pe->cursorpos > 0 ? (size_t)pe->cursorpos - 1 : 0;
+		err->offset = text_char_to_byte(text, start + len, start, chars);
+		err->message = xstrdup(pe->message ? pe->message : "syntax error");
+	}
+	return ERR_CHECK;
+}
+
+/* Skips blanks and comments (nested block comments included) from `i`. */
+static size_t skip_blank_and_comments(const char *t, size_t i, size_t end)
+{
+	for (;;) {
+		while (i < end && isspace((unsigned char)t[i]))
+			i++;
+		if (i + 1 < end && t[i] == '-' && t[i + 1] == '-') {
+			while (i < end && t[i] != '\n')
+				i++;
+			continue;
+		}
+		if (i + 1 < end && t[i] == '/' && t[i + 1] == '*') {
+			int depth = 0;
+			while (i + 1 < end) {
+				if (t[i] == '/' && t[i + 1] == '*') {
+					depth++;
+					i += 2;
+				} else if (t[i] == '*' && t[i + 1] == '/') {
+					i += 2;
+					if (--depth == 0)
+						break;
+				} else {
+					i++;
+				}
+			}
+			if (depth > 0)
+				return end;
+			continue;
+		}
+		return i;
+	}
+}
+
+int sql_split(const char *text, size_t start, size_t end, struct sql_script *out,
+	      struct sql_error *err)
+{
+	char *input = xstrndup(text + start, end - start);
+	PgQuerySplitResult r = pg_query_split_with_scanner(input);
+	int ret = 0;
+	if (r.error) {
+		ret = set_error(err, text, start, end - start, r.error);
+		goto out;
+	}
+	for (int k = 0; k < r.n_stmts; k++) {
+		size_t loc = start + (size_t)r.stmts[k]->stmt_location;
+		size_t slen = r.stmts[k]->stmt_len ? (size_t)r.stmts[k]->stmt_len : end - loc;
+		size_t s = skip_blank_and_comments(text, loc, loc + slen);
+		size_t e = loc + slen;
+		while (e > s && isspace((unsigned char)text[e - 1]))
+			e--;
+		if (e > s && text[e - 1] == ';')
+			e--;
+		while (e > s && isspace((unsigned char)text[e - 1]))
+			e--;
+		if (e == s)
+			continue;
+		ALLOC_GROW(out->v, out->n + 1, out->alloc);
+		out->v[out->n].start = s;
+		out->v[out->n].len = e - s;
+		out->n++;
+	}
+out:
+	pg_query_free_split_result(r);
+	free(input);
+	return ret;
+}
+
+int sql_parse(const char *text, size_t start, size_t len, struct sql_tree **out,
+	      struct sql_error *err)
+{
+	char *input = xstrndup(text + start, len);
+	PgQueryProtobufParseResult r = pg_query_parse_protobuf(input);
+	int ret = 0;
+	*out = NULL;
+	if (r.error) {
+		ret = set_error(err, text, start, len, r.error);
+		goto out;
+	}
+	PgQuery__ParseResult *pr = pg_query__parse_result__unpack(
+		NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	if (!pr) {
+		ret = err_set(ERR_RUNTIME, "cannot unpack libpg_query's parse tree");
+		goto out;
+	}
+	if (pr->version != PG_VERSION_NUM) {
+		ret = err_set(ERR_RUNTIME,
+			      "libpg_query parse tree version %d, revgate was built for %d",
+			      pr->version, PG_VERSION_NUM);
+		pg_query__parse_result__free_unpacked(pr, NULL);
+		goto out;
+	}
+	struct sql_tree *t = xcalloc(1, sizeof(*t));
+	t->result = pr;
+	t->base = start;
+	*out = t;
+out:
+	pg_query_free_protobuf_parse_result(r);
+	free(input);
+	return ret;
+}
+
+void sql_tree_free(struct sql_tree *t)
+{
+	if (!t)
+		return;
+	pg_query__parse_result__free_unpacked(t->result, NULL);
+	free(t);
+}
+
+static enum sql_token_kind token_kind(const PgQuery__ScanToken *tok)
+{
+	switch (tok->token) {
+	case PG_QUERY__TOKEN__SQL_COMMENT:
+		return SQL_TOKEN_LINE_COMMENT;
+	case PG_QUERY__TOKEN__C_COMMENT:
+		return SQL_TOKEN_BLOCK_COMMENT;
+	case PG_QUERY__TOKEN__IDENT:
+		return SQL_TOKEN_IDENT;
+	case PG_QUERY__TOKEN__SCONST:
+	case PG_QUERY__TOKEN__USCONST:
+	case PG_QUERY__TOKEN__BCONST:
+	case PG_QUERY__TOKEN__XCONST:
+		return SQL_TOKEN_STRING;
+	case PG_QUERY__TOKEN__ICONST:
+	case PG_QUERY__TOKEN__FCONST:
+		return SQL_TOKEN_NUMBER;
+	default:
+		return tok->keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD ? SQL_TOKEN_KEYWORD
+										: SQL_TOKEN_OTHER;
+	}
+}
+
+int sql_scan(const char *text, size_t start, size_t len, struct sql_tokens *out,
+	     struct sql_error *err)
+{
+	char *input = xstrndup(text + start, len);
+	PgQueryScanResult r = pg_query_scan(input);
+	int ret = 0;
+	if (r.error) {
+		ret = set_error(err, text, start, len, r.error);
+		goto out;
+	}
+	PgQuery__ScanResult *sr =
+		pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+	if (!sr) {
+		ret = err_set(ERR_RUNTIME, "cannot unpack libpg_query's scan result");
+		goto out;
+	}
+	for (size_t k = 0; k < sr->n_tokens; k++) {
+		const PgQuery__ScanToken *tok = sr->tokens[k];
+		ALLOC_GROW(out->v, out->n + 1, out->alloc);
+		struct sql_token *t = &out->v[out->n++];
+		t->start = start + (size_t)tok->start;
+		t->end = start + (size_t)tok->end;
+		t->kind = token_kind(tok);
+		t->pg_token = (int)tok->token;
+	}
+	pg_query__scan_result__free_unpacked(sr, NULL);
+out:
+	pg_query_free_scan_result(r);
+	free(input);
+	return ret;
+}
+
+int sql_token_stream(const char *text, size_t start, size_t len, struct strbuf *out,
+		     struct sql_error *err)
+{
+	struct sql_tokens toks = SQL_TOKENS_INIT;
+	int ret = sql_scan(text, start, len, &toks, err);
+	if (ret < 0)
+		goto out;
+	for (size_t k = 0; k < toks.n; k++) {
+		const struct sql_token *t = &toks.v[k];
+		if (t->kind == SQL_TOKEN_LINE_COMMENT || t->kind == SQL_TOKEN_BLOCK_COMMENT)
+			continue;
+		/* keywords and unquoted identifiers are case-insensitive in SQL */
+		bool fold = t->kind == SQL_TOKEN_KEYWORD ||
+			    (t->kind == SQL_TOKEN_IDENT && text[t->start] != '"');
+		for (size_t i = t->start; i < t->end; i++)
+			strbuf_addch(out, fold ? tolower((unsigned char)text[i]) : text[i]);
+		strbuf_addch(out, '\n');
+	}
+out:
+	sql_tokens_release(&toks);
+	return ret;
+}
+
+static const char *defelem_string(const PgQuery__Node *n, const char *name)
+{
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_DEF_ELEM)
+		return NULL;
+	const PgQuery__DefElem *d = n->def_elem;
+	if (strcmp(d->defname, name) || !d->arg || d->arg->node_case != PG_QUERY__NODE__NODE_STRING)
+		return NULL;
+	return d->arg->string->sval;
+}
+
+/*
+ * Where a PL/pgSQL error points. The compiler reports no character position,
+ * only "near line N" of the function body in its context and often the token
+ * it choked on ('at or near "X"'): find that line of the body in the file,
+ * then the token on or after it.
+ */
+static size_t plpgsql_error_offset(const char *text, size_t start, size_t len, size_t body_in_text,
+				   const PgQueryError *pe)
+{
+	size_t end = start + len;
+	const char *near = pe->context ? strstr(pe->context, "near line ") : NULL;
+	if (!near || body_in_text >= end)
+		return start;
+	long n = strtol(near + 10, NULL, 10);
+	size_t off = body_in_text;
+	for (long l = 1; l < n && off < end; off++)
+		if (text[off] == '\n')
+			l++;
+	const char *tok = pe->message ? strstr(pe->message, "at or near \"") : NULL;
+	if (tok) {
+		tok += 12;
+		const char *q = strchr(tok, '"');
+		size_t tl = q ? (size_t)(q - tok) : 0;
+		for (size_t i = off; tl && i + tl <= end; i++) {
+			if (!strncasecmp(text + i, tok, tl))
+				return i;
+		}
+	}
+	while (off < end && (text[off] == ' ' || text[off] == '\t'))
+		off++;
+	return off < end ? off : start;
+}
+
+static int check_plpgsql_text(const char *text, size_t start, size_t len, const char *input,
+			      size_t body_in_text, struct sql_error *err)
+{
+	PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(input);
+	int ret = 0;
+	if (r.error) {
+		if (err) {
+			sql_error_release(err);
+			err->offset = plpgsql_error_offset(text, start, len, body_in_text, r.error);
+			err->message = xstrdup(r.error->message ? r.error->message : "error");
+		}
+		ret = ERR_CHECK;
+	}
+	pg_query_free_plpgsql_parse_result(r);
+	return ret;
+}
+
+/* The byte offset of a function body in the file: its literal text after the
+ * option's location, else the statement start (a quoted body with escapes). */
+static size_t body_offset(const char *text, size_t start, size_t len, int loc, const char *body)
+{
+	if (loc < 0 || !body || !*body)
+		return start;
+	char *stmt = xstrndup(text + start, len);
+	const char *found = strstr(stmt + (size_t)loc, body);
+	size_t off = found ? start + (size_t)(found - stmt) : start;
+	free(stmt);
+	return off;
+}
+
+int sql_check_plpgsql(const char *text, size_t start, size_t len, struct sql_error *err)
+{
+	struct sql_tree *tree = NULL;
+	int ret = sql_parse(text, start, len, &tree, err);
+	if (ret < 0)
+		return ret;
+	for (size_t k = 0; k < tree->result->n_stmts && ret == 0; k++) {
+		const PgQuery__Node *st = tree->result->stmts[k]->stmt;
+		if (!st)
+			continue;
+		if (st->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
+			const PgQuery__CreateFunctionStmt *f = st->create_function_stmt;
+			const char *lang = NULL, *body = NULL;
+			int loc = -1;
+			for (size_t i = 0; i < f->n_options; i++) {
+				const PgQuery__Node *o = f->options[i];
+				if (!lang)
+					lang = defelem_string(o, "language");
+				if (o->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+				    !strcmp(o->def_elem->defname, "as") && o->def_elem->arg &&
+				    o->def_elem->arg->node_case == PG_QUERY__NODE__NODE_LIST &&
+				    o->def_elem->arg->list->n_items > 0 &&
+				    o->def_elem->arg->list->items[0]->node_case ==
+					    PG_QUERY__NODE__NODE_STRING) {
+					body = o->def_elem->arg->list->items[0]->string->sval;
+					loc = o->def_elem->location;
+				}
+			}
+			if (!lang || strcmp(lang, "plpgsql"))
+				continue;
+			char *input = xstrndup(text + start, len);
+			ret = check_plpgsql_text(text, start, len, input,
+						 body_offset(text, start, len, loc, body), err);
+			free(input);
+		} else if (st->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
+			const PgQuery__DoStmt *d = st->do_stmt;
+			const char *body = NULL, *lang = "plpgsql";
+			int loc = -1;
+			for (size_t i = 0; i < d->n_args; i++) {
+				const char *s = defelem_string(d->args[i], "as");
+				if (s) {
+					body = s;
+					loc = d->args[i]->def_elem->location;
+				}
+				const char *l = defelem_string(d->args[i], "language");
+				if (l)
+					lang = l;
+			}
+			if (!body || strcmp(lang, "plpgsql"))
+				continue;
+			char *input = xstrfmt("CREATE FUNCTION revgate_do_block() RETURNS void "
+					      "LANGUAGE plpgsql AS $revgate_body$%s$revgate_body$",
+					      body);
+			ret = check_plpgsql_text(text, start, len, input,
+						 body_offset(text, start, len, loc, body), err);
+			free(input);
+		}
+	}
+	sql_tree_free(tree);
+	return ret;
+}
+
+static bool defelem_named(const PgQuery__Node *n, const char *name)
+{
+	return n && n->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
+	       !strcmp(n->def_elem->defname, name);
+}
+
+bool sql_stmt_needs_autocommit(const PgQuery__Node *stmt)
+{
+	if (!stmt)
+		return false;
+	switch (stmt->node_case) {
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		return stmt->index_stmt->concurrent;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		return stmt->drop_stmt->concurrent;
+	case PG_QUERY__NODE__NODE_REINDEX_STMT:
+		for (size_t i = 0; i < stmt->reindex_stmt->n_params; i++)
+			if (defelem_named(stmt->reindex_stmt->params[i], "concurrently"))
+				return true;
+		return false;
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		for (size_t i = 0; i < stmt->alter_table_stmt->n_cmds; i++) {
+			const PgQuery__Node *c = stmt->alter_table_stmt->cmds[i];
+			if (c->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+				continue;
+			const PgQuery__AlterTableCmd *cmd = c->alter_table_cmd;
+			if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition &&
+			    cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
+			    cmd->def->partition_cmd->concurrent)
+				return true;
+		}
+		return false;
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		return stmt->vacuum_stmt->is_vacuumcmd;
+	case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+	case PG_QUERY__NODE__NODE_DROPDB_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
+	case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void sql_shutdown(void)
+{
+	pg_query_exit();
+}
