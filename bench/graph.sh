@@ -127,6 +127,13 @@ for n in $sizes; do
 		"${name_opts[@]}" "${cmds[@]}"
 done
 
+# where revgate's time goes on the largest history: system calls
+: >"$work/strace.txt"
+if [ "$alembic_only" = 0 ] && command -v strace >/dev/null; then
+	big=$(printf '%s\n' $sizes | sort -n | tail -1)
+	strace -c -f -o "$work/strace.txt" "$revgate" -C "$work/h$big/revgate" heads >/dev/null || true
+fi
+
 "$python" - "$work" "$out" "$date" "$alembic_only" "$revgate" "$sizes" <<'PY'
 import json, os, platform, subprocess, sys
 work, out, date, alembic_only, revgate, sizes = sys.argv[1:]
@@ -213,6 +220,19 @@ if check.strip():
              "order).")
     L.append("")
     L.append(check.rstrip())
+    L.append("")
+
+trace = open(os.path.join(work, "strace.txt")).read().strip().splitlines()
+if trace:
+    big = max(sizes, key=int)
+    L.append("## System calls of `revgate heads`, %s revisions" % big)
+    L.append("")
+    L.append("`strace -c -f` (the times are inflated by tracing; the counts "
+             "are what matters: calls per revision file).")
+    L.append("")
+    L.append("```")
+    L.extend(trace[:10])
+    L.append("```")
     L.append("")
 
 L.append("## Commands")
