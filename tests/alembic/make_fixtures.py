@@ -51,6 +51,10 @@ them unless said otherwise.
   "merge_points"            revisions with more than one parent, file-name order
   "history"                 `alembic history`: walk_revisions("base","heads"),
                             newest first
+  "branches"                `alembic branches`: objects {"revision",
+                            "children"} for each branch point, in history
+                            order; children sorted (Alembic prints them in
+                            set order)
   "history_ranges"          object: "A:B" -> ids, `alembic history -r A:B`
   "targets"                 object: target string -> array of ids, or an
                             error object (below).  Targets are resolved
@@ -60,6 +64,8 @@ them unless said otherwise.
                             "-N" suffix the way `alembic downgrade TARGET`
                             does (_parse_downgrade_target).  "base" and a
                             walk that ends below the roots resolve to [].
+                            For a target without +N/-N this is also what
+                            `alembic show TARGET` prints (get_revisions).
   "targets_short_prefix"    the same for prefixes shorter than 4 characters:
                             Alembic resolves them when they are unique (it
                             only requires the *candidate* id to be longer
@@ -970,6 +976,12 @@ def expected_for(c):
     out["merge_points"] = [r.revision for r in ordered if r.is_merge_point]
     out["history"] = [s.revision for s in
                       script_directory(revs).walk_revisions("base", "heads")]
+    # `alembic branches`: branch points in history order; Alembic prints the
+    # children in set order, so they are sorted here
+    out["branches"] = [
+        {"revision": s.revision, "children": sorted(s.nextrev)}
+        for s in script_directory(revs).walk_revisions()
+        if s.is_branch_point]
 
     ranges = {}
     for rng in c["ranges"]:
