@@ -8,7 +8,7 @@
 
     /usr/bin/python3 bench/compare_graph.py --fixtures [CASE...] [--revgate PATH]
         compares revgate with tests/fixtures/graphs/*/expected.json: heads,
-        history, `revgate show TARGET` for every absolute target, and every
+        history, branches (ids and order), `revgate show TARGET` for every absolute target, and every
         upgrade/downgrade run through
         `revgate upgrade|downgrade --plan FROM:TO --format json`; checks
         that each invalid graph makes `revgate heads` fail.
@@ -194,7 +194,7 @@ def compare_fixtures(names, revgate):
                 print("%s: revgate heads exits 0 on an invalid graph "
                       "(expected a %s error)" % (name, exp["invalid"]))
             continue
-        for what in ("heads", "history"):
+        for what in ("heads", "history", "branches"):
             checked += 1
             try:
                 got = revision_ids(revgate_json(revgate, case_dir, [what]),
@@ -203,7 +203,10 @@ def compare_fixtures(names, revgate):
                 bad += 1
                 print("%s: %s" % (name, exc))
                 continue
-            rep = diff_report("%s %s" % (name, what), exp[what], got)
+            want = exp[what]
+            if what == "branches":
+                want = [b["revision"] for b in want]
+            rep = diff_report("%s %s" % (name, what), want, got)
             if rep:
                 bad += 1
                 print(rep)
