@@ -14,6 +14,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
 LIBS = $(PKG_LIBS) -lpg_query -lpthread -lm
+TEST_CFLAGS = $(shell pkg-config --cflags json-c 2>/dev/null)
+TEST_LIBS = $(shell pkg-config --libs json-c 2>/dev/null)
 
 ifeq ($(SANITIZE),)
 BUILD := build/rel
@@ -54,7 +56,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librevgate.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/librevgate.a $(LIBS) -lcmocka
+	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/librevgate.a $(LIBS) -lcmocka $(TEST_LIBS)
 
 test: deps-test $(BIN) $(UNIT_BINS)
 	@REVGATE=$(abspath $(BIN)) UNIT_DIR=$(abspath $(BUILD)/tests) tests/run.sh

@@ -40,10 +40,11 @@ int file_read(const char *path, size_t max_size, struct strbuf *out)
 			       (long long)st.st_size, max_size);
 	}
 	strbuf_reset(out);
-	strbuf_grow(out, (size_t)st.st_size);
-	for (;;) {
-		strbuf_grow(out, 8192);
-		ssize_t n = read(fd, out->buf + out->len, out->alloc - out->len - 1);
+	/* read what fstat reported and no more: one read call for most files */
+	size_t size = (size_t)st.st_size;
+	strbuf_grow(out, size);
+	while (out->len < size) {
+		ssize_t n = read(fd, out->buf + out->len, size - out->len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -54,11 +55,6 @@ int file_read(const char *path, size_t max_size, struct strbuf *out)
 		if (n == 0)
 			break;
 		out->len += (size_t)n;
-		if (max_size && out->len > max_size) {
-			close(fd);
-			return err_set(ERR_IO, "'%s' grew over the limit of %zu bytes while read",
-				       path, max_size);
-		}
 	}
 	out->buf[out->len] = '\0';
 	close(fd);
@@ -113,6 +109,30 @@ int dir_list(const char *path, struct strlist *names)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		strlist_push(names, e->d_name);
+	}
+	closedir(d);
+	strlist_sort(names);
+	return 0;
+}
+
+int dir_list_suffix(const char *path, const char *suffix, struct strlist *names,
+		    struct strlist *links)
+{
+	DIR *d = opendir(path);
+	if (!d) {
+		if (errno == ENOENT)
+			return err_set(ERR_NOTFOUND, "directory '%s' does not exist", path);
+		return err_set(ERR_IO, "cannot open directory '%s': %s", path, strerror(errno));
+	}
+	size_t sl = strlen(suffix);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t nl = strlen(e->d_name);
+		if (e->d_name[0] == '.' || nl < sl || strcmp(e->d_name + nl - sl, suffix))
+			continue;
+		strlist_push(names, e->d_name);
+		if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN)
+			strlist_push(links, e->d_name);
 	}
 	closedir(d);
 	strlist_sort(names);

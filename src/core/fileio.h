@@ -27,6 +27,10 @@ int file_write_atomic(const char *path, const char *data, size_t len, bool exclu
 
 /* The names in a directory (not "." or ".."), sorted bytewise. ERR_NOTFOUND, ERR_IO. */
 int dir_list(const char *path, struct strlist *names);
+/* Like dir_list, keeping only names ending in `suffix`; `links` gets those that
+ * are symbolic links (from the directory entry type, no stat needed). */
+int dir_list_suffix(const char *path, const char *suffix, struct strlist *names,
+		    struct strlist *links);
 
 bool path_is_dir(const char *path);
 bool path_exists(const char *path);

@@ -498,6 +498,7 @@ void graph_topo_sort(const struct graph *g, const struct bitset *todo_in, const 
 	}
 
 	size_t ci = 0;
+again:
 	while (cur.n) {
 		size_t cand = cur.v[ci];
 		size_t other = SIZE_MAX;
@@ -542,6 +543,34 @@ void graph_topo_sort(const struct graph *g, const struct bitset *todo_in, const 
 				nanc++;
 			}
 		}
+	}
+	/*
+	 * Heads that lie outside `todo` can leave revisions unreached (Alembic
+	 * fails an assertion there): carry on from the tips of what is left.
+	 */
+	if (bitset_count(&todo)) {
+		struct bitset has_child = BITSET_INIT;
+		bitset_init(&has_child, g->n);
+		for (size_t i = 0; i < g->n; i++) {
+			if (!bitset_test(&todo, i))
+				continue;
+			graph_normalized_down(g, i, &norm);
+			for (size_t k = 0; k < norm.n; k++)
+				bitset_set(&has_child, norm.v[k]);
+		}
+		for (size_t i = 0; i < g->n; i++) {
+			if (bitset_test(&todo, i) && !bitset_test(&has_child, i)) {
+				idxvec_push(&cur, i);
+				ALLOC_GROW(anc, nanc + 1, anc_alloc);
+				bitset_init(&anc[nanc], g->n);
+				graph_ancestors(g, &i, 1, true, &anc[nanc]);
+				nanc++;
+			}
+		}
+		bitset_release(&has_child);
+		ci = 0;
+		if (cur.n)
+			goto again;
 	}
 	for (size_t h = 0; h < nanc; h++)
 		bitset_release(&anc[h]);

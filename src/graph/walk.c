@@ -35,14 +35,17 @@ bool graph_shares_lineage(const struct graph *g, size_t target, const size_t *ag
 {
 	if (n == 0)
 		return true;
-	struct bitset rel = BITSET_INIT;
-	bs_init(g, &rel);
-	graph_descendants(g, &target, 1, include_deps, false, &rel);
-	graph_ancestors(g, &target, 1, include_deps, &rel);
+	struct bitset desc = BITSET_INIT, anc = BITSET_INIT;
+	bs_init(g, &desc);
+	bs_init(g, &anc);
+	graph_descendants(g, &target, 1, include_deps, false, &desc);
+	graph_ancestors(g, &target, 1, include_deps, &anc);
 	bool found = false;
 	for (size_t k = 0; k < n && !found; k++)
-		found = against[k] < g->n && bitset_test(&rel, against[k]);
-	bitset_release(&rel);
+		found = against[k] < g->n &&
+			(bitset_test(&desc, against[k]) || bitset_test(&anc, against[k]));
+	bitset_release(&desc);
+	bitset_release(&anc);
 	return found;
 }
 
@@ -83,6 +86,16 @@ static int revision_for_ident(const struct graph *g, const char *rid, const char
 			const char *id = g->nodes[i].id;
 			if (strlen(id) > 3 && !strncmp(id, rid, rl))
 				idxvec_push(&cands, i);
+		}
+		/* labels are keys of Alembic's map too, after every id */
+		for (size_t i = 0; i < g->n; i++) {
+			const struct strlist *labels = &g->nodes[i].rev->branch_labels;
+			for (size_t k = 0; k < labels->n; k++) {
+				size_t owner;
+				if (strlen(labels->v[k]) > 3 && !strncmp(labels->v[k], rid, rl) &&
+				    strmap_get(&g->by_label, labels->v[k], &owner) && owner == i)
+					idxvec_push(&cands, i);
+			}
 		}
 		if (check_branch && cands.n) {
 			struct idxvec f = IDXVEC_INIT;
@@ -646,6 +659,10 @@ static int parse_upgrade_target(const struct graph *g, struct gident current, st
 				goto out;
 			if ((ret = walk(g, start, m.rel, m.label, assert_rel, &rev)) < 0)
 				goto out;
+			if (rev == GRAPH_NONE) {
+				ret = not_produced(m.rel_str, m.rel);
+				goto out;
+			}
 			idxvec_push(out, rev);
 		}
 	} else {
@@ -933,4 +950,38 @@ int graph_downgrade_steps(const struct graph *g, const struct strlist *current, 
 {
 	struct walk_opts o = {.select_for_downgrade = true, .assert_relative_length = true};
 	return graph_iterate(g, GIDENT_IDS(current), GIDENT_STR(target), &o, out);
+}
+
+int graph_resolve_target(const struct graph *g, const char *target, bool downgrade,
+			 struct idxvec *out)
+{
+	if (g->has_cycle)
+		return err_set(ERR_GRAPH, "the revision graph has a cycle; run 'revgate lint'");
+	int ret;
+	if (downgrade) {
+		char *label = NULL;
+		size_t rev;
+		ret = parse_downgrade_target(g, GIDENT_IDS(NULL), target, true, &label, &rev);
+		free(label);
+		if (ret == 0 && rev < g->n)
+			idxvec_push(out, rev);
+		return ret;
+	}
+	struct idxvec all = IDXVEC_INIT;
+	ret = parse_upgrade_target(g, GIDENT_IDS(NULL), GIDENT_STR(target), true, &all);
+	for (size_t k = 0; ret == 0 && k < all.n; k++)
+		if (all.v[k] < g->n)
+			idxvec_push(out, all.v[k]);
+	idxvec_release(&all);
+	return ret;
+}
+
+bool graph_target_is_relative_down(const char *target)
+{
+	struct relative m;
+	if (!parse_relative(target, &m))
+		return false;
+	bool down = m.rel < 0;
+	relative_release(&m);
+	return down;
 }

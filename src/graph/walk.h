@@ -54,6 +54,16 @@ int graph_upgrade_steps(const struct graph *g, const struct strlist *current, co
 int graph_downgrade_steps(const struct graph *g, const struct strlist *current, const char *target,
 			  struct idxvec *out);
 
+/*
+ * A target as `alembic upgrade TARGET` resolves it on an empty database, or
+ * as `alembic downgrade TARGET` does when `downgrade` (relative -N forms).
+ * Base and walks that end at base give an empty list.
+ */
+int graph_resolve_target(const struct graph *g, const char *target, bool downgrade,
+			 struct idxvec *out);
+/* Whether `target` is a relative form walking down: "-1", "head-2", "x@-1". */
+bool graph_target_is_relative_down(const char *target);
+
 /* Whether two revisions are on one line (one is an ancestor of the other). */
 bool graph_shares_lineage(const struct graph *g, size_t target, const size_t *against, size_t n,
 			  bool include_deps);

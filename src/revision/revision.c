@@ -509,9 +509,15 @@ void revision_parse(struct revision *rev, const char *path, char *text, size_t l
 		}
 	}
 	if (rev->id && strlist_has(&rev->down_revisions, rev->id)) {
-		findings_add(out, RULE_INVALID_HEADER_VALUE, SEV_ERROR, rev->path, rev->down_line, 1,
+		/* the smallest cycle: reported under the graph's rule id */
+		findings_add(out, "revision-cycle", SEV_ERROR, rev->path, rev->down_line, 1,
 			     "revision '%s' names itself as its parent", rev->id);
 		strlist_release(&rev->down_revisions);
+	}
+	if (rev->id && strlist_has(&rev->depends_on, rev->id)) {
+		findings_add(out, "revision-cycle", SEV_ERROR, rev->path, rev->depends_line, 1,
+			     "revision '%s' depends on itself", rev->id);
+		strlist_release(&rev->depends_on);
 	}
 	rev->usable = rev->id && ps.key_line[KEY_DOWN_REVISION];
 }
@@ -599,9 +605,10 @@ void revset_add_text(struct revset *set, const char *path, char *text, size_t le
 int revset_load_dir(struct revset *set, const char *dir, const struct matcher *name_pattern,
 		    const struct revision_limits *limits, struct findings *out)
 {
-	struct strlist names = STRLIST_INIT;
+	struct strlist names = STRLIST_INIT, links = STRLIST_INIT;
 	struct matcher *own = NULL;
-	int ret = dir_list(dir, &names);
+	struct strbuf sb = STRBUF_INIT;
+	int ret = dir_list_suffix(dir, ".sql", &names, &links);
 	if (ret)
 		goto out;
 	if (!name_pattern) {
@@ -614,12 +621,10 @@ int revset_load_dir(struct revset *set, const char *dir, const struct matcher *n
 						     : REVISION_MAX_FILE_SIZE_DEFAULT;
 	for (size_t i = 0; i < names.n; i++) {
 		const char *name = names.v[i];
-		size_t nl = strlen(name);
-		if (name[0] == '.' || nl < 4 || strcmp(name + nl - 4, ".sql"))
-			continue;
 		char *path = path_join(dir, name);
 		struct stat st;
-		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && !inside_dir(dir, path)) {
+		if (strlist_has(&links, name) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+		    !inside_dir(dir, path)) {
 			struct finding *f = findings_add(
 				out, RULE_INVALID_FILE, SEV_ERROR, path, 0, 0,
 				"'%s' is a symbolic link that leads outside the migrations directory",
@@ -628,11 +633,9 @@ int revset_load_dir(struct revset *set, const char *dir, const struct matcher *n
 			free(path);
 			continue;
 		}
-		struct strbuf sb = STRBUF_INIT;
 		if (file_read(path, max, &sb) < 0) {
 			findings_add(out, RULE_INVALID_FILE, SEV_ERROR, path, 0, 0, "%s", err_msg());
 			err_clear();
-			strbuf_release(&sb);
 			free(path);
 			continue;
 		}
@@ -642,8 +645,10 @@ int revset_load_dir(struct revset *set, const char *dir, const struct matcher *n
 		free(path);
 	}
 out:
+	strbuf_release(&sb);
 	matcher_free(own);
 	strlist_release(&names);
+	strlist_release(&links);
 	return ret;
 }
 

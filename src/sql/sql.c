@@ -14,6 +14,10 @@
 #include <string.h>
 #include <strings.h>
 
+/* pg_query_exit() crashes when no memory context was ever created, so it
+ * runs only after libpg_query has been used. */
+static bool used;
+
 void sql_error_release(struct sql_error *e)
 {
 	free(e->message);
@@ -86,6 +90,7 @@ int sql_split(const char *text, size_t start, size_t end, struct sql_script *out
 	      struct sql_error *err)
 {
 	char *input = xstrndup(text + start, end - start);
+	used = true;
 	PgQuerySplitResult r = pg_query_split_with_scanner(input);
 	int ret = 0;
 	if (r.error) {
@@ -120,6 +125,7 @@ int sql_parse(const char *text, size_t start, size_t len, struct sql_tree **out,
 	      struct sql_error *err)
 {
 	char *input = xstrndup(text + start, len);
+	used = true;
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(input);
 	int ret = 0;
 	*out = NULL;
@@ -185,6 +191,7 @@ int sql_scan(const char *text, size_t start, size_t len, struct sql_tokens *out,
 	     struct sql_error *err)
 {
 	char *input = xstrndup(text + start, len);
+	used = true;
 	PgQueryScanResult r = pg_query_scan(input);
 	int ret = 0;
 	if (r.error) {
@@ -282,6 +289,7 @@ static size_t plpgsql_error_offset(const char *text, size_t start, size_t len, s
 static int check_plpgsql_text(const char *text, size_t start, size_t len, const char *input,
 			      size_t body_in_text, struct sql_error *err)
 {
+	used = true;
 	PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(input);
 	int ret = 0;
 	if (r.error) {
@@ -418,5 +426,7 @@ bool sql_stmt_needs_autocommit(const PgQuery__Node *stmt)
 
 void sql_shutdown(void)
 {
-	pg_query_exit();
+	if (used)
+		pg_query_exit();
+	used = false;
 }
