@@ -7,6 +7,12 @@
 
 static const struct cli_opt heads_opts[] = {
 	{"verbose", 'v', NULL, "show each head in full"},
+	{"resolve-dependencies", 0, NULL, "leave out heads that another revision depends on"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct cli_opt branches_opts[] = {
+	{"verbose", 'v', NULL, "show each branch point in full"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -24,14 +30,16 @@ static int finish(struct app *app)
 static int run_heads(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	const struct graph *g = &app->graph;
+	const struct idxvec *heads =
+		cli_flag(cmd, a, "resolve-dependencies") ? &g->real_heads : &g->heads;
 	if (!strcmp(app_format(app), "json")) {
-		revinfo_json_list(stdout, g, &g->heads);
+		revinfo_json_list(stdout, g, heads);
 	} else {
-		for (size_t k = 0; k < g->heads.n; k++) {
+		for (size_t k = 0; k < heads->n; k++) {
 			if (cli_flag(cmd, a, "verbose"))
-				revinfo_verbose(stdout, g, g->heads.v[k]);
+				revinfo_verbose(stdout, g, heads->v[k]);
 			else
-				revinfo_line(stdout, g, g->heads.v[k], false, false);
+				revinfo_line(stdout, g, heads->v[k], false, false, false);
 		}
 	}
 	return finish(app);
@@ -41,7 +49,7 @@ const struct command cmd_heads = {
 	.name = "heads",
 	.run = run_heads,
 	.summary = "list the current heads of the revision graph",
-	.usage = "revgate heads [--verbose] [--format text|json]",
+	.usage = "revgate heads [--verbose] [--resolve-dependencies] [--format text|json]",
 	.description = "A head is a revision that no other revision names as its parent. More than\n"
 		       "one head means 'upgrade head' is ambiguous: join them with 'revgate merge'.",
 	.opts = heads_opts,
@@ -64,11 +72,11 @@ static int run_branches(struct app *app, const struct command *cmd, struct cli_a
 			if (cli_flag(cmd, a, "verbose"))
 				revinfo_verbose(stdout, g, i);
 			else
-				revinfo_line(stdout, g, i, true, true);
+				revinfo_line(stdout, g, i, true, true, true);
 			const struct graph_node *nd = &g->nodes[i];
 			for (size_t c = 0; c < nd->next.n; c++) {
 				fputs("    -> ", stdout);
-				revinfo_line(stdout, g, nd->next.v[c], false, true);
+				revinfo_line(stdout, g, nd->next.v[c], false, true, true);
 			}
 		}
 	}
@@ -81,7 +89,7 @@ const struct command cmd_branches = {
 	.run = run_branches,
 	.summary = "list branch points (revisions with several children)",
 	.usage = "revgate branches [--verbose] [--format text|json]",
-	.opts = heads_opts,
+	.opts = branches_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",
 };

@@ -45,7 +45,7 @@ static int run_history(struct app *app, const struct command *cmd, struct cli_ar
 				if (cli_flag(cmd, a, "verbose"))
 					revinfo_verbose(stdout, g, list.v[k]);
 				else
-					revinfo_line(stdout, g, list.v[k], true, true);
+					revinfo_line(stdout, g, list.v[k], true, true, true);
 			}
 		}
 		app_report_findings(app, &app->load_findings);

@@ -8,7 +8,7 @@ static void comma_list(FILE *fp, const struct strlist *l)
 		fprintf(fp, "%s%s", k ? ", " : "", l->v[k]);
 }
 
-void revinfo_line(FILE *fp, const struct graph *g, size_t i, bool parents, bool doc)
+void revinfo_line(FILE *fp, const struct graph *g, size_t i, bool parents, bool doc, bool tree)
 {
 	const struct graph_node *nd = &g->nodes[i];
 	const struct revision *rev = nd->rev;
@@ -34,9 +34,9 @@ void revinfo_line(FILE *fp, const struct graph *g, size_t i, bool parents, bool 
 		fputs(" (head)", fp);
 	else if (!nd->next.n)
 		fputs(" (effective head)", fp);
-	if (graph_is_branch_point(g, i))
+	if (tree && graph_is_branch_point(g, i))
 		fputs(" (branchpoint)", fp);
-	if (graph_is_merge_point(g, i))
+	if (tree && graph_is_merge_point(g, i))
 		fputs(" (mergepoint)", fp);
 	if (doc)
 		fprintf(fp, ", %s", rev->message ? rev->message : "");

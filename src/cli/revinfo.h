@@ -14,7 +14,8 @@
 #include <stdio.h>
 
 /* "down -> id (label) (head) (branchpoint), message" */
-void revinfo_line(FILE *fp, const struct graph *g, size_t i, bool parents, bool doc);
+/* `tree` adds (branchpoint)/(mergepoint), as 'history' shows and 'heads' does not. */
+void revinfo_line(FILE *fp, const struct graph *g, size_t i, bool parents, bool doc, bool tree);
 /* The multi-line form of 'history --verbose' and 'show'. */
 void revinfo_verbose(FILE *fp, const struct graph *g, size_t i);
 /* {"revision", "down_revisions", "depends_on", "branch_labels", "message",

@@ -73,7 +73,8 @@ static void sort_csv(struct strbuf *sb)
 {
 	struct strlist l = STRLIST_INIT;
 	strlist_split(&l, sb->buf, ',');
-	qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
 	char *j = strlist_join(&l, ",");
 	strbuf_reset(sb);
 	strbuf_addstr(sb, j);
