@@ -7,12 +7,16 @@
  *
  *   node tests/lib/pglite-server.mjs [--socket-dir DIR] [--host H] [--port N]
  *                                    [--db memory://|PATH] [--max-connections N]
+ *                                    [--keep-concurrently]
  *
  * With --socket-dir it listens on DIR/.s.PGSQL.<port>, where libpq looks for
  * host=DIR port=<port>; otherwise on TCP host:port (default 127.0.0.1, port 0
  * picks a free one). When it listens it prints one line to stdout:
  *
  *   pglite-server ready host=<DIR or H> port=<N>
+ *
+ * --keep-concurrently passes CONCURRENTLY statements to PGlite unchanged
+ * (see the limitations below).
  *
  * SIGTERM or SIGINT stops the server, closes the database and exits 0.
  * Packages: @electric-sql/pglite 0.3.16, @electric-sql/pglite-socket 0.0.22
@@ -36,13 +40,22 @@
  *   NOTICEs, LISTEN/NOTIFY, COPY ... TO STDOUT.
  * - Extended protocol: PQexecParams, PQprepare/PQexecPrepared,
  *   PQdescribePrepared, psql \gdesc, SQL PREPARE/EXECUTE.
- * - CREATE INDEX CONCURRENTLY outside a transaction block; inside one it
- *   fails with 25001 as on a real server.
+ * - CREATE [UNIQUE] INDEX / DROP INDEX / REINDEX ... CONCURRENTLY, alone
+ *   and outside a transaction block, through the rewrite described below;
+ *   inside a transaction block or a multi-statement string they fail with
+ *   25001 as on a real server.
  * - Up to --max-connections (default here 8) client connections at once;
  *   the next one is dropped without an error message ("server closed the
  *   connection unexpectedly"). The upstream CLI's default is 1.
  *
  * Limitations the applier and the tests must respect:
+ * - PGlite itself cannot do CONCURRENTLY: CREATE/DROP INDEX CONCURRENTLY
+ *   fail with XX000 "tuple concurrently updated" and leave an INVALID
+ *   index. This server therefore rewrites such a statement to its plain
+ *   form (same schema; there are no concurrent writers to protect). So an
+ *   INVALID index left by a failed concurrent build cannot be reproduced
+ *   here; --keep-concurrently turns the rewrite off to see PGlite's own
+ *   behaviour.
  * - ONE BACKEND SESSION FOR ALL CONNECTIONS. pglite-socket multiplexes the
  *   client connections onto the single PGlite session, so session state is
  *   shared and outlives the connection that made it: SET values, temp
@@ -63,8 +76,12 @@
  *   waiting for ever (the server stays usable for other connections).
  * - statement_timeout never fires (pg_sleep(2) under a 300 ms timeout
  *   completes); lock_timeout is accepted but has nothing to wait for.
- * - An error inside a transaction also sends "WARNING: # 1743: aborting
- *   transaction N" before the ERROR.
+ * - Many errors (in a transaction block, a multi-statement string) come
+ *   with an extra "WARNING: # 1743: aborting transaction N" before the
+ *   ERROR; tests must not expect an exact stderr.
+ * - PGlite starts with client_min_messages = debug3 (clients get DEBUG
+ *   notices); this server sets it to notice for the shared session, so a
+ *   client's RESET ALL brings the DEBUG messages back.
  * - CREATE DATABASE succeeds but the new database cannot be connected to.
  * - Start-up takes about 2 s (WASM instantiation); memory:// data vanishes
  *   when the server stops.
@@ -79,7 +96,7 @@ import { join } from 'node:path';
 
 const usage =
 	'usage: pglite-server.mjs [--socket-dir DIR] [--host H] [--port N] ' +
-	'[--db memory://|PATH] [--max-connections N]';
+	'[--db memory://|PATH] [--max-connections N] [--keep-concurrently]';
 
 let args;
 try {
@@ -90,6 +107,7 @@ try {
 			port: { type: 'string', default: '0' },
 			db: { type: 'string', default: 'memory://' },
 			'max-connections': { type: 'string', default: '8' },
+			'keep-concurrently': { type: 'boolean', default: false },
 			help: { type: 'boolean', default: false },
 		},
 		strict: true,
@@ -118,6 +136,66 @@ if (args['socket-dir'] && port === 0) {
 const socketPath = args['socket-dir']
 	? join(args['socket-dir'], `.s.PGSQL.${port}`)
 	: undefined;
+
+/*
+ * PGlite 0.3.16 cannot build or drop an index CONCURRENTLY: the statement
+ * fails with "tuple concurrently updated" (XX000) and leaves an INVALID
+ * index behind (its one backend cannot wait for itself). With one session
+ * there are no concurrent writers, so the plain statement has the same
+ * effect. This rewrites a single CREATE [UNIQUE] INDEX / DROP INDEX /
+ * REINDEX ... CONCURRENTLY statement, sent as a simple Query or a Parse
+ * message outside a transaction block, to the plain form. Inside a
+ * transaction block or in a multi-statement string it is passed on
+ * unchanged, so PGlite still refuses it with 25001 as a real server does.
+ */
+const leadingComments = /(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/.source;
+const indexVerb =
+	/(?:create\s+(?:unique\s+)?index|drop\s+index|reindex\s+(?:\([^)]*\)\s*)?(?:index|table|schema|database|system))/
+		.source;
+const concurrentlyRe = new RegExp(`^(${leadingComments}${indexVerb})\\s+concurrently\\b`, 'i');
+
+function rewriteConcurrently(sql) {
+	const m = concurrentlyRe.exec(sql);
+	if (!m) return null;
+	const body = sql.replace(/[\s;]+$/, '');
+	if (body.includes(';')) return null;
+	return m[1] + sql.slice(m[0].length);
+}
+
+function cstringAt(buf, off) {
+	const end = buf.indexOf(0, off);
+	return [buf.toString('utf8', off, end), end + 1];
+}
+
+function message(type, parts) {
+	const body = Buffer.concat(parts);
+	const head = Buffer.alloc(5);
+	head.write(type, 0, 'latin1');
+	head.writeInt32BE(body.length + 4, 1);
+	return new Uint8Array(Buffer.concat([head, body]));
+}
+
+function shimConcurrently(db) {
+	const raw = db.execProtocolRaw.bind(db);
+	db.execProtocolRaw = (msg, opts) => {
+		const type = msg.length > 5 ? String.fromCharCode(msg[0]) : '';
+		if ((type !== 'Q' && type !== 'P') || db.isInTransaction())
+			return raw(msg, opts);
+		const buf = Buffer.from(msg.buffer, msg.byteOffset, msg.byteLength);
+		if (type === 'Q') {
+			const [sql] = cstringAt(buf, 5);
+			const out = rewriteConcurrently(sql);
+			if (out === null) return raw(msg, opts);
+			return raw(message('Q', [Buffer.from(out + '\0')]), opts);
+		}
+		const [name, off] = cstringAt(buf, 5);
+		const [sql, rest] = cstringAt(buf, off);
+		const out = rewriteConcurrently(sql);
+		if (out === null) return raw(msg, opts);
+		return raw(message('P', [Buffer.from(name + '\0'), Buffer.from(out + '\0'),
+			buf.subarray(rest)]), opts);
+	};
+}
 
 let db;
 let server;
@@ -149,6 +227,7 @@ try {
 	 * (until a client runs RESET ALL).
 	 */
 	await db.exec('SET client_min_messages TO notice; SET log_min_messages TO warning');
+	if (!args['keep-concurrently']) shimConcurrently(db);
 	/* A stale socket file from a killed run would make listen() fail. */
 	if (socketPath) rmSync(socketPath, { force: true });
 	server = new PGLiteSocketServer(
