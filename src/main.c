@@ -4,6 +4,7 @@
  * valgrind see a clean exit.
  */
 #include "cli/cli.h"
+#include "git/gitrepo.h"
 #include "sql/sql.h"
 
 #include <stdio.h>
@@ -71,5 +72,6 @@ int main(int argc, char **argv)
 	app_release(&app);
 	/* release libraries' global state so leak checkers see a clean exit */
 	sql_shutdown();
+	gitrepo_global_shutdown();
 	return status;
 }

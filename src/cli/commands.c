@@ -11,8 +11,10 @@ extern const struct command cmd_branches;
 extern const struct command cmd_heads;
 extern const struct command cmd_help;
 extern const struct command cmd_history;
+extern const struct command cmd_hooks;
 extern const struct command cmd_init;
 extern const struct command cmd_merge;
+extern const struct command cmd_rebase;
 extern const struct command cmd_revision;
 extern const struct command cmd_show;
 
@@ -21,8 +23,10 @@ const struct command *const commands[] = {
 	&cmd_heads,
 	&cmd_help,
 	&cmd_history,
+	&cmd_hooks,
 	&cmd_init,
 	&cmd_merge,
+	&cmd_rebase,
 	&cmd_revision,
 	&cmd_show,
 	NULL,

@@ -1,0 +1,120 @@
+/*
+ * The libgit2 wrapper: the only module that includes git2.h. It opens the
+ * repository that holds the migrations directory, resolves the base ref and
+ * the merge base, and lists and reads the files of one directory as a commit,
+ * the index or the working tree holds them, without a checkout. libgit2's
+ * errors are translated here, once, into messages that name the fix.
+ *
+ * Ownership: a gitrepo owns the libgit2 repository (and its index);
+ * gitrepo_free() releases it. A gitdir owns its entries and their names.
+ * Object ids are plain values.
+ *
+ * Errors: ERR_CONFIG when the repository cannot answer the question asked
+ * (not a repository, a shallow clone, an unborn branch, a missing base ref:
+ * exit 2 with a message saying what to do); ERR_GIT for libgit2 failures.
+ */
+#ifndef REVGATE_GIT_GITREPO_H
+#define REVGATE_GIT_GITREPO_H
+
+#include "core/strbuf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A git object id (SHA-1, as Debian's libgit2 1.5 supports). */
+#define OBJID_RAWSZ 20
+#define OBJID_HEXSZ 40
+struct objid {
+	unsigned char raw[OBJID_RAWSZ];
+};
+bool objid_equal(const struct objid *a, const struct objid *b);
+bool objid_is_zero(const struct objid *id);
+/* 40 hex digits and a NUL. */
+void objid_hex(const struct objid *id, char out[OBJID_HEXSZ + 1]);
+/* The id git gives `data` as a blob (what `git hash-object` prints). */
+void objid_hash_blob(const void *data, size_t len, struct objid *out);
+
+/* libgit2 starts on the first call that needs it; main() calls this at exit. */
+void gitrepo_global_shutdown(void);
+
+struct gitrepo;
+
+/*
+ * Opens the non-bare repository whose work tree holds `dir` (searching
+ * upwards). `*out` is NULL and the call returns 0 when `dir` is not inside a
+ * repository. Errors: ERR_CONFIG for a bare repository, ERR_GIT.
+ */
+int gitrepo_open(struct gitrepo **out, const char *dir);
+void gitrepo_free(struct gitrepo *r);
+
+/* The work tree's root, with a trailing '/' (borrowed). */
+const char *gitrepo_workdir(const struct gitrepo *r);
+bool gitrepo_is_shallow(const struct gitrepo *r);
+
+/*
+ * The path of `dir` relative to the work tree's root ("" for the root), no
+ * trailing '/'. `dir` must exist. Errors: ERR_CONFIG when it lies outside
+ * the work tree, ERR_IO.
+ */
+int gitrepo_relpath(const struct gitrepo *r, const char *dir, char **out);
+
+/* What HEAD points at. */
+struct gitrepo_head {
+	bool unborn;    /* the branch has no commit yet */
+	bool detached;  /* HEAD names a commit, not a branch */
+	char *branch;   /* short branch name, or NULL when detached (owned) */
+	struct objid commit; /* zero when unborn */
+};
+int gitrepo_head(struct gitrepo *r, struct gitrepo_head *out);
+void gitrepo_head_release(struct gitrepo_head *h);
+
+/*
+ * Resolves `spec` (a branch, remote branch, tag or commit) to a commit.
+ * Returns ERR_NOTFOUND, with no message set, when it names nothing; ERR_GIT.
+ */
+int gitrepo_resolve(struct gitrepo *r, const char *spec, struct objid *out);
+/* Whether `spec` resolves to a commit. */
+bool gitrepo_ref_exists(struct gitrepo *r, const char *spec);
+
+/*
+ * The best common ancestor of two commits. ERR_NOTFOUND, with no message
+ * set, when they share no history; ERR_GIT.
+ */
+int gitrepo_merge_base(struct gitrepo *r, const struct objid *a, const struct objid *b,
+		       struct objid *out);
+
+/* The abbreviated id of a commit, for messages (7 hex digits). */
+void gitrepo_short_id(const struct objid *id, char out[8]);
+
+/* One file of a directory as some snapshot holds it. */
+struct gitdir_entry {
+	char *name;        /* file name, no directory part */
+	struct objid blob; /* its content's blob id */
+};
+
+/* The regular files directly inside one directory of a snapshot, sorted by name. */
+struct gitdir {
+	bool present; /* false when the snapshot has no such directory */
+	struct gitdir_entry *v;
+	size_t n, alloc;
+};
+#define GITDIR_INIT {false, NULL, 0, 0}
+void gitdir_release(struct gitdir *d);
+/* The entry named `name`, or NULL (binary search). */
+const struct gitdir_entry *gitdir_find(const struct gitdir *d, const char *name);
+
+/* `rel` (relative to the work tree, "" for the root) at commit `commit`. ERR_GIT. */
+int gitrepo_list_commit(struct gitrepo *r, const struct objid *commit, const char *rel,
+			struct gitdir *out);
+/* `rel` as the index holds it (stage 0). ERR_CONFIG when a file in it has an
+ * unresolved merge conflict; ERR_GIT. */
+int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out);
+
+/* Appends the content of blob `id` to `out`. ERR_GIT. */
+int gitrepo_read_blob(struct gitrepo *r, const struct objid *id, struct strbuf *out);
+
+/* The hooks directory: core.hooksPath (relative to the work tree) when set,
+ * else .git/hooks. Fresh string. ERR_GIT. */
+int gitrepo_hooks_dir(struct gitrepo *r, char **out);
+
+#endif

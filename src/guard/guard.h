@@ -1,0 +1,102 @@
+/*
+ * The git guard: the "git" family of lint findings (DESIGN.md, "Lint" and
+ * "Git"). A revision file present at the base tip counts as applied and must
+ * not change; revisions added on this branch and on the base since they
+ * split must merge into a graph with one head. Everything is read through
+ * git/gitrepo.h, blobs straight from the object store, without a checkout.
+ *
+ * Three snapshots take part: "ours" (the working tree, the index with
+ * --staged, or HEAD with --base), the base tip (what counts as applied) and
+ * the merge base of HEAD and the base. The merged graph is built in memory
+ * from the three, file by file, as a merge would combine them.
+ *
+ * Ownership: the caller owns the request's strings, the lint set and both
+ * findings lists; guard_run() adds to `out` and, with --staged, replaces the
+ * contents of the lint set and its load findings. A guard_result owns its
+ * note; a guard_base owns everything in it.
+ */
+#ifndef REVGATE_GUARD_GUARD_H
+#define REVGATE_GUARD_GUARD_H
+
+#include "core/finding.h"
+#include "git/gitrepo.h"
+#include "revision/revision.h"
+
+#include <stdbool.h>
+
+/* Rule ids of the git family; the lint team's registry lists them. */
+#define RULE_APPLIED_EDITED "applied-revision-edited"
+#define RULE_APPLIED_COSMETIC "applied-revision-cosmetic-edit"
+#define RULE_APPLIED_DELETED "applied-revision-deleted"
+#define RULE_APPLIED_RENAMED "applied-revision-renamed"
+#define RULE_HISTORY_REWRITTEN "history-rewritten"
+#define RULE_HEADS_AFTER_MERGE "heads-after-merge"
+#define RULE_SIBLING_CONFLICT "sibling-conflict"
+
+enum guard_mode {
+	GUARD_WORKTREE = 0, /* the working tree (default) */
+	GUARD_STAGED,       /* what the index holds: the pre-commit case */
+	GUARD_BASE,         /* HEAD against an explicit base ref: the CI case */
+};
+
+struct guard_request {
+	enum guard_mode mode;
+	/* The base ref (--base, or [git] base). NULL: origin/main when it
+	 * exists, else main. */
+	const char *base;
+	const char *migrations_dir; /* as shown to the user */
+	const struct matcher *name_pattern;
+	const struct revision_limits *limits;
+};
+
+struct guard_result {
+	bool in_repo; /* the migrations directory lies in a git work tree */
+	bool checked; /* the git checks ran */
+	bool lint_set_replaced; /* --staged: the caller must rebuild its graph */
+	/* One line for stderr about an unusual state (detached HEAD, no commit
+	 * yet), or NULL. Owned. */
+	char *note;
+};
+void guard_result_release(struct guard_result *r);
+
+/*
+ * Runs the git checks on `lint_set` (the revisions the lint command read
+ * from the working tree) and adds their findings to `out`.
+ *
+ * - GUARD_WORKTREE outside a git repository: returns 0 with in_repo false.
+ * - GUARD_STAGED first replaces the contents of `lint_set` with the files
+ *   the index holds in the migrations directory (unchanged files are kept,
+ *   not re-read) and `load_findings` with the findings of reading them;
+ *   graph findings are dropped, since the caller rebuilds its graph.
+ * - GUARD_BASE compares HEAD's files with the base; `lint_set` is not
+ *   changed.
+ *
+ * Errors (exit 2, with a message naming the fix): not a repository (for
+ * --staged and --base), a shallow clone, a missing base ref, HEAD and the
+ * base sharing no history, an unborn branch with --base, a migrations
+ * directory missing from HEAD, an unresolved conflict in the index.
+ * ERR_GIT for repository failures.
+ */
+int guard_run(const struct guard_request *req, struct revset *lint_set,
+	      struct findings *load_findings, struct guard_result *res, struct findings *out);
+
+/*
+ * The base as the merge-head helper needs it: the repository, the base ref's
+ * name and tip, and the revisions the base tip holds in the migrations
+ * directory (parsed from blobs; read problems dropped).
+ */
+struct guard_base {
+	struct gitrepo *repo;
+	char *name;        /* the ref used, e.g. "origin/main" */
+	struct objid tip;
+	struct revset revs; /* the base tip's revision files */
+};
+#define GUARD_BASE_INIT {NULL, NULL, {{0}}, REVSET_INIT}
+
+/* Opens the repository and reads the base (`base` NULL: the default). Same
+ * errors as guard_run(). */
+int guard_base_open(struct guard_base *b, const char *migrations_dir, const char *base,
+		    const struct matcher *name_pattern, const struct revision_limits *limits);
+void guard_base_release(struct guard_base *b);
+
+#endif
