@@ -147,7 +147,8 @@ static int parse(struct app *app, const struct command *cmd, int argc, char **ar
 	bool only_pos = false;
 	for (int i = 1; i < argc; i++) {
 		char *arg = argv[i];
-		if (only_pos || arg[0] != '-' || !arg[1]) {
+		/* "-1" is a relative target (downgrade -1), not an option */
+		if (only_pos || arg[0] != '-' || !arg[1] || (arg[1] >= '0' && arg[1] <= '9')) {
 			a->pos[a->npos++] = arg;
 			continue;
 		}

@@ -8,6 +8,8 @@
 #include <stddef.h>
 
 extern const struct command cmd_branches;
+extern const struct command cmd_current;
+extern const struct command cmd_downgrade;
 extern const struct command cmd_heads;
 extern const struct command cmd_help;
 extern const struct command cmd_history;
@@ -17,9 +19,13 @@ extern const struct command cmd_merge;
 extern const struct command cmd_rebase;
 extern const struct command cmd_revision;
 extern const struct command cmd_show;
+extern const struct command cmd_stamp;
+extern const struct command cmd_upgrade;
 
 const struct command *const commands[] = {
 	&cmd_branches,
+	&cmd_current,
+	&cmd_downgrade,
 	&cmd_heads,
 	&cmd_help,
 	&cmd_history,
@@ -29,5 +35,7 @@ const struct command *const commands[] = {
 	&cmd_rebase,
 	&cmd_revision,
 	&cmd_show,
+	&cmd_stamp,
+	&cmd_upgrade,
 	NULL,
 };

@@ -1,0 +1,226 @@
+/*
+ * The applier (DESIGN.md, "Applying"): plans the steps of an upgrade or a
+ * downgrade from the graph and the version table, cuts each revision into
+ * segments from its parse tree, writes the offline script, and runs a plan
+ * on a live database under the advisory lock, keeping the version table
+ * (Alembic's rows) and the append-only history table.
+ *
+ * Nothing here prints: progress goes through the `on_event` callback, a
+ * failure is described in struct apply_failure, and the CLI shows both.
+ *
+ * Ownership: settings, plans, sessions and failures own everything in them
+ * (release functions below); a plan borrows the graph and its revisions,
+ * which must outlive it.
+ */
+#ifndef REVGATE_APPLY_APPLY_H
+#define REVGATE_APPLY_APPLY_H
+
+#include "apply/heads.h"
+#include "core/strbuf.h"
+#include "core/strlist.h"
+#include "db/db.h"
+#include "graph/graph.h"
+#include "sql/sql.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config;
+struct revision;
+
+/* ---- settings: [database] and the command line ---- */
+
+struct apply_settings {
+	char *url;               /* NULL until apply_settings_url() */
+	const char *url_source;  /* static: where the URL came from */
+	char *config_url;        /* [database] url, or NULL */
+	char *version_schema;    /* NULL: the search_path */
+	char *version_table;
+	char *history_table;
+	long lock_timeout_ms;
+	long statement_timeout_ms;
+	long lock_wait_ms;
+};
+#define APPLY_SETTINGS_INIT {0}
+
+/* Reads [database] and applies the flags (each may be NULL). ERR_CONFIG. */
+int apply_settings_load(struct apply_settings *s, const struct config *cfg,
+			const char *version_table_flag, const char *lock_wait_flag);
+/* Finds the URL (--url, DATABASE_URL, .env, config). ERR_CONFIG when none. */
+int apply_settings_url(struct apply_settings *s, const char *url_flag);
+void apply_settings_release(struct apply_settings *s);
+
+/* ---- plans ---- */
+
+enum apply_dir {
+	APPLY_UP,
+	APPLY_DOWN,
+};
+
+/* Statements [first, first + n) of a step, run together. */
+struct apply_segment {
+	bool transactional; /* in one transaction (with the version update if last) */
+	size_t first, n;
+};
+
+struct apply_step {
+	size_t node;
+	const struct revision *rev; /* borrowed from the graph */
+	enum apply_dir dir;
+	struct vchange change;      /* version-table rows changed by this step */
+	struct strlist heads_before, heads_after;
+	struct sql_script stmts;    /* the section's statements, file offsets */
+	struct apply_segment *seg;
+	size_t nseg, seg_alloc;
+};
+
+struct apply_plan {
+	const struct graph *g;
+	enum apply_dir dir;
+	struct strlist from; /* the heads the plan starts from */
+	struct apply_step *v;
+	size_t n, alloc;
+};
+#define APPLY_PLAN_INIT {NULL, APPLY_UP, STRLIST_INIT, NULL, 0, 0}
+
+/*
+ * The steps of `upgrade TARGET` (APPLY_UP) or `downgrade TARGET` from the
+ * heads `current`, in Alembic's order, with each step's version-table
+ * change and segments. Errors: the walk's (ERR_NOTFOUND, ERR_AMBIGUOUS,
+ * ERR_USAGE with Alembic's message), ERR_CHECK for a section that cannot be
+ * split or a downgrade of an irreversible revision.
+ */
+int apply_plan_build(struct apply_plan *p, const struct graph *g, const struct strlist *current,
+		     const char *target, enum apply_dir dir);
+void apply_plan_release(struct apply_plan *p);
+/* Whether every segment of the step is transactional (one transaction). */
+bool apply_step_transactional(const struct apply_step *s);
+
+/* The exact offline script of the plan (version-table DDL and DML,
+ * transactions, segments, history rows), as `--sql` prints it. */
+void apply_plan_sql(const struct apply_plan *p, const struct apply_settings *s,
+		    bool single_transaction, struct strbuf *out);
+
+/* ---- running on a database ---- */
+
+enum apply_event_kind {
+	APPLY_EV_LOCK_WAIT,  /* text: who holds the lock */
+	APPLY_EV_LOCKED,
+	APPLY_EV_STEP_BEGIN, /* step */
+	APPLY_EV_SEGMENT,    /* step, segment index done */
+	APPLY_EV_STEP_DONE,  /* step, ms */
+};
+
+struct apply_event {
+	enum apply_event_kind kind;
+	const struct apply_step *step;
+	size_t segment;
+	double ms;
+	const char *text;
+};
+
+typedef void (*apply_event_fn)(void *ctx, const struct apply_event *ev);
+
+/* What failed, where, and what the server said. */
+struct apply_failure {
+	bool set;
+	char *revision;
+	char *file;
+	unsigned line, column; /* of the failing statement (or the error position in it) */
+	char *excerpt;         /* the source line */
+	struct db_error err;   /* message, detail, hint, SQLSTATE */
+};
+void apply_failure_release(struct apply_failure *f);
+
+/* A revision left half-done by a failed or interrupted non-transactional
+ * segment, as the history table records it. */
+struct apply_pending {
+	char *revision;
+	char *direction;
+	char *outcome;
+	int segment, segments; /* last segment recorded; 0 when none */
+	char *error;
+	char *sqlstate;
+};
+
+struct apply_session {
+	const struct apply_settings *s;
+	const struct graph *g;
+	struct db *db;   /* the work connection */
+	struct db *lock; /* holds the advisory lock */
+	char *vtable;    /* quoted, schema-qualified */
+	char *htable;
+	bool locked;
+	bool have_history; /* the history table exists */
+	struct strlist heads; /* the version table's rows */
+	apply_event_fn on_event;
+	void *event_ctx;
+	char *command; /* "upgrade", ... for application_name and history */
+	char *os_user, *host;
+};
+
+enum apply_open_flags {
+	APPLY_OPEN_CREATE = 1 << 0,  /* create the version and history tables if missing */
+	APPLY_OPEN_NO_LOCK = 1 << 1, /* read-only commands: no advisory lock */
+};
+
+/*
+ * Connects (work and lock connections), takes the advisory lock by polling
+ * (events report the holder), creates the version and history tables with
+ * APPLY_OPEN_CREATE (else a missing version table reads as the empty
+ * database), and reads the current heads. Errors: ERR_CONFIG (URL), ERR_DB,
+ * ERR_RUNTIME when the lock was not had within lock_wait.
+ */
+int apply_open(struct apply_session *ss, const struct apply_settings *s, const struct graph *g,
+	       const char *command, unsigned flags, apply_event_fn on_event, void *ctx);
+/* Releases the lock and closes both connections. */
+void apply_close(struct apply_session *ss);
+
+/* ERR_NOTFOUND when the version table holds a revision the graph lacks. */
+int apply_check_heads_known(const struct apply_session *ss);
+/* Revisions whose last history row leaves them half-done (fills `out`). */
+int apply_pending_list(struct apply_session *ss, struct apply_pending **out, size_t *n);
+void apply_pending_free(struct apply_pending *v, size_t n);
+
+struct apply_run_opts {
+	bool single_transaction;
+};
+
+/*
+ * Runs the plan step by step. A transactional step runs in one transaction
+ * with its version-table change and its history row; other steps segment by
+ * segment, each recorded as it completes. On a failing statement: ERR_DB,
+ * `fail` filled, the failure recorded in the history, nothing of a
+ * transactional step left behind. ERR_DB as well when a version-table
+ * UPDATE or DELETE touches other than one row (the run aborts).
+ */
+int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply_run_opts *o,
+	      struct apply_failure *fail);
+
+/* Sets the version table to exactly `heads` (stamp); records it. */
+int apply_stamp(struct apply_session *ss, const struct strlist *heads);
+
+/*
+ * Checks applied revisions against the files: the byte checksum recorded
+ * when each was applied, and, when it differs, the statement checksums, to
+ * name the first statement that changed. Adds one finding per differing
+ * revision to `out` (rule "applied-revision-changed", error; or
+ * "applied-revision-cosmetic-change", warning, when only comments or
+ * whitespace changed). Revisions without a recorded checksum are skipped.
+ */
+struct findings;
+int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked);
+
+/* Marks a half-done revision resolved: `done` records it as applied
+ * (version table updated as if the step had completed), else as rolled
+ * back by the operator (version table untouched). */
+int apply_resolve(struct apply_session *ss, const struct apply_pending *pending, bool done);
+/* A diagnosis from the catalog for a half-done revision (INVALID indexes). */
+int apply_diagnose(struct apply_session *ss, struct strlist *lines);
+
+/* Statement checksums of a section: `whole` over all, one short hex per
+ * statement in `each`. */
+int apply_section_checksums(const struct revision *rev, const struct sql_script *stmts,
+			    char whole[65], struct strlist *each);
+
+#endif

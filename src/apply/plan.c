@@ -1,0 +1,303 @@
+/*
+ * Planning without a database: settings from [database], the steps of a
+ * walk with their version-table changes, each revision cut into segments
+ * from its parse tree, and the offline script (--sql).
+ */
+#include "apply/apply.h"
+#include "apply/sqltext.h"
+#include "config/config.h"
+#include "core/err.h"
+#include "core/hash.h"
+#include "core/textpos.h"
+#include "core/xalloc.h"
+#include "graph/walk.h"
+#include "revision/revision.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- settings ---- */
+
+static int duration(const struct config *cfg, const char *flag, const char *key, long *ms)
+{
+	const char *v = flag ? flag : config_get(cfg, "database", key);
+	return config_duration_ms(v ? v : "0", key, ms);
+}
+
+int apply_settings_load(struct apply_settings *s, const struct config *cfg,
+			const char *version_table_flag, const char *lock_wait_flag)
+{
+	const char *vt = version_table_flag ? version_table_flag
+					    : config_get(cfg, "database", "version_table");
+	const char *schema = config_get(cfg, "database", "version_table_schema");
+	const char *ht = config_get(cfg, "database", "history_table");
+	const char *url = config_get(cfg, "database", "url");
+	/* "schema.table" in --version-table names both */
+	const char *dot = version_table_flag ? strchr(version_table_flag, '.') : NULL;
+	if (dot) {
+		s->version_schema = xstrndup(version_table_flag, (size_t)(dot - version_table_flag));
+		s->version_table = xstrdup(dot + 1);
+	} else {
+		s->version_schema = schema && *schema ? xstrdup(schema) : NULL;
+		s->version_table = xstrdup(vt && *vt ? vt : "revgate_version");
+	}
+	s->history_table = xstrdup(ht && *ht ? ht : "revgate_history");
+	s->config_url = url && *url ? xstrdup(url) : NULL;
+	if (!*s->version_table || (s->version_schema && !*s->version_schema))
+		return err_set(ERR_CONFIG, "the version table needs a name");
+	int ret;
+	if ((ret = duration(cfg, NULL, "lock_timeout", &s->lock_timeout_ms)) < 0 ||
+	    (ret = duration(cfg, NULL, "statement_timeout", &s->statement_timeout_ms)) < 0 ||
+	    (ret = duration(cfg, lock_wait_flag, "lock_wait", &s->lock_wait_ms)) < 0)
+		return ret;
+	return 0;
+}
+
+int apply_settings_url(struct apply_settings *s, const char *url_flag)
+{
+	free(s->url);
+	s->url = NULL;
+	return db_url_find(url_flag, s->config_url, &s->url, &s->url_source);
+}
+
+void apply_settings_release(struct apply_settings *s)
+{
+	free(s->url);
+	free(s->config_url);
+	free(s->version_schema);
+	free(s->version_table);
+	free(s->history_table);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- segments ---- */
+
+/* Only statements naming one of these words can need autocommit (see
+ * sql_stmt_needs_autocommit): the rest skip the parse, which is what the
+ * time of planning a long history is made of. */
+static bool may_need_autocommit(const char *s, size_t n)
+{
+	static const char *const words[] = {"concurrently", "vacuum", "database", "tablespace",
+					    "system", "value"};
+	for (size_t i = 0; i < n; i++) {
+		char c = (char)tolower((unsigned char)s[i]);
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+			size_t wl = strlen(words[w]);
+			if (c == words[w][0] && i + wl <= n && !strncasecmp(s + i, words[w], wl))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool stmt_needs_autocommit(const struct revision *rev, const struct sql_stmt *st)
+{
+	if (!may_need_autocommit(rev->text + st->start, st->len))
+		return false;
+	struct sql_tree *tree = NULL;
+	struct sql_error err = {0};
+	bool need = false;
+	if (sql_parse(rev->text, st->start, st->len, &tree, &err) == 0) {
+		PgQuery__ParseResult *r = tree->result;
+		for (size_t k = 0; k < r->n_stmts; k++)
+			if (r->stmts[k]->stmt && sql_stmt_needs_autocommit(r->stmts[k]->stmt))
+				need = true;
+	}
+	/* a statement that does not parse runs in the transaction: the server
+	 * reports the syntax error and nothing is left behind */
+	sql_tree_free(tree);
+	sql_error_release(&err);
+	err_clear();
+	return need;
+}
+
+static void add_segment(struct apply_step *s, bool transactional, size_t first, size_t n)
+{
+	ALLOC_GROW(s->seg, s->nseg + 1, s->seg_alloc);
+	s->seg[s->nseg++] = (struct apply_segment){transactional, first, n};
+}
+
+static int plan_segments(struct apply_step *s)
+{
+	const struct revision *rev = s->rev;
+	const struct rev_section *sec = s->dir == APPLY_UP ? &rev->upgrade : &rev->downgrade;
+	if (sec->present) {
+		struct sql_error err = {0};
+		if (sql_split(rev->text, sec->start, sec->end, &s->stmts, &err) < 0) {
+			unsigned line, col;
+			text_pos(rev->text, rev->len, err.offset, &line, &col);
+			int ret = err_set(ERR_CHECK, "%s:%u:%u: cannot split the %s section: %s",
+					  rev->path, line, col,
+					  s->dir == APPLY_UP ? "upgrade" : "downgrade",
+					  err.message ? err.message : "syntax error");
+			sql_error_release(&err);
+			return ret;
+		}
+	}
+	for (size_t k = 0; k < s->stmts.n; k++) {
+		bool alone = !rev->transactional || stmt_needs_autocommit(rev, &s->stmts.v[k]);
+		if (alone)
+			add_segment(s, false, k, 1);
+		else if (s->nseg && s->seg[s->nseg - 1].transactional)
+			s->seg[s->nseg - 1].n++;
+		else
+			add_segment(s, true, k, 1);
+	}
+	/* the version-table change always commits in a transaction of its own
+	 * segment: the last one, or an empty one after a statement run alone */
+	if (!s->nseg || !s->seg[s->nseg - 1].transactional)
+		add_segment(s, true, s->stmts.n, 0);
+	return 0;
+}
+
+bool apply_step_transactional(const struct apply_step *s)
+{
+	return s->nseg == 1 && s->seg[0].transactional;
+}
+
+/* ---- steps ---- */
+
+static void step_release(struct apply_step *s)
+{
+	vchange_release(&s->change);
+	strlist_release(&s->heads_before);
+	strlist_release(&s->heads_after);
+	sql_script_release(&s->stmts);
+	free(s->seg);
+}
+
+void apply_plan_release(struct apply_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		step_release(&p->v[i]);
+	free(p->v);
+	strlist_release(&p->from);
+	p->v = NULL;
+	p->n = p->alloc = 0;
+}
+
+int apply_plan_build(struct apply_plan *p, const struct graph *g, const struct strlist *current,
+		     const char *target, enum apply_dir dir)
+{
+	struct idxvec steps = IDXVEC_INIT;
+	struct strlist heads = STRLIST_INIT;
+	int ret;
+	p->g = g;
+	p->dir = dir;
+	for (size_t i = 0; i < current->n; i++) {
+		strlist_push(&p->from, current->v[i]);
+		strlist_push(&heads, current->v[i]);
+	}
+	if (g->has_cycle) {
+		ret = err_set(ERR_GRAPH, "the revision graph has a cycle");
+		goto out;
+	}
+	ret = dir == APPLY_UP ? graph_upgrade_steps(g, current, target, &steps)
+			      : graph_downgrade_steps(g, current, target, &steps);
+	if (ret < 0)
+		goto out;
+	for (size_t k = 0; k < steps.n; k++) {
+		size_t node = steps.v[k];
+		const struct revision *rev = g->nodes[node].rev;
+		if (dir == APPLY_DOWN && rev->irreversible) {
+			ret = err_set(ERR_CHECK, "cannot downgrade '%s' (%s): it is irreversible: %s",
+				      rev->id, rev->path, rev->irreversible);
+			goto out;
+		}
+		if (dir == APPLY_DOWN && !rev->downgrade.present) {
+			ret = err_set(ERR_CHECK, "cannot downgrade '%s' (%s): it has no downgrade "
+						 "section",
+				      rev->id, rev->path);
+			goto out;
+		}
+		ALLOC_GROW(p->v, p->n + 1, p->alloc);
+		struct apply_step *s = &p->v[p->n++];
+		memset(s, 0, sizeof(*s));
+		s->node = node;
+		s->rev = rev;
+		s->dir = dir;
+		strlist_sorted_copy(&s->heads_before, &heads);
+		if ((ret = heads_step(g, &heads, node, dir == APPLY_UP, &s->change)) < 0)
+			goto out;
+		strlist_sorted_copy(&s->heads_after, &heads);
+		if ((ret = plan_segments(s)) < 0)
+			goto out;
+	}
+out:
+	strlist_release(&heads);
+	idxvec_release(&steps);
+	return ret;
+}
+
+/* ---- the offline script ---- */
+
+static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const struct apply_step *s,
+			 const char *vt, const char *ht, bool in_batch)
+{
+	const struct revision *rev = s->rev;
+	char *from = strlist_join(&s->heads_before, ",");
+	char *to = strlist_join(&s->heads_after, ",");
+	strbuf_addf(out, "-- Running %s %s -> %s, %s (%s)\n",
+		    s->dir == APPLY_UP ? "upgrade" : "downgrade",
+		    s->dir == APPLY_UP ? from : rev->id, s->dir == APPLY_UP ? rev->id : to,
+		    rev->message ? rev->message : "", rev->path);
+	for (size_t k = 0; k < s->nseg; k++) {
+		const struct apply_segment *seg = &s->seg[k];
+		bool last = k + 1 == s->nseg;
+		if (seg->transactional && !in_batch)
+			strbuf_addstr(out, "BEGIN;\n");
+		if (!seg->transactional)
+			strbuf_addstr(out, "-- outside a transaction:\n");
+		for (size_t i = seg->first; i < seg->first + seg->n; i++) {
+			strbuf_add(out, rev->text + s->stmts.v[i].start, s->stmts.v[i].len);
+			strbuf_addstr(out, ";\n");
+		}
+		if (last) {
+			for (size_t i = 0; i < s->change.n; i++)
+				sqltext_version_op(out, vt, &s->change.ops[i], NULL);
+			char checksum[65];
+			hash_sha256_hex(rev->text, rev->len, checksum);
+			struct sqltext_history h = {
+				.revision = rev->id,
+				.direction = s->dir == APPLY_UP ? "upgrade" : "downgrade",
+				.outcome = s->dir == APPLY_UP ? "applied" : "reverted",
+				.from = &s->heads_before,
+				.to = &s->heads_after,
+				.checksum = checksum,
+			};
+			sqltext_history_insert_literal(out, ht, &h);
+		}
+		if (seg->transactional && !in_batch)
+			strbuf_addstr(out, "COMMIT;\n");
+	}
+	strbuf_addch(out, '\n');
+	free(from);
+	free(to);
+	(void)p;
+}
+
+void apply_plan_sql(const struct apply_plan *p, const struct apply_settings *s,
+		    bool single_transaction, struct strbuf *out)
+{
+	char *vt = sqltext_ident(s->version_schema, s->version_table);
+	char *ht = sqltext_ident(s->version_schema, s->history_table);
+	char *from = strlist_join(&p->from, ",");
+	strbuf_addf(out, "-- revgate %s: offline script from '%s'\n",
+		    p->dir == APPLY_UP ? "upgrade" : "downgrade", from);
+	strbuf_addstr(out, "-- Run it with: psql -v ON_ERROR_STOP=1 -f FILE\n\n");
+	if (single_transaction)
+		strbuf_addstr(out, "BEGIN;\n\n");
+	sqltext_version_ddl(out, vt, s->version_table);
+	char *idx = xstrfmt("%s_revision_idx", s->history_table);
+	sqltext_history_ddl(out, ht, idx);
+	free(idx);
+	strbuf_addch(out, '\n');
+	for (size_t i = 0; i < p->n; i++)
+		add_step_sql(out, p, &p->v[i], vt, ht, single_transaction);
+	if (single_transaction)
+		strbuf_addstr(out, "COMMIT;\n");
+	free(from);
+	free(vt);
+	free(ht);
+}

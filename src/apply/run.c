@@ -1,0 +1,532 @@
+/*
+ * Running a plan. A transactional step is one pipelined batch — BEGIN, the
+ * timeouts, the statements, the version-table change, the history row —
+ * then COMMIT once every version-table UPDATE and DELETE is seen to have
+ * touched exactly one row: two round trips per revision whatever its size.
+ * Other steps run segment by segment, each recorded as it completes, so
+ * that a failure part-way leaves a history that says where it stopped and
+ * the next run refuses until `revgate resolve`.
+ */
+#include "apply/internal.h"
+#include "core/err.h"
+#include "core/hash.h"
+#include "core/textpos.h"
+#include "core/xalloc.h"
+#include "revision/revision.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef REVGATE_VERSION
+#define REVGATE_VERSION "0.0.0"
+#endif
+
+void apply_failure_release(struct apply_failure *f)
+{
+	free(f->revision);
+	free(f->file);
+	free(f->excerpt);
+	db_error_release(&f->err);
+	memset(f, 0, sizeof(*f));
+}
+
+int apply_section_checksums(const struct revision *rev, const struct sql_script *stmts,
+			    char whole[65], struct strlist *each)
+{
+	struct strbuf all = STRBUF_INIT, one = STRBUF_INIT;
+	for (size_t i = 0; i < stmts->n; i++) {
+		struct sql_error err = {0};
+		strbuf_reset(&one);
+		if (sql_token_stream(rev->text, stmts->v[i].start, stmts->v[i].len, &one, &err) < 0) {
+			/* unscannable text: its bytes are its meaning */
+			err_clear();
+			strbuf_reset(&one);
+			strbuf_add(&one, rev->text + stmts->v[i].start, stmts->v[i].len);
+		}
+		sql_error_release(&err);
+		char h[65];
+		hash_sha256_hex(one.buf, one.len, h);
+		h[16] = '\0';
+		if (each)
+			strlist_push(each, h);
+		strbuf_add(&all, one.buf, one.len);
+		strbuf_addstr(&all, ";\n");
+	}
+	hash_sha256_hex(all.buf, all.len, whole);
+	strbuf_release(&all);
+	strbuf_release(&one);
+	return 0;
+}
+
+/* ---- history rows ---- */
+
+static void fill_client(struct apply_session *ss, struct sqltext_history *h)
+{
+	h->os_user = ss->os_user;
+	h->client_host = ss->host;
+	h->tool_version = "revgate " REVGATE_VERSION;
+}
+
+int history_insert(struct apply_session *ss, struct db *db, struct sqltext_history *h)
+{
+	struct strbuf sql = STRBUF_INIT;
+	const char *params[SQLTEXT_HISTORY_NPARAMS];
+	char *arrays[2];
+	fill_client(ss, h);
+	sqltext_history_insert(&sql, ss->htable);
+	sqltext_history_params(h, params, arrays);
+	int ret = db_query(db, sql.buf, SQLTEXT_HISTORY_NPARAMS, params, NULL);
+	free(arrays[0]);
+	free(arrays[1]);
+	strbuf_release(&sql);
+	return ret;
+}
+
+void history_batch(struct apply_session *ss, struct db_batch *b, struct sqltext_history *h)
+{
+	struct strbuf sql = STRBUF_INIT;
+	const char *params[SQLTEXT_HISTORY_NPARAMS];
+	char *arrays[2];
+	fill_client(ss, h);
+	sqltext_history_insert(&sql, ss->htable);
+	sqltext_history_params(h, params, arrays);
+	db_batch_add(b, sql.buf, SQLTEXT_HISTORY_NPARAMS, params);
+	free(arrays[0]);
+	free(arrays[1]);
+	strbuf_release(&sql);
+}
+
+/* ---- one step ---- */
+
+struct step_run {
+	struct apply_session *ss;
+	const struct apply_step *s;
+	char checksum[65], stmt_checksum[65];
+	char *stmt_checksums; /* '{..}' */
+	char *started_at;
+	char *segments;
+	double t0;
+};
+
+static void step_history(struct step_run *sr, struct sqltext_history *h, const char *outcome)
+{
+	const struct apply_step *s = sr->s;
+	memset(h, 0, sizeof(*h));
+	h->revision = s->rev->id;
+	h->direction = s->dir == APPLY_UP ? "upgrade" : "downgrade";
+	h->outcome = outcome;
+	h->from = &s->heads_before;
+	h->to = &s->heads_after;
+	h->checksum = sr->checksum;
+	h->statement_checksum = sr->stmt_checksum;
+	h->statement_checksums = sr->stmt_checksums;
+	h->segments = sr->segments;
+}
+
+/* Adds one version-table change to a batch. */
+static void batch_version_op(struct apply_session *ss, struct db_batch *b, const struct vop *op)
+{
+	struct strbuf sql = STRBUF_INIT;
+	const char *params[2];
+	int n;
+	if (op->kind == VOP_INSERT) {
+		sqltext_version_insert(&sql, ss->vtable);
+		params[0] = op->to;
+		n = 1;
+	} else if (op->kind == VOP_DELETE) {
+		sqltext_version_delete(&sql, ss->vtable);
+		params[0] = op->from;
+		n = 1;
+	} else {
+		sqltext_version_update(&sql, ss->vtable);
+		params[0] = op->from;
+		params[1] = op->to;
+		n = 2;
+	}
+	db_batch_add(b, sql.buf, n, params);
+	strbuf_release(&sql);
+}
+
+static void add_settings(struct step_run *sr, struct db_batch *b, bool local)
+{
+	char lt[32], st[32];
+	snprintf(lt, sizeof(lt), "%ldms", sr->ss->s->lock_timeout_ms);
+	snprintf(st, sizeof(st), "%ldms", sr->ss->s->statement_timeout_ms);
+	char *app = xstrfmt("revgate %s %s", sr->s->dir == APPLY_UP ? "upgrade" : "downgrade",
+			    sr->s->rev->id);
+	const char *params[] = {lt, st, app, local ? "t" : "f"};
+	db_batch_add(b,
+		     "SELECT set_config('lock_timeout', $1, $4::bool), "
+		     "set_config('statement_timeout', $2, $4::bool), "
+		     "set_config('application_name', $3, $4::bool)",
+		     4, params);
+	free(app);
+}
+
+/* Fills `fail` for statement `k` of the step (SIZE_MAX: revgate's own SQL). */
+static void describe_failure(struct step_run *sr, size_t k, const struct db_error *e,
+			     struct apply_failure *fail)
+{
+	const struct revision *rev = sr->s->rev;
+	apply_failure_release(fail);
+	fail->set = true;
+	fail->revision = xstrdup(rev->id);
+	fail->file = xstrdup(rev->path);
+	fail->err.sqlstate = e->sqlstate ? xstrdup(e->sqlstate) : NULL;
+	fail->err.message = xstrdup(e->message ? e->message : err_msg());
+	fail->err.detail = e->detail ? xstrdup(e->detail) : NULL;
+	fail->err.hint = e->hint ? xstrdup(e->hint) : NULL;
+	fail->err.context = e->context ? xstrdup(e->context) : NULL;
+	if (k >= sr->s->stmts.n)
+		return;
+	const struct sql_stmt *st = &sr->s->stmts.v[k];
+	size_t off = st->start;
+	if (e->position)
+		off = text_char_to_byte(rev->text, st->start + st->len, st->start, e->position - 1);
+	struct line_index li = LINE_INDEX_INIT;
+	line_index_build(&li, rev->text, rev->len);
+	line_index_pos(&li, off, &fail->line, &fail->column);
+	size_t a, z;
+	line_index_line(&li, fail->line, &a, &z);
+	fail->excerpt = xstrndup(rev->text + a, z - a);
+	line_index_release(&li);
+}
+
+/* Records a failure row, on the work connection when it still works, else
+ * on the lock connection (the work backend may have been killed). */
+static void record_failure(struct step_run *sr, const char *outcome, int segment,
+			   const struct apply_failure *fail)
+{
+	struct apply_session *ss = sr->ss;
+	struct sqltext_history h;
+	char seg[32];
+	step_history(sr, &h, outcome);
+	h.to = &sr->s->heads_before;
+	if (segment >= 0) {
+		snprintf(seg, sizeof(seg), "%d", segment + 1);
+		h.segment = seg;
+	}
+	h.started_at = sr->started_at;
+	h.sqlstate = fail->err.sqlstate;
+	h.error = fail->err.message;
+	struct db *db = db_alive(ss->db) ? ss->db : ss->lock;
+	if (!ss->have_history || history_insert(ss, db, &h) < 0)
+		err_clear();
+}
+
+static void rollback(struct apply_session *ss)
+{
+	if (db_alive(ss->db) && db_exec(ss->db, "ROLLBACK") < 0)
+		err_clear();
+}
+
+/* Checks that every version-table change touched one row. */
+static int check_rows(struct step_run *sr, const struct db_batch *b, size_t first)
+{
+	const struct vchange *c = &sr->s->change;
+	for (size_t i = 0; i < c->n; i++) {
+		long n = b->v[first + i].affected;
+		if (n == 1)
+			continue;
+		const struct vop *op = &c->ops[i];
+		if (op->kind == VOP_UPDATE)
+			return err_set(ERR_DB, "the version table %s changed under this run: updating "
+					       "'%s' to '%s' touched %ld rows, not 1; nothing of "
+					       "'%s' was kept",
+				       sr->ss->vtable, op->from, op->to, n, sr->s->rev->id);
+		return err_set(ERR_DB, "the version table %s changed under this run: %s '%s' "
+				       "touched %ld rows, not 1; nothing of '%s' was kept",
+			       sr->ss->vtable, op->kind == VOP_DELETE ? "deleting" : "inserting",
+			       op->kind == VOP_DELETE ? op->from : op->to, n, sr->s->rev->id);
+	}
+	return 0;
+}
+
+/* Adds the version-table change and the final history row to `b`;
+ * returns the index of the first version statement. */
+static size_t add_finish(struct step_run *sr, struct db_batch *b)
+{
+	size_t first = b->n;
+	for (size_t i = 0; i < sr->s->change.n; i++)
+		batch_version_op(sr->ss, b, &sr->s->change.ops[i]);
+	struct sqltext_history h;
+	step_history(sr, &h, sr->s->dir == APPLY_UP ? "applied" : "reverted");
+	h.started_at = sr->started_at;
+	history_batch(sr->ss, b, &h);
+	return first;
+}
+
+/*
+ * Runs statements [seg.first, +n) in one transaction (unless `in_tx`: the
+ * caller's), plus the finish when `finish`. Returns ERR_DB with `fail`
+ * filled on a statement failure.
+ */
+static int run_tx_segment(struct step_run *sr, const struct apply_segment *seg, bool finish,
+			  bool in_tx, struct apply_failure *fail)
+{
+	struct apply_session *ss = sr->ss;
+	struct db_batch b = DB_BATCH_INIT;
+	if (!in_tx)
+		db_batch_add(&b, "BEGIN", 0, NULL);
+	add_settings(sr, &b, true);
+	size_t first_stmt = b.n;
+	for (size_t i = seg->first; i < seg->first + seg->n; i++)
+		db_batch_add_text(&b, sr->s->rev->text + sr->s->stmts.v[i].start,
+				  sr->s->stmts.v[i].len);
+	size_t first_version = finish ? add_finish(sr, &b) : b.n;
+	int ret = db_batch_run(ss->db, &b);
+	if (ret < 0) {
+		size_t k = b.failed >= first_stmt && b.failed < first_stmt + seg->n
+				   ? seg->first + (b.failed - first_stmt)
+				   : SIZE_MAX;
+		describe_failure(sr, k, db_last_error(ss->db), fail);
+		if (!in_tx)
+			rollback(ss);
+		goto out;
+	}
+	if (finish && (ret = check_rows(sr, &b, first_version)) < 0) {
+		if (!in_tx)
+			rollback(ss);
+		goto out;
+	}
+	if (!in_tx && (ret = db_exec(ss->db, "COMMIT")) < 0) {
+		describe_failure(sr, SIZE_MAX, db_last_error(ss->db), fail);
+		rollback(ss);
+	}
+out:
+	db_batch_release(&b);
+	return ret;
+}
+
+/* One statement in autocommit. */
+static int run_alone(struct step_run *sr, const struct apply_segment *seg,
+		     struct apply_failure *fail)
+{
+	const struct sql_stmt *st = &sr->s->stmts.v[seg->first];
+	char *sql = xstrndup(sr->s->rev->text + st->start, st->len);
+	int ret = db_exec(sr->ss->db, sql);
+	free(sql);
+	if (ret < 0)
+		describe_failure(sr, seg->first, db_last_error(sr->ss->db), fail);
+	return ret;
+}
+
+static int record_segment(struct step_run *sr, size_t k)
+{
+	struct sqltext_history h;
+	char seg[32];
+	step_history(sr, &h, "segment");
+	h.to = &sr->s->heads_before;
+	snprintf(seg, sizeof(seg), "%zu", k + 1);
+	h.segment = seg;
+	return history_insert(sr->ss, sr->ss->db, &h);
+}
+
+static int run_segmented(struct step_run *sr, struct apply_failure *fail)
+{
+	struct apply_session *ss = sr->ss;
+	const struct apply_step *s = sr->s;
+	struct sqltext_history h;
+	step_history(sr, &h, "started");
+	h.to = &s->heads_before;
+	h.started_at = sr->started_at;
+	int ret = history_insert(ss, ss->db, &h);
+	if (ret < 0)
+		return ret;
+	struct db_batch settings = DB_BATCH_INIT;
+	add_settings(sr, &settings, false);
+	ret = db_batch_run(ss->db, &settings);
+	db_batch_release(&settings);
+	if (ret < 0)
+		return ret;
+	for (size_t k = 0; k < s->nseg; k++) {
+		const struct apply_segment *seg = &s->seg[k];
+		bool last = k + 1 == s->nseg;
+		ret = seg->transactional ? run_tx_segment(sr, seg, last, false, fail)
+					 : run_alone(sr, seg, fail);
+		if (ret < 0) {
+			if (fail->set)
+				record_failure(sr, k == 0 && seg->transactional ? "failed" : "interrupted",
+					       (int)k, fail);
+			return ret;
+		}
+		if (!last && (ret = record_segment(sr, k)) < 0)
+			return ret;
+		if (ss->on_event && !last) {
+			struct apply_event ev = {.kind = APPLY_EV_SEGMENT, .step = s, .segment = k};
+			ss->on_event(ss->event_ctx, &ev);
+		}
+	}
+	if (db_exec(ss->db, "RESET lock_timeout") < 0 || db_exec(ss->db, "RESET statement_timeout") < 0)
+		err_clear();
+	return 0;
+}
+
+static void step_run_init(struct step_run *sr, struct apply_session *ss, const struct apply_step *s)
+{
+	memset(sr, 0, sizeof(*sr));
+	sr->ss = ss;
+	sr->s = s;
+	sr->t0 = mono_ms();
+	hash_sha256_hex(s->rev->text, s->rev->len, sr->checksum);
+	struct strlist each = STRLIST_INIT;
+	apply_section_checksums(s->rev, &s->stmts, sr->stmt_checksum, &each);
+	sr->stmt_checksums = sqltext_array(&each);
+	strlist_release(&each);
+	sr->segments = xstrfmt("%zu", s->nseg);
+}
+
+static void step_run_release(struct step_run *sr)
+{
+	free(sr->stmt_checksums);
+	free(sr->started_at);
+	free(sr->segments);
+}
+
+static void set_heads(struct apply_session *ss, const struct strlist *heads)
+{
+	strlist_release(&ss->heads);
+	for (size_t i = 0; i < heads->n; i++)
+		strlist_push(&ss->heads, heads->v[i]);
+}
+
+static int check_single_transaction(const struct apply_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct apply_step *s = &p->v[i];
+		if (apply_step_transactional(s))
+			continue;
+		size_t line = 0;
+		for (size_t k = 0; k < s->nseg; k++)
+			if (!s->seg[k].transactional && s->seg[k].n) {
+				unsigned l, c;
+				text_pos(s->rev->text, s->rev->len, s->stmts.v[s->seg[k].first].start,
+					 &l, &c);
+				line = l;
+				break;
+			}
+		return err_set(ERR_USAGE, "--single-transaction cannot run '%s': %s:%zu must run "
+					  "outside a transaction",
+			       s->rev->id, s->rev->path, line);
+	}
+	return 0;
+}
+
+int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply_run_opts *o,
+	      struct apply_failure *fail)
+{
+	bool single = o && o->single_transaction;
+	int ret;
+	if (single) {
+		if ((ret = check_single_transaction(p)) < 0)
+			return ret;
+		if ((ret = db_exec(ss->db, "BEGIN")) < 0)
+			return ret;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const struct apply_step *s = &p->v[i];
+		struct step_run sr;
+		step_run_init(&sr, ss, s);
+		if (ss->on_event) {
+			struct apply_event ev = {.kind = APPLY_EV_STEP_BEGIN, .step = s};
+			ss->on_event(ss->event_ctx, &ev);
+		}
+		if (apply_step_transactional(s)) {
+			ret = run_tx_segment(&sr, &s->seg[0], true, single, fail);
+			if (ret < 0 && fail->set && !single) {
+				sr.started_at = iso_now();
+				record_failure(&sr, "failed", -1, fail);
+			}
+		} else {
+			sr.started_at = iso_now();
+			ret = run_segmented(&sr, fail);
+		}
+		double ms = mono_ms() - sr.t0;
+		step_run_release(&sr);
+		if (ret < 0) {
+			if (single) {
+				rollback(ss);
+				if (fail->set) {
+					step_run_init(&sr, ss, s);
+					sr.started_at = iso_now();
+					record_failure(&sr, "failed", -1, fail);
+					step_run_release(&sr);
+				}
+			}
+			return ret;
+		}
+		if (!single)
+			set_heads(ss, &s->heads_after);
+		if (ss->on_event) {
+			struct apply_event ev = {.kind = APPLY_EV_STEP_DONE, .step = s, .ms = ms};
+			ss->on_event(ss->event_ctx, &ev);
+		}
+	}
+	if (single) {
+		if ((ret = db_exec(ss->db, "COMMIT")) < 0) {
+			rollback(ss);
+			return ret;
+		}
+		if (p->n)
+			set_heads(ss, &p->v[p->n - 1].heads_after);
+	}
+	return 0;
+}
+
+/* ---- stamp ---- */
+
+int apply_stamp(struct apply_session *ss, const struct strlist *heads)
+{
+	struct db_batch b = DB_BATCH_INIT;
+	struct strlist before = STRLIST_INIT, after = STRLIST_INIT;
+	strlist_sorted_copy(&before, &ss->heads);
+	strlist_sorted_copy(&after, heads);
+	db_batch_add(&b, "BEGIN", 0, NULL);
+	size_t first = b.n;
+	for (size_t i = 0; i < ss->heads.n; i++) {
+		if (strlist_has(heads, ss->heads.v[i]))
+			continue;
+		struct vop op = {VOP_DELETE, ss->heads.v[i], NULL};
+		batch_version_op(ss, &b, &op);
+	}
+	for (size_t i = 0; i < heads->n; i++) {
+		if (strlist_has(&ss->heads, heads->v[i]))
+			continue;
+		struct vop op = {VOP_INSERT, NULL, heads->v[i]};
+		batch_version_op(ss, &b, &op);
+	}
+	size_t end = b.n;
+	for (size_t i = 0; i < (heads->n ? heads->n : 1); i++) {
+		struct sqltext_history h = {0};
+		char checksum[65];
+		size_t idx;
+		h.revision = heads->n ? heads->v[i] : "base";
+		h.direction = "stamp";
+		h.outcome = "stamped";
+		h.from = &before;
+		h.to = &after;
+		if (heads->n && graph_find(ss->g, heads->v[i], &idx)) {
+			const struct revision *rev = ss->g->nodes[idx].rev;
+			hash_sha256_hex(rev->text, rev->len, checksum);
+			h.checksum = checksum;
+		}
+		history_batch(ss, &b, &h);
+	}
+	int ret = db_batch_run(ss->db, &b);
+	for (size_t i = first; ret == 0 && i < end; i++)
+		if (b.v[i].affected != 1)
+			ret = err_set(ERR_DB, "the version table %s changed under this run: a stamp "
+					      "change touched %ld rows, not 1; nothing was changed",
+				      ss->vtable, b.v[i].affected);
+	if (ret < 0)
+		rollback(ss);
+	else
+		ret = db_exec(ss->db, "COMMIT");
+	if (ret == 0)
+		set_heads(ss, heads);
+	db_batch_release(&b);
+	strlist_release(&before);
+	strlist_release(&after);
+	return ret;
+}

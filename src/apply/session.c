@@ -1,0 +1,370 @@
+/*
+ * A session on the database: two connections (work and lock), the
+ * session-level advisory lock taken by polling, the version and history
+ * tables created on first use, and the current heads read back.
+ *
+ * Why poll: a session blocked in pg_advisory_lock() is a waiter that a
+ * CREATE INDEX CONCURRENTLY on the holder's side waits for in turn (it
+ * waits out every transaction that might see the table), which deadlocks.
+ * pg_try_advisory_lock() in autocommit returns at once and holds no
+ * snapshot in between, so the holder's concurrent build never waits for us.
+ */
+#include "apply/internal.h"
+#include "core/err.h"
+#include "core/xalloc.h"
+
+#include <pwd.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The lock's two keys: 'revg' and a hash of the version table's name, so
+ * two histories in one database (two version tables) do not block each
+ * other. */
+#define LOCK_CLASS "1919252071"
+
+static char *lock_key(const struct apply_session *ss)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = ss->vtable; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 16777619u;
+	}
+	return xstrfmt("%u", h & 0x7fffffffu);
+}
+
+int atoi_safe(const char *s)
+{
+	return s ? (int)strtol(s, NULL, 10) : 0;
+}
+
+double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+char *iso_now(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return xstrfmt("%.*s.%06ldZ", (int)n, buf, ts.tv_nsec / 1000);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void emit(struct apply_session *ss, enum apply_event_kind kind, const char *text)
+{
+	if (!ss->on_event)
+		return;
+	struct apply_event ev = {.kind = kind, .text = text};
+	ss->on_event(ss->event_ctx, &ev);
+}
+
+/* "pid 123 ('revgate upgrade', user app, on host 10.0.0.5, connected since ...)" */
+static char *lock_holder(struct apply_session *ss, const char *key, int *pid)
+{
+	static const char q[] =
+		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), "
+		"coalesce(host(a.client_addr), 'local socket'), "
+		"to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' "
+		"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+		"AND l.classid::bigint = $1::bigint AND l.objid::bigint = $2::bigint LIMIT 1";
+	const char *params[] = {LOCK_CLASS, key};
+	struct db_res *r = NULL;
+	char *who;
+	*pid = 0;
+	if (db_query(ss->lock, q, 2, params, &r) < 0 || db_res_nrows(r) == 0) {
+		err_clear();
+		who = xstrdup("another session (it may just have released it)");
+	} else {
+		*pid = atoi_safe(db_res_value(r, 0, 0));
+		who = xstrfmt("pid %s ('%s', user %s, from %s, connected since %s)",
+			      db_res_value(r, 0, 0), db_res_value(r, 0, 1), db_res_value(r, 0, 2),
+			      db_res_value(r, 0, 3), db_res_value(r, 0, 4));
+	}
+	db_res_free(r);
+	return who;
+}
+
+static int take_lock(struct apply_session *ss)
+{
+	char *key = lock_key(ss);
+	const char *params[] = {LOCK_CLASS, key};
+	double start = mono_ms(), last_report = -1e9;
+	long backoff = 25;
+	int last_pid = -1, ret = 0;
+	for (;;) {
+		struct db_res *r = NULL;
+		ret = db_query(ss->lock, "SELECT pg_try_advisory_lock($1::int, $2::int)", 2, params,
+			       &r);
+		if (ret < 0)
+			break;
+		bool got = !strcmp(db_res_value(r, 0, 0), "t");
+		db_res_free(r);
+		if (got) {
+			ss->locked = true;
+			if (last_pid != -1)
+				emit(ss, APPLY_EV_LOCKED, NULL);
+			break;
+		}
+		double waited = mono_ms() - start;
+		int pid;
+		char *who = lock_holder(ss, key, &pid);
+		if (waited >= (double)ss->s->lock_wait_ms) {
+			ret = err_set(ERR_RUNTIME, "another run holds the migration lock on %s: %s; "
+						   "gave up after %.0f s (raise --lock-wait, or "
+						   "wait for it to finish)",
+				      ss->vtable, who, waited / 1000.0);
+			free(who);
+			break;
+		}
+		if (pid != last_pid || mono_ms() - last_report > 10000) {
+			char *text = xstrfmt("waiting for the migration lock on %s, held by %s",
+					     ss->vtable, who);
+			emit(ss, APPLY_EV_LOCK_WAIT, text);
+			free(text);
+			last_pid = pid;
+			last_report = mono_ms();
+		}
+		free(who);
+		long left = ss->s->lock_wait_ms - (long)waited;
+		sleep_ms(backoff < left ? backoff : (left > 0 ? left : 1));
+		backoff = backoff * 3 / 2;
+		if (backoff > 1000)
+			backoff = 1000;
+	}
+	free(key);
+	return ret;
+}
+
+static void release_lock(struct apply_session *ss)
+{
+	if (!ss->locked || !ss->lock || !db_alive(ss->lock))
+		return;
+	char *key = lock_key(ss);
+	const char *params[] = {LOCK_CLASS, key};
+	if (db_query(ss->lock, "SELECT pg_advisory_unlock($1::int, $2::int)", 2, params, NULL) < 0)
+		err_clear();
+	ss->locked = false;
+	free(key);
+}
+
+/* Creates what is missing of the two tables, in one transaction. */
+static int ensure_tables(struct apply_session *ss, bool have_version, bool have_history)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int ret = 0;
+	if (have_version && have_history)
+		return 0;
+	if ((ret = db_exec(ss->db, "BEGIN")) < 0)
+		goto out;
+	if (!have_version) {
+		sqltext_version_ddl(&sql, ss->vtable, ss->s->version_table);
+		ret = db_exec(ss->db, sql.buf);
+	}
+	if (ret == 0 && !have_history) {
+		strbuf_reset(&sql);
+		char *idx = xstrfmt("%s_revision_idx", ss->s->history_table);
+		sqltext_history_ddl(&sql, ss->htable, idx);
+		free(idx);
+		/* two statements: PQexecParams takes one at a time */
+		char *split = strstr(sql.buf, ";\nCREATE INDEX");
+		if (split) {
+			*split = '\0';
+			ret = db_exec(ss->db, sql.buf);
+			if (ret == 0)
+				ret = db_exec(ss->db, split + 2);
+		}
+	}
+	if (ret < 0) {
+		const struct db_error *e = db_last_error(ss->db);
+		bool denied = e->sqlstate && !strcmp(e->sqlstate, "42501");
+		char *msg = xstrdup(err_msg());
+		if (db_exec(ss->db, "ROLLBACK") < 0)
+			err_clear();
+		ret = err_set(ERR_DB, "cannot create the %s tables %s and %s: %s%s",
+			      "revgate", ss->vtable, ss->htable, msg,
+			      denied ? " (the role needs CREATE on the schema; create the tables "
+				       "with 'revgate upgrade --sql' as an owner, or connect as one)"
+				     : "");
+		free(msg);
+		goto out;
+	}
+	ret = db_exec(ss->db, "COMMIT");
+out:
+	strbuf_release(&sql);
+	return ret;
+}
+
+static int read_heads(struct apply_session *ss, bool create)
+{
+	static const char q[] = "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL";
+	const char *params[] = {ss->vtable, ss->htable};
+	struct db_res *r = NULL;
+	struct strbuf sql = STRBUF_INIT;
+	int ret = db_query(ss->db, q, 2, params, &r);
+	if (ret < 0)
+		goto out;
+	bool have_version = !strcmp(db_res_value(r, 0, 0), "t");
+	bool have_history = !strcmp(db_res_value(r, 0, 1), "t");
+	db_res_free(r);
+	r = NULL;
+	ss->have_history = have_history;
+	if (create) {
+		if ((ret = ensure_tables(ss, have_version, have_history)) < 0)
+			goto out;
+		have_version = ss->have_history = true;
+	}
+	if (!have_version)
+		goto out;
+	strbuf_addf(&sql, "SELECT version_num FROM %s", ss->vtable);
+	if ((ret = db_query(ss->db, sql.buf, 0, NULL, &r)) < 0)
+		goto out;
+	for (size_t i = 0; i < db_res_nrows(r); i++)
+		strlist_push(&ss->heads, db_res_value(r, i, 0));
+out:
+	db_res_free(r);
+	strbuf_release(&sql);
+	return ret;
+}
+
+static char *os_user(void)
+{
+	const char *u = getenv("USER");
+	if (u && *u)
+		return xstrdup(u);
+	struct passwd *pw = getpwuid(geteuid());
+	return xstrdup(pw ? pw->pw_name : "unknown");
+}
+
+static char *host_name(void)
+{
+	char buf[256];
+	if (gethostname(buf, sizeof(buf)) < 0)
+		return xstrdup("unknown");
+	buf[sizeof(buf) - 1] = '\0';
+	return xstrdup(buf);
+}
+
+int apply_open(struct apply_session *ss, const struct apply_settings *s, const struct graph *g,
+	       const char *command, unsigned flags, apply_event_fn on_event, void *ctx)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->s = s;
+	ss->g = g;
+	ss->on_event = on_event;
+	ss->event_ctx = ctx;
+	ss->command = xstrdup(command);
+	ss->os_user = os_user();
+	ss->host = host_name();
+	char *app = xstrfmt("revgate %s", command);
+	char *lock_app = xstrfmt("revgate %s (lock)", command);
+	int ret = db_connect(&ss->db, s->url, app);
+	if (ret == 0)
+		ret = db_connect(&ss->lock, s->url, lock_app);
+	free(app);
+	free(lock_app);
+	if (ret < 0)
+		return ret;
+	ss->vtable = db_quote_ident(ss->db, s->version_schema, s->version_table);
+	ss->htable = db_quote_ident(ss->db, s->version_schema, s->history_table);
+	if (!(flags & APPLY_OPEN_NO_LOCK) && (ret = take_lock(ss)) < 0)
+		return ret;
+	return read_heads(ss, flags & APPLY_OPEN_CREATE);
+}
+
+void apply_close(struct apply_session *ss)
+{
+	release_lock(ss);
+	db_close(ss->db);
+	db_close(ss->lock);
+	strlist_release(&ss->heads);
+	free(ss->vtable);
+	free(ss->htable);
+	free(ss->command);
+	free(ss->os_user);
+	free(ss->host);
+	memset(ss, 0, sizeof(*ss));
+}
+
+int apply_check_heads_known(const struct apply_session *ss)
+{
+	for (size_t i = 0; i < ss->heads.n; i++) {
+		size_t idx;
+		if (!graph_find(ss->g, ss->heads.v[i], &idx))
+			return err_set(ERR_NOTFOUND, "the version table %s holds revision '%s', which "
+						     "is not in the migrations directory (a wrong "
+						     "directory or database, or a deleted revision "
+						     "file: restore it, or fix the table with "
+						     "'revgate stamp --purge REV')",
+				       ss->vtable, ss->heads.v[i]);
+	}
+	return 0;
+}
+
+void apply_pending_free(struct apply_pending *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].revision);
+		free(v[i].direction);
+		free(v[i].outcome);
+		free(v[i].error);
+		free(v[i].sqlstate);
+	}
+	free(v);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int apply_pending_list(struct apply_session *ss, struct apply_pending **out, size_t *n)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_res *r = NULL;
+	*out = NULL;
+	*n = 0;
+	if (!ss->have_history)
+		return 0;
+	/* a revision is half-done when its newest history row is one of the
+	 * rows a non-transactional run writes before it completes */
+	strbuf_addf(&sql,
+		    "SELECT h.revision, h.direction, h.outcome, coalesce(h.segment, 0), "
+		    "coalesce(h.segments, 0), h.error, h.sqlstate FROM %s h "
+		    "WHERE h.outcome IN ('started', 'segment', 'interrupted') "
+		    "AND h.id = (SELECT max(m.id) FROM %s m WHERE m.revision = h.revision) "
+		    "ORDER BY h.id",
+		    ss->htable, ss->htable);
+	int ret = db_query(ss->db, sql.buf, 0, NULL, &r);
+	if (ret == 0 && db_res_nrows(r)) {
+		*n = db_res_nrows(r);
+		*out = xcalloc(*n, sizeof(**out));
+		for (size_t i = 0; i < *n; i++) {
+			struct apply_pending *p = &(*out)[i];
+			p->revision = xstrdup(db_res_value(r, i, 0));
+			p->direction = xstrdup(db_res_value(r, i, 1));
+			p->outcome = xstrdup(db_res_value(r, i, 2));
+			p->segment = atoi_safe(db_res_value(r, i, 3));
+			p->segments = atoi_safe(db_res_value(r, i, 4));
+			p->error = dup_or_null(db_res_value(r, i, 5));
+			p->sqlstate = dup_or_null(db_res_value(r, i, 6));
+		}
+	}
+	db_res_free(r);
+	strbuf_release(&sql);
+	return ret;
+}

@@ -1,0 +1,198 @@
+/* The SQL revgate writes about itself: tables, version rows, history rows. */
+#include "apply/sqltext.h"
+#include "core/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void quote_one(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			strbuf_addch(sb, '"');
+		strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '"');
+}
+
+char *sqltext_ident(const char *schema, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (schema && *schema) {
+		quote_one(&sb, schema);
+		strbuf_addch(&sb, '.');
+	}
+	quote_one(&sb, name);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void literal(struct strbuf *sb, const char *s)
+{
+	if (!s) {
+		strbuf_addstr(sb, "NULL");
+		return;
+	}
+	strbuf_addch(sb, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			strbuf_addch(sb, '\'');
+		strbuf_addch(sb, *s);
+	}
+	strbuf_addch(sb, '\'');
+}
+
+void sqltext_version_ddl(struct strbuf *out, const char *qtable, const char *name)
+{
+	/* Alembic's own DDL, so either tool can take over the other's table */
+	char *pkc = xstrfmt("%s_pkc", name);
+	char *qpkc = sqltext_ident(NULL, pkc);
+	strbuf_addf(out,
+		    "CREATE TABLE IF NOT EXISTS %s (\n"
+		    "    version_num VARCHAR(32) NOT NULL,\n"
+		    "    CONSTRAINT %s PRIMARY KEY (version_num)\n"
+		    ");\n",
+		    qtable, qpkc);
+	free(qpkc);
+	free(pkc);
+}
+
+void sqltext_history_ddl(struct strbuf *out, const char *qtable, const char *index_name)
+{
+	char *qidx = sqltext_ident(NULL, index_name);
+	strbuf_addf(out,
+		    "CREATE TABLE IF NOT EXISTS %s (\n"
+		    "    id BIGSERIAL PRIMARY KEY,\n"
+		    "    revision TEXT NOT NULL,\n"
+		    "    direction TEXT NOT NULL,\n"
+		    "    outcome TEXT NOT NULL,\n"
+		    "    segment INTEGER,\n"
+		    "    segments INTEGER,\n"
+		    "    from_heads TEXT[] NOT NULL DEFAULT '{}',\n"
+		    "    to_heads TEXT[] NOT NULL DEFAULT '{}',\n"
+		    "    checksum TEXT,\n"
+		    "    statement_checksum TEXT,\n"
+		    "    statement_checksums TEXT[],\n"
+		    "    git_commit TEXT,\n"
+		    "    started_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),\n"
+		    "    finished_at TIMESTAMPTZ,\n"
+		    "    duration_ms DOUBLE PRECISION,\n"
+		    "    db_user TEXT NOT NULL DEFAULT current_user,\n"
+		    "    os_user TEXT,\n"
+		    "    client_host TEXT,\n"
+		    "    client_addr INET DEFAULT inet_client_addr(),\n"
+		    "    tool_version TEXT NOT NULL,\n"
+		    "    sqlstate TEXT,\n"
+		    "    error TEXT\n"
+		    ");\n"
+		    "CREATE INDEX IF NOT EXISTS %s ON %s (revision, id);\n",
+		    qtable, qidx, qtable);
+	free(qidx);
+}
+
+void sqltext_version_op(struct strbuf *out, const char *qtable, const struct vop *op, void *unused)
+{
+	(void)unused;
+	switch (op->kind) {
+	case VOP_INSERT:
+		strbuf_addf(out, "INSERT INTO %s (version_num) VALUES (", qtable);
+		literal(out, op->to);
+		strbuf_addstr(out, ");\n");
+		break;
+	case VOP_DELETE:
+		strbuf_addf(out, "DELETE FROM %s WHERE version_num = ", qtable);
+		literal(out, op->from);
+		strbuf_addstr(out, ";\n");
+		break;
+	case VOP_UPDATE:
+		strbuf_addf(out, "UPDATE %s SET version_num = ", qtable);
+		literal(out, op->to);
+		strbuf_addstr(out, " WHERE version_num = ");
+		literal(out, op->from);
+		strbuf_addstr(out, ";\n");
+		break;
+	}
+}
+
+void sqltext_version_insert(struct strbuf *out, const char *qtable)
+{
+	strbuf_addf(out, "INSERT INTO %s (version_num) VALUES ($1)", qtable);
+}
+
+void sqltext_version_delete(struct strbuf *out, const char *qtable)
+{
+	strbuf_addf(out, "DELETE FROM %s WHERE version_num = $1", qtable);
+}
+
+void sqltext_version_update(struct strbuf *out, const char *qtable)
+{
+	strbuf_addf(out, "UPDATE %s SET version_num = $2 WHERE version_num = $1", qtable);
+}
+
+static const char history_columns[] =
+	"revision, direction, outcome, segment, segments, from_heads, to_heads, checksum, "
+	"statement_checksum, statement_checksums, git_commit, started_at, finished_at, "
+	"duration_ms, os_user, client_host, tool_version, sqlstate, error";
+
+void sqltext_history_insert(struct strbuf *out, const char *qtable)
+{
+	strbuf_addf(out,
+		    "INSERT INTO %s (%s) VALUES ($1, $2, $3, $4::int, $5::int, $6::text[], "
+		    "$7::text[], $8, $9, $10::text[], $11, coalesce($12::timestamptz, now()), "
+		    "coalesce($13::timestamptz, clock_timestamp()), coalesce($14::float8, "
+		    "extract(epoch FROM clock_timestamp() - coalesce($12::timestamptz, now())) * "
+		    "1000), $15, $16, $17, $18, $19)",
+		    qtable, history_columns);
+}
+
+char *sqltext_array(const struct strlist *l)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addch(&sb, '{');
+	for (size_t i = 0; l && i < l->n; i++) {
+		if (i)
+			strbuf_addch(&sb, ',');
+		strbuf_addstr(&sb, l->v[i]);
+	}
+	strbuf_addch(&sb, '}');
+	return strbuf_detach(&sb, NULL);
+}
+
+void sqltext_history_params(const struct sqltext_history *h, const char **params, char *arrays[2])
+{
+	arrays[0] = sqltext_array(h->from);
+	arrays[1] = sqltext_array(h->to);
+	const char *v[SQLTEXT_HISTORY_NPARAMS] = {
+		h->revision,	   h->direction,     h->outcome,     h->segment,
+		h->segments,	   arrays[0],	     arrays[1],	     h->checksum,
+		h->statement_checksum, h->statement_checksums, h->git_commit, h->started_at,
+		h->finished_at,	   h->duration_ms,   h->os_user,     h->client_host,
+		h->tool_version,   h->sqlstate,	     h->error,
+	};
+	memcpy(params, v, sizeof(v));
+}
+
+void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
+				    const struct sqltext_history *h)
+{
+	char *from = sqltext_array(h->from), *to = sqltext_array(h->to);
+	strbuf_addf(out, "INSERT INTO %s (revision, direction, outcome, from_heads, to_heads, "
+			 "checksum, finished_at, tool_version) VALUES (",
+		    qtable);
+	literal(out, h->revision);
+	strbuf_addstr(out, ", ");
+	literal(out, h->direction);
+	strbuf_addstr(out, ", ");
+	literal(out, h->outcome);
+	strbuf_addstr(out, ", ");
+	literal(out, from);
+	strbuf_addstr(out, ", ");
+	literal(out, to);
+	strbuf_addstr(out, ", ");
+	literal(out, h->checksum);
+	strbuf_addstr(out, ", clock_timestamp(), ");
+	literal(out, "revgate " REVGATE_VERSION " (offline)");
+	strbuf_addstr(out, ");\n");
+	free(from);
+	free(to);
+}

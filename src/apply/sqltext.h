@@ -1,0 +1,63 @@
+/*
+ * The SQL revgate itself writes: the version and history tables' DDL, the
+ * version-table DML and the history row, in one place so that the online
+ * runner (parameters through PQexecParams) and the offline script
+ * (literals, for --sql) cannot drift apart.
+ *
+ * Ownership: functions append to caller-owned strbufs; sqltext_ident
+ * returns a fresh string.
+ */
+#ifndef REVGATE_APPLY_SQLTEXT_H
+#define REVGATE_APPLY_SQLTEXT_H
+
+#include "apply/heads.h"
+#include "core/hash.h"
+#include "core/strbuf.h"
+#include "core/strlist.h"
+
+/* "schema"."name" (or "name"), quoted as PQescapeIdentifier quotes. */
+char *sqltext_ident(const char *schema, const char *name);
+
+/* CREATE TABLE IF NOT EXISTS for the version table `qtable` (quoted);
+ * `name` (unquoted) names its primary key as Alembic does: <name>_pkc. */
+void sqltext_version_ddl(struct strbuf *out, const char *qtable, const char *name);
+/* CREATE TABLE IF NOT EXISTS for the history table, and its index
+ * `index_name` (unquoted). A NULL started_at in a row means now() (the
+ * transaction's start), a NULL finished_at clock_timestamp(). */
+void sqltext_history_ddl(struct strbuf *out, const char *qtable, const char *index_name);
+
+/* One version-table change with literal ids (offline script). */
+void sqltext_version_op(struct strbuf *out, const char *qtable, const struct vop *op, void *unused);
+/* The parameterised statements for the online runner: insert ($1 = to),
+ * delete ($1 = from), update ($1 = from, $2 = to). */
+void sqltext_version_insert(struct strbuf *out, const char *qtable);
+void sqltext_version_delete(struct strbuf *out, const char *qtable);
+void sqltext_version_update(struct strbuf *out, const char *qtable);
+
+/* The values of one history row. NULL fields are SQL NULL. */
+struct sqltext_history {
+	const char *revision;
+	const char *direction; /* upgrade, downgrade, stamp, resolve */
+	const char *outcome;   /* applied, reverted, stamped, failed, started, segment,
+				  interrupted, resolved */
+	const char *segment, *segments;
+	const struct strlist *from, *to;
+	const char *checksum, *statement_checksum, *statement_checksums; /* the last as '{..}' */
+	const char *git_commit;
+	const char *started_at, *finished_at, *duration_ms;
+	const char *os_user, *client_host, *tool_version;
+	const char *sqlstate, *error;
+};
+#define SQLTEXT_HISTORY_NPARAMS 19
+/* INSERT ... VALUES ($1..$19) and the parameters in that order (borrowed
+ * from `h`, except the two arrays, which go into `arrays` as fresh
+ * strings the caller frees). */
+void sqltext_history_insert(struct strbuf *out, const char *qtable);
+void sqltext_history_params(const struct sqltext_history *h, const char **params, char *arrays[2]);
+/* The same row with literals, for the offline script (no client facts). */
+void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
+				    const struct sqltext_history *h);
+/* '{a,b}' array literal of ids (fresh string). */
+char *sqltext_array(const struct strlist *l);
+
+#endif

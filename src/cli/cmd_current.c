@@ -1,0 +1,103 @@
+/* revgate current [--check-heads]: the revisions the database is at. */
+#include "cli/cli.h"
+#include "cli/dbcli.h"
+#include "cli/revinfo.h"
+#include "core/err.h"
+#include "output/jsonw.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cli_opt current_opts[] = {
+	DBCLI_OPTS,
+	{"check-heads", 0, NULL, "exit 1 unless the database is at every head"},
+	{"verbose", 'v', NULL, "show each revision in full"},
+	{NULL, 0, NULL, NULL},
+};
+
+static void print_json(const struct app *app, const struct apply_session *ss)
+{
+	struct jsonw w;
+	jsonw_init(&w, stdout, true);
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < ss->heads.n; i++) {
+		size_t idx;
+		if (graph_find(&app->graph, ss->heads.v[i], &idx)) {
+			revinfo_json(&w, &app->graph, idx);
+		} else {
+			jsonw_obj_begin(&w);
+			jsonw_kstr(&w, "revision", ss->heads.v[i]);
+			jsonw_kbool(&w, "unknown", true);
+			jsonw_obj_end(&w);
+		}
+	}
+	jsonw_arr_end(&w);
+	jsonw_finish(&w);
+}
+
+static bool at_heads(const struct app *app, const struct apply_session *ss)
+{
+	const struct graph *g = &app->graph;
+	if (ss->heads.n != g->heads.n)
+		return false;
+	for (size_t k = 0; k < g->heads.n; k++)
+		if (!strlist_has(&ss->heads, g->nodes[g->heads.v[k]].id))
+			return false;
+	return true;
+}
+
+static int run_current(struct app *app, const struct command *cmd, struct cli_args *a)
+{
+	struct apply_settings s = APPLY_SETTINGS_INIT;
+	struct apply_session ss;
+	memset(&ss, 0, sizeof(ss));
+	int ret = dbcli_settings(app, cmd, a, &s);
+	if (ret == 0)
+		ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
+	if (ret < 0)
+		goto out;
+	if (!strcmp(app_format(app), "json")) {
+		print_json(app, &ss);
+	} else {
+		for (size_t i = 0; i < ss.heads.n; i++) {
+			size_t idx;
+			if (!graph_find(&app->graph, ss.heads.v[i], &idx))
+				printf("%s (not in the migrations directory)\n", ss.heads.v[i]);
+			else if (cli_flag(cmd, a, "verbose"))
+				revinfo_verbose(stdout, &app->graph, idx);
+			else
+				revinfo_line(stdout, &app->graph, idx, false, true, false);
+		}
+		if (!ss.heads.n)
+			app_note(app, "the database is empty (base)");
+	}
+	struct apply_pending *p = NULL;
+	size_t n = 0;
+	if (apply_pending_list(&ss, &p, &n) == 0 && n)
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "revgate: revision '%s' is half-done (run 'revgate resolve')\n",
+				p[i].revision);
+	err_clear();
+	apply_pending_free(p, n);
+	if ((ret = apply_check_heads_known(&ss)) < 0)
+		goto out;
+	if (cli_flag(cmd, a, "check-heads") && !at_heads(app, &ss))
+		ret = err_set(ERR_CHECK, "the database is not at the head revisions (run 'revgate "
+					 "upgrade heads')");
+out:
+	apply_close(&ss);
+	apply_settings_release(&s);
+	return ret;
+}
+
+const struct command cmd_current = {
+	.name = "current",
+	.run = run_current,
+	.summary = "show the revisions the database is at",
+	.usage = "revgate current [--check-heads] [--url URL] [--format text|json]",
+	.description = "Reads the version table (one row per head the database is at). With\n"
+		       "--check-heads, exits 1 unless those are exactly the history's heads.",
+	.opts = current_opts,
+	.needs = NEEDS_REVISIONS,
+	.formats = "text|json",
+};

@@ -1,0 +1,249 @@
+/*
+ * revgate upgrade [TARGET] / revgate downgrade TARGET: plan the walk with
+ * Alembic's order, then print it (--plan), write the offline script
+ * (--sql), show it from the database's state (--dry-run), or run it under
+ * the migration lock.
+ */
+#include "cli/cli.h"
+#include "cli/dbcli.h"
+#include "core/err.h"
+#include "core/textpos.h"
+#include "core/xalloc.h"
+#include "output/jsonw.h"
+#include "revision/revision.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cli_opt upgrade_opts[] = {
+	DBCLI_OPTS,
+	{"sql", 0, NULL, "print the SQL script instead of running it (TARGET may be FROM:TO)"},
+	{"plan", 0, NULL, "print the steps without connecting (TARGET may be FROM:TO)"},
+	{"dry-run", 'n', NULL, "connect and print the steps from the database's state"},
+	{"single-transaction", 0, NULL, "run every revision in one transaction"},
+	{"force", 0, NULL, "run even when applied revisions fail verification"},
+	{NULL, 0, NULL, NULL},
+};
+
+static void plan_text(const struct apply_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct apply_step *s = &p->v[i];
+		size_t alone = 0;
+		for (size_t k = 0; k < s->nseg; k++)
+			alone += !s->seg[k].transactional;
+		printf("%-9s %s  %-7s %s", s->dir == APPLY_UP ? "upgrade" : "downgrade", s->rev->id,
+		       s->change.kind, s->rev->message ? s->rev->message : "");
+		if (apply_step_transactional(s))
+			printf("  [1 transaction, %zu statements]\n", s->stmts.n);
+		else
+			printf("  [%zu segments, %zu outside a transaction]\n", s->nseg, alone);
+	}
+}
+
+static void plan_json(const struct apply_plan *p)
+{
+	struct jsonw w;
+	jsonw_init(&w, stdout, true);
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct apply_step *s = &p->v[i];
+		jsonw_obj_begin(&w);
+		jsonw_kstr(&w, "revision", s->rev->id);
+		jsonw_kstr(&w, "direction", s->dir == APPLY_UP ? "upgrade" : "downgrade");
+		jsonw_kstr(&w, "kind", s->change.kind);
+		jsonw_kstr(&w, "message", s->rev->message);
+		jsonw_kstr(&w, "file", s->rev->path);
+		jsonw_key(&w, "heads_before");
+		jsonw_arr_begin(&w);
+		for (size_t k = 0; k < s->heads_before.n; k++)
+			jsonw_str(&w, s->heads_before.v[k]);
+		jsonw_arr_end(&w);
+		jsonw_key(&w, "heads_after");
+		jsonw_arr_begin(&w);
+		for (size_t k = 0; k < s->heads_after.n; k++)
+			jsonw_str(&w, s->heads_after.v[k]);
+		jsonw_arr_end(&w);
+		jsonw_kbool(&w, "transactional", apply_step_transactional(s));
+		jsonw_key(&w, "segments");
+		jsonw_arr_begin(&w);
+		for (size_t k = 0; k < s->nseg; k++) {
+			const struct apply_segment *seg = &s->seg[k];
+			jsonw_obj_begin(&w);
+			jsonw_kbool(&w, "transactional", seg->transactional);
+			jsonw_kint(&w, "statements", (long long)seg->n);
+			if (seg->n) {
+				unsigned line, col;
+				text_pos(s->rev->text, s->rev->len, s->stmts.v[seg->first].start, &line,
+					 &col);
+				jsonw_kint(&w, "line", line);
+			}
+			jsonw_obj_end(&w);
+		}
+		jsonw_arr_end(&w);
+		jsonw_obj_end(&w);
+	}
+	jsonw_arr_end(&w);
+	jsonw_finish(&w);
+}
+
+/* "FROM:TO" (FROM: comma-separated heads, may be empty) or just TO. */
+static int split_range(const char *arg, enum apply_dir dir, struct strlist *from, char **to)
+{
+	const char *colon = strrchr(arg, ':');
+	if (!colon) {
+		if (dir == APPLY_DOWN)
+			return err_set(ERR_USAGE, "offline downgrade needs FROM:TO (e.g. 'ae10:base'): "
+						  "without a database the starting heads are unknown");
+		*to = xstrdup(arg);
+		return 0;
+	}
+	char *f = xstrndup(arg, (size_t)(colon - arg));
+	strlist_split(from, f, ',');
+	free(f);
+	*to = xstrdup(*(colon + 1) ? colon + 1 : (dir == APPLY_UP ? "head" : "base"));
+	return 0;
+}
+
+static void print_heads_line(const struct app *app, const struct apply_session *ss)
+{
+	char *h = strlist_join(&ss->heads, ", ");
+	app_note(app, "database at: %s", ss->heads.n ? h : "base (empty)");
+	free(h);
+}
+
+static int run_walk(struct app *app, const struct command *cmd, struct cli_args *a,
+		    enum apply_dir dir)
+{
+	struct apply_settings s = APPLY_SETTINGS_INIT;
+	struct apply_session ss;
+	struct apply_plan p = APPLY_PLAN_INIT;
+	struct apply_failure fail = {0};
+	struct strlist from = STRLIST_INIT;
+	struct findings fs = FINDINGS_INIT;
+	char *target = NULL;
+	bool offline = cli_flag(cmd, a, "sql") || cli_flag(cmd, a, "plan");
+	bool opened = false;
+	const char *arg = a->npos ? a->pos[0] : (dir == APPLY_UP ? "head" : NULL);
+	int ret;
+	memset(&ss, 0, sizeof(ss));
+	if (!arg) {
+		ret = err_set(ERR_USAGE, "downgrade needs a target: -1, a revision id, or base");
+		goto out;
+	}
+	if ((ret = dbcli_refuse_broken_graph(app)) < 0 || (ret = dbcli_settings(app, cmd, a, &s)) < 0)
+		goto out;
+	if (offline) {
+		if ((ret = split_range(arg, dir, &from, &target)) < 0 ||
+		    (ret = apply_plan_build(&p, &app->graph, &from, target, dir)) < 0)
+			goto out;
+		if (cli_flag(cmd, a, "sql")) {
+			struct strbuf sql = STRBUF_INIT;
+			apply_plan_sql(&p, &s, cli_flag(cmd, a, "single-transaction"), &sql);
+			fwrite(sql.buf, 1, sql.len, stdout);
+			strbuf_release(&sql);
+		} else if (!strcmp(app_format(app), "json")) {
+			plan_json(&p);
+		} else {
+			plan_text(&p);
+		}
+		goto out;
+	}
+	bool dry = cli_flag(cmd, a, "dry-run");
+	ret = dbcli_open(app, cmd, a, &s, &ss, dry ? APPLY_OPEN_NO_LOCK : APPLY_OPEN_CREATE);
+	opened = true;
+	if (ret < 0 || (ret = apply_check_heads_known(&ss)) < 0 ||
+	    (ret = dbcli_refuse_pending(app, &ss)) < 0)
+		goto out;
+	/* the gate: applied revisions must still be what ran */
+	size_t checked = 0;
+	if ((ret = apply_verify(&ss, &fs, &checked)) < 0)
+		goto out;
+	if (fs.n) {
+		findings_sort(&fs);
+		app_report_findings(app, &fs);
+		if (findings_count(&fs, SEV_ERROR) && !cli_flag(cmd, a, "force")) {
+			ret = err_set(ERR_CHECK, "applied revisions changed since they ran (above); "
+						 "restore them, or run with --force");
+			goto out;
+		}
+	}
+	if ((ret = apply_plan_build(&p, &app->graph, &ss.heads, arg, dir)) < 0)
+		goto out;
+	if (dry) {
+		if (!strcmp(app_format(app), "json"))
+			plan_json(&p);
+		else
+			plan_text(&p);
+		goto out;
+	}
+	if (!p.n) {
+		print_heads_line(app, &ss);
+		app_note(app, "nothing to do");
+		goto out;
+	}
+	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction")};
+	ret = apply_run(&ss, &p, &o, &fail);
+	if (ret < 0 && fail.set) {
+		dbcli_print_failure(app, &fail);
+		ret = err_set(ERR_DB, "revision '%s' failed; %s", fail.revision,
+			      o.single_transaction ? "the whole run was rolled back"
+						   : "the revisions before it stay applied");
+	}
+	if (ret == 0)
+		print_heads_line(app, &ss);
+out:
+	if (opened)
+		apply_close(&ss);
+	findings_release(&fs);
+	apply_failure_release(&fail);
+	apply_plan_release(&p);
+	strlist_release(&from);
+	free(target);
+	apply_settings_release(&s);
+	return ret;
+}
+
+static int run_upgrade(struct app *app, const struct command *cmd, struct cli_args *a)
+{
+	return run_walk(app, cmd, a, APPLY_UP);
+}
+
+static int run_downgrade(struct app *app, const struct command *cmd, struct cli_args *a)
+{
+	return run_walk(app, cmd, a, APPLY_DOWN);
+}
+
+const struct command cmd_upgrade = {
+	.name = "upgrade",
+	.run = run_upgrade,
+	.summary = "apply revisions up to a target (default: head)",
+	.usage = "revgate upgrade [TARGET | FROM:TO] [--sql | --plan | --dry-run] [--url URL]",
+	.description =
+		"TARGET is head, heads, +N, a revision id or unique prefix, or label@head. Each\n"
+		"revision runs in one transaction with its version-table update, unless some\n"
+		"statements cannot run in one (CREATE INDEX CONCURRENTLY, ...): those run alone,\n"
+		"each recorded in the history as it completes. The run holds an advisory lock;\n"
+		"revisions already applied must match their recorded checksums.\n"
+		"--sql and --plan do not connect: FROM lists the current heads (comma-separated,\n"
+		"empty for an empty database), as in Alembic's offline mode.",
+	.opts = upgrade_opts,
+	.needs = NEEDS_REVISIONS,
+	.formats = "text|json",
+	.max_pos = 1,
+};
+
+const struct command cmd_downgrade = {
+	.name = "downgrade",
+	.run = run_downgrade,
+	.summary = "revert revisions down to a target",
+	.usage = "revgate downgrade TARGET [--sql | --plan | --dry-run] [--url URL]",
+	.description = "TARGET is -N, a revision id or unique prefix, label@ID, or base. Runs the\n"
+		       "downgrade sections newest first, with the same transactions, lock and\n"
+		       "history as upgrade. --sql and --plan need FROM:TO.",
+	.opts = upgrade_opts,
+	.needs = NEEDS_REVISIONS,
+	.formats = "text|json",
+	.min_pos = 1,
+	.max_pos = 1,
+};

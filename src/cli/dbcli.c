@@ -1,0 +1,113 @@
+/* Shared command-line plumbing of the database commands. */
+#include "cli/dbcli.h"
+#include "core/err.h"
+#include "core/xalloc.h"
+#include "revision/revision.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int dbcli_settings(struct app *app, const struct command *cmd, const struct cli_args *a,
+		   struct apply_settings *s)
+{
+	return apply_settings_load(s, &app->cfg, cli_value(cmd, a, "version-table"),
+				   cli_value(cmd, a, "lock-wait"));
+}
+
+int dbcli_open(struct app *app, const struct command *cmd, const struct cli_args *a,
+	       struct apply_settings *s, struct apply_session *ss, unsigned flags)
+{
+	int ret = apply_settings_url(s, cli_value(cmd, a, "url"));
+	if (ret < 0)
+		return ret;
+	return apply_open(ss, s, &app->graph, cmd->name, flags, dbcli_event, app);
+}
+
+void dbcli_event(void *ctx, const struct apply_event *ev)
+{
+	const struct app *app = ctx;
+	const struct apply_step *s = ev->step;
+	switch (ev->kind) {
+	case APPLY_EV_LOCK_WAIT:
+		fprintf(stderr, "revgate: %s\n", ev->text);
+		break;
+	case APPLY_EV_LOCKED:
+		app_note(app, "revgate: got the migration lock");
+		break;
+	case APPLY_EV_STEP_BEGIN: {
+		/* Alembic's line: parents -> revision, or revision -> parents */
+		char *down = strlist_join(&s->rev->down_revisions, ", ");
+		if (s->dir == APPLY_UP)
+			app_note(app, "Running upgrade %s -> %s, %s", down, s->rev->id,
+				 s->rev->message ? s->rev->message : "");
+		else
+			app_note(app, "Running downgrade %s -> %s, %s", s->rev->id, down,
+				 s->rev->message ? s->rev->message : "");
+		free(down);
+		break;
+	}
+	case APPLY_EV_SEGMENT:
+		app_note(app, "  segment %zu of %zu done", ev->segment + 1, s->nseg);
+		break;
+	case APPLY_EV_STEP_DONE:
+		break;
+	}
+}
+
+void dbcli_print_failure(const struct app *app, const struct apply_failure *f)
+{
+	(void)app;
+	if (!f->set)
+		return;
+	if (f->line)
+		fprintf(stderr, "%s:%u:%u: error: %s", f->file, f->line, f->column, f->err.message);
+	else
+		fprintf(stderr, "%s: error: %s", f->file, f->err.message);
+	if (f->err.sqlstate)
+		fprintf(stderr, " (SQLSTATE %s)", f->err.sqlstate);
+	fputc('\n', stderr);
+	if (f->excerpt) {
+		fprintf(stderr, "  %5u | %s\n", f->line, f->excerpt);
+		fprintf(stderr, "        | %*s^\n", (int)(f->column > 0 ? f->column - 1 : 0), "");
+	}
+	if (f->err.detail)
+		fprintf(stderr, "  detail: %s\n", f->err.detail);
+	if (f->err.hint)
+		fprintf(stderr, "  hint: %s\n", f->err.hint);
+	if (f->err.context)
+		fprintf(stderr, "  context: %s\n", f->err.context);
+}
+
+int dbcli_refuse_pending(struct app *app, struct apply_session *ss)
+{
+	struct apply_pending *p = NULL;
+	size_t n = 0;
+	int ret = apply_pending_list(ss, &p, &n);
+	if (ret < 0 || !n)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "revgate: revision '%s' is half-done: its %s stopped", p[i].revision,
+			p[i].direction);
+		if (p[i].segments)
+			fprintf(stderr, " after segment %d of %d", p[i].segment, p[i].segments);
+		if (p[i].error)
+			fprintf(stderr, " (%s%s%s)", p[i].error, p[i].sqlstate ? ", SQLSTATE " : "",
+				p[i].sqlstate ? p[i].sqlstate : "");
+		fputc('\n', stderr);
+	}
+	(void)app;
+	ret = err_set(ERR_CHECK, "a revision is half-done; run 'revgate resolve' to see what the "
+				 "database holds and mark it done or rolled back");
+out:
+	apply_pending_free(p, n);
+	return ret;
+}
+
+int dbcli_refuse_broken_graph(struct app *app)
+{
+	if (app->graph.has_cycle || !app->graph.complete) {
+		app_report_findings(app, &app->load_findings);
+		return err_set(ERR_GRAPH, "the revision graph has errors (above); fix them first");
+	}
+	return 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * What the database commands (upgrade, downgrade, current, stamp, verify,
+ * resolve) share on the command line: the connection options, opening a
+ * session, progress lines, and how a failed statement is shown.
+ *
+ * Ownership: functions borrow the app and the session.
+ */
+#ifndef REVGATE_CLI_DBCLI_H
+#define REVGATE_CLI_DBCLI_H
+
+#include "apply/apply.h"
+#include "cli/cli.h"
+
+/* The connection options, for a command's option table. */
+#define DBCLI_OPTS                                                                          \
+	{"url", 0, "URL", "database URL (default: DATABASE_URL, .env, [database] url)"},    \
+		{"version-table", 0, "[SCHEMA.]NAME",                                       \
+		 "version table (default: revgate_version; alembic_version adopts Alembic)"}, \
+		{"lock-wait", 0, "DURATION", "how long to wait for another run (default 60s)"}
+
+/* Reads [database] and the DBCLI_OPTS flags into `s`. */
+int dbcli_settings(struct app *app, const struct command *cmd, const struct cli_args *a,
+		   struct apply_settings *s);
+/* Finds the URL and opens a session (see apply_open). */
+int dbcli_open(struct app *app, const struct command *cmd, const struct cli_args *a,
+	       struct apply_settings *s, struct apply_session *ss, unsigned flags);
+/* Prints progress events to stderr (unless --quiet). */
+void dbcli_event(void *ctx, const struct apply_event *ev);
+/* Prints a failed statement: file:line:col, the line, the server's message,
+ * detail, hint and SQLSTATE. */
+void dbcli_print_failure(const struct app *app, const struct apply_failure *f);
+/* Refuses (ERR_CHECK) when a revision is half-done, naming it and the fix. */
+int dbcli_refuse_pending(struct app *app, struct apply_session *ss);
+/* Refuses (ERR_GRAPH) a graph with a cycle or missing parents. */
+int dbcli_refuse_broken_graph(struct app *app);
+
+#endif

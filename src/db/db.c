@@ -1,0 +1,620 @@
+/*
+ * libpq behind one small interface. Responsible for: finding the URL,
+ * connecting with errors that name the fix, keeping passwords out of every
+ * message, running parameterised SQL, and batching statements with
+ * pipeline mode so a revision costs one round trip instead of one per
+ * statement.
+ */
+#include "db/db.h"
+#include "core/err.h"
+#include "core/fileio.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct db {
+	PGconn *conn;
+	char *password; /* to scrub from messages; NULL when none */
+	char *where;
+	struct db_error last;
+};
+
+struct db_res {
+	PGresult *res;
+};
+
+void db_error_release(struct db_error *e)
+{
+	free(e->sqlstate);
+	free(e->message);
+	free(e->detail);
+	free(e->hint);
+	free(e->context);
+	memset(e, 0, sizeof(*e));
+}
+
+/* ---- URLs ---- */
+
+/* DATABASE_URL from a dotenv file: KEY=VALUE lines, optional "export ",
+ * optional single or double quotes, '#' comments. Fresh string or NULL. */
+static char *dotenv_database_url(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *found = NULL;
+	if (!path_exists(path) || file_read(path, 1 << 20, &sb) < 0) {
+		err_clear();
+		strbuf_release(&sb);
+		return NULL;
+	}
+	char *line = sb.buf;
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		while (isspace((unsigned char)*line))
+			line++;
+		if (!strncmp(line, "export ", 7))
+			line += 7;
+		while (isspace((unsigned char)*line))
+			line++;
+		if (!strncmp(line, "DATABASE_URL", 12)) {
+			char *p = line + 12;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '=') {
+				p++;
+				while (*p == ' ' || *p == '\t')
+					p++;
+				size_t n = strlen(p);
+				while (n && isspace((unsigned char)p[n - 1]))
+					n--;
+				if (n >= 2 && (p[0] == '"' || p[0] == '\'') && p[n - 1] == p[0]) {
+					p++;
+					n -= 2;
+				}
+				free(found);
+				found = xstrndup(p, n);
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	strbuf_release(&sb);
+	return found;
+}
+
+int db_url_find(const char *flag, const char *config_url, char **url, const char **source)
+{
+	const char *env = getenv("DATABASE_URL");
+	*url = NULL;
+	if (flag && *flag) {
+		*url = xstrdup(flag);
+		*source = "--url";
+		return 0;
+	}
+	if (env && *env) {
+		*url = xstrdup(env);
+		*source = "DATABASE_URL";
+		return 0;
+	}
+	char *dotenv = dotenv_database_url(".env");
+	if (dotenv && *dotenv) {
+		*url = dotenv;
+		*source = ".env";
+		return 0;
+	}
+	free(dotenv);
+	if (config_url && *config_url) {
+		*url = xstrdup(config_url);
+		*source = "revgate.ini [database] url";
+		return 0;
+	}
+	return err_set(ERR_CONFIG, "no database to connect to: pass --url, set DATABASE_URL "
+				   "(environment or .env), or set 'url' in [database] of revgate.ini");
+}
+
+char *db_url_redact(const char *url)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *scheme = strstr(url, "://");
+	if (scheme) {
+		/* postgresql://user:password@host/... */
+		const char *auth = scheme + 3;
+		const char *end = auth + strcspn(auth, "/?#");
+		const char *at = NULL;
+		for (const char *p = auth; p < end; p++)
+			if (*p == '@')
+				at = p;
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			strbuf_add(&sb, url, (size_t)(colon - url) + 1);
+			strbuf_addstr(&sb, "***");
+			strbuf_addstr(&sb, at);
+		} else {
+			strbuf_addstr(&sb, url);
+		}
+		/* ...?password=secret&... */
+		char *q = strstr(sb.buf, "password=");
+		while (q) {
+			if (q == sb.buf || q[-1] == '?' || q[-1] == '&') {
+				char *v = q + 9;
+				size_t n = strcspn(v, "&#");
+				struct strbuf t = STRBUF_INIT;
+				strbuf_add(&t, sb.buf, (size_t)(v - sb.buf));
+				strbuf_addstr(&t, "***");
+				strbuf_addstr(&t, v + n);
+				size_t off = (size_t)(v - sb.buf) + 3;
+				strbuf_release(&sb);
+				sb = t;
+				q = strstr(sb.buf + off, "password=");
+			} else {
+				q = strstr(q + 9, "password=");
+			}
+		}
+		return strbuf_detach(&sb, NULL);
+	}
+	/* key=value form: password = 'x y' or password=x */
+	const char *p = url;
+	while (*p) {
+		const char *k = strstr(p, "password");
+		if (!k) {
+			strbuf_addstr(&sb, p);
+			break;
+		}
+		const char *e = k + 8;
+		while (*e == ' ')
+			e++;
+		bool is_key = (k == url || isspace((unsigned char)k[-1])) && *e == '=';
+		strbuf_add(&sb, p, (size_t)(e - p));
+		if (!is_key) {
+			p = e;
+			continue;
+		}
+		strbuf_addstr(&sb, "=***");
+		e++;
+		while (*e == ' ')
+			e++;
+		if (*e == '\'') {
+			e++;
+			while (*e && *e != '\'')
+				e += (*e == '\\' && e[1]) ? 2 : 1;
+			if (*e)
+				e++;
+		} else {
+			while (*e && !isspace((unsigned char)*e))
+				e++;
+		}
+		p = e;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* Replaces every occurrence of the password in `msg` (fresh string). Short
+ * passwords are not scrubbed by search: replacing every "ab" would garble
+ * the message, and libpq never echoes a password anyway; this is the
+ * belt to db_url_redact's braces. */
+static char *scrub(const char *password, const char *msg)
+{
+	char *redacted = db_url_redact(msg);
+	if (!password || strlen(password) < 4)
+		return redacted;
+	struct strbuf sb = STRBUF_INIT;
+	size_t pl = strlen(password);
+	const char *p = redacted;
+	const char *hit;
+	while ((hit = strstr(p, password))) {
+		strbuf_add(&sb, p, (size_t)(hit - p));
+		strbuf_addstr(&sb, "***");
+		p = hit + pl;
+	}
+	strbuf_addstr(&sb, p);
+	free(redacted);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* First line of a libpq message, scrubbed, without the "FATAL:  " prefix. */
+static char *first_line(const struct db *db, const char *msg)
+{
+	if (!msg)
+		return xstrdup("");
+	while (!strncmp(msg, "FATAL:  ", 8) || !strncmp(msg, "ERROR:  ", 8))
+		msg += 8;
+	size_t n = strcspn(msg, "\n");
+	char *line = xstrndup(msg, n);
+	char *clean = scrub(db ? db->password : NULL, line);
+	free(line);
+	return clean;
+}
+
+/* ---- connecting ---- */
+
+static void ignore_notice(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static char *conninfo_value(PQconninfoOption *opts, const char *key)
+{
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (!strcmp(o->keyword, key) && o->val && *o->val)
+			return xstrdup(o->val);
+	return NULL;
+}
+
+static int connect_failure(struct db *db, const char *user, const char *dbname)
+{
+	char *line = first_line(db, PQerrorMessage(db->conn));
+	char *lower = xstrdup(line);
+	for (char *p = lower; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	int ret;
+	if (strstr(lower, "password authentication failed") || strstr(lower, "no password supplied"))
+		ret = err_set(ERR_DB, "cannot connect to %s: wrong or missing password for role '%s' "
+				      "(fix the password in the URL, PGPASSWORD or ~/.pgpass)",
+			      db->where, user ? user : "?");
+	else if (strstr(lower, "database \"") && strstr(lower, "does not exist"))
+		ret = err_set(ERR_DB, "cannot connect to %s: database '%s' does not exist (create it "
+				      "with 'createdb %s', or fix the database name in the URL)",
+			      db->where, dbname ? dbname : "?", dbname ? dbname : "NAME");
+	else if (strstr(lower, "role \"") && strstr(lower, "does not exist"))
+		ret = err_set(ERR_DB, "cannot connect to %s: role '%s' does not exist (fix the user "
+				      "name in the URL, or create the role)",
+			      db->where, user ? user : "?");
+	else if (strstr(lower, "connection refused") || strstr(lower, "no such file or directory") ||
+		 strstr(lower, "could not translate host name") || strstr(lower, "timeout expired") ||
+		 strstr(lower, "could not connect") || strstr(lower, "network is unreachable"))
+		ret = err_set(ERR_DB, "cannot reach the PostgreSQL server at %s: %s (is the server "
+				      "running, and are host and port in the URL right?)",
+			      db->where, line);
+	else
+		ret = err_set(ERR_DB, "cannot connect to %s: %s", db->where, line);
+	free(lower);
+	free(line);
+	return ret;
+}
+
+int db_connect(struct db **out, const char *url, const char *app_name)
+{
+	char *errmsg = NULL;
+	*out = NULL;
+	PQconninfoOption *opts = PQconninfoParse(url, &errmsg);
+	if (!opts) {
+		char *redacted = db_url_redact(url);
+		char *line = first_line(NULL, errmsg ? errmsg : "cannot parse it");
+		int ret = err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
+		free(line);
+		free(redacted);
+		PQfreemem(errmsg);
+		return ret;
+	}
+	struct db *db = xcalloc(1, sizeof(*db));
+	db->password = conninfo_value(opts, "password");
+	if (!db->password && getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
+		db->password = xstrdup(getenv("PGPASSWORD"));
+	char *host = conninfo_value(opts, "host");
+	char *port = conninfo_value(opts, "port");
+	char *user = conninfo_value(opts, "user");
+	char *dbname = conninfo_value(opts, "dbname");
+	PQconninfoFree(opts);
+	if (!host && getenv("PGHOST"))
+		host = xstrdup(getenv("PGHOST"));
+	if (!port && getenv("PGPORT"))
+		port = xstrdup(getenv("PGPORT"));
+	if (!user && getenv("PGUSER"))
+		user = xstrdup(getenv("PGUSER"));
+	if (!dbname && getenv("PGDATABASE"))
+		dbname = xstrdup(getenv("PGDATABASE"));
+	db->where = xstrfmt("%s:%s/%s", host ? host : "localhost", port ? port : "5432",
+			    dbname ? dbname : (user ? user : "?"));
+
+	/* connect_timeout first, so a value in the URL overrides it; the
+	 * application_name last, so revgate is always named */
+	const char *const keys[] = {"connect_timeout", "dbname", "application_name", NULL};
+	const char *const vals[] = {"10", url, app_name, NULL};
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	int ret = 0;
+	if (!db->conn) {
+		ret = err_set(ERR_DB, "cannot connect to %s: out of memory", db->where);
+	} else if (PQstatus(db->conn) != CONNECTION_OK) {
+		ret = connect_failure(db, user, dbname);
+	} else {
+		PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
+		const char *used = PQpass(db->conn);
+		if (used && *used && !db->password)
+			db->password = xstrdup(used);
+	}
+	free(host);
+	free(port);
+	free(user);
+	free(dbname);
+	if (ret < 0) {
+		db_close(db);
+		return ret;
+	}
+	*out = db;
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	if (db->conn)
+		PQfinish(db->conn);
+	if (db->password) {
+		memset(db->password, 0, strlen(db->password));
+		free(db->password);
+	}
+	free(db->where);
+	db_error_release(&db->last);
+	free(db);
+}
+
+const struct db_error *db_last_error(const struct db *db)
+{
+	return &db->last;
+}
+
+int db_backend_pid(const struct db *db)
+{
+	return PQbackendPID(db->conn);
+}
+
+bool db_alive(const struct db *db)
+{
+	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+const char *db_where(const struct db *db)
+{
+	return db->where;
+}
+
+/* ---- results and errors ---- */
+
+size_t db_res_nrows(const struct db_res *r)
+{
+	return r ? (size_t)PQntuples(r->res) : 0;
+}
+
+const char *db_res_value(const struct db_res *r, size_t row, size_t col)
+{
+	if (PQgetisnull(r->res, (int)row, (int)col))
+		return NULL;
+	return PQgetvalue(r->res, (int)row, (int)col);
+}
+
+static long affected_of(PGresult *res)
+{
+	const char *t = PQcmdTuples(res);
+	return t && *t ? strtol(t, NULL, 10) : 0;
+}
+
+long db_res_affected(const struct db_res *r)
+{
+	return affected_of(r->res);
+}
+
+void db_res_free(struct db_res *r)
+{
+	if (!r)
+		return;
+	PQclear(r->res);
+	free(r);
+}
+
+static char *field_dup(const struct db *db, const PGresult *res, int code)
+{
+	const char *v = res ? PQresultErrorField(res, code) : NULL;
+	return v ? scrub(db->password, v) : NULL;
+}
+
+/* Stores the error of `res` (or of the connection when res has none) and
+ * returns ERR_DB with the server's message. */
+static int store_error(struct db *db, const PGresult *res)
+{
+	db_error_release(&db->last);
+	db->last.sqlstate = field_dup(db, res, PG_DIAG_SQLSTATE);
+	db->last.message = field_dup(db, res, PG_DIAG_MESSAGE_PRIMARY);
+	db->last.detail = field_dup(db, res, PG_DIAG_MESSAGE_DETAIL);
+	db->last.hint = field_dup(db, res, PG_DIAG_MESSAGE_HINT);
+	db->last.context = field_dup(db, res, PG_DIAG_CONTEXT);
+	const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	db->last.position = pos ? (unsigned)strtoul(pos, NULL, 10) : 0;
+	if (!db->last.message) {
+		const char *m = res ? PQresultErrorMessage(res) : NULL;
+		if (!m || !*m)
+			m = PQerrorMessage(db->conn);
+		db->last.message = first_line(db, m && *m ? m : "unknown error");
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return err_set(ERR_DB, "lost the connection to %s: %s", db->where, db->last.message);
+	if (db->last.sqlstate)
+		return err_set(ERR_DB, "%s (SQLSTATE %s)", db->last.message, db->last.sqlstate);
+	return err_set(ERR_DB, "%s", db->last.message);
+}
+
+static bool res_ok(const PGresult *res)
+{
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+}
+
+int db_query(struct db *db, const char *sql, int nparams, const char *const *params,
+	     struct db_res **out)
+{
+	if (out)
+		*out = NULL;
+	db_error_release(&db->last);
+	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (!res_ok(res)) {
+		int ret = store_error(db, res);
+		PQclear(res);
+		return ret;
+	}
+	if (out) {
+		*out = xmalloc(sizeof(**out));
+		(*out)->res = res;
+	} else {
+		PQclear(res);
+	}
+	return 0;
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	return db_query(db, sql, 0, NULL, NULL);
+}
+
+char *db_quote_ident(struct db *db, const char *schema, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *parts[2] = {schema, name};
+	for (int i = 0; i < 2; i++) {
+		if (!parts[i] || !*parts[i])
+			continue;
+		char *q = PQescapeIdentifier(db->conn, parts[i], strlen(parts[i]));
+		if (!q)
+			BUG("PQescapeIdentifier failed: %s", PQerrorMessage(db->conn));
+		if (sb.len)
+			strbuf_addch(&sb, '.');
+		strbuf_addstr(&sb, q);
+		PQfreemem(q);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+/* ---- batches ---- */
+
+size_t db_batch_add(struct db_batch *b, const char *sql, int nparams, const char *const *params)
+{
+	ALLOC_GROW(b->v, b->n + 1, b->alloc);
+	struct db_batch_item *it = &b->v[b->n];
+	memset(it, 0, sizeof(*it));
+	it->sql = xstrdup(sql);
+	it->nparams = nparams;
+	if (nparams) {
+		it->params = xcalloc((size_t)nparams, sizeof(char *));
+		for (int i = 0; i < nparams; i++)
+			it->params[i] = params[i] ? xstrdup(params[i]) : NULL;
+	}
+	return b->n++;
+}
+
+size_t db_batch_add_text(struct db_batch *b, const char *sql, size_t len)
+{
+	char *copy = xstrndup(sql, len);
+	size_t i = db_batch_add(b, copy, 0, NULL);
+	free(copy);
+	return i;
+}
+
+void db_batch_release(struct db_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->v[i].sql);
+		for (int k = 0; k < b->v[i].nparams; k++)
+			free(b->v[i].params[k]);
+		free(b->v[i].params);
+	}
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+/* One statement after the other: for huge batches (where a pipeline in
+ * blocking mode could fill both socket buffers) and when pipelining is
+ * switched off (REVGATE_NO_PIPELINE=1, for servers that mishandle it). */
+static int batch_run_serial(struct db *db, struct db_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct db_batch_item *it = &b->v[i];
+		PGresult *res = PQexecParams(db->conn, it->sql, it->nparams, NULL,
+					     (const char *const *)it->params, NULL, NULL, 0);
+		if (!res_ok(res)) {
+			b->failed = i;
+			int ret = store_error(db, res);
+			PQclear(res);
+			return ret;
+		}
+		it->affected = affected_of(res);
+		it->done = true;
+		PQclear(res);
+	}
+	return 0;
+}
+
+#define PIPELINE_MAX_BYTES ((size_t)1 << 20)
+#define PIPELINE_MAX_ITEMS 2000
+
+int db_batch_run(struct db *db, struct db_batch *b)
+{
+	db_error_release(&db->last);
+	b->failed = b->n;
+	size_t bytes = 0;
+	for (size_t i = 0; i < b->n; i++)
+		bytes += strlen(b->v[i].sql);
+	const char *off = getenv("REVGATE_NO_PIPELINE");
+	if ((off && *off && strcmp(off, "0")) || bytes > PIPELINE_MAX_BYTES ||
+	    b->n > PIPELINE_MAX_ITEMS || b->n < 2)
+		return batch_run_serial(db, b);
+
+	if (!PQenterPipelineMode(db->conn))
+		return batch_run_serial(db, b);
+	int ret = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct db_batch_item *it = &b->v[i];
+		if (!PQsendQueryParams(db->conn, it->sql, it->nparams, NULL,
+				       (const char *const *)it->params, NULL, NULL, 0)) {
+			ret = store_error(db, NULL);
+			b->failed = i;
+			break;
+		}
+	}
+	if (ret == 0 && !PQpipelineSync(db->conn))
+		ret = store_error(db, NULL);
+	/* Read one result set per command sent, then the sync. */
+	size_t sent = ret == 0 ? b->n : b->failed;
+	for (size_t i = 0; i < sent; i++) {
+		PGresult *res = PQgetResult(db->conn);
+		if (!res) {
+			if (ret == 0) {
+				ret = store_error(db, NULL);
+				b->failed = i;
+			}
+			break;
+		}
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_PIPELINE_ABORTED) {
+			/* skipped after an earlier failure */
+		} else if (!res_ok(res)) {
+			if (ret == 0) {
+				ret = store_error(db, res);
+				b->failed = i;
+			}
+		} else {
+			b->v[i].affected = affected_of(res);
+			b->v[i].done = true;
+		}
+		PQclear(res);
+		/* the NULL that ends this command's results */
+		while ((res = PQgetResult(db->conn)))
+			PQclear(res);
+	}
+	if (PQstatus(db->conn) == CONNECTION_OK) {
+		PGresult *res;
+		while ((res = PQgetResult(db->conn))) {
+			ExecStatusType st = PQresultStatus(res);
+			PQclear(res);
+			if (st == PGRES_PIPELINE_SYNC)
+				break;
+		}
+		PQexitPipelineMode(db->conn);
+	} else if (ret == 0) {
+		ret = store_error(db, NULL);
+	}
+	return ret;
+}
