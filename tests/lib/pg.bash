@@ -19,14 +19,24 @@
 # PG_TEST_DIR (the cluster directory) and PG_BIN (the server's bin directory).
 # pg_stop restores whatever PG* and DATABASE_URL values were set before.
 #
-# One cluster per shell: the functions keep their state in PG_TEST_* shell
-# variables. Run several clusters at once from separate processes (bats files
-# run in parallel, pg-run, subshells); each has its own directory and socket.
+# The cluster's state is kept in exported PG_TEST_* variables, so pg_restart
+# and pg_stop also work in the child processes of the shell that started it
+# (bats tests after setup_file). One cluster per process: pg_start refuses a
+# second one in the same shell, but a child process (pg-run inside a test,
+# a benchmark) may start its own; its pg_stop restores the parent's env.
+# Several clusters run at once without clashing: each has its own directory
+# and socket.
 #
 # PostgreSQL refuses to run as root. As root the server runs as the system
 # user "revgate-test" (created on first use; "nobody" if that fails) through
 # runuser; otherwise as the current user. Clients (psql, revgate) may run as
 # anyone: the role is always "postgres" and authentication is trust.
+#
+# In bats: pg_start "$BATS_FILE_TMPDIR/pg" in setup_file, pg_stop in
+# teardown_file, and `load` this file in setup as well (functions are not
+# inherited by the tests; the exported variables are). A DIR too deep for a
+# unix socket path gets its socket in a short directory under /tmp. The
+# server log is $PG_TEST_DIR/server.log.
 #
 # Every function returns non-zero on failure instead of exiting, so the
 # library is safe under `set -e` and in bats setup_file/teardown_file. A
@@ -113,12 +123,17 @@ pg_url() {
 		"$PGPORT" "$(_pg_uri_escape "$PGUSER")"
 }
 
+_PG_ENV_VARS=(PGHOST PGPORT PGUSER PGDATABASE DATABASE_URL PGPASSWORD
+	PGSERVICE PGHOSTADDR PGSSLMODE PGOPTIONS PG_TEST_DIR PG_TEST_DATA
+	PG_TEST_SOCKDIR PG_TEST_OWN_SOCKDIR PG_TEST_OWNER PG_TEST_STARTED_BY)
+
+# The saved environment lives in shell variables that are not exported: only
+# the process that ran pg_start restores it.
 _pg_save_env() {
 	local v
 	PG_TEST_ENV_SAVED=1
 	PG_TEST_SAVED_ENV=()
-	for v in PGHOST PGPORT PGUSER PGDATABASE DATABASE_URL PGPASSWORD \
-		PGSERVICE PGHOSTADDR PGSSLMODE PGOPTIONS; do
+	for v in "${_PG_ENV_VARS[@]}"; do
 		if [ -n "${!v+set}" ]; then
 			PG_TEST_SAVED_ENV+=("$v=${!v}")
 		fi
@@ -127,12 +142,12 @@ _pg_save_env() {
 
 _pg_restore_env() {
 	local kv
-	unset PGHOST PGPORT PGUSER PGDATABASE DATABASE_URL PGPASSWORD \
-		PGSERVICE PGHOSTADDR PGSSLMODE PGOPTIONS PG_TEST_DIR
+	unset "${_PG_ENV_VARS[@]}"
 	for kv in "${PG_TEST_SAVED_ENV[@]}"; do
 		export "${kv%%=*}=${kv#*=}"
 	done
 	PG_TEST_SAVED_ENV=()
+	PG_TEST_ENV_SAVED=0
 }
 
 _pg_dump_log() {
@@ -142,9 +157,9 @@ _pg_dump_log() {
 
 # pg_start [DIR]
 pg_start() {
-	local dir=${1:-} made_dir=0 port attempt
+	local dir=${1:-} port attempt
 
-	if [ -n "${PG_TEST_DIR:-}" ] && [ -n "${PG_TEST_DATA:-}" ]; then
+	if [ -n "${PG_TEST_DATA:-}" ] && [ "${PG_TEST_STARTED_BY:-}" = "$BASHPID" ]; then
 		echo "pg_start: a cluster is already running in '$PG_TEST_DIR' (pg_stop first)" >&2
 		return 1
 	fi
@@ -152,35 +167,42 @@ pg_start() {
 		echo "pg_start: '$PG_BIN/initdb' not found (apt-get install postgresql-15)" >&2
 		return 1
 	fi
-	_pg_pick_owner || return 1
+	# A cluster inherited from a parent process stays the parent's: save
+	# its env before any PG_TEST_* variable is overwritten.
+	_pg_save_env
+	unset PG_TEST_DIR PG_TEST_DATA PG_TEST_SOCKDIR PG_TEST_OWN_SOCKDIR PG_TEST_STARTED_BY
+	_pg_pick_owner || { _pg_restore_env; return 1; }
 
 	if [ -z "$dir" ]; then
-		dir=$(mktemp -d "${TMPDIR:-/tmp}/revgate-pg.XXXXXX") || return 1
-		made_dir=1
+		dir=$(mktemp -d "${TMPDIR:-/tmp}/revgate-pg.XXXXXX") || { _pg_restore_env; return 1; }
 	else
 		if [ -e "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then
 			echo "pg_start: '$dir' exists and is not empty" >&2
+			_pg_restore_env
 			return 1
 		fi
-		mkdir -p "$dir" || return 1
-		dir=$(cd "$dir" && pwd -P) || return 1
+		if ! mkdir -p "$dir" || ! dir=$(cd "$dir" && pwd -P); then
+			_pg_restore_env
+			return 1
+		fi
 	fi
-	: "$made_dir"
-	_pg_make_reachable "$dir" || return 1
-
+	# From here on pg_stop cleans up after a failure.
 	PG_TEST_DIR=$dir
 	PG_TEST_DATA=$dir/data
+	PG_TEST_STARTED_BY=$BASHPID
+	_pg_make_reachable "$dir" || { pg_stop; return 1; }
+
 	# A unix socket path is limited to 107 bytes: a deep directory (bats
 	# tmpdirs) gets a short socket directory of its own under /tmp.
 	if [ $((${#dir} + 24)) -gt 100 ]; then
-		PG_TEST_SOCKDIR=$(mktemp -d /tmp/rgpg.XXXXXX) || return 1
 		PG_TEST_OWN_SOCKDIR=1
+		PG_TEST_SOCKDIR=$(mktemp -d /tmp/rgpg.XXXXXX) || { pg_stop; return 1; }
 	else
 		PG_TEST_SOCKDIR=$dir
 		PG_TEST_OWN_SOCKDIR=0
 	fi
 	if [ -n "$PG_TEST_OWNER" ]; then
-		chown "$PG_TEST_OWNER:" "$dir" "$PG_TEST_SOCKDIR" || return 1
+		chown "$PG_TEST_OWNER:" "$dir" "$PG_TEST_SOCKDIR" || { pg_stop; return 1; }
 	fi
 
 	if ! _pg_as_owner "$PG_BIN/initdb" -D "$PG_TEST_DATA" -U postgres \
@@ -234,15 +256,16 @@ EOF
 		return 1
 	done
 
-	_pg_save_env
 	export PGHOST=$PG_TEST_SOCKDIR PGPORT=$port PGUSER=postgres PGDATABASE=postgres
-	export PG_TEST_DIR PG_BIN
+	export PG_TEST_DIR PG_TEST_DATA PG_TEST_SOCKDIR PG_TEST_OWN_SOCKDIR \
+		PG_TEST_OWNER PG_TEST_STARTED_BY PG_BIN
 	unset PGPASSWORD PGSERVICE PGHOSTADDR PGSSLMODE PGOPTIONS
 	DATABASE_URL=$(pg_url postgres)
 	export DATABASE_URL
 }
 
-# pg_stop: stop the server, remove its directory, restore the environment.
+# pg_stop: stop the server, remove its directory, restore the environment
+# (in the process that started it; elsewhere drop the PG_TEST_* variables).
 # Safe to call when nothing runs (teardown after a failed setup).
 pg_stop() {
 	local rc=0
@@ -250,8 +273,6 @@ pg_stop() {
 		_pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TEST_DATA" -m immediate -w \
 			stop >/dev/null 2>&1 || rc=1
 	fi
-	# PG_TEST_DATA is not exported: a child shell that inherited
-	# PG_TEST_DIR never removes its parent's cluster.
 	if [ -z "${PG_TEST_DATA:-}" ]; then
 		:
 	elif [ -z "${REVGATE_PG_KEEP:-}" ]; then
@@ -264,9 +285,11 @@ pg_stop() {
 	fi
 	if [ "${PG_TEST_ENV_SAVED:-0}" = 1 ]; then
 		_pg_restore_env
+	else
+		unset PG_TEST_DIR PG_TEST_DATA PG_TEST_SOCKDIR PG_TEST_OWN_SOCKDIR \
+			PG_TEST_OWNER PG_TEST_STARTED_BY
 	fi
-	unset PG_TEST_DIR PG_TEST_DATA PG_TEST_SOCKDIR PG_TEST_OWN_SOCKDIR \
-		PG_TEST_SAVED_ENV PG_TEST_ENV_SAVED
+	unset PG_TEST_SAVED_ENV PG_TEST_ENV_SAVED
 	return $rc
 }
 
