@@ -26,7 +26,13 @@
 # The node packages come from package.json at the repository root; when
 # node_modules is missing, pglite_start runs `npm ci` there once.
 #
-# One server per shell; every function returns non-zero instead of exiting
+# The state is exported (PGLITE_TEST_DIR, PGLITE_PID), so pglite_stop also
+# works in a child of the shell that started the server (a bats test after
+# setup_file). One server per process; a child may start its own, and its
+# pglite_stop restores the parent's env. In bats: pglite_start in
+# setup_file, pglite_stop in teardown_file, `load` this file in setup too.
+#
+# Every function returns non-zero instead of exiting
 # (safe under `set -e` and in bats setup_file/teardown_file). A failed start
 # prints the server's output. REVGATE_PG_KEEP=1 keeps DIR after pglite_stop.
 
@@ -46,12 +52,17 @@ _pglite_ensure_modules() {
 	(cd "$PGLITE_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
 }
 
+_PGLITE_ENV_VARS=(PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSSLMODE
+	DATABASE_URL PGSERVICE PGHOSTADDR PGOPTIONS PGLITE_TEST_DIR PGLITE_PID
+	PGLITE_STARTED_BY)
+
+# The saved environment lives in shell variables that are not exported: only
+# the process that ran pglite_start restores it.
 _pglite_save_env() {
 	local v
 	PGLITE_ENV_SAVED=1
 	PGLITE_SAVED_ENV=()
-	for v in PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSSLMODE \
-		DATABASE_URL PGSERVICE PGHOSTADDR PGOPTIONS; do
+	for v in "${_PGLITE_ENV_VARS[@]}"; do
 		if [ -n "${!v+set}" ]; then
 			PGLITE_SAVED_ENV+=("$v=${!v}")
 		fi
@@ -60,18 +71,19 @@ _pglite_save_env() {
 
 _pglite_restore_env() {
 	local kv
-	unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSSLMODE \
-		DATABASE_URL PGSERVICE PGHOSTADDR PGOPTIONS PGLITE_TEST_DIR PGLITE_PID
+	unset "${_PGLITE_ENV_VARS[@]}"
 	for kv in "${PGLITE_SAVED_ENV[@]}"; do
 		export "${kv%%=*}=${kv#*=}"
 	done
+	PGLITE_SAVED_ENV=()
+	PGLITE_ENV_SAVED=0
 }
 
 # pglite_start [DIR]
 pglite_start() {
 	local dir=${1:-} port i
 
-	if [ -n "${PGLITE_DIR_OWNED:-}" ]; then
+	if [ -n "${PGLITE_TEST_DIR:-}" ] && [ "${PGLITE_STARTED_BY:-}" = "$BASHPID" ]; then
 		echo "pglite_start: a server is already running in '$PGLITE_TEST_DIR' (pglite_stop first)" >&2
 		return 1
 	fi
@@ -92,8 +104,10 @@ pglite_start() {
 		rmdir "$dir" 2>/dev/null
 		return 1
 	fi
-	PGLITE_DIR_OWNED=$dir
+	# A server inherited from a parent process stays the parent's.
+	_pglite_save_env
 	PGLITE_TEST_DIR=$dir
+	PGLITE_STARTED_BY=$BASHPID
 
 	# The socket directory is private to this server, so any port works.
 	port=$((20000 + ($$ * 7 + RANDOM) % 30000))
@@ -118,10 +132,10 @@ pglite_start() {
 		return 1
 	fi
 
-	_pglite_save_env
 	unset PGSERVICE PGHOSTADDR PGOPTIONS
 	export PGHOST=$dir PGPORT=$port PGUSER=postgres PGPASSWORD=postgres \
-		PGDATABASE=template1 PGSSLMODE=disable PGLITE_TEST_DIR PGLITE_PID
+		PGDATABASE=template1 PGSSLMODE=disable PGLITE_TEST_DIR PGLITE_PID \
+		PGLITE_STARTED_BY
 	export DATABASE_URL="postgresql://postgres:postgres@/template1?host=$dir&port=$port&sslmode=disable"
 }
 
@@ -140,19 +154,19 @@ pglite_stop() {
 		fi
 		wait "$PGLITE_PID" 2>/dev/null
 	fi
-	# PGLITE_DIR_OWNED is not exported: a child shell that inherited
-	# PGLITE_TEST_DIR never removes its parent's server directory.
-	if [ -n "${PGLITE_DIR_OWNED:-}" ]; then
+	if [ -n "${PGLITE_TEST_DIR:-}" ]; then
 		if [ -z "${REVGATE_PG_KEEP:-}" ]; then
-			rm -rf "$PGLITE_DIR_OWNED"
+			rm -rf "$PGLITE_TEST_DIR"
 		else
-			echo "pglite_stop: kept '$PGLITE_DIR_OWNED'" >&2
+			echo "pglite_stop: kept '$PGLITE_TEST_DIR'" >&2
 		fi
 	fi
 	if [ "${PGLITE_ENV_SAVED:-0}" = 1 ]; then
 		_pglite_restore_env
+	else
+		unset PGLITE_TEST_DIR PGLITE_PID PGLITE_STARTED_BY
 	fi
-	unset PGLITE_DIR_OWNED PGLITE_ENV_SAVED PGLITE_SAVED_ENV PGLITE_PID PGLITE_TEST_DIR
+	unset PGLITE_ENV_SAVED PGLITE_SAVED_ENV
 	return 0
 }
 
