@@ -1,0 +1,217 @@
+#!/usr/bin/env bats
+# upgrade, downgrade, current and stamp on a real PostgreSQL 15 (one
+# throwaway cluster for this file): Alembic's version-table rows across
+# branch and merge points, failures that leave nothing behind, segments
+# outside a transaction, and edited revisions.
+
+load helpers
+
+setup_file() {
+	# shellcheck source=tests/lib/pg.bash
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	pg_start "$BATS_FILE_TMPDIR/pg" >&3 2>&1 || return 1
+	export PGHOST PGPORT PGUSER PGDATABASE PG_BIN
+}
+
+teardown_file() {
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	PG_TEST_DIR="$BATS_FILE_TMPDIR/pg" PG_TEST_DATA="$BATS_FILE_TMPDIR/pg/data" pg_stop
+}
+
+psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+
+setup() {
+	new_project
+	DB="t_${BATS_TEST_NUMBER}"
+	"$PG_BIN/createdb" "$DB"
+	export DATABASE_URL="postgresql:///$DB?host=$PGHOST&port=$PGPORT&user=postgres"
+}
+
+teardown() {
+	rm -rf "$PROJ"
+}
+
+# mkrev ID DOWN UPGRADE_SQL [DOWNGRADE_SQL] [HEADER_LINE...]
+mkrev() {
+	local id=$1 down=$2 up=$3 dn=${4-} stamp=${STAMP:-20250101_0000}
+	shift 4 2>/dev/null || shift $#
+	{
+		echo "-- revision: $id"
+		echo "-- down_revision: $down"
+		for l in "$@"; do echo "$l"; done
+		echo "-- message: revision $id"
+		echo
+		echo "-- +upgrade"
+		printf '%s\n' "$up"
+		echo
+		echo "-- +downgrade"
+		printf '%s\n' "$dn"
+	} >"migrations/${stamp}_${id}_rev.sql"
+}
+
+rows() { psql_ -c "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM revgate_version"; }
+
+@test "upgrade and downgrade across branch and merge points keep Alembic's rows" {
+	cp "$ROOT"/tests/fixtures/graphs/branch_merge/migrations/*.sql migrations/
+	run rg upgrade a47e
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "a47e2c6b1d05" ]
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "f1e2d3c4b5a6" ]
+	run rg downgrade e5f6a7b8c9d0
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "e5f6a7b8c9d0" ]
+	# the downgrade of a merge gives its parents back their rows
+	run rg downgrade a47e2c6b1d05
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "a47e2c6b1d05,b7d2e8f1a9c3" ]
+	run rg current
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	run rg current --check-heads
+	[ "$status" -eq 1 ]
+	run rg downgrade -1
+	[ "$status" -eq 0 ]
+	run rg downgrade base
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "" ]
+	# every step is in the history, in order
+	n=$(psql_ -c "SELECT count(*) FROM revgate_history WHERE outcome IN ('applied', 'reverted')")
+	[ "$n" -eq 16 ]
+}
+
+@test "each revision runs in one transaction with its row: a failure leaves nothing" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" "DROP TABLE a;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE TABLE b (id int);
+INSERT INTO b VALUES (1);
+  INSERT INTO missing_table VALUES (1);" "DROP TABLE b;"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"20250101_0001_bbbb0002_rev.sql:8:15: error: relation \"missing_table\" does not exist (SQLSTATE 42P01)"* ]]
+	[[ "$output" == *"revision 'bbbb0002' failed"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	[ "$(psql_ -c "SELECT to_regclass('b') IS NULL")" = "t" ]
+	[ "$(psql_ -c "SELECT outcome || ' ' || sqlstate FROM revgate_history WHERE revision = 'bbbb0002'")" = "failed 42P01" ]
+}
+
+@test "the server's detail and hint are shown" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int PRIMARY KEY);
+INSERT INTO a VALUES (1), (1);" "DROP TABLE a;"
+	run rg upgrade
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"SQLSTATE 23505"* ]]
+	[[ "$output" == *"detail: Key (id)=(1) already exists."* ]]
+}
+
+@test "CREATE INDEX CONCURRENTLY runs alone, outside the transaction" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" "DROP TABLE a;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "ALTER TABLE a ADD b int;
+CREATE INDEX CONCURRENTLY a_b ON a (b);
+COMMENT ON INDEX a_b IS 'x';" "DROP INDEX CONCURRENTLY a_b;
+ALTER TABLE a DROP b;"
+	run rg upgrade --plan
+	[[ "$output" == *"3 segments, 1 outside a transaction"* ]]
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	[ "$(psql_ -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_b'::regclass")" = "t" ]
+	[ "$(psql_ -c "SELECT string_agg(outcome, ',' ORDER BY id) FROM revgate_history WHERE revision = 'bbbb0002'")" = "started,segment,segment,applied" ]
+	run rg downgrade base
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "" ]
+}
+
+@test "a failed concurrent build stops the run; the next one refuses until resolved" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int); INSERT INTO a VALUES (1), (1);" "DROP TABLE a;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE UNIQUE INDEX CONCURRENTLY a_id ON a (id);" \
+		"DROP INDEX CONCURRENTLY a_id;" "-- transaction: false"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"SQLSTATE 23505"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	[ "$(psql_ -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_id'::regclass")" = "f" ]
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'bbbb0002' is half-done"* ]]
+	[[ "$output" == *"revgate resolve"* ]]
+}
+
+@test "an applied revision edited on disk: upgrade refuses and names the statement" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);
+CREATE TABLE b (id int);" "DROP TABLE b; DROP TABLE a;"
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	# a comment only: a warning, the run goes on
+	sed -i 's/^CREATE TABLE a (id int);/CREATE TABLE a (id int); -- the first table/' migrations/*aaaa0001*
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "SELECT 1;" "SELECT 1;"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"only in comments or whitespace"* ]]
+	sed -i 's/^CREATE TABLE b (id int);/CREATE TABLE b (id bigint);/' migrations/*aaaa0001*
+	STAMP=20250101_0002 mkrev cccc0003 bbbb0002 "SELECT 1;" "SELECT 1;"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"_aaaa0001_rev.sql:7:1: error[applied-checksum-mismatch]: statement 2 of revision 'aaaa0001' changed since it was applied"* ]]
+	[ "$(rows)" = "bbbb0002" ]
+	run rg upgrade --force
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "cccc0003" ]
+}
+
+@test "stamp moves the rows without running SQL, and --purge clears unknown ones" {
+	cp "$ROOT"/tests/fixtures/graphs/branch_merge/migrations/*.sql migrations/
+	run rg stamp a47e2c6b1d05
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "a47e2c6b1d05" ]
+	run rg stamp b7d2e8f1a9c3
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "a47e2c6b1d05,b7d2e8f1a9c3" ]
+	psql_ -c "INSERT INTO revgate_version VALUES ('feedbeef0000')"
+	run rg upgrade
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'feedbeef0000', which is not in the migrations directory"* ]]
+	run rg stamp --purge head
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "f1e2d3c4b5a6" ]
+	run rg stamp base
+	[ "$(rows)" = "" ]
+}
+
+@test "--dry-run shows the steps from the database's state and changes nothing" {
+	cp "$ROOT"/tests/fixtures/graphs/linear/migrations/*.sql migrations/
+	run rg upgrade +2
+	[ "$status" -eq 0 ]
+	run rg upgrade --dry-run --format json
+	[ "$status" -eq 0 ]
+	n=$(echo "$output" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+	[ "$n" -eq 4 ]
+	run rg current --format json
+	[ "$(echo "$output" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -eq 1 ]
+}
+
+@test "--single-transaction runs the batch in one transaction" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" "DROP TABLE a;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "SELECT 1/0;" "SELECT 1;"
+	run rg upgrade --single-transaction
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"whole run was rolled back"* ]]
+	[ "$(psql_ -c "SELECT count(*) FROM revgate_version")" = "0" ]
+	[ "$(psql_ -c "SELECT to_regclass('a') IS NULL")" = "t" ]
+}
+
+@test "the password never appears in output or in the tables" {
+	mkrev aaaa0001 none "SELECT 1;" "SELECT 1;"
+	run rg upgrade --url "postgresql://postgres:Sup3r-s3cret-pw@/$DB?host=$PGHOST&port=$PGPORT"
+	[ "$status" -eq 0 ]
+	run rg current --url "postgresql://postgres:Sup3r-s3cret-pw@/nodb_here?host=$PGHOST&port=$PGPORT"
+	[ "$status" -eq 3 ]
+	[[ "$output" != *"Sup3r-s3cret-pw"* ]]
+	[ -z "$(psql_ -c "SELECT 1 FROM revgate_history h WHERE h::text LIKE '%Sup3r%'")" ]
+}
