@@ -18,7 +18,9 @@
  * --keep-concurrently passes CONCURRENTLY statements to PGlite unchanged
  * (see the limitations below).
  *
- * SIGTERM or SIGINT stops the server, closes the database and exits 0.
+ * SIGTERM or SIGINT stops the server, closes the database and exits 0. So
+ * does the death of the process that started it (checked every second), so
+ * a test run that is killed leaves no server behind.
  * Packages: @electric-sql/pglite 0.3.16, @electric-sql/pglite-socket 0.0.22
  * (package.json at the repository root; run `npm ci` once).
  *
@@ -217,6 +219,12 @@ async function shutdown(code) {
 
 process.on('SIGTERM', () => shutdown(0));
 process.on('SIGINT', () => shutdown(0));
+
+/* process.ppid is read afresh on each access: an orphan is re-parented. */
+const parent = process.ppid;
+setInterval(() => {
+	if (process.ppid !== parent) shutdown(0);
+}, 1000).unref();
 
 try {
 	db = await PGlite.create(args.db, { extensions: { vector } });
