@@ -324,8 +324,15 @@ out:
 
 int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out)
 {
-	if (!r->index && git_repository_index(&r->index, r->repo) < 0)
+	/* during 'git commit -a' or 'git commit PATH' the hooks see a temporary
+	 * index named by GIT_INDEX_FILE: that is what the commit will hold */
+	const char *env = getenv("GIT_INDEX_FILE");
+	if (!r->index && env && *env) {
+		if (git_index_open(&r->index, env) < 0)
+			return git_fail("cannot read the index named by GIT_INDEX_FILE");
+	} else if (!r->index && git_repository_index(&r->index, r->repo) < 0) {
 		return git_fail("cannot read the index");
+	}
 	struct strbuf prefix = STRBUF_INIT;
 	if (*rel)
 		strbuf_addf(&prefix, "%s/", rel);

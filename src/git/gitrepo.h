@@ -106,7 +106,8 @@ const struct gitdir_entry *gitdir_find(const struct gitdir *d, const char *name)
 /* `rel` (relative to the work tree, "" for the root) at commit `commit`. ERR_GIT. */
 int gitrepo_list_commit(struct gitrepo *r, const struct objid *commit, const char *rel,
 			struct gitdir *out);
-/* `rel` as the index holds it (stage 0). ERR_CONFIG when a file in it has an
+/* `rel` as the index holds it (stage 0); GIT_INDEX_FILE, which git sets for
+ * its hooks, names the index when set. ERR_CONFIG when a file in it has an
  * unresolved merge conflict; ERR_GIT. */
 int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out);
 

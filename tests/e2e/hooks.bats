@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# The git hooks and 'revgate hooks install', run by real 'git commit' and
+# 'git merge' in fresh repositories.
+
+load git_helpers
+
+setup() {
+	git_setup
+	rev a none "CREATE TABLE t (id int);" >/dev/null
+	rev b a "ALTER TABLE t ADD COLUMN c int;" >/dev/null
+	commit "base"
+}
+
+@test "the compiled-in hooks are the files in hooks/" {
+	run rg hooks print pre-commit
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$BATS_TEST_DIRNAME/../../hooks/pre-commit")" ]
+	run rg hooks print post-merge
+	[ "$output" = "$(cat "$BATS_TEST_DIRNAME/../../hooks/post-merge")" ]
+	run rg hooks print nope
+	[ "$status" -eq 2 ]
+}
+
+@test "install writes executable hooks into .git/hooks, and again updates them" {
+	run rg hooks install
+	[ "$status" -eq 0 ]
+	[[ "$output" == *".git/hooks/pre-commit: installed"* ]]
+	[ -x .git/hooks/pre-commit ]
+	[ -x .git/hooks/post-merge ]
+	run rg hooks install
+	[[ "$output" == *".git/hooks/pre-commit: updated"* ]]
+	[ ! -e .git/hooks/pre-commit.before-revgate ]
+}
+
+@test "install respects core.hooksPath" {
+	git config core.hooksPath .githooks
+	run rg hooks install
+	[ "$status" -eq 0 ]
+	[ -x .githooks/pre-commit ]
+	[ ! -e .git/hooks/pre-commit ]
+}
+
+@test "a foreign hook is kept and chained, and --force replaces it" {
+	needs_lint
+	printf '#!/bin/sh\necho foreign-hook-ran >>"%s/ran"\n' "$BATS_TEST_TMPDIR" >.git/hooks/pre-commit
+	chmod +x .git/hooks/pre-commit
+	run rg hooks install
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"pre-commit.before-revgate"* ]]
+	grep -q foreign-hook-ran .git/hooks/pre-commit.before-revgate
+	echo x >notes.txt
+	git add notes.txt
+	git commit -q -m notes
+	grep -q foreign-hook-ran "$BATS_TEST_TMPDIR/ran"
+	# a second install does not chain to itself
+	run rg hooks install
+	[[ "$output" == *"pre-commit: updated"* ]]
+	# a failing foreign hook still stops the commit
+	printf '#!/bin/sh\nexit 1\n' >.git/hooks/pre-commit.before-revgate
+	echo y >>notes.txt
+	git add notes.txt
+	run git commit -q -m more
+	[ "$status" -ne 0 ]
+	printf '#!/bin/sh\nexit 0\n' >.git/hooks/post-merge
+	run rg hooks install --force
+	[[ "$output" == *"post-merge: installed (replaced the previous hook)"* ]]
+	[ ! -e .git/hooks/post-merge.before-revgate ]
+}
+
+@test "pre-commit: a commit that edits an applied revision is stopped" {
+	needs_lint
+	rg hooks install >/dev/null
+	git checkout -q -b feat
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)"
+	git add migrations
+	run git commit -q -m "edit b"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+	[ "$(git rev-list --count HEAD)" -eq 1 ]
+	# 'git commit -a' goes through a temporary index: still stopped
+	git reset -q
+	run git commit -q -a -m "edit b again"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"applied-revision-edited"* ]]
+}
+
+@test "pre-commit: silent when nothing in the migrations directory is staged" {
+	needs_lint
+	rg hooks install >/dev/null
+	git checkout -q -b feat
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)" # unstaged
+	printf 'x\n' >"notes with spaces.txt"
+	printf 'y\n' >"$(printf 'odd\nname.txt')"
+	git add "notes with spaces.txt" "$(printf 'odd\nname.txt')"
+	run git commit -q -m "notes"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "pre-commit: a new revision on the head passes; a migrations dir with spaces works" {
+	needs_lint
+	git mv migrations "my migrations"
+	printf '[revgate]\nmigrations = my migrations\n' >revgate.ini
+	commit "move"
+	rg hooks install >/dev/null
+	git checkout -q -b feat
+	printf -- '-- revision: c\n-- down_revision: b\n-- message: c\n\n-- +upgrade\nSELECT 1;\n\n-- +downgrade\nSELECT 2;\n' \
+		>"my migrations/20250102_0000_c_c.sql"
+	git add "my migrations"
+	run git commit -q -m "add c"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"error"* ]]
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "my migrations/20250101_0002_b_b.sql"
+	git add "my migrations"
+	run git commit -q -m "edit b"
+	[ "$status" -ne 0 ]
+}
+
+@test "post-merge: a merge that leaves two heads says so and prints the fix" {
+	rg hooks install >/dev/null
+	git checkout -q -b feat
+	rev c b >/dev/null
+	commit "feat adds c"
+	git checkout -q main
+	tick
+	rev d b >/dev/null
+	commit "main adds d"
+	run git merge -q feat -m "merge feat"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"the merge left 2 heads"* ]]
+	[[ "$output" == *"revgate merge"* ]]
+	[ -z "$(git status --porcelain)" ]
+}
+
+@test "post-merge --auto (revgate.autoMerge) writes the merge revision" {
+	rg hooks install >/dev/null
+	git config revgate.autoMerge true
+	git checkout -q -b feat
+	rev c b >/dev/null
+	commit "feat adds c"
+	git checkout -q main
+	tick
+	rev d b >/dev/null
+	commit "main adds d"
+	run git merge -q feat -m "merge feat"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"wrote a merge revision"* ]]
+	run rg heads
+	[ "$(printf '%s\n' "$output" | grep -c .)" -eq 1 ]
+	run .git/hooks/post-merge --auto
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "post-merge is silent after a merge that keeps one head" {
+	rg hooks install >/dev/null
+	git checkout -q -b feat
+	rev c b >/dev/null
+	commit "feat adds c"
+	git checkout -q main
+	run git merge -q feat -m "merge feat"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "hooks install outside a repository is exit 2" {
+	mkdir -p "$BATS_TEST_TMPDIR/plain"
+	cd "$BATS_TEST_TMPDIR/plain"
+	GIT_CEILING_DIRECTORIES="$BATS_TEST_TMPDIR" run rg hooks install
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not inside a git repository"* ]]
+}
