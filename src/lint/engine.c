@@ -1,0 +1,681 @@
+/*
+ * The lint engine. For each revision: split each section into statements,
+ * parse each one, walk its tree once and hand every node to the rules that
+ * subscribed to its kind; then turn the byte offsets rules report into
+ * line:column, apply "-- revgate: ignore" comments and severity overrides,
+ * and replay the statement into the catalog so the next one sees the schema
+ * it leaves.
+ *
+ * Ignore comments: a comment "-- revgate: ignore a, b" (or a block comment)
+ * between the previous statement and a statement silences those rules for
+ * that statement; in the header, for the whole file. A directive that
+ * silences nothing is itself reported (unused-ignore), and one that names
+ * an unknown rule is an error (unknown-rule).
+ */
+#include "lint/engine.h"
+#include "lint/facts.h"
+#include "lint/lint.h"
+#include "lint/registry.h"
+#include "core/textpos.h"
+#include "core/xalloc.h"
+#include "revision/revision.h"
+#include "sql/sql.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NODE_KINDS 512
+#define WALK_MAX_DEPTH 10000
+
+struct directive {
+	size_t offset;
+	struct strlist rules;
+	bool *used;
+	bool header;
+};
+
+struct lint_run {
+	const struct lint_engine *eng;
+	const struct lint_settings *s;
+	struct findings *out;
+	const struct revision *rev;
+	struct line_index li;
+	struct findings scratch; /* this statement's findings, offsets kept in `offs` */
+	size_t *offs;
+	size_t offs_alloc;
+	struct directive *dirs;
+	size_t ndirs, dirs_alloc;
+	size_t stmt_dirs_from; /* directives of the current statement: [from, ndirs) */
+	struct lint_facts facts;
+};
+
+struct lint_engine {
+	const struct lint_settings *s;
+	/* rules by node kind: indices into the registry */
+	unsigned char *by_node[NODE_KINDS];
+	unsigned char n_by_node[NODE_KINDS];
+	const struct lint_rule *finishers[LINT_MAX_RULES];
+	size_t nfinishers;
+};
+
+static bool rule_enabled(const struct lint_settings *s, size_t idx)
+{
+	return s->severity[idx] != SEV_OFF;
+}
+
+struct lint_engine *lint_engine_new(const struct lint_settings *s)
+{
+	struct lint_engine *e = xcalloc(1, sizeof(*e));
+	e->s = s;
+	size_t n = lint_rule_count();
+	for (size_t i = 0; i < n; i++) {
+		const struct lint_rule *r = lint_rule_at(i);
+		if (!rule_enabled(s, i))
+			continue;
+		if (r->finish)
+			e->finishers[e->nfinishers++] = r;
+		if (!r->check || !r->nodes)
+			continue;
+		for (const int *k = r->nodes; *k; k++) {
+			if (*k <= 0 || *k >= NODE_KINDS)
+				BUG("rule '%s' subscribes to node kind %d", r->id, *k);
+			e->by_node[*k] = xrealloc(e->by_node[*k], e->n_by_node[*k] + 1u);
+			e->by_node[*k][e->n_by_node[*k]++] = (unsigned char)i;
+		}
+	}
+	return e;
+}
+
+void lint_engine_free(struct lint_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; i < NODE_KINDS; i++)
+		free(e->by_node[i]);
+	free(e);
+}
+
+/* ---- reporting ---- */
+
+struct finding *lint_report(struct lint_ctx *ctx, size_t offset, const char *fmt, ...)
+{
+	struct lint_run *run = ctx->run;
+	const struct lint_rule *r = ctx->rule;
+	int idx = lint_rule_index(r->id);
+	char *msg;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		BUG("vasprintf failed");
+	va_end(ap);
+	struct finding *f = findings_add(&run->scratch, r->id, run->s->severity[idx],
+					 run->rev->path, 0, 0, "%s", msg);
+	free(msg);
+	ALLOC_GROW(run->offs, run->scratch.n, run->offs_alloc);
+	run->offs[run->scratch.n - 1] = offset > ctx->len ? ctx->len : offset;
+	return f;
+}
+
+size_t lint_loc(const struct lint_ctx *ctx, int32_t location)
+{
+	if (location < 0)
+		return ctx->stmt_start;
+	return ctx->base + (size_t)location;
+}
+
+unsigned lint_line_of(const struct lint_ctx *ctx, size_t offset)
+{
+	unsigned line, col;
+	line_index_pos(&ctx->run->li, offset, &line, &col);
+	return line;
+}
+
+bool lint_table_is_new(const struct lint_ctx *ctx, const struct cat_table *t)
+{
+	return t && t->origin == ctx->origin;
+}
+
+/* A finding made by the engine itself (syntax-error, unused-ignore, ...). */
+static struct finding *engine_report(struct lint_run *run, const char *rule, size_t offset,
+				     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static struct finding *engine_report(struct lint_run *run, const char *rule, size_t offset,
+				     const char *fmt, ...)
+{
+	int idx = lint_rule_index(rule);
+	if (idx < 0)
+		BUG("unregistered rule '%s'", rule);
+	char *msg;
+	va_list ap;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		BUG("vasprintf failed");
+	va_end(ap);
+	struct finding *f = findings_add(&run->scratch, rule, run->s->severity[idx], run->rev->path,
+					 0, 0, "%s", msg);
+	free(msg);
+	ALLOC_GROW(run->offs, run->scratch.n, run->offs_alloc);
+	run->offs[run->scratch.n - 1] = offset;
+	return f;
+}
+
+static void finding_free_fields(struct finding *f)
+{
+	free(f->rule);
+	free(f->file);
+	free(f->message);
+	free(f->hint);
+	free(f->excerpt);
+}
+
+/* Whether a directive silences `rule`; marks it used. */
+static bool silenced(struct lint_run *run, const char *rule, size_t from, size_t to)
+{
+	bool hit = false;
+	for (size_t d = from; d < to; d++) {
+		struct directive *dir = &run->dirs[d];
+		for (size_t k = 0; k < dir->rules.n; k++) {
+			if (!strcmp(dir->rules.v[k], rule)) {
+				dir->used[k] = true;
+				hit = true;
+			}
+		}
+	}
+	return hit;
+}
+
+static size_t header_dirs_end(const struct lint_run *run)
+{
+	size_t n = 0;
+	while (n < run->ndirs && run->dirs[n].header)
+		n++;
+	return n;
+}
+
+/* Moves this statement's findings to the output, minus ignored and off ones. */
+static void flush(struct lint_run *run, bool statement_dirs)
+{
+	size_t nh = header_dirs_end(run);
+	for (size_t i = 0; i < run->scratch.n; i++) {
+		struct finding *f = &run->scratch.v[i];
+		bool drop = f->severity == SEV_OFF;
+		/* unused-ignore and unknown-rule are never silenced by the directive itself */
+		bool meta = !strcmp(f->rule, "unused-ignore") || !strcmp(f->rule, "unknown-rule");
+		if (!drop && !meta) {
+			bool h = silenced(run, f->rule, 0, nh);
+			bool st = statement_dirs && silenced(run, f->rule, run->stmt_dirs_from, run->ndirs);
+			drop = h || st;
+		}
+		if (drop) {
+			finding_free_fields(f);
+			continue;
+		}
+		unsigned line, col;
+		line_index_pos(&run->li, run->offs[i], &line, &col);
+		f->line = line;
+		f->column = col;
+		size_t ls, le;
+		line_index_line(&run->li, line, &ls, &le);
+		if (le > ls && run->rev->text[le - 1] == '\r')
+			le--;
+		finding_set_excerpt(f, run->rev->text + ls, le - ls);
+		ALLOC_GROW(run->out->v, run->out->n + 1, run->out->alloc);
+		run->out->v[run->out->n++] = *f;
+	}
+	run->scratch.n = 0;
+}
+
+/* ---- ignore directives ---- */
+
+static void add_directive(struct lint_run *run, size_t offset, const char *list, size_t len,
+			  bool header)
+{
+	char *s = xstrndup(list, len);
+	ALLOC_GROW(run->dirs, run->ndirs + 1, run->dirs_alloc);
+	struct directive *d = &run->dirs[run->ndirs++];
+	memset(d, 0, sizeof(*d));
+	d->offset = offset;
+	d->header = header;
+	strlist_split(&d->rules, s, ',');
+	free(s);
+	d->used = xcalloc(d->rules.n + 1, sizeof(bool));
+	for (size_t k = 0; k < d->rules.n; k++) {
+		if (lint_rule_index(d->rules.v[k]) < 0) {
+			struct finding *f = engine_report(run, "unknown-rule", offset,
+							  "'revgate: ignore' names the unknown rule "
+							  "'%s'",
+							  d->rules.v[k]);
+			finding_set_hint(f, "'revgate rules' lists every rule id");
+			d->used[k] = true; /* reported once, as unknown */
+		}
+	}
+}
+
+/*
+ * Reads one comment's text: "revgate: ignore a, b". Returns whether it is a
+ * directive (header parsing already rejected malformed ones in the header).
+ */
+static void parse_comment(struct lint_run *run, const char *t, size_t start, size_t end,
+			  bool header)
+{
+	size_t i = start;
+	if (end - i >= 2 && t[i] == '-' && t[i + 1] == '-')
+		i += 2;
+	else if (end - i >= 4 && t[i] == '/' && t[i + 1] == '*') {
+		i += 2;
+		end -= 2;
+	} else
+		return;
+	while (i < end && isspace((unsigned char)t[i]))
+		i++;
+	if (end - i < 8 || strncmp(t + i, "revgate:", 8))
+		return;
+	i += 8;
+	while (i < end && isspace((unsigned char)t[i]))
+		i++;
+	if (end - i < 6 || strncmp(t + i, "ignore", 6))
+		return; /* the header parser reports unknown directives */
+	i += 6;
+	size_t e = end;
+	while (e > i && isspace((unsigned char)t[e - 1]))
+		e--;
+	add_directive(run, start, t + i, e - i, header);
+}
+
+/* Header directives: comment lines before the first section marker. */
+static void header_directives(struct lint_run *run)
+{
+	const struct revision *rev = run->rev;
+	if (rev->plain_sql)
+		return;
+	size_t end = rev->len;
+	if (rev->upgrade.present && rev->upgrade.marker_line) {
+		size_t ls, le;
+		line_index_line(&run->li, rev->upgrade.marker_line, &ls, &le);
+		end = ls;
+	}
+	const char *t = rev->text;
+	size_t i = rev->body_start;
+	while (i < end) {
+		size_t le = i;
+		while (le < end && t[le] != '\n')
+			le++;
+		size_t a = i;
+		while (a < le && (t[a] == ' ' || t[a] == '\t'))
+			a++;
+		size_t b = le;
+		while (b > a && isspace((unsigned char)t[b - 1]))
+			b--;
+		if (b - a > 2 && t[a] == '-' && t[a + 1] == '-')
+			parse_comment(run, t, a, b, true);
+		i = le + 1;
+	}
+}
+
+/* Statement directives: comments in the gap before the statement. */
+static void gap_directives(struct lint_run *run, size_t from, size_t to)
+{
+	run->stmt_dirs_from = run->ndirs;
+	if (to <= from || !memmem(run->rev->text + from, to - from, "revgate:", 8))
+		return;
+	struct sql_tokens toks = SQL_TOKENS_INIT;
+	struct sql_error err = {0, NULL};
+	if (sql_scan(run->rev->text, from, to - from, &toks, &err) == 0) {
+		for (size_t i = 0; i < toks.n; i++)
+			if (toks.v[i].kind == SQL_TOKEN_LINE_COMMENT ||
+			    toks.v[i].kind == SQL_TOKEN_BLOCK_COMMENT)
+				parse_comment(run, run->rev->text, toks.v[i].start, toks.v[i].end,
+					      false);
+	}
+	sql_error_release(&err);
+	sql_tokens_release(&toks);
+}
+
+static void report_unused(struct lint_run *run)
+{
+	for (size_t d = 0; d < run->ndirs; d++) {
+		struct directive *dir = &run->dirs[d];
+		for (size_t k = 0; k < dir->rules.n; k++) {
+			if (dir->used[k])
+				continue;
+			int idx = lint_rule_index(dir->rules.v[k]);
+			const struct lint_rule *r = lint_rule_at((size_t)idx);
+			/* graph and git findings are filtered elsewhere; off rules report nothing */
+			if (r->family != LINT_FAMILY_SQL || !rule_enabled(run->s, (size_t)idx))
+				continue;
+			struct finding *f = engine_report(run, "unused-ignore", dir->offset,
+							  "'revgate: ignore %s' silences nothing",
+							  dir->rules.v[k]);
+			finding_set_hint(f, "remove '%s' from the comment: %s", dir->rules.v[k],
+					 dir->header ? "no statement of this file reports it"
+						     : "the next statement does not report it");
+		}
+	}
+}
+
+/* ---- the walk ---- */
+
+struct walk {
+	const struct lint_engine *eng;
+	struct lint_ctx *ctx;
+	bool too_deep;
+};
+
+static void dispatch(struct walk *w, const PgQuery__Node *n)
+{
+	int k = (int)n->node_case;
+	if (k <= 0 || k >= NODE_KINDS)
+		return;
+	for (unsigned i = 0; i < w->eng->n_by_node[k]; i++) {
+		const struct lint_rule *r = lint_rule_at(w->eng->by_node[k][i]);
+		bool down = w->ctx->section == LINT_DOWNGRADE;
+		if (down ? !(r->flags & (LR_DOWNGRADE | LR_ONLY_DOWNGRADE))
+			 : (r->flags & LR_ONLY_DOWNGRADE))
+			continue;
+		w->ctx->rule = r;
+		r->check(w->ctx, n);
+	}
+}
+
+/*
+ * Generic walk through protobuf-c descriptors: every message field of every
+ * message, so a rule sees nodes wherever the grammar puts them, and a new
+ * field in libpg_query is walked without code here changing.
+ */
+static void walk_msg(struct walk *w, const ProtobufCMessage *m, unsigned depth)
+{
+	if (depth > WALK_MAX_DEPTH) {
+		w->too_deep = true;
+		return;
+	}
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	if (d == &pg_query__node__descriptor)
+		dispatch(w, (const PgQuery__Node *)m);
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		const char *base = (const char *)m;
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
+			if (which != f->id)
+				continue;
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t cnt = *(const size_t *)(base + f->quantifier_offset);
+			ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
+			for (size_t j = 0; j < cnt; j++)
+				if (arr[j])
+					walk_msg(w, arr[j], depth + 1);
+		} else {
+			const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)(base + f->offset);
+			if (sub)
+				walk_msg(w, sub, depth + 1);
+		}
+	}
+}
+
+/* ---- sections and statements ---- */
+
+static void syntax_error(struct lint_run *run, const struct sql_error *err, const char *what)
+{
+	struct finding *f = engine_report(run, "syntax-error", err->offset, "%s%s", what,
+					  err->message ? err->message : "syntax error");
+	finding_set_hint(f, "PostgreSQL will refuse this statement; the statements after it "
+			    "are still checked");
+}
+
+static void run_finishers(struct lint_run *run, struct lint_ctx *ctx)
+{
+	ctx->stmt = NULL;
+	ctx->stmt_start = ctx->stmt_len = 0;
+	for (size_t i = 0; i < run->eng->nfinishers; i++) {
+		ctx->rule = run->eng->finishers[i];
+		ctx->rule->finish(ctx);
+	}
+}
+
+static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQuery__Node *node,
+			   struct catalog *cat, size_t start, size_t len)
+{
+	struct lint_facts *f = &run->facts;
+	const struct revision *rev = run->rev;
+	ctx->stmt = node;
+	ctx->stmt_start = start;
+	ctx->stmt_len = len;
+	ctx->autocommit = sql_stmt_needs_autocommit(node);
+	ctx->explicit_block = f->block_open;
+	ctx->in_transaction = f->block_open || (rev->transactional && !ctx->autocommit);
+	/* revgate commits before a statement that must run alone, and after each
+	 * statement of a non-transactional revision */
+	if (!f->block_open && (ctx->autocommit || !rev->transactional))
+		facts_txn_reset(f);
+	if (node->node_case == PG_QUERY__NODE__NODE_DO_STMT ||
+	    node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
+		struct sql_error err = {0, NULL};
+		if (sql_check_plpgsql(rev->text, start, len, &err) < 0)
+			syntax_error(run, &err, "PL/pgSQL: ");
+		sql_error_release(&err);
+	}
+	struct walk w = {run->eng, ctx, false};
+	walk_msg(&w, &node->base, 0);
+	if (w.too_deep)
+		engine_report(run, "syntax-error", start,
+			      "statement nested too deeply to check (more than %d levels)",
+			      WALK_MAX_DEPTH);
+	facts_after_stmt(f, ctx);
+	if (ctx->section == LINT_UPGRADE)
+		catalog_apply(cat, node, ctx->origin);
+	/* after BEGIN, the explicit block starts */
+	if (node->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT && f->block_open &&
+	    !ctx->explicit_block)
+		facts_txn_reset(f);
+}
+
+static bool blank(const char *t, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (!isspace((unsigned char)t[i]) && t[i] != ';')
+			return false;
+	return true;
+}
+
+/*
+ * libpg_query's scanner-based splitter silently drops some statements it
+ * cannot make sense of ("SELEC 1;", an unclosed parenthesis). Text between
+ * the statements it returns that is neither blank nor comments is put back
+ * as statements of its own, so the parser reports it where it is.
+ */
+static void add_gap_pieces(struct lint_run *run, size_t from, size_t to, struct sql_script *out)
+{
+	const char *t = run->rev->text;
+	if (to <= from || blank(t, from, to))
+		return;
+	struct sql_tokens toks = SQL_TOKENS_INIT;
+	struct sql_error err = {0, NULL};
+	if (sql_scan(t, from, to - from, &toks, &err) < 0) {
+		syntax_error(run, &err, "");
+		run->facts.syntax_error[LINT_UPGRADE] = true;
+		goto out;
+	}
+	size_t ps = 0, pe = 0;
+	bool open = false;
+	for (size_t i = 0; i <= toks.n; i++) {
+		bool end = i == toks.n || (toks.v[i].end - toks.v[i].start == 1 && t[toks.v[i].start] == ';');
+		if (end) {
+			if (open) {
+				ALLOC_GROW(out->v, out->n + 1, out->alloc);
+				out->v[out->n].start = ps;
+				out->v[out->n].len = pe - ps;
+				out->n++;
+			}
+			open = false;
+			continue;
+		}
+		if (toks.v[i].kind == SQL_TOKEN_LINE_COMMENT || toks.v[i].kind == SQL_TOKEN_BLOCK_COMMENT)
+			continue;
+		if (!open)
+			ps = toks.v[i].start;
+		open = true;
+		pe = toks.v[i].end;
+	}
+out:
+	sql_error_release(&err);
+	sql_tokens_release(&toks);
+}
+
+/* The splitter's statements plus what it dropped, in file order. */
+static void complete_script(struct lint_run *run, size_t start, size_t end,
+			    const struct sql_script *split, struct sql_script *out)
+{
+	size_t prev = start;
+	for (size_t i = 0; i <= split->n; i++) {
+		size_t next = i < split->n ? split->v[i].start : end;
+		add_gap_pieces(run, prev, next, out);
+		if (i == split->n)
+			break;
+		ALLOC_GROW(out->v, out->n + 1, out->alloc);
+		out->v[out->n++] = split->v[i];
+		prev = split->v[i].start + split->v[i].len;
+	}
+}
+
+static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_section sec,
+			 struct catalog *cat)
+{
+	const struct revision *rev = run->rev;
+	const struct rev_section *s = sec == LINT_UPGRADE ? &rev->upgrade : &rev->downgrade;
+	ctx->section = sec;
+	run->facts.block_open = false;
+	facts_txn_reset(&run->facts);
+	if (!s->present)
+		goto finish;
+	struct sql_script script = SQL_SCRIPT_INIT;
+	struct sql_error err = {0, NULL};
+	if (sql_split(rev->text, s->start, s->end, &script, &err) < 0) {
+		syntax_error(run, &err, "");
+		run->facts.syntax_error[sec] = true;
+		sql_error_release(&err);
+		flush(run, false);
+		goto finish;
+	}
+	struct sql_script split = script;
+	memset(&script, 0, sizeof(script));
+	complete_script(run, s->start, s->end, &split, &script);
+	sql_script_release(&split);
+	size_t prev = s->start;
+	for (size_t i = 0; i < script.n; i++) {
+		size_t start = script.v[i].start, len = script.v[i].len;
+		gap_directives(run, prev, start);
+		prev = start + len;
+		struct sql_tree *tree = NULL;
+		if (sql_parse(rev->text, start, len, &tree, &err) < 0) {
+			syntax_error(run, &err, "");
+			run->facts.syntax_error[sec] = true;
+			sql_error_release(&err);
+			flush(run, true);
+			continue;
+		}
+		ctx->base = tree->base;
+		const PgQuery__ParseResult *pr = tree->result;
+		for (size_t k = 0; k < pr->n_stmts; k++) {
+			const PgQuery__RawStmt *raw = pr->stmts[k];
+			if (!raw->stmt)
+				continue;
+			size_t st = tree->base + (size_t)raw->stmt_location;
+			size_t sl = raw->stmt_len ? (size_t)raw->stmt_len : start + len - st;
+			lint_statement(run, ctx, raw->stmt, cat, st, sl);
+		}
+		sql_tree_free(tree);
+		flush(run, true);
+		run->stmt_dirs_from = run->ndirs;
+	}
+	sql_script_release(&script);
+finish:
+	ctx->stmt = NULL;
+	run_finishers(run, ctx);
+	flush(run, false);
+}
+
+void lint_engine_run(const struct lint_engine *eng, const struct revision *rev,
+		     struct catalog *cat, unsigned origin, struct findings *out)
+{
+	struct lint_run run;
+	memset(&run, 0, sizeof(run));
+	run.eng = eng;
+	run.s = eng->s;
+	run.out = out;
+	run.rev = rev;
+	line_index_build(&run.li, rev->text, rev->len);
+	facts_init(&run.facts);
+	header_directives(&run);
+	run.stmt_dirs_from = run.ndirs;
+	flush(&run, false);
+
+	struct lint_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.settings = eng->s;
+	ctx.rev = rev;
+	ctx.text = rev->text;
+	ctx.len = rev->len;
+	ctx.cat = cat;
+	ctx.origin = origin;
+	ctx.facts = &run.facts;
+	ctx.run = &run;
+	lint_section(&run, &ctx, LINT_UPGRADE, cat);
+	lint_section(&run, &ctx, LINT_DOWNGRADE, cat);
+	report_unused(&run);
+	run.stmt_dirs_from = run.ndirs;
+	flush(&run, false);
+
+	for (size_t d = 0; d < run.ndirs; d++) {
+		strlist_release(&run.dirs[d].rules);
+		free(run.dirs[d].used);
+	}
+	free(run.dirs);
+	free(run.offs);
+	findings_release(&run.scratch);
+	facts_release(&run.facts);
+	line_index_release(&run.li);
+}
+
+/* Only DDL changes the catalog: skip parsing data statements while replaying. */
+static bool may_change_schema(const char *t, size_t start, size_t len)
+{
+	static const char *const verbs[] = {"create", "alter", "drop"};
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
+		size_t n = strlen(verbs[i]);
+		if (len > n && !strncasecmp(t + start, verbs[i], n) &&
+		    !isalnum((unsigned char)t[start + n]))
+			return true;
+	}
+	return false;
+}
+
+void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigned origin)
+{
+	if (!rev->upgrade.present)
+		return;
+	struct sql_script script = SQL_SCRIPT_INIT;
+	struct sql_error err = {0, NULL};
+	if (sql_split(rev->text, rev->upgrade.start, rev->upgrade.end, &script, &err) < 0)
+		goto out;
+	for (size_t i = 0; i < script.n; i++) {
+		size_t start = script.v[i].start, len = script.v[i].len;
+		if (!may_change_schema(rev->text, start, len))
+			continue;
+		struct sql_tree *tree = NULL;
+		if (sql_parse(rev->text, start, len, &tree, &err) < 0) {
+			sql_error_release(&err);
+			continue;
+		}
+		for (size_t k = 0; k < tree->result->n_stmts; k++)
+			catalog_apply(cat, tree->result->stmts[k]->stmt, origin);
+		sql_tree_free(tree);
+	}
+out:
+	sql_error_release(&err);
+	sql_script_release(&script);
+}

@@ -1,0 +1,165 @@
+/*
+ * The linter's driver: settings from the configuration, the order in which
+ * revisions are replayed and linted, and the filter applied to findings of
+ * the other families.
+ */
+#include "lint/lint.h"
+#include "lint/engine.h"
+#include "lint/registry.h"
+#include "config/config.h"
+#include "core/err.h"
+#include "core/xalloc.h"
+#include "graph/graph.h"
+#include "match/match.h"
+#include "revision/revision.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void lint_settings_init(struct lint_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->pg_version = 15;
+	size_t n = lint_rule_count();
+	if (n > LINT_MAX_RULES)
+		BUG("more rules (%zu) than LINT_MAX_RULES", n);
+	for (size_t i = 0; i < n; i++)
+		s->severity[i] = lint_rule_at(i)->severity;
+}
+
+void lint_settings_release(struct lint_settings *s)
+{
+	matcher_free(s->index_name);
+	matcher_free(s->constraint_name);
+	s->index_name = s->constraint_name = NULL;
+}
+
+int lint_settings_set(struct lint_settings *s, const char *rule, const char *severity)
+{
+	int idx = lint_rule_index(rule);
+	if (idx < 0)
+		return err_set(ERR_CONFIG, "[rules]: unknown rule '%s' (see 'revgate rules')", rule);
+	enum severity sev;
+	if (severity_parse(severity, &sev) < 0)
+		return err_set(ERR_CONFIG, "[rules] %s: unknown severity '%s' (use off, info, "
+					   "warning or error)",
+			       rule, severity);
+	s->severity[idx] = sev;
+	return 0;
+}
+
+int lint_settings_set_pg_version(struct lint_settings *s, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (end == v || *end || n < LINT_PG_MIN || n > LINT_PG_MAX)
+		return err_set(ERR_USAGE, "PostgreSQL version '%s' is not supported (use %d to %d)",
+			       v, LINT_PG_MIN, LINT_PG_MAX);
+	s->pg_version = (int)n;
+	return 0;
+}
+
+enum severity lint_severity(const struct lint_settings *s, const char *rule)
+{
+	int idx = lint_rule_index(rule);
+	return idx < 0 ? SEV_ERROR : s->severity[idx];
+}
+
+int lint_settings_from_config(struct lint_settings *s, const struct config *cfg)
+{
+	const char *v = config_get(cfg, "lint", "pg_version");
+	if (v && lint_settings_set_pg_version(s, v) < 0)
+		return err_set(ERR_CONFIG, "[lint] pg_version: '%s' is not supported (use %d to %d)",
+			       v, LINT_PG_MIN, LINT_PG_MAX);
+	v = config_get(cfg, "lint", "index_name_pattern");
+	if (v && *v && matcher_compile(&s->index_name, v, "index_name_pattern") < 0)
+		return ERR_CONFIG;
+	v = config_get(cfg, "lint", "constraint_name_pattern");
+	if (v && *v && matcher_compile(&s->constraint_name, v, "constraint_name_pattern") < 0)
+		return ERR_CONFIG;
+	const struct config_entry *e[LINT_MAX_RULES * 2];
+	size_t n;
+	config_section_entries(cfg, "rules", e, &n, ARRAY_SIZE(e));
+	for (size_t i = 0; i < n; i++) {
+		int ret = lint_settings_set(s, e[i]->key, e[i]->value);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int lint_revisions(const struct lint_settings *s, const struct graph *g, const size_t *nodes,
+		   size_t n, struct findings *out)
+{
+	if (g->has_cycle || !n)
+		return 0;
+	struct bitset want = BITSET_INIT, anc = BITSET_INIT;
+	bitset_init(&want, g->n);
+	for (size_t i = 0; i < n; i++)
+		bitset_set(&want, nodes[i]);
+	bitset_init(&anc, g->n);
+	graph_ancestors(g, nodes, n, true, &anc);
+	struct idxvec order = IDXVEC_INIT;
+	graph_history(g, &order); /* newest first */
+	struct lint_engine *eng = lint_engine_new(s);
+	struct catalog cat;
+	catalog_init(&cat);
+	unsigned origin = 0;
+	for (size_t k = order.n; k-- > 0;) {
+		size_t i = order.v[k];
+		origin++;
+		if (bitset_test(&want, i))
+			lint_engine_run(eng, g->nodes[i].rev, &cat, origin, out);
+		else if (bitset_test(&anc, i))
+			lint_engine_replay(g->nodes[i].rev, &cat, origin);
+	}
+	catalog_release(&cat);
+	lint_engine_free(eng);
+	idxvec_release(&order);
+	bitset_release(&want);
+	bitset_release(&anc);
+	return 0;
+}
+
+int lint_revision_alone(const struct lint_settings *s, const struct revision *rev,
+			struct findings *out)
+{
+	struct lint_engine *eng = lint_engine_new(s);
+	struct catalog cat;
+	catalog_init(&cat);
+	lint_engine_run(eng, rev, &cat, 1, out);
+	catalog_release(&cat);
+	lint_engine_free(eng);
+	return 0;
+}
+
+static const struct revision *rev_by_path(const struct revset *revs, const char *path)
+{
+	for (size_t i = 0; revs && path && i < revs->n; i++)
+		if (!strcmp(revs->v[i]->path, path))
+			return revs->v[i];
+	return NULL;
+}
+
+void lint_filter_findings(const struct lint_settings *s, const struct revset *revs,
+			  struct findings *fs)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < fs->n; i++) {
+		struct finding *f = &fs->v[i];
+		int idx = lint_rule_index(f->rule);
+		if (idx >= 0)
+			f->severity = s->severity[idx];
+		const struct revision *rev = rev_by_path(revs, f->file);
+		if (f->severity == SEV_OFF || (rev && revision_ignores(rev, f->rule))) {
+			free(f->rule);
+			free(f->file);
+			free(f->message);
+			free(f->hint);
+			free(f->excerpt);
+			continue;
+		}
+		fs->v[w++] = *f;
+	}
+	fs->n = w;
+}

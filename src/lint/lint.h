@@ -1,0 +1,88 @@
+/*
+ * The SQL linter: lints revisions (split statement by statement, parsed
+ * with libpg_query, each tree walked once and its nodes dispatched to the
+ * rules that subscribed to them), replaying the upgrade DDL of every earlier
+ * revision into an in-memory catalog so rules judge a statement by the
+ * schema it changes.
+ *
+ * Public API (used by `revgate lint`, the git guard and the applier):
+ *
+ *   struct lint_settings s;
+ *   lint_settings_init(&s);                       defaults: pg 15, rule severities
+ *   lint_settings_from_config(&s, &app->cfg);     [lint] and [rules] of revgate.ini
+ *   lint_revisions(&s, &graph, nodes, n, &fs);    lint these graph nodes
+ *   lint_revision_alone(&s, rev, &fs);            a file the graph cannot place
+ *   lint_filter_findings(&s, &revs, &fs);         overrides + header ignores on
+ *                                                 findings made elsewhere (graph, git)
+ *   lint_settings_release(&s);
+ *
+ * The registry (every rule id revgate can report, including the graph and
+ * git families that other modules produce) is in lint/registry.h.
+ *
+ * Findings: syntax errors and rule violations are findings, never errors;
+ * functions here fail only on bad settings (ERR_CONFIG). Findings are
+ * appended unsorted: call findings_sort() before printing.
+ *
+ * Ownership: settings own their compiled patterns; findings are appended
+ * to the caller's list; the graph and revisions are borrowed.
+ */
+#ifndef REVGATE_LINT_LINT_H
+#define REVGATE_LINT_LINT_H
+
+#include "core/finding.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config;
+struct graph;
+struct matcher;
+struct revision;
+struct revset;
+
+#define LINT_MAX_RULES 160
+#define LINT_PG_MIN 13
+#define LINT_PG_MAX 17
+
+struct lint_settings {
+	int pg_version;                          /* 13..17, default 15 */
+	enum severity severity[LINT_MAX_RULES];  /* by registry index; SEV_OFF disables */
+	struct matcher *index_name;              /* NULL: no naming rule */
+	struct matcher *constraint_name;
+	unsigned threads;                        /* parser threads; 0: one per core */
+};
+
+void lint_settings_init(struct lint_settings *s);
+/* Reads [lint] pg_version, index_name_pattern, constraint_name_pattern and
+ * [rules] id = off|info|warning|error. An unknown rule id, severity or
+ * version is ERR_CONFIG. */
+int lint_settings_from_config(struct lint_settings *s, const struct config *cfg);
+/* One override; ERR_CONFIG for an unknown rule id or severity. */
+int lint_settings_set(struct lint_settings *s, const char *rule, const char *severity);
+/* ERR_USAGE unless 13 <= v <= 17. */
+int lint_settings_set_pg_version(struct lint_settings *s, const char *v);
+void lint_settings_release(struct lint_settings *s);
+/* The effective severity of `rule` (its default for an unknown id). */
+enum severity lint_severity(const struct lint_settings *s, const char *rule);
+
+/*
+ * Lints graph nodes `nodes[0..n)` (indices into g->nodes). The catalog is
+ * replayed from every ancestor of those nodes (upgrade sections, in graph
+ * order, oldest first), then each node is linted in that order with the
+ * schema its parents leave. Never fails; a cyclic graph lints nothing.
+ */
+int lint_revisions(const struct lint_settings *s, const struct graph *g, const size_t *nodes,
+		   size_t n, struct findings *out);
+/* Lints one revision (or plain SQL file) on an empty catalog. */
+int lint_revision_alone(const struct lint_settings *s, const struct revision *rev,
+			struct findings *out);
+
+/*
+ * Applies severity overrides and file-wide "-- revgate: ignore" headers of
+ * `revs` (may be NULL) to findings reported by other modules (graph, git):
+ * off rules are removed, others get their configured severity.
+ */
+void lint_filter_findings(const struct lint_settings *s, const struct revset *revs,
+			  struct findings *fs);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * What a lint rule is, and what it sees. A rule lives in
+ * src/lint/rules/<id>.c and exports one `const struct lint_rule`. It is
+ * pure: it reads the statement's tree, the catalog and the facts the engine
+ * keeps, and reports findings through lint_report(); it never prints, keeps
+ * no state of its own, and does no I/O. Severity overrides, ignore comments
+ * and positions (byte offset -> line:column) are the engine's job.
+ *
+ * Ownership: everything in a lint_ctx is borrowed from the engine for the
+ * duration of one call.
+ */
+#ifndef REVGATE_LINT_RULE_H
+#define REVGATE_LINT_RULE_H
+
+#include "catalog/catalog.h"
+#include "core/finding.h"
+#include "core/strlist.h"
+
+#include <pg_query/pg_query.pb-c.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct lint_settings;
+struct lint_run;
+struct revision;
+
+enum lint_family {
+	LINT_FAMILY_SQL,   /* from the parse tree (this module) */
+	LINT_FAMILY_GRAPH, /* revision files and the graph (revision/, graph/) */
+	LINT_FAMILY_GIT,   /* history against a base ref (git/, guard/) */
+};
+
+enum lint_rule_flags {
+	LR_DOWNGRADE = 1 << 0, /* also checks statements of the downgrade section */
+	LR_ONLY_DOWNGRADE = 1 << 1,
+};
+
+enum lint_section {
+	LINT_UPGRADE,
+	LINT_DOWNGRADE,
+};
+
+enum lint_obj_kind {
+	LOBJ_TABLE,
+	LOBJ_COLUMN,
+	LOBJ_INDEX,
+	LOBJ_CONSTRAINT,
+	LOBJ_TYPE,
+	LOBJ_EXTENSION,
+	LOBJ_FUNCTION,
+	LOBJ_SEQUENCE,
+	LOBJ_VIEW,
+	LOBJ_SCHEMA,
+	LOBJ_TRIGGER,
+};
+
+struct lint_obj {
+	enum lint_obj_kind kind;
+	char *name;   /* key: "t", "t.col", "t.constraint", function name, ... */
+	char *table;  /* owning table for columns, indexes, constraints, triggers; else NULL */
+	size_t offset; /* where the statement that made it starts */
+};
+
+struct lint_objs {
+	struct lint_obj *v;
+	size_t n, alloc;
+};
+
+/* What the engine knows about the revision so far; rules read it. */
+struct lint_facts {
+	size_t statements[2];     /* parsed statements per section */
+	bool syntax_error[2];     /* a section could not be read completely */
+	size_t up_autocommit;     /* upgrade statements that cannot run in a transaction */
+	size_t up_transactional;  /* ... and those that can */
+	size_t first_autocommit;  /* offset of the first of each, when counted */
+	size_t first_transactional;
+	bool block_open;          /* an explicit BEGIN not yet committed, this section */
+	size_t block_offset;
+	/* the transaction the current statement runs in */
+	bool ax_held;             /* an ACCESS EXCLUSIVE lock on an existing table is held */
+	size_t ax_offset;
+	char *ax_table;
+	size_t ax_costly_after;   /* statements since then that are not cheap under the lock */
+	struct strlist not_valid; /* "table/constraint" added NOT VALID in this transaction */
+	struct lint_objs created; /* objects the upgrade creates (and does not drop again) */
+	struct lint_objs dropped; /* objects the downgrade drops */
+};
+
+struct lint_ctx {
+	const struct lint_settings *settings;
+	const struct revision *rev;
+	const char *text; /* the whole file */
+	size_t len;
+	enum lint_section section;
+	const struct catalog *cat; /* the schema before this statement */
+	unsigned origin;           /* catalog origin of this revision's objects */
+	/* the current statement (NULL in finish hooks) */
+	const PgQuery__Node *stmt;
+	size_t stmt_start, stmt_len;
+	size_t base;         /* add to a node's location to get a file offset */
+	bool autocommit;     /* cannot run inside a transaction block */
+	bool in_transaction; /* runs inside a transaction (revgate's or an explicit block) */
+	bool explicit_block; /* inside BEGIN ... COMMIT written in the file */
+	const struct lint_facts *facts;
+	/* engine-private */
+	struct lint_run *run;
+	const struct lint_rule *rule;
+};
+
+struct lint_rule {
+	const char *id;      /* kebab-case, never reused */
+	const char *summary; /* one line */
+	enum severity severity;
+	enum lint_family family;
+	unsigned flags;      /* enum lint_rule_flags */
+	const int *nodes;    /* node kinds (PgQuery__Node__NodeCase) it wants, 0-terminated */
+	void (*check)(struct lint_ctx *ctx, const PgQuery__Node *node);
+	void (*finish)(struct lint_ctx *ctx); /* once per revision, after both sections */
+};
+
+/* The node kinds a rule subscribes to, as a 0-terminated static array. */
+#define LINT_NODES(...) ((const int[]){__VA_ARGS__, 0})
+
+/*
+ * Reports a finding of the running rule at byte `offset` of the file. The
+ * returned finding (borrowed until the next report) takes a hint through
+ * finding_set_hint(). The engine may drop it later (ignored, off).
+ */
+struct finding *lint_report(struct lint_ctx *ctx, size_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The file offset of a node location (-1: the statement's start). */
+size_t lint_loc(const struct lint_ctx *ctx, int32_t location);
+
+/* The 1-based line of a file offset, for messages that point elsewhere. */
+unsigned lint_line_of(const struct lint_ctx *ctx, size_t offset);
+
+/* Whether the table was created by this revision (earlier in the file). */
+bool lint_table_is_new(const struct lint_ctx *ctx, const struct cat_table *t);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * A foreign key whose referencing columns have no index makes every DELETE
+ * or key UPDATE on the referenced table scan the referencing one.
+ */
+#include "lint/util.h"
+
+#include <stdlib.h>
+
+static void check_fk(struct lint_ctx *ctx, const PgQuery__RangeVar *rv,
+		     const PgQuery__Constraint *k, const char *column)
+{
+	struct strlist cols = STRLIST_INIT;
+	for (size_t i = 0; i < k->n_fk_attrs; i++)
+		if (lu_str(k->fk_attrs[i]))
+			strlist_push(&cols, lu_str(k->fk_attrs[i]));
+	if (!cols.n && column)
+		strlist_push(&cols, column);
+	const struct cat_table *t = catalog_table_rv(ctx->cat, rv);
+	if (cols.n && !catalog_has_index_on(ctx->cat, t, &cols)) {
+		char *rel = lu_rel(rv);
+		char *list = strlist_join(&cols, ", ");
+		struct finding *f = lint_report(ctx, lint_loc(ctx, k->location),
+						"no index on '%s' (%s) for this foreign key: deleting "
+						"from '%s' scans '%s'",
+						rel, list, k->pktable ? k->pktable->relname : "?", rel);
+		finding_set_hint(f, "CREATE INDEX CONCURRENTLY IF NOT EXISTS %s_%s_idx ON %s (%s);",
+				 rv->relname, cols.v[0], rel, list);
+		free(list);
+		free(rel);
+	}
+	strlist_release(&cols);
+}
+
+/* Judged against the catalog before the statement: the index should exist
+ * before the key does, so cascades are indexed from the first moment. */
+static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__AlterTableStmt *as = node->alter_table_stmt;
+	const struct cat_table *t = lu_alter_table(ctx, as);
+	if (!t)
+		return; /* unknown table: its indexes are unknown too */
+	LU_FOREACH_CMD(as, cmd)
+	{
+		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def &&
+		    cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    cmd->def->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
+			check_fk(ctx, as->relation, cmd->def->constraint, NULL);
+	}
+}
+
+const struct lint_rule rule_foreign_key_without_index = {
+	.id = "foreign-key-without-index",
+	.summary = "a foreign key added to an existing table whose columns have no index",
+	.severity = SEV_WARNING,
+	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+	.check = check,
+};

@@ -1,0 +1,67 @@
+/*
+ * Small readers of libpg_query parse trees shared by the rules: names,
+ * types, expressions' volatility, and which statements lock what.
+ *
+ * Ownership: returned `const char *` point into the tree (borrowed);
+ * functions returning `char *` hand over a fresh string.
+ */
+#ifndef REVGATE_LINT_UTIL_H
+#define REVGATE_LINT_UTIL_H
+
+#include "core/xalloc.h"
+#include "lint/rule.h"
+
+#include <pg_query/pg_query.pb-c.h>
+#include <stdbool.h>
+
+/* A String node's value, else NULL. */
+const char *lu_str(const PgQuery__Node *n);
+/* The last name of a qualified name list (["public","f"] -> "f"). */
+const char *lu_last_name(PgQuery__Node *const *names, size_t n);
+/* A type's last name as written by the parser (int4, varchar, serial, ...). */
+const char *lu_type_name(const PgQuery__TypeName *tn);
+/* "schema.name" or "name" of a relation, for messages (fresh string). */
+char *lu_rel(const PgQuery__RangeVar *rv);
+/* A DropStmt object's display name (fresh string), or NULL. */
+char *lu_object_name(const PgQuery__Node *obj);
+
+/*
+ * Whether evaluating `expr` may call a volatile function (so a column
+ * default must be computed row by row and the table rewritten). `*why`
+ * names the function. Calls to functions revgate does not know are treated
+ * as volatile, with `*unknown` set.
+ */
+bool lu_expr_volatile(const PgQuery__Node *expr, const char **why, bool *unknown);
+
+/* Whether an ALTER TABLE subcommand (or the statement) takes an ACCESS
+ * EXCLUSIVE lock; `*rel` gets the relation. */
+bool lu_takes_access_exclusive(const PgQuery__Node *stmt, const PgQuery__RangeVar **rel);
+
+/* Whether a statement costs nothing while `locked` (a table key) is held
+ * ACCESS EXCLUSIVE: SET, COMMENT, GRANT, more ALTERs of the same table. */
+bool lu_cheap_under_lock(const PgQuery__Node *stmt, const char *locked);
+
+/* The ALTER TABLE statement's subcommands (borrowed), for iteration. */
+#define LU_FOREACH_CMD(as, cmd)                                                          \
+	for (size_t lu_i_ = 0; lu_i_ < (as)->n_cmds; lu_i_++)                            \
+		for (const PgQuery__AlterTableCmd *cmd =                                 \
+			     (as)->cmds[lu_i_]->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD \
+				     ? (as)->cmds[lu_i_]->alter_table_cmd                \
+				     : NULL;                                             \
+		     cmd; cmd = NULL)
+
+/* The table an ALTER TABLE statement changes, from the catalog (NULL: unknown). */
+const struct cat_table *lu_alter_table(const struct lint_ctx *ctx, const PgQuery__AlterTableStmt *as);
+/* Whether an existing (not created by this revision) table is changed: true
+ * also when the catalog does not know the table. */
+bool lu_existing_table(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv);
+/* The constraint of a column definition of the given type, or NULL. */
+const PgQuery__Constraint *lu_col_constraint(const PgQuery__ColumnDef *cd, PgQuery__ConstrType t);
+/* A ColumnDef's DEFAULT expression (from raw_default or a DEFAULT constraint). */
+const PgQuery__Node *lu_col_default(const PgQuery__ColumnDef *cd);
+/* Whether a type name is serial, bigserial or smallserial. */
+bool lu_is_serial(const PgQuery__TypeName *tn);
+/* Quote an identifier if it needs it, for SQL in hints (fresh string). */
+char *lu_ident(const char *name);
+
+#endif
