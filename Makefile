@@ -30,6 +30,9 @@ endif
 SRCS := $(shell find src -name '*.c' | LC_ALL=C sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# rules/<id>.md pages, embedded for `revgate explain`
+RULE_DOCS := $(sort $(wildcard rules/*.md))
+LIB_OBJS += $(BUILD)/gen/rule_docs.o
 UNIT_SRCS := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | LC_ALL=C sort)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -52,6 +55,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -DREVGATE_VERSION='"$(VERSION)"' -c -o $@ $<
+
+$(BUILD)/gen/rule_docs.c: $(RULE_DOCS) scripts/rule_docs.sh
+	@mkdir -p $(dir $@)
+	@scripts/rule_docs.sh $(RULE_DOCS) >$@
+
+$(BUILD)/gen/rule_docs.o: $(BUILD)/gen/rule_docs.c
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librevgate.a
 	@mkdir -p $(dir $@)

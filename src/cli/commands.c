@@ -10,14 +10,17 @@
 extern const struct command cmd_branches;
 extern const struct command cmd_current;
 extern const struct command cmd_downgrade;
+extern const struct command cmd_explain;
 extern const struct command cmd_heads;
 extern const struct command cmd_help;
 extern const struct command cmd_history;
 extern const struct command cmd_hooks;
 extern const struct command cmd_init;
+extern const struct command cmd_lint;
 extern const struct command cmd_merge;
 extern const struct command cmd_rebase;
 extern const struct command cmd_revision;
+extern const struct command cmd_rules;
 extern const struct command cmd_show;
 extern const struct command cmd_stamp;
 extern const struct command cmd_upgrade;
@@ -26,14 +29,17 @@ const struct command *const commands[] = {
 	&cmd_branches,
 	&cmd_current,
 	&cmd_downgrade,
+	&cmd_explain,
 	&cmd_heads,
 	&cmd_help,
 	&cmd_history,
 	&cmd_hooks,
 	&cmd_init,
+	&cmd_lint,
 	&cmd_merge,
 	&cmd_rebase,
 	&cmd_revision,
+	&cmd_rules,
 	&cmd_show,
 	&cmd_stamp,
 	&cmd_upgrade,
