@@ -211,7 +211,7 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	h.sqlstate = fail->err.sqlstate;
 	h.error = fail->err.message;
 	struct db *db = db_alive(ss->db) ? ss->db : ss->lock;
-	if (!ss->have_history || history_insert(ss, db, &h) < 0)
+	if (!ss->have_history || !db_alive(db) || history_insert(ss, db, &h) < 0)
 		err_clear();
 }
 

@@ -185,10 +185,23 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction")};
 	ret = apply_run(&ss, &p, &o, &fail);
 	if (ret < 0 && fail.set) {
+		bool whole = true;
+		for (size_t i = 0; i < p.n; i++)
+			if (!strcmp(p.v[i].rev->id, fail.revision))
+				whole = apply_step_transactional(&p.v[i]);
 		dbcli_print_failure(app, &fail);
-		ret = err_set(ERR_DB, "revision '%s' failed; %s", fail.revision,
-			      o.single_transaction ? "the whole run was rolled back"
-						   : "the revisions before it stay applied");
+		if (o.single_transaction)
+			ret = err_set(ERR_DB, "revision '%s' failed; the whole run was rolled back",
+				      fail.revision);
+		else if (whole)
+			ret = err_set(ERR_DB, "revision '%s' failed and was rolled back; the "
+					      "revisions before it stay applied",
+				      fail.revision);
+		else
+			ret = err_set(ERR_DB, "revision '%s' stopped part-way (it runs outside a "
+					      "transaction); run 'revgate resolve' before the next "
+					      "upgrade",
+				      fail.revision);
 	}
 	if (ret == 0)
 		print_heads_line(app, &ss);

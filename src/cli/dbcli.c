@@ -37,12 +37,13 @@ void dbcli_event(void *ctx, const struct apply_event *ev)
 	case APPLY_EV_STEP_BEGIN: {
 		/* Alembic's line: parents -> revision, or revision -> parents */
 		char *down = strlist_join(&s->rev->down_revisions, ", ");
+		const char *msg = s->rev->message ? s->rev->message : "";
 		if (s->dir == APPLY_UP)
-			app_note(app, "Running upgrade %s -> %s, %s", down, s->rev->id,
-				 s->rev->message ? s->rev->message : "");
+			app_note(app, "Running upgrade %s -> %s%s%s", down, s->rev->id,
+				 *msg ? ", " : "", msg);
 		else
-			app_note(app, "Running downgrade %s -> %s, %s", s->rev->id, down,
-				 s->rev->message ? s->rev->message : "");
+			app_note(app, "Running downgrade %s -> %s%s%s", s->rev->id, down,
+				 *msg ? ", " : "", msg);
 		free(down);
 		break;
 	}

@@ -366,7 +366,7 @@ int db_backend_pid(const struct db *db)
 
 bool db_alive(const struct db *db)
 {
-	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+	return db && db->conn && PQstatus(db->conn) == CONNECTION_OK;
 }
 
 const char *db_where(const struct db *db)
