@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
@@ -602,12 +603,61 @@ void revset_add_text(struct revset *set, const char *path, char *text, size_t le
 	set->v[set->n++] = rev;
 }
 
+/* One reader's share of a directory: files [from, to) of the sorted names. */
+struct load_job {
+	const char *dir;
+	const struct strlist *names, *links;
+	const struct matcher *name_pattern;
+	size_t max, from, to;
+	struct revision **out; /* one slot per name; NULL when the file was refused */
+	struct findings findings;
+};
+
+static void load_one(struct load_job *job, size_t i, struct strbuf *sb)
+{
+	const char *name = job->names->v[i];
+	char *path = path_join(job->dir, name);
+	struct stat st;
+	if (strlist_has(job->links, name) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    !inside_dir(job->dir, path)) {
+		struct finding *f = findings_add(
+			&job->findings, RULE_INVALID_FILE, SEV_ERROR, path, 0, 0,
+			"'%s' is a symbolic link that leads outside the migrations directory", name);
+		finding_set_hint(f, "copy the revision into the directory instead");
+	} else if (file_read(path, job->max, sb) < 0) {
+		findings_add(&job->findings, RULE_INVALID_FILE, SEV_ERROR, path, 0, 0, "%s",
+			     err_msg());
+		err_clear();
+	} else {
+		size_t len;
+		char *text = strbuf_detach(sb, &len);
+		struct revset one = REVSET_INIT;
+		revset_add_text(&one, path, text, len, job->name_pattern, &job->findings);
+		job->out[i] = one.v[0];
+		free(one.v);
+	}
+	free(path);
+}
+
+static void *load_range(void *arg)
+{
+	struct load_job *job = arg;
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = job->from; i < job->to; i++)
+		load_one(job, i, &sb);
+	strbuf_release(&sb);
+	return NULL;
+}
+
+/* Large directories are read by two threads: the cost is system calls per file. */
+#define LOAD_PARALLEL_MIN 256
+
 int revset_load_dir(struct revset *set, const char *dir, const struct matcher *name_pattern,
 		    const struct revision_limits *limits, struct findings *out)
 {
 	struct strlist names = STRLIST_INIT, links = STRLIST_INIT;
 	struct matcher *own = NULL;
-	struct strbuf sb = STRBUF_INIT;
+	struct revision **slots = NULL;
 	int ret = dir_list_suffix(dir, ".sql", &names, &links);
 	if (ret)
 		goto out;
@@ -617,35 +667,39 @@ int revset_load_dir(struct revset *set, const char *dir, const struct matcher *n
 			goto out;
 		name_pattern = own;
 	}
-	size_t max = limits && limits->max_file_size ? limits->max_file_size
-						     : REVISION_MAX_FILE_SIZE_DEFAULT;
+	slots = xcalloc(names.n ? names.n : 1, sizeof(*slots));
+	struct load_job jobs[2];
+	size_t njobs = names.n >= LOAD_PARALLEL_MIN ? 2 : 1;
+	for (size_t j = 0; j < njobs; j++) {
+		jobs[j] = (struct load_job){
+			.dir = dir,
+			.names = &names,
+			.links = &links,
+			.name_pattern = name_pattern,
+			.max = limits && limits->max_file_size ? limits->max_file_size
+							       : REVISION_MAX_FILE_SIZE_DEFAULT,
+			.from = names.n * j / njobs,
+			.to = names.n * (j + 1) / njobs,
+			.out = slots,
+		};
+	}
+	pthread_t helper;
+	bool threaded = njobs == 2 && pthread_create(&helper, NULL, load_range, &jobs[1]) == 0;
+	load_range(&jobs[0]);
+	if (threaded)
+		pthread_join(helper, NULL);
+	else if (njobs == 2)
+		load_range(&jobs[1]);
+	for (size_t j = 0; j < njobs; j++)
+		findings_move(out, &jobs[j].findings);
 	for (size_t i = 0; i < names.n; i++) {
-		const char *name = names.v[i];
-		char *path = path_join(dir, name);
-		struct stat st;
-		if (strlist_has(&links, name) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
-		    !inside_dir(dir, path)) {
-			struct finding *f = findings_add(
-				out, RULE_INVALID_FILE, SEV_ERROR, path, 0, 0,
-				"'%s' is a symbolic link that leads outside the migrations directory",
-				name);
-			finding_set_hint(f, "copy the revision into the directory instead");
-			free(path);
+		if (!slots[i])
 			continue;
-		}
-		if (file_read(path, max, &sb) < 0) {
-			findings_add(out, RULE_INVALID_FILE, SEV_ERROR, path, 0, 0, "%s", err_msg());
-			err_clear();
-			free(path);
-			continue;
-		}
-		size_t len;
-		char *text = strbuf_detach(&sb, &len);
-		revset_add_text(set, path, text, len, name_pattern, out);
-		free(path);
+		ALLOC_GROW(set->v, set->n + 1, set->alloc);
+		set->v[set->n++] = slots[i];
 	}
 out:
-	strbuf_release(&sb);
+	free(slots);
 	matcher_free(own);
 	strlist_release(&names);
 	strlist_release(&links);
