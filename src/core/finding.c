@@ -95,6 +95,10 @@ void finding_set_excerpt(struct finding *f, const char *line, size_t len)
 
 void findings_move(struct findings *dst, struct findings *src)
 {
+	if (!src->n) {
+		findings_release(src);
+		return;
+	}
 	ALLOC_GROW(dst->v, dst->n + src->n, dst->alloc);
 	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
 	dst->n += src->n;
