@@ -18,6 +18,8 @@ static bool has_validated_check(const struct cat_table *t)
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__AlterTableStmt *as = node->alter_table_stmt;
+	if (as->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
+		return; /* ALTER INDEX ... ATTACH PARTITION scans nothing */
 	LU_FOREACH_CMD(as, cmd)
 	{
 		if (cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition || !cmd->def ||

@@ -7,8 +7,8 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__IndexStmt *is = node->index_stmt;
 	const struct cat_table *t = catalog_table_rv(ctx->cat, is->relation);
-	if (!t || !t->partitioned)
-		return;
+	if (!t || !t->partitioned || !is->relation->inh)
+		return; /* ON ONLY: the parent's index alone, built instantly */
 	if (!is->concurrent && lint_table_is_new(ctx, t))
 		return;
 	char *rel = lu_rel(is->relation);
