@@ -19,11 +19,13 @@ extern const struct command cmd_init;
 extern const struct command cmd_lint;
 extern const struct command cmd_merge;
 extern const struct command cmd_rebase;
+extern const struct command cmd_resolve;
 extern const struct command cmd_revision;
 extern const struct command cmd_rules;
 extern const struct command cmd_show;
 extern const struct command cmd_stamp;
 extern const struct command cmd_upgrade;
+extern const struct command cmd_verify;
 
 const struct command *const commands[] = {
 	&cmd_branches,
@@ -38,10 +40,12 @@ const struct command *const commands[] = {
 	&cmd_lint,
 	&cmd_merge,
 	&cmd_rebase,
+	&cmd_resolve,
 	&cmd_revision,
 	&cmd_rules,
 	&cmd_show,
 	&cmd_stamp,
 	&cmd_upgrade,
+	&cmd_verify,
 	NULL,
 };

@@ -139,6 +139,38 @@ ALTER TABLE a DROP b;"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"'bbbb0002' is half-done"* ]]
 	[[ "$output" == *"revgate resolve"* ]]
+	# resolve diagnoses from the catalog
+	run rg resolve
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"revision bbbb0002: upgrade stopped"*"SQLSTATE 23505"* ]]
+	[[ "$output" == *"index public.a_id on public.a is INVALID"*"DROP INDEX CONCURRENTLY public.a_id;"* ]]
+	# the operator undoes it, fixes the data, records it; the next upgrade runs
+	psql_ -c "DROP INDEX CONCURRENTLY a_id" -c "DELETE FROM a WHERE ctid <> (SELECT min(ctid) FROM a)"
+	run rg resolve --rolled-back bbbb0002
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "aaaa0001" ]
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	[ "$(psql_ -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_id'::regclass")" = "t" ]
+}
+
+@test "resolve --done records a revision finished by hand" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int); INSERT INTO a VALUES (1), (1);" "DROP TABLE a;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE UNIQUE INDEX CONCURRENTLY a_id ON a (id);" \
+		"DROP INDEX CONCURRENTLY a_id;" "-- transaction: false"
+	run rg upgrade
+	[ "$status" -eq 3 ]
+	psql_ -c "DELETE FROM a WHERE ctid <> (SELECT min(ctid) FROM a)" -c "REINDEX INDEX CONCURRENTLY a_id"
+	run rg resolve --done bbbb0002
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	run rg resolve
+	[ "$status" -eq 0 ]
+	run rg verify
+	[ "$status" -eq 0 ]
 }
 
 @test "an applied revision edited on disk: upgrade refuses and names the statement" {
@@ -160,6 +192,9 @@ CREATE TABLE b (id int);" "DROP TABLE b; DROP TABLE a;"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"_aaaa0001_rev.sql:7:1: error[applied-checksum-mismatch]: statement 2 of revision 'aaaa0001' changed since it was applied"* ]]
 	[ "$(rows)" = "bbbb0002" ]
+	run rg verify
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"statement 2 of revision 'aaaa0001' changed"* ]]
 	run rg upgrade --force
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "cccc0003" ]

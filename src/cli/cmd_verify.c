@@ -1,0 +1,54 @@
+/* revgate verify: applied revisions checked against the files. */
+#include "cli/cli.h"
+#include "cli/dbcli.h"
+#include "core/err.h"
+#include "output/output.h"
+
+#include <string.h>
+
+static const struct cli_opt verify_opts[] = {
+	DBCLI_OPTS,
+	{NULL, 0, NULL, NULL},
+};
+
+static int run_verify(struct app *app, const struct command *cmd, struct cli_args *a)
+{
+	struct apply_settings s = APPLY_SETTINGS_INIT;
+	struct apply_session ss;
+	struct findings fs = FINDINGS_INIT;
+	size_t checked = 0;
+	memset(&ss, 0, sizeof(ss));
+	int ret = dbcli_settings(app, cmd, a, &s);
+	if (ret == 0)
+		ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
+	if (ret < 0 || (ret = apply_check_heads_known(&ss)) < 0 ||
+	    (ret = apply_verify(&ss, &fs, &checked)) < 0)
+		goto out;
+	findings_sort(&fs);
+	struct printer p;
+	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0)
+		goto out;
+	printer_print(&p, &fs);
+	app_note(app, "verified %zu applied revision%s", checked, checked == 1 ? "" : "s");
+	if (findings_count(&fs, SEV_ERROR))
+		ret = err_set(ERR_CHECK, "applied revisions changed since they ran");
+out:
+	findings_release(&fs);
+	apply_close(&ss);
+	apply_settings_release(&s);
+	return ret;
+}
+
+const struct command cmd_verify = {
+	.name = "verify",
+	.run = run_verify,
+	.summary = "check applied revisions against their recorded checksums",
+	.usage = "revgate verify [--url URL] [--format text|json]",
+	.description =
+		"Compares every revision the database has applied with the checksum recorded\n"
+		"when it ran: the file's bytes, then statement by statement, naming the first\n"
+		"statement that changed. An edit of comments or whitespace only is a warning.",
+	.opts = verify_opts,
+	.needs = NEEDS_REVISIONS,
+	.formats = "text|json",
+};
