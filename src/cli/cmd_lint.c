@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/xalloc.h"
+#include "guard/guard.h"
 #include "lint/lint.h"
 #include "output/output.h"
 
@@ -110,10 +111,77 @@ static bool in_graph(const struct graph *g, const struct revision *rev)
 	return false;
 }
 
+/*
+ * The git guard (guard/guard.h). With --staged it replaces the revisions
+ * with what the index holds, so the graph is rebuilt from them.
+ */
+static int lint_git(struct app *app, bool staged, const char *base, struct findings *out)
+{
+	struct guard_request req = {
+		.mode = staged ? GUARD_STAGED : base ? GUARD_BASE : GUARD_WORKTREE,
+		.base = base ? base : config_get(&app->cfg, "git", "base"),
+		.migrations_dir = app->migrations_dir,
+		.name_pattern = app->name_pattern,
+		.limits = &app->limits,
+	};
+	struct guard_result res;
+	int ret = app_setup(app, NEEDS_REVISIONS);
+	if (ret == 0)
+		ret = guard_run(&req, &app->revs, &app->load_findings, &res, out);
+	if (ret < 0)
+		return ret;
+	if (res.note)
+		app_note(app, "revgate lint: %s", res.note);
+	if (res.lint_set_replaced) {
+		graph_release(&app->graph);
+		graph_build(&app->graph, app->revs.v, app->revs.n, &app->load_findings);
+		findings_sort(&app->load_findings);
+	}
+	guard_result_release(&res);
+	return 0;
+}
+
+/*
+ * Git findings keep the severity the guard gave them (an edited downgrade is
+ * a warning under applied-revision-edited) unless revgate.ini overrides the
+ * rule; "off" and "-- revgate: ignore" drop them as for every rule.
+ */
+static void keep_git_findings(const struct lint_settings *s, const struct revset *revs,
+			      struct findings *git, struct findings *all)
+{
+	struct lint_settings dflt;
+	lint_settings_init(&dflt);
+	struct findings kept = FINDINGS_INIT;
+	for (size_t i = 0; i < git->n; i++) {
+		const struct finding *f = &git->v[i];
+		enum severity sev = lint_severity(s, f->rule);
+		if (sev == lint_severity(&dflt, f->rule))
+			sev = f->severity;
+		bool ignored = sev == SEV_OFF;
+		for (size_t k = 0; !ignored && f->file && k < revs->n; k++)
+			ignored = !strcmp(revs->v[k]->path, f->file) &&
+				  revision_ignores(revs->v[k], f->rule);
+		if (ignored)
+			continue;
+		struct finding *n = findings_add(&kept, f->rule, sev, f->file, f->line, f->column,
+						 "%s", f->message);
+		n->end_line = f->end_line;
+		n->end_column = f->end_column;
+		if (f->hint)
+			finding_set_hint(n, "%s", f->hint);
+		if (f->excerpt)
+			finding_set_excerpt(n, f->excerpt, strlen(f->excerpt));
+	}
+	findings_move(all, &kept);
+	findings_release(git);
+	lint_settings_release(&dflt);
+}
+
 static int run_lint(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct lint_settings s;
 	struct lint_job job = {REVSET_INIT, IDXVEC_INIT, false, FINDINGS_INIT};
+	struct findings git = FINDINGS_INIT;
 	lint_settings_init(&s);
 	int ret = lint_settings_from_config(&s, &app->cfg);
 	if (ret < 0)
@@ -142,17 +210,16 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 		if ((ret = app_setup(app, NEEDS_REVISIONS)) < 0)
 			goto out;
 	}
-	if (cli_flag(cmd, a, "staged") || cli_value(cmd, a, "base")) {
-		/*
-		 * git modes: the git guard replaces the revision set with what the
-		 * index (--staged) or HEAD (--base) holds and adds its git-family
-		 * findings to job.findings. Until it is wired in here, refuse
-		 * rather than lint the wrong files.
-		 */
-		ret = err_set(ERR_USAGE, "--staged and --base need the git guard, which this build "
-					 "does not include");
+	bool staged = cli_flag(cmd, a, "staged");
+	const char *base = cli_value(cmd, a, "base");
+	if (staged && base) {
+		ret = err_set(ERR_USAGE, "--staged and --base exclude each other: --staged is the "
+					 "pre-commit check, --base REF the CI check");
 		goto out;
 	}
+	/* the git family: the working tree by default, the index, or HEAD against REF */
+	if ((staged || base || !a->npos) && (ret = lint_git(app, staged, base, &git)) < 0)
+		goto out;
 	if (!a->npos)
 		job.all_nodes = true;
 	for (size_t i = 0; i < a->npos; i++)
@@ -177,6 +244,7 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 			lint_revision_alone(&s, job.extra.v[i], &all);
 	findings_move(&all, &job.findings);
 	lint_filter_findings(&s, &app->revs, &all);
+	keep_git_findings(&s, &app->revs, &git, &all);
 	findings_sort(&all);
 
 	struct printer p;
@@ -195,6 +263,7 @@ out:
 	revset_release(&job.extra);
 	idxvec_release(&job.nodes);
 	findings_release(&job.findings);
+	findings_release(&git);
 	lint_settings_release(&s);
 	return ret;
 }
@@ -203,13 +272,17 @@ const struct command cmd_lint = {
 	.name = "lint",
 	.run = run_lint,
 	.summary = "lint migrations: locks, rewrites, data loss, downgrades, history",
-	.usage = "revgate lint [PATHS...] [--format text|json|github|sarif] [--fail-level LEVEL] "
-		 "[--strict] [--pg-version N]",
+	.usage = "revgate lint [PATHS...] [--staged | --base REF] [--format text|json|github|sarif] "
+		 "[--fail-level LEVEL] [--strict] [--pg-version N]",
 	.description =
 		"Without PATHS, lints every revision of the migrations directory, each against\n"
 		"the schema its history leaves. A PATH may be a revision file (judged the same\n"
 		"way), a directory, or a plain SQL file that is not a revision (linted whole as\n"
 		"an upgrade). 'revgate rules' lists the rules; 'revgate explain ID' explains one.\n"
+		"In a git repository, revisions on the base branch ([git] base, else origin/main\n"
+		"or main) count as applied and must not change, and merging the base must leave\n"
+		"one head: --staged checks what the index holds (pre-commit), --base REF\n"
+		"checks HEAD against REF (CI).\n"
 		"Exit status: 0 clean, 1 findings at the fail level, 2 usage or configuration\n"
 		"error, 3 runtime error.",
 	.opts = lint_opts,

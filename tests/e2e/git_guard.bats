@@ -7,7 +7,6 @@ load git_helpers
 
 setup() {
 	git_setup
-	needs_lint
 	rev a none "CREATE TABLE t (id int);" >/dev/null
 	rev b a "ALTER TABLE t ADD COLUMN c int;" >/dev/null
 	commit "base"

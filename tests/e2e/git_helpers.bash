@@ -64,8 +64,3 @@ tick() {
 	export GIT_COMMITTER_DATE="2025-01-02T00:$(printf %02d $((n % 60))):00Z"
 	export GIT_AUTHOR_DATE="$GIT_COMMITTER_DATE"
 }
-
-# the guard is reached through 'revgate lint': skip until the command exists
-needs_lint() {
-	rg help lint >/dev/null 2>&1 || skip "revgate has no lint command yet"
-}

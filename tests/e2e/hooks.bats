@@ -41,7 +41,6 @@ setup() {
 }
 
 @test "a foreign hook is kept and chained, and --force replaces it" {
-	needs_lint
 	printf '#!/bin/sh\necho foreign-hook-ran >>"%s/ran"\n' "$BATS_TEST_TMPDIR" >.git/hooks/pre-commit
 	chmod +x .git/hooks/pre-commit
 	run rg hooks install
@@ -68,7 +67,6 @@ setup() {
 }
 
 @test "pre-commit: a commit that edits an applied revision is stopped" {
-	needs_lint
 	rg hooks install >/dev/null
 	git checkout -q -b feat
 	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)"
@@ -85,7 +83,6 @@ setup() {
 }
 
 @test "pre-commit: silent when nothing in the migrations directory is staged" {
-	needs_lint
 	rg hooks install >/dev/null
 	git checkout -q -b feat
 	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)" # unstaged
@@ -98,7 +95,6 @@ setup() {
 }
 
 @test "pre-commit: a new revision on the head passes; a migrations dir with spaces works" {
-	needs_lint
 	git mv migrations "my migrations"
 	printf '[revgate]\nmigrations = my migrations\n' >revgate.ini
 	commit "move"
@@ -109,7 +105,7 @@ setup() {
 	git add "my migrations"
 	run git commit -q -m "add c"
 	[ "$status" -eq 0 ]
-	[[ "$output" != *"error"* ]]
+	[[ "$output" != *"error["* ]]
 	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "my migrations/20250101_0002_b_b.sql"
 	git add "my migrations"
 	run git commit -q -m "edit b"
