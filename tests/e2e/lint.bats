@@ -1,0 +1,221 @@
+#!/usr/bin/env bats
+# revgate lint, rules and explain: the command, its formats and exit codes,
+# the history-aware checks, configuration, and bad input that must never
+# crash.
+
+load helpers
+
+setup() {
+	new_project
+}
+
+teardown() {
+	cd / && rm -rf "$PROJ"
+}
+
+rev() { # rev ID DOWN UPGRADE [DOWNGRADE] [STAMP]
+	{
+		echo "-- revision: $1"
+		echo "-- down_revision: $2"
+		echo "-- message: revision $1"
+		echo
+		echo "-- +upgrade"
+		printf '%s\n' "$3"
+		if [ -n "${4:-}" ]; then
+			echo
+			echo "-- +downgrade"
+			printf '%s\n' "$4"
+		fi
+	} >"migrations/${5:-20250101_0000}_$1_rev.sql"
+}
+
+@test "the example project lints without errors" {
+	cd "$ROOT"
+	run rg lint
+	[ "$status" -eq 0 ]
+	! grep -q 'error\[' <<<"$output"
+}
+
+@test "an index on an existing table needs CONCURRENTLY; on a new one it does not" {
+	rev aaa none 'CREATE TABLE t (id bigint, a text);' 'DROP TABLE t;' 20250101_0000
+	rev bbb aaa 'CREATE INDEX t_a_idx ON t (a);
+CREATE TABLE u (id bigint);
+CREATE INDEX u_id_idx ON u (id);' 'DROP INDEX t_a_idx;
+DROP TABLE u;' 20250102_0000
+	run rg lint
+	[ "$status" -eq 1 ]
+	grep -q "20250102_0000_bbb_rev.sql:6:25: error\[require-concurrent-index-creation\]" <<<"$output"
+	! grep -q "u_id_idx" <<<"$output"
+}
+
+@test "a type change is judged by the old type from the history" {
+	rev aaa none 'CREATE TABLE t (id integer, name varchar(50));' 'DROP TABLE t;' 20250101_0000
+	rev bbb aaa 'ALTER TABLE t ALTER COLUMN name TYPE varchar(100);
+ALTER TABLE t ALTER COLUMN name TYPE text;' 'SELECT 1;' 20250102_0000
+	rev ccc bbb 'ALTER TABLE t ALTER COLUMN id TYPE bigint;' 'SELECT 1;' 20250103_0000
+	run rg lint --format json
+	[ "$status" -eq 1 ]
+	[ "$(grep -c '"rule": "changing-column-type"' <<<"$output")" -eq 1 ]
+	grep -q 'from int4 to int8\|from integer to bigint' <<<"$output"
+}
+
+@test "json output has the documented fields and summary" {
+	printf 'DROP TABLE x;\n' >plain.sql
+	run rg lint plain.sql --format json
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+f = d["findings"][0]
+for k in ("rule", "severity", "file", "line", "column", "message", "hint"):
+    assert k in f, k
+assert f["rule"] == "ban-drop-table" and f["line"] == 1
+assert d["summary"]["warning"] == 1
+' "$output"
+}
+
+@test "--strict and --fail-level warning fail on warnings" {
+	printf 'DROP TABLE x;\n' >plain.sql
+	run rg lint plain.sql --strict
+	[ "$status" -eq 1 ]
+	run rg lint plain.sql --fail-level warning
+	[ "$status" -eq 1 ]
+	run rg lint plain.sql --fail-level nonsense
+	[ "$status" -eq 2 ]
+}
+
+@test "github and sarif formats" {
+	printf 'CREATE INDEX i ON t (a);\n' >plain.sql
+	run rg lint plain.sql --format github
+	[ "$status" -eq 1 ]
+	grep -q '^::error file=plain.sql,line=1,col=19,title=revgate require-concurrent-index-creation::' <<<"$output"
+	out=$(rg lint plain.sql --format sarif 2>/dev/null)
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["version"] == "2.1.0"
+r = d["runs"][0]["results"][0]
+assert r["ruleId"] == "require-concurrent-index-creation"
+assert r["partialFingerprints"]
+' "$out"
+}
+
+@test "sarif fingerprints do not change when lines move" {
+	printf 'CREATE INDEX i ON t (a);\n' >a.sql
+	printf '\n\n\nCREATE INDEX i ON t (a);\n' >b.sql
+	fa=$(rg lint a.sql --format sarif | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["results"][0]["partialFingerprints"])')
+	cp b.sql a.sql
+	fb=$(rg lint a.sql --format sarif | python3 -c 'import json,sys; print(json.load(sys.stdin)["runs"][0]["results"][0]["partialFingerprints"])')
+	[ "$fa" = "$fb" ]
+}
+
+@test "ignore comments silence one statement; unused and unknown ones are reported" {
+	printf -- '-- revgate: ignore ban-drop-table\nDROP TABLE a;\nDROP TABLE b;\n-- revgate: ignore ban-drop-column\nSELECT 1;\n-- revgate: ignore no-such-rule\nSELECT 2;\n' >plain.sql
+	run rg lint plain.sql
+	[ "$status" -eq 1 ]
+	! grep -q 'plain.sql:2:1: warning\[ban-drop-table\]' <<<"$output"
+	grep -q 'plain.sql:3:1: warning\[ban-drop-table\]' <<<"$output"
+	grep -q 'plain.sql:4:1: warning\[unused-ignore\]' <<<"$output"
+	grep -q 'plain.sql:6:1: error\[unknown-rule\]' <<<"$output"
+}
+
+@test "config turns rules off, changes severities, and refuses unknown ids" {
+	printf 'DROP TABLE x;\n' >plain.sql
+	printf '[rules]\nban-drop-table = error\n' >>revgate.ini
+	run rg lint plain.sql
+	[ "$status" -eq 1 ]
+	grep -q 'error\[ban-drop-table\]' <<<"$output"
+	sed -i 's/ban-drop-table = error/ban-drop-table = off/' revgate.ini
+	run rg lint plain.sql
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	sed -i 's/ban-drop-table = off/ban-drop-tables = off/' revgate.ini
+	run rg lint plain.sql
+	[ "$status" -eq 2 ]
+	grep -q "unknown rule 'ban-drop-tables'" <<<"$output"
+}
+
+@test "--pg-version is checked and changes version-dependent rules" {
+	printf 'ALTER TABLE p DETACH PARTITION c;\n' >plain.sql
+	run rg lint plain.sql --pg-version 15
+	grep -q 'require-concurrent-partition-detach' <<<"$output"
+	run rg lint plain.sql --pg-version 13
+	! grep -q 'require-concurrent-partition-detach' <<<"$output"
+	run rg lint plain.sql --pg-version 12
+	[ "$status" -eq 2 ]
+}
+
+@test "a syntax error is reported at its line and column and does not hide later statements" {
+	printf 'SELECT 1;\nSELEC 2;\nCREATE INDEX i ON t (a);\n' >plain.sql
+	run rg lint plain.sql
+	[ "$status" -eq 1 ]
+	grep -q 'plain.sql:2:1: error\[syntax-error\]' <<<"$output"
+	grep -q 'plain.sql:3:19: error\[require-concurrent-index-creation\]' <<<"$output"
+}
+
+@test "PL/pgSQL bodies are parsed" {
+	printf 'DO $$ BEGIN\n  IF true THEN RAISE NOTICE $q$x$q$;\nEND; $$;\n' >plain.sql
+	run rg lint plain.sql
+	[ "$status" -eq 1 ]
+	grep -q 'error\[syntax-error\]: PL/pgSQL' <<<"$output"
+}
+
+@test "missing and incomplete downgrades" {
+	rev aaa none 'CREATE TABLE t (id bigint);'
+	run rg lint
+	grep -q 'warning\[missing-downgrade\]' <<<"$output"
+	rev aaa none 'CREATE TABLE t (id bigint);
+CREATE INDEX t_id_idx ON t (id);
+CREATE TABLE u (id bigint);' 'DROP TABLE t;'
+	run rg lint
+	grep -q "downgrade-incomplete\]: the upgrade creates table 'u'" <<<"$output"
+	! grep -q "t_id_idx" <<<"$output"
+}
+
+@test "BEGIN/COMMIT and CONCURRENTLY inside them" {
+	printf 'BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;\n' >plain.sql
+	run rg lint plain.sql
+	grep -q 'transaction-nesting' <<<"$output"
+	grep -q 'ban-concurrent-index-creation-in-transaction' <<<"$output"
+}
+
+@test "rules lists every rule; explain prints a page" {
+	run rg rules --format json
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+ids = {r["id"] for r in d}
+assert len(d) >= 60
+for r in d:
+    assert set(("id", "severity", "summary")) <= set(r)
+for i in ("require-concurrent-index-creation", "vector-index-without-opclass", "multiple-heads", "applied-revision-edited"):
+    assert i in ids, i
+' "$output"
+	run rg explain adding-field-with-default
+	[ "$status" -eq 0 ]
+	grep -q '^# adding-field-with-default' <<<"$output"
+	grep -q '```sql fail' <<<"$output"
+	run rg explain no-such-rule
+	[ "$status" -eq 2 ]
+}
+
+@test "bad input never crashes: binary, truncated, deep nesting, huge statement" {
+	head -c 4096 /dev/urandom >bin.sql
+	run rg lint bin.sql
+	[ "$status" -le 1 ]
+	printf "CREATE TABLE t (a text DEFAULT 'unterminated" >trunc.sql
+	run rg lint trunc.sql
+	[ "$status" -eq 1 ]
+	grep -q 'syntax-error' <<<"$output"
+	python3 -c 'print("SELECT " + "(" * 5000 + "1" + ")" * 5000 + ";")' >deep.sql
+	run rg lint deep.sql
+	[ "$status" -le 1 ]
+	python3 -c 'print("INSERT INTO t VALUES " + ",".join("(%d, %s)" % (i, repr("x" * 20)) for i in range(40000)) + ";")' >big.sql
+	[ "$(stat -c %s big.sql)" -gt 1000000 ]
+	run rg lint big.sql
+	[ "$status" -eq 0 ]
+	printf '' >empty.sql
+	run rg lint empty.sql
+	[ "$status" -le 1 ]
+}
