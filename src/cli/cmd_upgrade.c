@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/textpos.h"
 #include "core/xalloc.h"
+#include "lint/lint.h"
 #include "output/jsonw.h"
 #include "revision/revision.h"
 
@@ -21,7 +22,8 @@ static const struct cli_opt upgrade_opts[] = {
 	{"plan", 0, NULL, "print the steps without connecting (TARGET may be FROM:TO)"},
 	{"dry-run", 'n', NULL, "connect and print the steps from the database's state"},
 	{"single-transaction", 0, NULL, "run every revision in one transaction"},
-	{"force", 0, NULL, "run even when applied revisions fail verification"},
+	{"force", 0, NULL, "run despite lint errors or applied revisions that changed"},
+	{"no-lint", 0, NULL, "skip linting the revisions about to run"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -105,6 +107,55 @@ static int split_range(const char *arg, enum apply_dir dir, struct strlist *from
 	return 0;
 }
 
+/*
+ * The gate: the revisions about to run are linted (with the schema their
+ * ancestors build); an error-level finding refuses the run unless --force.
+ * Only errors are shown here: warnings are 'revgate lint's business, and a
+ * deploy log should not drown in them.
+ */
+static int lint_gate(struct app *app, const struct apply_plan *p, bool force)
+{
+	struct lint_settings ls;
+	struct findings fs = FINDINGS_INIT, errors = FINDINGS_INIT;
+	struct idxvec nodes = IDXVEC_INIT;
+	lint_settings_init(&ls);
+	int ret = lint_settings_from_config(&ls, &app->cfg);
+	if (ret < 0 || !p->n)
+		goto out;
+	for (size_t i = 0; i < p->n; i++)
+		idxvec_push(&nodes, p->v[i].node);
+	lint_revisions(&ls, &app->graph, nodes.v, nodes.n, &fs);
+	for (size_t i = 0; i < fs.n; i++) {
+		const struct finding *f = &fs.v[i];
+		if (f->severity < SEV_ERROR)
+			continue;
+		struct finding *c = findings_add(&errors, f->rule, f->severity, f->file, f->line,
+						 f->column, "%s", f->message);
+		if (f->hint)
+			finding_set_hint(c, "%s", f->hint);
+		if (f->excerpt)
+			finding_set_excerpt(c, f->excerpt, strlen(f->excerpt));
+	}
+	if (!errors.n)
+		goto out;
+	findings_sort(&errors);
+	app_report_findings(app, &errors);
+	if (force)
+		app_note(app, "revgate: %zu lint error%s; running anyway (--force)", errors.n,
+			 errors.n == 1 ? "" : "s");
+	else
+		ret = err_set(ERR_CHECK, "%zu lint error%s in the revisions to run (above); fix "
+					 "them, silence a rule with '-- revgate: ignore RULE', or run "
+					 "with --force",
+			      errors.n, errors.n == 1 ? "" : "s");
+out:
+	idxvec_release(&nodes);
+	findings_release(&fs);
+	findings_release(&errors);
+	lint_settings_release(&ls);
+	return ret;
+}
+
 static void print_heads_line(const struct app *app, const struct apply_session *ss)
 {
 	char *h = strlist_join(&ss->heads, ", ");
@@ -169,6 +220,9 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		}
 	}
 	if ((ret = apply_plan_build(&p, &app->graph, &ss.heads, arg, dir)) < 0)
+		goto out;
+	if (dir == APPLY_UP && !cli_flag(cmd, a, "no-lint") &&
+	    (ret = lint_gate(app, &p, cli_flag(cmd, a, "force"))) < 0)
 		goto out;
 	if (dry) {
 		if (!strcmp(app_format(app), "json"))

@@ -250,3 +250,18 @@ CREATE TABLE b (id int);" "DROP TABLE b; DROP TABLE a;"
 	[[ "$output" != *"Sup3r-s3cret-pw"* ]]
 	[ -z "$(psql_ -c "SELECT 1 FROM revgate_history h WHERE h::text LIKE '%Sup3r%'")" ]
 }
+
+@test "the gate: upgrade lints what it is about to run and refuses on an error unless --force" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" "DROP TABLE a;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE INDEX a_id ON a (id);" "DROP INDEX a_id;"
+	run rg upgrade aaaa0001
+	[ "$status" -eq 0 ]
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"_bbbb0002_rev.sql:6:"*"error[require-concurrent-index-creation]"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	run rg upgrade --force
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+}
