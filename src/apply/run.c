@@ -312,15 +312,24 @@ static int run_alone(struct step_run *sr, const struct apply_segment *seg,
 	return ret;
 }
 
-static int record_segment(struct step_run *sr, size_t k)
+/* A segment's row carries the client's times: the segment ran in
+ * autocommit, so the server has no transaction start to measure from. */
+static int record_segment(struct step_run *sr, size_t k, const char *started, double t0)
 {
 	struct sqltext_history h;
-	char seg[32];
+	char seg[32], ms[32];
 	step_history(sr, &h, "segment");
 	h.to = &sr->s->heads_before;
 	snprintf(seg, sizeof(seg), "%zu", k + 1);
+	snprintf(ms, sizeof(ms), "%.3f", mono_ms() - t0);
+	char *finished = iso_now();
 	h.segment = seg;
-	return history_insert(sr->ss, sr->ss->db, &h);
+	h.started_at = started;
+	h.finished_at = finished;
+	h.duration_ms = ms;
+	int ret = history_insert(sr->ss, sr->ss->db, &h);
+	free(finished);
+	return ret;
 }
 
 static int run_segmented(struct step_run *sr, struct apply_failure *fail)
@@ -331,6 +340,8 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 	step_history(sr, &h, "started");
 	h.to = &s->heads_before;
 	h.started_at = sr->started_at;
+	h.finished_at = sr->started_at;
+	h.duration_ms = "0";
 	int ret = history_insert(ss, ss->db, &h);
 	if (ret < 0)
 		return ret;
@@ -343,16 +354,19 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 	for (size_t k = 0; k < s->nseg; k++) {
 		const struct apply_segment *seg = &s->seg[k];
 		bool last = k + 1 == s->nseg;
+		char *seg_start = iso_now();
+		double seg_t0 = mono_ms();
 		ret = seg->transactional ? run_tx_segment(sr, seg, last, false, fail)
 					 : run_alone(sr, seg, fail);
+		if (ret == 0 && !last)
+			ret = record_segment(sr, k, seg_start, seg_t0);
+		free(seg_start);
 		if (ret < 0) {
 			if (fail->set)
 				record_failure(sr, k == 0 && seg->transactional ? "failed" : "interrupted",
 					       (int)k, fail);
 			return ret;
 		}
-		if (!last && (ret = record_segment(sr, k)) < 0)
-			return ret;
 		if (ss->on_event && !last) {
 			struct apply_event ev = {.kind = APPLY_EV_SEGMENT, .step = s, .segment = k};
 			ss->on_event(ss->event_ctx, &ev);
