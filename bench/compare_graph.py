@@ -10,7 +10,8 @@
         compares revgate with tests/fixtures/graphs/*/expected.json: heads,
         history, branches (ids and order), `revgate show TARGET` for every absolute target, and every
         upgrade/downgrade run through
-        `revgate upgrade|downgrade --plan FROM:TO --format json`; checks
+        `revgate upgrade|downgrade --plan FROM:TO --format json` (steps, and
+        each step's "kind" and "heads_after" when the plan has them); checks
         that each invalid graph makes `revgate heads` fail.
 
 Alembic's side runs in this process with its version-directory listing
@@ -184,12 +185,20 @@ def compare_outdir(outdir, revgate):
     return 1 if bad else 0
 
 
-def plan_ids(revgate, case_dir, command, frm, to):
+def plan_steps(revgate, case_dir, command, frm, to):
+    """The plan's steps: ids, kinds (or None), heads after each (or None)."""
     doc = revgate_json(revgate, case_dir,
                        [command, "--plan", "%s:%s" % (",".join(frm), to)])
-    ids = revision_ids(doc, "%s --plan" % command)
+    revision_ids(doc, "%s --plan" % command)
     # a revision run in several segments may be listed once per segment
-    return [r for k, r in enumerate(ids) if k == 0 or ids[k - 1] != r]
+    steps = [o for k, o in enumerate(doc)
+             if k == 0 or doc[k - 1]["revision"] != o["revision"]]
+    ids = [o["revision"] for o in steps]
+    kinds = ([o["kind"] for o in steps]
+             if all("kind" in o for o in steps) else None)
+    after = ([sorted(o["heads_after"]) for o in steps]
+             if all("heads_after" in o for o in steps) else None)
+    return ids, kinds, after
 
 
 def compare_fixtures(names, revgate):
@@ -278,8 +287,8 @@ def compare_fixtures(names, revgate):
                                                ",".join(run["from"]),
                                                run["to"])
                 try:
-                    got = plan_ids(revgate, case_dir, command, run["from"],
-                                   run["to"])
+                    got, kinds, after = plan_steps(revgate, case_dir, command,
+                                                   run["from"], run["to"])
                 except RevgateError as exc:
                     msg = str(exc).lower()
                     if ("not a command" in msg or "unknown command" in msg
@@ -288,7 +297,16 @@ def compare_fixtures(names, revgate):
                         checked -= 1
                         continue
                     if "error" in run:
-                        continue  # both refuse; kinds are not compared here
+                        # both refuse; an ambiguous target must name the
+                        # candidates
+                        missing = [c for c in run.get("candidates", [])
+                                   if c not in str(exc)]
+                        if run["error"] == "ambiguous" and missing:
+                            bad += 1
+                            print("%s: revgate's error does not name %s: %s"
+                                  % (label, ", ".join(missing),
+                                     str(exc).splitlines()[-1]))
+                        continue
                     bad += 1
                     print("%s: expected %s, revgate failed: %s"
                           % (label, run["steps"], str(exc).splitlines()[-1]))
@@ -302,6 +320,18 @@ def compare_fixtures(names, revgate):
                 if rep:
                     bad += 1
                     print(rep)
+                    continue
+                # the version-table effect of each step, when the plan says
+                if kinds is not None and kinds != run["step_kinds"]:
+                    bad += 1
+                    print("%s: version-table change per step differs\n"
+                          "    Alembic: %s\n    revgate: %s"
+                          % (label, run["step_kinds"], kinds))
+                if after is not None and after != run["heads_after_each"]:
+                    bad += 1
+                    print("%s: version rows after each step differ\n"
+                          "    Alembic: %s\n    revgate: %s"
+                          % (label, run["heads_after_each"], after))
     print("%d checks, %d differences%s" % (
         checked, bad,
         ", %d plan checks skipped (--plan unavailable)" % unavailable
