@@ -239,9 +239,9 @@ static bool is_graph_rule(const char *rule)
 }
 
 /*
- * --staged: the lint set becomes what the index holds. A file whose index
- * blob equals the working tree's keeps its parsed revision; the others are
- * read from the object store.
+ * --staged: the lint set becomes what the index holds, and ours the index's
+ * entries. A file whose index blob equals the working tree's keeps its
+ * parsed revision; the others are read from the object store.
  */
 static int load_staged(struct guard_ctx *c, struct revset *set, struct findings *load_findings)
 {
@@ -268,6 +268,7 @@ static int load_staged(struct guard_ctx *c, struct revset *set, struct findings 
 				ALLOC_GROW(fresh.v, fresh.n + 1, fresh.alloc);
 				fresh.v[fresh.n++] = set->v[k];
 				strlist_push(&kept_paths, set->v[k]->path);
+				side_push(&c->ours, e->name, &e->blob, set->v[k]);
 				set->v[k] = NULL;
 				continue;
 			}
@@ -289,6 +290,7 @@ static int load_staged(struct guard_ctx *c, struct revset *set, struct findings 
 			size_t len;
 			char *text = strbuf_detach(&sb, &len);
 			revset_add_text(&fresh, path, text, len, c->req->name_pattern, &found);
+			side_push(&c->ours, e->name, &e->blob, fresh.v[fresh.n - 1]);
 		}
 		free(path);
 	}
@@ -309,7 +311,9 @@ static int load_staged(struct guard_ctx *c, struct revset *set, struct findings 
 	findings_release(load_findings);
 	findings_move(load_findings, &kept);
 	findings_move(load_findings, &found);
-	/* the index holds files in byte order: the same order revset_load_dir uses */
+	/* the index holds files in byte order: the same order revset_load_dir
+	 * uses, and the order side_find() needs */
+	c->ours.present = true;
 	revset_release(set);
 	*set = fresh;
 	memset(&fresh, 0, sizeof(fresh));
@@ -355,7 +359,6 @@ static int list_sides(struct guard_ctx *c, struct revset *set, struct findings *
 		if ((ret = load_staged(c, set, load_findings)) < 0)
 			return ret;
 		res->lint_set_replaced = true;
-		ours_from_set(c, set);
 		break;
 	case GUARD_BASE:
 		if ((ret = gitrepo_list_commit(c->repo, &c->head.commit, c->rel, &c->dirs[0])) < 0)

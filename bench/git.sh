@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The git guard's benchmark (issue 4), not a timed test. Builds a repository
+# of 10,000 commits and 2,000 revision files with git fast-import, then
+# times with hyperfine:
+#   pre-commit: 'revgate lint --staged' with one new staged revision,
+#               against 'git diff --cached --name-status' as the floor;
+#   CI:         'revgate lint --base main' on a branch adding 5 revisions,
+#               against 'git diff --name-status main...HEAD' as the floor;
+# and the guard's own share (libgit2 start, repository, guard_run) through
+# bench/git_guard_time.c. Goals: pre-commit < 50 ms, CI < 300 ms.
+# usage: bench/git.sh [REVGATE]   (results in bench/results/git.md)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+revgate=${1:-$here/revgate}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+command -v hyperfine >/dev/null || { echo "bench/git.sh needs hyperfine (scripts/deps.sh bench)" >&2; exit 1; }
+
+python3 "$here/bench/git_make_repo.py" "$work/repo"
+git -C "$work/repo" worktree add -q "$work/ci" feature
+cc -O2 -std=c11 -D_GNU_SOURCE -I"$here/src" $(pkg-config --cflags libgit2) \
+	-o "$work/git_guard_time" "$here/bench/git_guard_time.c" "$here/build/rel/librevgate.a" \
+	$(pkg-config --libs libgit2 libpq libpcre2-8 inih libcrypto) -lpg_query -lpthread -lm
+
+mkdir -p "$here/bench/results"
+out="$here/bench/results/git.md"
+{
+	echo "# git guard benchmark"
+	echo
+	echo "$(nproc) cores, $(uname -r), $(git --version), $(date -u +%Y-%m-%d)"
+	echo "repository: 10,000 commits, 2,000 revision files (~4 KB each)"
+	echo
+	echo "## pre-commit: one new staged revision"
+	(cd "$work/repo" && hyperfine -N -w 3 -r 20 --export-markdown - \
+		"$revgate lint --staged" "git diff --cached --name-status")
+	echo
+	echo "## CI: a branch adding 5 revisions"
+	(cd "$work/ci" && hyperfine -N -w 3 -r 20 --export-markdown - \
+		"$revgate lint --base main" "git diff --name-status main...HEAD")
+	echo
+	echo "## the guard's own share (median of 10 runs)"
+	echo
+	echo '```'
+	(cd "$work/repo" && for _ in $(seq 10); do "$work/git_guard_time" staged; done | sort -t= -k5 | sed -n 5p | sed 's/^/staged: /')
+	(cd "$work/ci" && for _ in $(seq 10); do "$work/git_guard_time" base main; done | sort -t= -k5 | sed -n 5p | sed 's/^/base:   /')
+	echo '```'
+} | tee "$out"
