@@ -13,6 +13,7 @@
 #include "revision/revision.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,6 +240,16 @@ out:
 	return ret;
 }
 
+/*
+ * strtol saturates at LONG_MIN, whose negation overflows: clamp to
+ * -LONG_MAX. No history is that long, so the walk fails as for any
+ * number beyond its length.
+ */
+static long clamp_steps(long n)
+{
+	return n == LONG_MIN ? -LONG_MAX : n;
+}
+
 static bool parse_int(const char *s, long *out)
 {
 	const char *p = s;
@@ -249,7 +260,7 @@ static bool parse_int(const char *s, long *out)
 	for (const char *q = p; *q; q++)
 		if (!isdigit((unsigned char)*q))
 			return false;
-	*out = strtol(s, NULL, 10);
+	*out = clamp_steps(strtol(s, NULL, 10));
 	return true;
 }
 
@@ -434,7 +445,7 @@ static bool parse_relative(const char *s, struct relative *r)
 	if (sign > sym_start)
 		r->symbol = xstrndup(s + sym_start, sign - sym_start);
 	r->rel_str = xstrdup(s + sign);
-	r->rel = strtol(s + sign, NULL, 10);
+	r->rel = clamp_steps(strtol(s + sign, NULL, 10));
 	return true;
 }
 
