@@ -6,6 +6,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <ini.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,9 +148,14 @@ int config_duration_ms(const char *value, const char *what, long *ms)
 		mult = 3600000;
 	else
 		mult = -1;
-	if (end == value || errno || mult < 0 || v < 0)
+	if (end == value || errno || mult < 0 || !isfinite(v) || v < 0)
 		return err_set(ERR_CONFIG, "%s: '%s' is not a duration (e.g. 5s, 500ms, 2min)",
 			       what, value);
+	/* PostgreSQL keeps timeouts in an int of milliseconds; a larger double
+	 * would also overflow the conversion to long */
+	if (v * mult > INT_MAX)
+		return err_set(ERR_CONFIG, "%s: '%s' is too long (at most %d ms, about 24 days)",
+			       what, value, INT_MAX);
 	*ms = (long)(v * mult);
 	return 0;
 }

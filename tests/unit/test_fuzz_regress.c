@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "config/config.h"
 #include "core/err.h"
 #include "core/finding.h"
 #include "core/xalloc.h"
@@ -105,10 +106,37 @@ static void test_relative_beyond_long(void **state)
 	chain_release(&c);
 }
 
+/*
+ * fuzz_config: "lock_wait = 1111...11h" (and 4e111s): the double was
+ * converted to long out of range, undefined behaviour; "nan" and "inf"
+ * passed as durations. Now they are configuration errors.
+ */
+static void test_duration_out_of_range(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"111111111111111111111111111111111111111111111111111111111111111111111111h",
+		"4e111s", "nan", "inf", "-inf", "infinity ms", "2147483648ms", "25 days", "597h",
+	};
+	long ms = -1;
+	for (size_t k = 0; k < sizeof(bad) / sizeof(*bad); k++) {
+		assert_int_equal(config_duration_ms(bad[k], "lock_wait", &ms), ERR_CONFIG);
+		assert_int_equal(ms, -1);
+		err_clear();
+	}
+	assert_int_equal(config_duration_ms("2147483647ms", "lock_wait", &ms), 0);
+	assert_int_equal(ms, 2147483647L);
+	assert_int_equal(config_duration_ms("5s", "lock_wait", &ms), 0);
+	assert_int_equal(ms, 5000);
+	assert_int_equal(config_duration_ms("2min", "lock_wait", &ms), 0);
+	assert_int_equal(ms, 120000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_relative_beyond_long),
+		cmocka_unit_test(test_duration_out_of_range),
 	};
 	return cmocka_run_group_tests_name("fuzz_regress", tests, NULL, NULL);
 }
