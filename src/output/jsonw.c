@@ -70,11 +70,51 @@ void jsonw_arr_end(struct jsonw *w)
 	close_(w, ']');
 }
 
+/* The length of the valid UTF-8 sequence at s[0..n) (n > 0, s[0] >= 0x80), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp, min;
+	if ((s[0] & 0xE0) == 0xC0)
+		len = 2, min = 0x80, cp = s[0] & 0x1F;
+	else if ((s[0] & 0xF0) == 0xE0)
+		len = 3, min = 0x800, cp = s[0] & 0x0F;
+	else if ((s[0] & 0xF8) == 0xF0)
+		len = 4, min = 0x10000, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+/*
+ * JSON text is UTF-8 (RFC 8259), but file names and server messages need
+ * not be: a byte that does not start a valid sequence is written as
+ * U+FFFD, so the document always parses.
+ */
 static void write_escaped(FILE *fp, const char *s, size_t n)
 {
 	fputc('"', fp);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			size_t len = utf8_seq((const unsigned char *)s + i, n - i);
+			if (!len) {
+				fputs("\\ufffd", fp);
+				continue;
+			}
+			fwrite(s + i, 1, len, fp);
+			i += len - 1;
+			continue;
+		}
 		switch (c) {
 		case '"':
 			fputs("\\\"", fp);

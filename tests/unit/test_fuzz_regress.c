@@ -16,6 +16,7 @@
 #include "core/xalloc.h"
 #include "graph/graph.h"
 #include "graph/walk.h"
+#include "output/jsonw.h"
 #include "revision/revision.h"
 
 #include <stdio.h>
@@ -132,11 +133,52 @@ static void test_duration_out_of_range(void **state)
 	assert_int_equal(ms, 120000);
 }
 
+static char *json_of(const char *s, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	struct jsonw w;
+	jsonw_init(&w, fp, false);
+	jsonw_arr_begin(&w);
+	jsonw_strn(&w, s, n);
+	jsonw_arr_end(&w);
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * fuzz_jsonw: "bad \xff\xfe \xc3" was copied into the JSON as is, so a
+ * file name in Latin-1 made `lint --format json` print a document that is
+ * not UTF-8. Invalid bytes are now U+FFFD; valid sequences pass unchanged.
+ */
+static void test_json_invalid_utf8(void **state)
+{
+	(void)state;
+	char *j = json_of("bad \xff\xfe \xc3", 8);
+	assert_string_equal(j, "[\"bad \\ufffd\\ufffd \\ufffd\"]");
+	free(j);
+	j = json_of("caf\xe9.sql", 8);
+	assert_string_equal(j, "[\"caf\\ufffd.sql\"]");
+	free(j);
+	/* overlong, surrogate, beyond U+10FFFF, truncated */
+	j = json_of("\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82", 11);
+	assert_null(strstr(j, "\xc0"));
+	assert_null(strstr(j, "\xed"));
+	assert_null(strstr(j, "\xf4"));
+	assert_null(strstr(j, "\xe2"));
+	free(j);
+	j = json_of("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14);
+	assert_string_equal(j, "[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"]");
+	free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_relative_beyond_long),
 		cmocka_unit_test(test_duration_out_of_range),
+		cmocka_unit_test(test_json_invalid_utf8),
 	};
 	return cmocka_run_group_tests_name("fuzz_regress", tests, NULL, NULL);
 }
