@@ -173,6 +173,12 @@ enum apply_open_flags {
  */
 int apply_open(struct apply_session *ss, const struct apply_settings *s, const struct graph *g,
 	       const char *command, unsigned flags, apply_event_fn on_event, void *ctx);
+/*
+ * Takes the lock for a session opened with APPLY_OPEN_NO_LOCK (after a
+ * look at the state without it) and reads the heads again, now stable;
+ * creates the tables when `create`.
+ */
+int apply_lock(struct apply_session *ss, bool create);
 /* Releases the lock and closes both connections. */
 void apply_close(struct apply_session *ss);
 

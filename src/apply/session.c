@@ -292,6 +292,33 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	return read_heads(ss, flags & APPLY_OPEN_CREATE);
 }
 
+int apply_lock(struct apply_session *ss, bool create)
+{
+	if (ss->locked)
+		return 0;
+	/* the connection that read the state becomes the lock holder and the
+	 * work connection opens once the lock is ours, so runs waiting in
+	 * line hold one connection each */
+	char *lock_app = xstrfmt("revgate %s (lock)", ss->command);
+	const char *params[] = {lock_app};
+	ss->lock = ss->db;
+	ss->db = NULL;
+	int ret = db_query(ss->lock, "SELECT set_config('application_name', $1, false)", 1, params,
+			   NULL);
+	free(lock_app);
+	if (ret == 0)
+		ret = take_lock(ss);
+	if (ret == 0) {
+		char *app = xstrfmt("revgate %s", ss->command);
+		ret = db_connect(&ss->db, ss->s->url, app);
+		free(app);
+	}
+	if (ret < 0)
+		return ret;
+	strlist_release(&ss->heads);
+	return read_heads(ss, create);
+}
+
 void apply_close(struct apply_session *ss)
 {
 	release_lock(ss);

@@ -156,6 +156,22 @@ out:
 	return ret;
 }
 
+/* Whether the database already is where `arg` leads (read without the
+ * lock: a state at the target stays valid however a concurrent run ends). */
+static bool already_there(struct app *app, struct apply_session *ss, const char *arg,
+			  enum apply_dir dir)
+{
+	struct apply_plan p = APPLY_PLAN_INIT;
+	struct apply_pending *pend = NULL;
+	size_t npend = 0;
+	bool there = ss->have_history && apply_plan_build(&p, &app->graph, &ss->heads, arg, dir) == 0 &&
+		     !p.n && apply_pending_list(ss, &pend, &npend) == 0 && !npend;
+	err_clear();
+	apply_pending_free(pend, npend);
+	apply_plan_release(&p);
+	return there;
+}
+
 static void print_heads_line(const struct app *app, const struct apply_session *ss)
 {
 	char *h = strlist_join(&ss->heads, ", ");
@@ -201,8 +217,11 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	bool dry = cli_flag(cmd, a, "dry-run");
-	ret = dbcli_open(app, cmd, a, &s, &ss, dry ? APPLY_OPEN_NO_LOCK : APPLY_OPEN_CREATE);
+	ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
 	opened = true;
+	/* a deploy that finds nothing to do never waits for the lock */
+	if (ret == 0 && !dry && !already_there(app, &ss, arg, dir))
+		ret = apply_lock(&ss, true);
 	if (ret < 0 || (ret = apply_check_heads_known(&ss)) < 0 ||
 	    (ret = dbcli_refuse_pending(app, &ss)) < 0)
 		goto out;

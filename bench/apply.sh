@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Apply benchmark (issue 5): 1,000 small revisions (one CREATE TABLE each)
+# from an empty database to head, side by side on one local PostgreSQL 15:
+#
+#   revgate upgrade head            (lint gate on, and with --no-lint)
+#   dbmate up                       (npm dbmate, its Go binary called directly)
+#   alembic upgrade head            (python3-alembic + psycopg2, a transaction
+#                                    per revision, and Alembic's default of one
+#                                    transaction for the whole run)
+#   psql -1 -f all.sql              (the floor: the SQL alone, one transaction)
+#
+# then the no-op upgrade when everything is applied, which a deploy pays
+# every time. Writes bench/results/apply-<date>.md.
+#
+# Environment: REVGATE (binary, default ./revgate), N (revisions, default
+# 1000), RUNS (hyperfine runs for the full upgrade, default 5), WORKDIR
+# (keep the generated files there).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+revgate=${REVGATE:-$root/revgate}
+n=${N:-1000}
+runs=${RUNS:-5}
+python=${PYTHON:-/usr/bin/python3}
+
+[ -x "$revgate" ] || { echo "apply.sh: build revgate first (make)" >&2; exit 2; }
+command -v hyperfine >/dev/null || { echo "apply.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+
+# dbmate ships its Go binary inside an npm package: install it here, locally.
+tools=$here/apply-tools
+dbmate=$tools/node_modules/@dbmate/linux-x64/bin/dbmate
+if [ ! -x "$dbmate" ]; then
+	(cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
+		npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+work=${WORKDIR:-$(mktemp -d /tmp/revgate-bench-apply.XXXXXX)}
+keep=${WORKDIR:+1}
+. "$root/tests/lib/pg.bash"
+cleanup() {
+	pg_stop || true
+	[ -n "$keep" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+pg_start "$work/pg" >/dev/null || exit 3
+
+"$python" "$here/gen_apply.py" "$n" "$work/gen"
+g=$work/gen
+psql=$PG_BIN/psql
+url() { pg_url "$1"; }
+fresh() { echo "$PG_BIN/dropdb --if-exists $1 && $PG_BIN/createdb $1"; }
+
+# Each tool once, checked: every table there, the tool at its last revision.
+check() {
+	local db=$1 tables
+	tables=$("$psql" -X -qAt -d "$db" -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 't\_%'")
+	[ "$tables" -eq "$n" ] || { echo "apply.sh: $db has $tables tables, not $n" >&2; exit 1; }
+}
+for db in rg dbm al fl; do "$PG_BIN/dropdb" --if-exists $db; "$PG_BIN/createdb" $db; done
+"$revgate" -C "$g/revgate" upgrade head --url "$(url rg)" -q && check rg
+(cd "$g/dbmate" && "$dbmate" --url "$(url dbm)&sslmode=disable" --no-dump-schema up >/dev/null) && check dbm
+ALEMBIC_URL="postgresql:///al?host=$PGHOST&port=$PGPORT&user=postgres" \
+	"$python" -m alembic -c "$g/alembic/alembic.ini" upgrade head 2>/dev/null && check al
+"$psql" -X -q -1 -v ON_ERROR_STOP=1 -d fl -f "$g/floor.sql" && check fl
+
+export ALEMBIC_URL="postgresql:///al?host=$PGHOST&port=$PGPORT&user=postgres"
+date=$(date -u +%Y-%m-%d)
+out=$root/bench/results/apply-$date.md
+mkdir -p "$root/bench/results"
+
+hyperfine --runs "$runs" --export-markdown "$work/full.md" \
+	-n "floor: psql -1 -f" --prepare "$(fresh fl)" \
+	"$psql -X -q -1 -v ON_ERROR_STOP=1 -d fl -f $g/floor.sql" \
+	-n "revgate upgrade head" --prepare "$(fresh rg)" \
+	"$revgate -C $g/revgate upgrade head -q --url '$(url rg)'" \
+	-n "revgate upgrade head --no-lint" --prepare "$(fresh rg)" \
+	"$revgate -C $g/revgate upgrade head -q --no-lint --url '$(url rg)'" \
+	-n "dbmate up" --prepare "$(fresh dbm)" \
+	"cd $g/dbmate && $dbmate --url '$(url dbm)&sslmode=disable' --no-dump-schema up" \
+	-n "alembic upgrade head (transaction per revision)" --prepare "$(fresh al)" \
+	"ALEMBIC_PER_MIGRATION=1 $python -m alembic -c $g/alembic/alembic.ini upgrade head" \
+	-n "alembic upgrade head (one transaction)" --prepare "$(fresh al)" \
+	"ALEMBIC_PER_MIGRATION=0 $python -m alembic -c $g/alembic/alembic.ini upgrade head"
+
+# Everything applied: the no-op a deploy pays every time.
+"$revgate" -C "$g/revgate" upgrade head -q --url "$(url rg)"
+(cd "$g/dbmate" && "$dbmate" --url "$(url dbm)&sslmode=disable" --no-dump-schema up >/dev/null)
+"$python" -m alembic -c "$g/alembic/alembic.ini" upgrade head 2>/dev/null
+hyperfine --warmup 3 --min-runs 20 --export-markdown "$work/noop.md" \
+	-n "revgate upgrade head (no-op)" "$revgate -C $g/revgate upgrade head -q --url '$(url rg)'" \
+	-n "dbmate up (no-op)" "cd $g/dbmate && $dbmate --url '$(url dbm)&sslmode=disable' --no-dump-schema up" \
+	-n "alembic upgrade head (no-op)" "$python -m alembic -c $g/alembic/alembic.ini upgrade head"
+
+{
+	echo "# Apply benchmark, $date"
+	echo
+	echo "$n revisions (one CREATE TABLE each), empty database to head, on a local"
+	echo "PostgreSQL 15 (unix socket, fsync off: tests/lib/pg.bash). $(nproc) cores."
+	echo "revgate $("$revgate" --version | cut -d' ' -f2), dbmate $("$dbmate" --version | cut -d' ' -f3),"
+	echo "Alembic $("$python" -c 'import alembic; print(alembic.__version__)')."
+	echo
+	echo "## Empty database to head"
+	echo
+	cat "$work/full.md"
+	echo
+	echo "## No-op upgrade (everything applied)"
+	echo
+	cat "$work/noop.md"
+} >"$out"
+echo "wrote $out"
