@@ -507,6 +507,24 @@ static void report_statements(struct guard_ctx *c, const struct revision *old,
 	}
 }
 
+/* Whether two sections have the same token stream as a whole. */
+static bool same_section_stream(const struct revision *old, const struct rev_section *so,
+				const struct revision *new, const struct rev_section *sn)
+{
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	struct sql_error err = {0};
+	bool same = false;
+	if (sql_token_stream(old->text, so->start, so->present ? so->end - so->start : 0, &a,
+			     &err) == 0 &&
+	    sql_token_stream(new->text, sn->start, sn->present ? sn->end - sn->start : 0, &b,
+			     &err) == 0)
+		same = !strcmp(a.buf, b.buf);
+	sql_error_release(&err);
+	strbuf_release(&a);
+	strbuf_release(&b);
+	return same;
+}
+
 static enum change compare_section(struct guard_ctx *c, const struct revision *old,
 				   const struct revision *new, bool upgrade, const char *old_path,
 				   struct findings *out)
@@ -538,6 +556,16 @@ static enum change compare_section(struct guard_ctx *c, const struct revision *o
 	bool equal = a.script.n == b.script.n;
 	for (size_t i = 0; equal && i < a.script.n; i++)
 		equal = !strcmp(a.streams[i].buf, b.streams[i].buf);
+	if (equal && !same_section_stream(old, so, new, sn)) {
+		/* the splitter left out text that does not scan as a statement:
+		 * judge the whole section, never call it cosmetic */
+		size_t at = sn->present ? sn->start : new->body_start;
+		struct finding *f = findings_add_at(
+			out, RULE_APPLIED_EDITED, sev, new->path, new->text, new->len, at,
+			"applied revision '%s' changed its %s", new->id, section);
+		set_edit_hint(f, c, old_path);
+		goto out;
+	}
 	if (equal) {
 		result = COSMETIC;
 		goto out;

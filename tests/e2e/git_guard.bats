@@ -290,3 +290,11 @@ setup() {
 	run rg lint --format sarif
 	[[ "$output" == *'applied-revision-edited'* ]]
 }
+
+@test "text added to an applied upgrade that is not a statement is an edit, not cosmetic" {
+	sed -i 's/ADD COLUMN c int;/ADD COLUMN c int;\nSELEC 1;/' "$(revfile b)"
+	run rg lint
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+	[[ "$output" != *"applied-revision-cosmetic-edit"* ]]
+}
