@@ -76,6 +76,7 @@ runs_opt=()
 [ -n "${RUNS:-}" ] && runs_opt=(--min-runs "$RUNS")
 
 alembic=("$python" -m alembic)
+cut -d' ' -f1-3 /proc/loadavg >"$work/load-start.txt"
 check_log=$work/compare.txt
 : >"$check_log"
 
@@ -127,6 +128,8 @@ for n in $sizes; do
 		"${name_opts[@]}" "${cmds[@]}"
 done
 
+cut -d' ' -f1-3 /proc/loadavg >"$work/load-end.txt"
+
 # where revgate's time goes on the largest history: system calls
 : >"$work/strace.txt"
 if [ "$alembic_only" = 0 ] && command -v strace >/dev/null; then
@@ -165,6 +168,10 @@ L.append("`bench/graph.sh`: `heads` and `history` on generated histories "
 L.append("")
 L.append("- machine: %s, %d cores, %s %s" % (cpu, os.cpu_count(),
          platform.system(), platform.release()))
+load = [open(os.path.join(work, f)).read().strip()
+        for f in ("load-start.txt", "load-end.txt")]
+L.append("- load average (1, 5, 15 min) at start: %s; at end: %s (other "
+         "work on the machine shows up in σ)" % tuple(load))
 L.append("- Python %s, Alembic %s" % (platform.python_version(),
          alembic.__version__))
 if rg_version:
