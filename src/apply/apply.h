@@ -156,6 +156,7 @@ struct apply_session {
 	apply_event_fn on_event;
 	void *event_ctx;
 	char *command; /* "upgrade", ... for application_name and history */
+	const char *git_commit; /* recorded in the history when set (borrowed) */
 	char *os_user, *host;
 };
 

@@ -122,6 +122,7 @@ static void step_history(struct step_run *sr, struct sqltext_history *h, const c
 	h->statement_checksum = sr->stmt_checksum;
 	h->statement_checksums = sr->stmt_checksums;
 	h->segments = sr->segments;
+	h->git_commit = sr->ss->git_commit;
 }
 
 /* Adds one version-table change to a batch. */

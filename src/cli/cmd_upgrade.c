@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/textpos.h"
 #include "core/xalloc.h"
+#include "git/gitrepo.h"
 #include "lint/lint.h"
 #include "output/jsonw.h"
 #include "revision/revision.h"
@@ -172,6 +173,26 @@ static bool already_there(struct app *app, struct apply_session *ss, const char 
 	return there;
 }
 
+/* The commit the migrations directory is checked out at, for the history
+ * ("" outside a repository or on an unborn branch). */
+static void head_commit(const struct app *app, char out[OBJID_HEXSZ + 1])
+{
+	struct gitrepo *r = NULL;
+	struct gitrepo_head h;
+	out[0] = '\0';
+	if (gitrepo_open(&r, app->migrations_dir) < 0 || !r) {
+		err_clear();
+		return;
+	}
+	if (gitrepo_head(r, &h) == 0) {
+		if (!h.unborn)
+			objid_hex(&h.commit, out);
+		gitrepo_head_release(&h);
+	}
+	err_clear();
+	gitrepo_free(r);
+}
+
 static void print_heads_line(const struct app *app, const struct apply_session *ss)
 {
 	char *h = strlist_join(&ss->heads, ", ");
@@ -189,6 +210,7 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	struct strlist from = STRLIST_INIT;
 	struct findings fs = FINDINGS_INIT;
 	char *target = NULL;
+	char commit[OBJID_HEXSZ + 1] = "";
 	bool offline = cli_flag(cmd, a, "sql") || cli_flag(cmd, a, "plan");
 	bool opened = false;
 	const char *arg = a->npos ? a->pos[0] : (dir == APPLY_UP ? "head" : NULL);
@@ -256,6 +278,8 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction")};
+	head_commit(app, commit);
+	ss.git_commit = *commit ? commit : NULL;
 	ret = apply_run(&ss, &p, &o, &fail);
 	if (ret < 0 && fail.set) {
 		bool whole = true;

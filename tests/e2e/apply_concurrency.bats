@@ -165,3 +165,23 @@ SELECT pg_sleep(2);" 20250101_0002
 	[ "$status" -eq 0 ]
 	[ "$(psql_ -c "SELECT string_agg(version_num, ',') FROM revgate_version")" = "cccc0003" ]
 }
+
+@test "lock_timeout from the config: a revision blocked by a busy table fails fast and leaves nothing" {
+	printf '[revgate]\nmigrations = migrations\n[database]\nlock_timeout = 300ms\n' >revgate.ini
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	rg upgrade >/dev/null 2>&1
+	mkrev bbbb0002 aaaa0001 "ALTER TABLE a ADD b int; -- revgate: ignore adding-field-with-default" 20250101_0002
+	psql_ -c "BEGIN; LOCK TABLE a IN ACCESS SHARE MODE; SELECT pg_sleep(5); COMMIT" &
+	holder=$!
+	sleep 0.5
+	start=$(date +%s%N)
+	run rg upgrade
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"SQLSTATE 55P03"* ]]
+	[ "$elapsed" -lt 3000 ]
+	[ "$(psql_ -c "SELECT version_num FROM revgate_version")" = "aaaa0001" ]
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+}
