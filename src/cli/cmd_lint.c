@@ -30,20 +30,12 @@ static const struct cli_opt lint_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
-/* Everything one run lints: revision sets, their graphs, and where each came from. */
+/* Everything one run lints. */
 struct lint_job {
-	struct revset extra;        /* plain SQL files and revisions outside the migrations dir */
-	struct idxvec nodes;        /* graph nodes of app->graph to lint */
-	bool all_nodes;
-	struct findings findings;
+	struct idxvec nodes;   /* graph nodes of app->graph to lint */
+	bool all_nodes;        /* the whole migrations directory */
+	struct strlist files;  /* files linted on their own (plain SQL, other directories) */
 };
-
-static bool is_revision_text(const char *text)
-{
-	/* a revision has section markers; anything else is plain SQL */
-	return strstr(text, "\n-- +upgrade") || !strncmp(text, "-- +upgrade", 11) ||
-	       strstr(text, "-- revision:");
-}
 
 static char *real(const char *path)
 {
@@ -51,7 +43,7 @@ static char *real(const char *path)
 	return realpath(path, buf) ? xstrdup(buf) : NULL;
 }
 
-/* A path given on the command line: a node of the graph, or an extra file. */
+/* A path given on the command line: a node of the graph, or files of their own. */
 static int add_path(struct app *app, struct lint_job *job, const char *path)
 {
 	if (path_is_dir(path)) {
@@ -63,11 +55,13 @@ static int add_path(struct app *app, struct lint_job *job, const char *path)
 			job->all_nodes = true;
 			return 0;
 		}
-		/* another directory of revisions: linted on their own, without a graph */
-		return revset_load_dir(&job->extra, path, app->name_pattern, &app->limits,
-				       &job->findings) < 0
-			       ? err_wrap(ERR_USAGE, "cannot lint '%s'", path)
-			       : 0;
+		struct strlist names = STRLIST_INIT, links = STRLIST_INIT;
+		int ret = dir_list_suffix(path, ".sql", &names, &links);
+		for (size_t i = 0; ret == 0 && i < names.n; i++)
+			strlist_push_owned(&job->files, path_join(path, names.v[i]));
+		strlist_release(&names);
+		strlist_release(&links);
+		return ret < 0 ? err_wrap(ERR_USAGE, "cannot lint '%s'", path) : 0;
 	}
 	if (!path_exists(path))
 		return err_set(ERR_USAGE, "'%s' does not exist", path);
@@ -83,24 +77,42 @@ static int add_path(struct app *app, struct lint_job *job, const char *path)
 		}
 	}
 	free(rp);
-	struct strbuf sb = STRBUF_INIT;
-	if (file_read(path, app->limits.max_file_size, &sb) < 0) {
-		findings_add(&job->findings, "invalid-file", SEV_ERROR, path, 0, 0, "%s", err_msg());
-		err_clear();
-		strbuf_release(&sb);
-		return 0;
-	}
-	size_t len;
-	char *text = strbuf_detach(&sb, &len);
-	if (is_revision_text(text)) {
-		revset_add_text(&job->extra, path, text, len, app->name_pattern, &job->findings);
-	} else {
-		struct revision *rev = xcalloc(1, sizeof(*rev));
-		revision_parse_plain(rev, path, text, len, &job->findings);
-		ALLOC_GROW(job->extra.v, job->extra.n + 1, job->extra.alloc);
-		job->extra.v[job->extra.n++] = rev;
-	}
+	strlist_push(&job->files, path);
 	return 0;
+}
+
+/* Printing as results arrive: files linted on their own are streamed. */
+struct stream {
+	const struct lint_settings *s;
+	struct printer *p;
+	struct findings tally; /* severities only, for the summary's counts */
+};
+
+static void tally(struct stream *st, enum severity sev)
+{
+	ALLOC_GROW(st->tally.v, st->tally.n + 1, st->tally.alloc);
+	memset(&st->tally.v[st->tally.n], 0, sizeof(*st->tally.v));
+	st->tally.v[st->tally.n++].severity = sev;
+}
+
+/* Prints findings already filtered, in order. */
+static void emit(void *arg, struct findings *fs)
+{
+	struct stream *st = arg;
+	findings_sort(fs);
+	for (size_t i = 0; i < fs->n; i++) {
+		st->p->ops->finding(st->p, &fs->v[i]);
+		tally(st, fs->v[i].severity);
+	}
+	findings_release(fs);
+}
+
+/* One file linted on its own: overrides and ignores, then print. */
+static void emit_file(void *arg, struct findings *fs)
+{
+	struct stream *st = arg;
+	lint_filter_findings(st->s, NULL, fs);
+	emit(arg, fs);
 }
 
 static bool in_graph(const struct graph *g, const struct revision *rev)
@@ -180,7 +192,7 @@ static void keep_git_findings(const struct lint_settings *s, const struct revset
 static int run_lint(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct lint_settings s;
-	struct lint_job job = {REVSET_INIT, IDXVEC_INIT, false, FINDINGS_INIT};
+	struct lint_job job = {IDXVEC_INIT, false, STRLIST_INIT};
 	struct findings git = FINDINGS_INIT;
 	lint_settings_init(&s);
 	int ret = lint_settings_from_config(&s, &app->cfg);
@@ -239,10 +251,6 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 				lint_revision_alone(&s, app->revs.v[i], &all);
 	}
 	lint_revisions(&s, &app->graph, job.nodes.v, job.nodes.n, &all);
-	for (size_t i = 0; i < job.extra.n; i++)
-		if (job.extra.v[i]->upgrade.present)
-			lint_revision_alone(&s, job.extra.v[i], &all);
-	findings_move(&all, &job.findings);
 	lint_filter_findings(&s, &app->revs, &all);
 	keep_git_findings(&s, &app->revs, &git, &all);
 	findings_sort(&all);
@@ -252,17 +260,26 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 		findings_release(&all);
 		goto out;
 	}
-	printer_print(&p, &all);
-	if (findings_max_severity(&all) >= fail_at)
+	struct stream st = {&s, &p, FINDINGS_INIT};
+	if (p.ops->begin)
+		p.ops->begin(&p);
+	emit(&st, &all);
+	lint_files(&s, job.files.v, job.files.n, app->name_pattern, app->limits.max_file_size,
+		   emit_file, &st);
+	if (p.ops->summary)
+		p.ops->summary(&p, &st.tally);
+	if (p.ops->end)
+		p.ops->end(&p);
+	if (findings_max_severity(&st.tally) >= fail_at)
 		ret = err_set(ERR_CHECK, "%zu finding(s) at %s level or above",
-			      findings_count(&all, SEV_ERROR) +
-				      (fail_at <= SEV_WARNING ? findings_count(&all, SEV_WARNING) : 0),
+			      findings_count(&st.tally, SEV_ERROR) +
+				      (fail_at <= SEV_WARNING ? findings_count(&st.tally, SEV_WARNING)
+							      : 0),
 			      severity_name(fail_at));
-	findings_release(&all);
+	findings_release(&st.tally);
 out:
-	revset_release(&job.extra);
 	idxvec_release(&job.nodes);
-	findings_release(&job.findings);
+	strlist_release(&job.files);
 	findings_release(&git);
 	lint_settings_release(&s);
 	return ret;

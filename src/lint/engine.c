@@ -19,6 +19,7 @@
 #include "core/textpos.h"
 #include "core/xalloc.h"
 #include "revision/revision.h"
+#include "sql/lintparse.h"
 #include "sql/sql.h"
 
 #include <ctype.h>
@@ -50,9 +51,11 @@ struct lint_run {
 	size_t ndirs, dirs_alloc;
 	size_t stmt_dirs_from; /* directives of the current statement: [from, ndirs) */
 	struct lint_facts facts;
+	struct sql_arena *arena; /* the current statement's tree */
 };
 
 struct lint_engine {
+	bool light_ok; /* no rule looks inside data statements: check their syntax only */
 	const struct lint_settings *s;
 	/* rules by node kind: indices into the registry */
 	unsigned char *by_node[NODE_KINDS];
@@ -66,10 +69,57 @@ static bool rule_enabled(const struct lint_settings *s, size_t idx)
 	return s->severity[idx] != SEV_OFF;
 }
 
+/*
+ * Node kinds that never occur inside INSERT, SELECT, COMMENT, GRANT or SET
+ * statements (DDL and its parts). While rules subscribe only to these (and
+ * to the data statements' own kinds, seen at the top level), data
+ * statements need no tree: a syntax check is enough.
+ */
+static bool outside_data_statements(int k)
+{
+	switch (k) {
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+	case PG_QUERY__NODE__NODE_COMMENT_STMT:
+	case PG_QUERY__NODE__NODE_GRANT_STMT:
+	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+	case PG_QUERY__NODE__NODE_INDEX_ELEM:
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+	case PG_QUERY__NODE__NODE_REINDEX_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_CMD:
+	case PG_QUERY__NODE__NODE_COLUMN_DEF:
+	case PG_QUERY__NODE__NODE_CONSTRAINT:
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+	case PG_QUERY__NODE__NODE_RENAME_STMT:
+	case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+	case PG_QUERY__NODE__NODE_DO_STMT:
+	case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+	case PG_QUERY__NODE__NODE_LOCK_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT:
+	case PG_QUERY__NODE__NODE_DROPDB_STMT:
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+	case PG_QUERY__NODE__NODE_PARTITION_CMD:
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
+		return true;
+	default:
+		return false;
+	}
+}
+
 struct lint_engine *lint_engine_new(const struct lint_settings *s)
 {
 	struct lint_engine *e = xcalloc(1, sizeof(*e));
 	e->s = s;
+	e->light_ok = true;
 	size_t n = lint_rule_count();
 	for (size_t i = 0; i < n; i++) {
 		const struct lint_rule *r = lint_rule_at(i);
@@ -82,6 +132,8 @@ struct lint_engine *lint_engine_new(const struct lint_settings *s)
 		for (const int *k = r->nodes; *k; k++) {
 			if (*k <= 0 || *k >= NODE_KINDS)
 				BUG("rule '%s' subscribes to node kind %d", r->id, *k);
+			if (!outside_data_statements(*k))
+				e->light_ok = false;
 			e->by_node[*k] = xrealloc(e->by_node[*k], e->n_by_node[*k] + 1u);
 			e->by_node[*k][e->n_by_node[*k]++] = (unsigned char)i;
 		}
@@ -474,6 +526,74 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 		facts_txn_reset(f);
 }
 
+/*
+ * A data statement (INSERT, SELECT, COMMENT, GRANT, SET) by its first
+ * keyword: its node kind, or 0. WITH is not one: a data-modifying CTE may
+ * hide an UPDATE or DELETE that rules want to see.
+ */
+static int light_kind(const char *t, size_t start, size_t len)
+{
+	static const struct {
+		const char *word;
+		int kind;
+	} kinds[] = {
+		{"insert", PG_QUERY__NODE__NODE_INSERT_STMT},
+		{"select", PG_QUERY__NODE__NODE_SELECT_STMT},
+		{"comment", PG_QUERY__NODE__NODE_COMMENT_STMT},
+		{"grant", PG_QUERY__NODE__NODE_GRANT_STMT},
+		{"set", PG_QUERY__NODE__NODE_VARIABLE_SET_STMT},
+	};
+	size_t n = 0;
+	while (n < len && n < 8 && isalpha((unsigned char)t[start + n]))
+		n++;
+	if (n < len && !isspace((unsigned char)t[start + n]))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (strlen(kinds[i].word) == n && !strncasecmp(t + start, kinds[i].word, n))
+			return kinds[i].kind;
+	return 0;
+}
+
+/* A data statement: checked for syntax, then shown to the rules as an
+ * empty node of its kind (they only look at data statements' kinds). */
+static void lint_light(struct lint_run *run, struct lint_ctx *ctx, int kind, struct catalog *cat,
+		       size_t start, size_t len)
+{
+	struct sql_error err = {0, NULL};
+	if (sql_check_syntax(run->rev->text, start, len, &err) < 0) {
+		syntax_error(run, &err, "");
+		run->facts.syntax_error[ctx->section] = true;
+		sql_error_release(&err);
+		return;
+	}
+	PgQuery__InsertStmt ins = PG_QUERY__INSERT_STMT__INIT;
+	PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
+	PgQuery__CommentStmt com = PG_QUERY__COMMENT_STMT__INIT;
+	PgQuery__GrantStmt gra = PG_QUERY__GRANT_STMT__INIT;
+	PgQuery__VariableSetStmt set = PG_QUERY__VARIABLE_SET_STMT__INIT;
+	PgQuery__Node node = PG_QUERY__NODE__INIT;
+	node.node_case = (PgQuery__Node__NodeCase)kind;
+	switch (kind) {
+	case PG_QUERY__NODE__NODE_INSERT_STMT:
+		node.insert_stmt = &ins;
+		break;
+	case PG_QUERY__NODE__NODE_SELECT_STMT:
+		node.select_stmt = &sel;
+		break;
+	case PG_QUERY__NODE__NODE_COMMENT_STMT:
+		node.comment_stmt = &com;
+		break;
+	case PG_QUERY__NODE__NODE_GRANT_STMT:
+		node.grant_stmt = &gra;
+		break;
+	default:
+		node.variable_set_stmt = &set;
+		break;
+	}
+	ctx->base = start;
+	lint_statement(run, ctx, &node, cat, start, len);
+}
+
 static bool blank(const char *t, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++)
@@ -570,25 +690,31 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 		size_t start = script.v[i].start, len = script.v[i].len;
 		gap_directives(run, prev, start);
 		prev = start + len;
-		struct sql_tree *tree = NULL;
-		if (sql_parse(rev->text, start, len, &tree, &err) < 0) {
+		int light = run->eng->light_ok ? light_kind(rev->text, start, len) : 0;
+		if (light) {
+			lint_light(run, ctx, light, cat, start, len);
+			flush(run, true);
+			continue;
+		}
+		struct sql_tree tree;
+		if (sql_parse_arena(rev->text, start, len, run->arena, &tree, &err) < 0) {
 			syntax_error(run, &err, "");
 			run->facts.syntax_error[sec] = true;
 			sql_error_release(&err);
 			flush(run, true);
 			continue;
 		}
-		ctx->base = tree->base;
-		const PgQuery__ParseResult *pr = tree->result;
+		ctx->base = tree.base;
+		const PgQuery__ParseResult *pr = tree.result;
 		for (size_t k = 0; k < pr->n_stmts; k++) {
 			const PgQuery__RawStmt *raw = pr->stmts[k];
 			if (!raw->stmt)
 				continue;
-			size_t st = tree->base + (size_t)raw->stmt_location;
+			size_t st = tree.base + (size_t)raw->stmt_location;
 			size_t sl = raw->stmt_len ? (size_t)raw->stmt_len : start + len - st;
 			lint_statement(run, ctx, raw->stmt, cat, st, sl);
 		}
-		sql_tree_free(tree);
+		sql_arena_reset(run->arena);
 		flush(run, true);
 		run->stmt_dirs_from = run->ndirs;
 	}
@@ -608,6 +734,7 @@ void lint_engine_run(const struct lint_engine *eng, const struct revision *rev,
 	run.s = eng->s;
 	run.out = out;
 	run.rev = rev;
+	run.arena = sql_arena_new();
 	line_index_build(&run.li, rev->text, rev->len);
 	facts_init(&run.facts);
 	header_directives(&run);
@@ -639,6 +766,7 @@ void lint_engine_run(const struct lint_engine *eng, const struct revision *rev,
 	findings_release(&run.scratch);
 	facts_release(&run.facts);
 	line_index_release(&run.li);
+	sql_arena_free(run.arena);
 }
 
 /* Only DDL changes the catalog: skip parsing data statements while replaying. */

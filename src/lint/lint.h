@@ -12,6 +12,7 @@
  *   lint_settings_from_config(&s, &app->cfg);     [lint] and [rules] of revgate.ini
  *   lint_revisions(&s, &graph, nodes, n, &fs);    lint these graph nodes
  *   lint_revision_alone(&s, rev, &fs);            a file the graph cannot place
+ *   lint_files(&s, paths, n, ...);                plain SQL files, streamed, in parallel
  *   lint_filter_findings(&s, &revs, &fs);         overrides + header ignores on
  *                                                 findings made elsewhere (graph, git)
  *   lint_settings_release(&s);
@@ -76,6 +77,23 @@ int lint_revisions(const struct lint_settings *s, const struct graph *g, const s
 /* Lints one revision (or plain SQL file) on an empty catalog. */
 int lint_revision_alone(const struct lint_settings *s, const struct revision *rev,
 			struct findings *out);
+
+/*
+ * Lints files that are not part of the migrations directory's graph, each
+ * on its own (empty catalog): revision files of another directory, or plain
+ * SQL files linted whole as an upgrade (squawk-style use). A file is read,
+ * linted and freed before the next, on s->threads worker threads (0: one
+ * per core). Each file's findings (unsorted) are handed to `emit` as soon as
+ * every earlier file is done, in path order and on the calling thread, so
+ * memory stays flat in the number of files; `emit` takes them over.
+ * Unreadable files are `invalid-file` findings. Never fails.
+ */
+typedef void (*lint_emit_fn)(void *arg, struct findings *file_findings);
+int lint_files(const struct lint_settings *s, char *const *paths, size_t n,
+	       const struct matcher *name_pattern, size_t max_file_size, lint_emit_fn emit,
+	       void *arg);
+/* Whether `text` looks like a revision file (header or section markers). */
+bool lint_is_revision_text(const char *text);
 
 /*
  * Applies severity overrides and file-wide "-- revgate: ignore" headers of
