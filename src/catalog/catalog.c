@@ -40,6 +40,7 @@ static void table_free(struct cat_table *t)
 		constraint_release(&t->cons[i]);
 	free(t->cols);
 	free(t->cons);
+	free(t->indexes);
 	free(t->name);
 	free(t->partition_of);
 	free(t);
@@ -170,9 +171,9 @@ bool catalog_has_index_on(const struct catalog *c, const struct cat_table *t,
 {
 	if (!t)
 		return false;
-	for (size_t i = 0; i < c->nindexes; i++) {
-		const struct cat_index *x = c->indexes[i];
-		if (!x->dropped && !strcmp(x->table, t->name) && same_set(cols, &x->columns))
+	for (size_t i = 0; i < t->nindexes; i++) {
+		const struct cat_index *x = c->indexes[t->indexes[i]];
+		if (!x->dropped && same_set(cols, &x->columns))
 			return true;
 	}
 	for (size_t i = 0; i < t->ncons; i++) {
@@ -417,6 +418,11 @@ static void index_add(struct catalog *c, const char *name, const char *table,
 	ALLOC_GROW(c->indexes, c->nindexes + 1, c->indexes_alloc);
 	c->indexes[c->nindexes] = x;
 	strmap_put(&c->index_map, intern(c, key), c->nindexes);
+	struct cat_table *t = table_mut(c, table);
+	if (t) {
+		ALLOC_GROW(t->indexes, t->nindexes + 1, t->indexes_alloc);
+		t->indexes[t->nindexes++] = c->nindexes;
+	}
 	c->nindexes++;
 }
 
@@ -470,11 +476,12 @@ static void drop_table_key(struct catalog *c, const char *key)
 	size_t i;
 	if (!strmap_get(&c->table_map, key, &i) || i == DROPPED)
 		return;
-	c->tables[i]->dropped = true;
+	struct cat_table *t = c->tables[i];
+	t->dropped = true;
 	strmap_put(&c->table_map, intern(c, key), DROPPED);
-	for (size_t k = 0; k < c->nindexes; k++) {
-		struct cat_index *x = c->indexes[k];
-		if (!x->dropped && !strcmp(x->table, key)) {
+	for (size_t k = 0; k < t->nindexes; k++) {
+		struct cat_index *x = c->indexes[t->indexes[k]];
+		if (!x->dropped) {
 			x->dropped = true;
 			strmap_put(&c->index_map, intern(c, x->name), DROPPED);
 		}
@@ -541,9 +548,9 @@ static void remove_column(struct catalog *c, struct cat_table *t, const char *na
 		}
 	}
 	/* indexes and constraints on the column go with it */
-	for (size_t k = 0; k < c->nindexes; k++) {
-		struct cat_index *x = c->indexes[k];
-		if (!x->dropped && !strcmp(x->table, t->name) && strlist_has(&x->columns, name))
+	for (size_t k = 0; k < t->nindexes; k++) {
+		struct cat_index *x = c->indexes[t->indexes[k]];
+		if (!x->dropped && strlist_has(&x->columns, name))
 			drop_index_key(c, x->name);
 	}
 	for (size_t i = t->ncons; i-- > 0;)
@@ -656,11 +663,11 @@ static void apply_rename(struct catalog *c, const PgQuery__RenameStmt *rs)
 			char *nk = key_of(rs->relation->schemaname, rs->newname);
 			strmap_put(&c->table_map, intern(c, key), DROPPED);
 			strmap_put(&c->table_map, intern(c, nk), i);
-			for (size_t k = 0; k < c->nindexes; k++)
-				if (!strcmp(c->indexes[k]->table, t->name)) {
-					free(c->indexes[k]->table);
-					c->indexes[k]->table = xstrdup(nk);
-				}
+			for (size_t k = 0; k < t->nindexes; k++) {
+				struct cat_index *x = c->indexes[t->indexes[k]];
+				free(x->table);
+				x->table = xstrdup(nk);
+			}
 			free(t->name);
 			t->name = nk;
 		}

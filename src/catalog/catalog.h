@@ -78,6 +78,8 @@ struct cat_table {
 	size_t ncons, cons_alloc;
 	unsigned origin;
 	bool dropped;
+	size_t *indexes; /* positions in catalog->indexes of this table's indexes */
+	size_t nindexes, indexes_alloc;
 };
 
 struct cat_index {

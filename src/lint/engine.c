@@ -24,6 +24,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ struct directive {
 };
 
 struct lint_run {
-	const struct lint_engine *eng;
+	struct lint_engine *eng;
 	const struct lint_settings *s;
 	struct findings *out;
 	const struct revision *rev;
@@ -54,7 +55,17 @@ struct lint_run {
 	struct sql_arena *arena; /* the current statement's tree */
 };
 
+/* The message-typed fields of one protobuf message type, found once. */
+struct msg_fields {
+	const ProtobufCMessageDescriptor *d;
+	unsigned *idx;
+	unsigned n;
+};
+
+#define FIELD_CACHE 1024 /* open addressing; libpg_query has ~250 message types */
+
 struct lint_engine {
+	struct msg_fields cache[FIELD_CACHE];
 	bool light_ok; /* no rule looks inside data statements: check their syntax only */
 	const struct lint_settings *s;
 	/* rules by node kind: indices into the registry */
@@ -145,6 +156,8 @@ void lint_engine_free(struct lint_engine *e)
 {
 	if (!e)
 		return;
+	for (size_t i = 0; i < FIELD_CACHE; i++)
+		free(e->cache[i].idx);
 	for (size_t i = 0; i < NODE_KINDS; i++)
 		free(e->by_node[i]);
 	free(e);
@@ -410,7 +423,7 @@ static void report_unused(struct lint_run *run)
 /* ---- the walk ---- */
 
 struct walk {
-	const struct lint_engine *eng;
+	struct lint_engine *eng;
 	struct lint_ctx *ctx;
 	bool too_deep;
 };
@@ -431,6 +444,23 @@ static void dispatch(struct walk *w, const PgQuery__Node *n)
 	}
 }
 
+static const struct msg_fields *message_fields(struct lint_engine *e,
+					       const ProtobufCMessageDescriptor *d)
+{
+	size_t h = ((uintptr_t)d >> 4) % FIELD_CACHE;
+	while (e->cache[h].d && e->cache[h].d != d)
+		h = (h + 1) % FIELD_CACHE;
+	struct msg_fields *mf = &e->cache[h];
+	if (!mf->d) {
+		mf->d = d;
+		mf->idx = xmalloc((d->n_fields + 1) * sizeof(*mf->idx));
+		for (unsigned i = 0; i < d->n_fields; i++)
+			if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
+				mf->idx[mf->n++] = i;
+	}
+	return mf;
+}
+
 /*
  * Generic walk through protobuf-c descriptors: every message field of every
  * message, so a rule sees nodes wherever the grammar puts them, and a new
@@ -445,10 +475,9 @@ static void walk_msg(struct walk *w, const ProtobufCMessage *m, unsigned depth)
 	const ProtobufCMessageDescriptor *d = m->descriptor;
 	if (d == &pg_query__node__descriptor)
 		dispatch(w, (const PgQuery__Node *)m);
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
+	const struct msg_fields *mf = message_fields(w->eng, d);
+	for (unsigned k = 0; k < mf->n; k++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[mf->idx[k]];
 		const char *base = (const char *)m;
 		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
 			uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
@@ -646,6 +675,50 @@ out:
 	sql_tokens_release(&toks);
 }
 
+#define SPLIT_CHUNK ((size_t)2 << 20)
+
+/*
+ * libpg_query's splitter scans its whole input in one memory context: on a
+ * 50 MB section that peaks at hundreds of megabytes. Large sections are
+ * split in chunks that end just after a ';' at the end of a line. A cut
+ * inside a string, quoted identifier, dollar-quoted body or comment makes
+ * the scanner fail on the unterminated token, and the chunk is then
+ * extended; a chunk that scans cleanly ends between statements.
+ */
+static int split_chunked(const char *t, size_t start, size_t end, struct sql_script *out,
+			 struct sql_error *err)
+{
+	size_t from = start, want = SPLIT_CHUNK;
+	while (from < end) {
+		size_t cut = end;
+		if (end - from > want) {
+			const char *p = t + from + want;
+			const char *nl = memmem(p, (size_t)(t + end - p), ";\n", 2);
+			cut = nl ? (size_t)(nl - t) + 1 : end;
+		}
+		struct sql_script part = SQL_SCRIPT_INIT;
+		int ret = sql_split(t, from, cut, &part, err);
+		if (ret < 0 && cut < end) {
+			/* the cut fell inside a token: try a larger chunk */
+			sql_script_release(&part);
+			sql_error_release(err);
+			want *= 2;
+			continue;
+		}
+		if (ret < 0) {
+			sql_script_release(&part);
+			return ret;
+		}
+		ALLOC_GROW(out->v, out->n + part.n, out->alloc);
+		memcpy(out->v + out->n, part.v, part.n * sizeof(*part.v));
+		out->n += part.n;
+		sql_script_release(&part);
+		from = cut;
+		want = SPLIT_CHUNK;
+	}
+	return 0;
+}
+
 /* The splitter's statements plus what it dropped, in file order. */
 static void complete_script(struct lint_run *run, size_t start, size_t end,
 			    const struct sql_script *split, struct sql_script *out)
@@ -674,7 +747,7 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 		goto finish;
 	struct sql_script script = SQL_SCRIPT_INIT;
 	struct sql_error err = {0, NULL};
-	if (sql_split(rev->text, s->start, s->end, &script, &err) < 0) {
+	if (split_chunked(rev->text, s->start, s->end, &script, &err) < 0) {
 		syntax_error(run, &err, "");
 		run->facts.syntax_error[sec] = true;
 		sql_error_release(&err);
@@ -725,7 +798,7 @@ finish:
 	flush(run, false);
 }
 
-void lint_engine_run(const struct lint_engine *eng, const struct revision *rev,
+void lint_engine_run(struct lint_engine *eng, const struct revision *rev,
 		     struct catalog *cat, unsigned origin, struct findings *out)
 {
 	struct lint_run run;
@@ -788,7 +861,7 @@ void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigne
 		return;
 	struct sql_script script = SQL_SCRIPT_INIT;
 	struct sql_error err = {0, NULL};
-	if (sql_split(rev->text, rev->upgrade.start, rev->upgrade.end, &script, &err) < 0)
+	if (split_chunked(rev->text, rev->upgrade.start, rev->upgrade.end, &script, &err) < 0)
 		goto out;
 	for (size_t i = 0; i < script.n; i++) {
 		size_t start = script.v[i].start, len = script.v[i].len;

@@ -19,6 +19,8 @@ static void objs_release(struct lint_objs *o)
 		free(o->v[i].table);
 	}
 	free(o->v);
+	strmap_release(&o->map);
+	strlist_release(&o->keys);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -48,40 +50,56 @@ const char *lint_obj_kind_name(enum lint_obj_kind k)
 	return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "object";
 }
 
+static char *obj_key(enum lint_obj_kind kind, const char *name)
+{
+	return xstrfmt("%d:%s", (int)kind, name);
+}
+
+static bool find(const struct lint_objs *o, enum lint_obj_kind kind, const char *name, size_t *at)
+{
+	char *key = obj_key(kind, name);
+	bool ok = strmap_get(&o->map, key, at) && !o->v[*at].removed;
+	free(key);
+	return ok;
+}
+
 void lint_objs_add(struct lint_objs *o, enum lint_obj_kind kind, const char *name,
 		   const char *table, size_t offset)
 {
-	if (!name || lint_objs_has(o, kind, name))
+	size_t at;
+	if (!name || find(o, kind, name, &at))
 		return;
 	ALLOC_GROW(o->v, o->n + 1, o->alloc);
-	struct lint_obj *x = &o->v[o->n++];
+	struct lint_obj *x = &o->v[o->n];
 	x->kind = kind;
 	x->name = xstrdup(name);
 	x->table = table ? xstrdup(table) : NULL;
 	x->offset = offset;
+	x->removed = false;
+	strlist_push_owned(&o->keys, obj_key(kind, name));
+	strmap_put(&o->map, o->keys.v[o->keys.n - 1], o->n);
+	o->n++;
 }
 
 bool lint_objs_has(const struct lint_objs *o, enum lint_obj_kind kind, const char *name)
 {
-	for (size_t i = 0; i < o->n; i++)
-		if (o->v[i].kind == kind && !strcmp(o->v[i].name, name))
-			return true;
-	return false;
+	size_t at;
+	return find(o, kind, name, &at);
 }
 
 /* The upgrade dropped something it created itself: nothing left to undo. */
 static void objs_remove(struct lint_objs *o, enum lint_obj_kind kind, const char *name)
 {
-	for (size_t i = 0; i < o->n; i++) {
-		bool dependent = o->v[i].table && kind == LOBJ_TABLE && !strcmp(o->v[i].table, name);
-		if ((o->v[i].kind == kind && !strcmp(o->v[i].name, name)) || dependent) {
-			free(o->v[i].name);
-			free(o->v[i].table);
-			memmove(&o->v[i], &o->v[i + 1], (o->n - i - 1) * sizeof(*o->v));
-			o->n--;
-			i--;
-		}
-	}
+	size_t at;
+	if (!find(o, kind, name, &at))
+		return;
+	o->v[at].removed = true;
+	if (kind != LOBJ_TABLE)
+		return;
+	/* its columns, indexes, constraints and triggers go with it (rare: linear) */
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].table && !strcmp(o->v[i].table, name))
+			o->v[i].removed = true;
 }
 
 static enum lint_obj_kind kind_of(PgQuery__ObjectType t, bool *known)

@@ -52,7 +52,7 @@ static void drain(struct pool *p)
 	}
 }
 
-static void lint_one_file(struct pool *p, const struct lint_engine *eng, size_t i)
+static void lint_one_file(struct pool *p, struct lint_engine *eng, size_t i)
 {
 	const char *path = p->paths[i];
 	struct findings *out = &p->results[i];

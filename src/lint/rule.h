@@ -15,6 +15,7 @@
 #include "catalog/catalog.h"
 #include "core/finding.h"
 #include "core/strlist.h"
+#include "core/strmap.h"
 
 #include <pg_query/pg_query.pb-c.h>
 #include <stdbool.h>
@@ -59,11 +60,15 @@ struct lint_obj {
 	char *name;   /* key: "t", "t.col", "t.constraint", function name, ... */
 	char *table;  /* owning table for columns, indexes, constraints, triggers; else NULL */
 	size_t offset; /* where the statement that made it starts */
+	bool removed;  /* dropped again later: skip it */
 };
 
+/* Objects by kind and name, with a map so large files stay linear. */
 struct lint_objs {
 	struct lint_obj *v;
 	size_t n, alloc;
+	struct strmap map;   /* "kind:name" -> index in v */
+	struct strlist keys; /* owns the map's keys */
 };
 
 /* What the engine knows about the revision so far; rules read it. */

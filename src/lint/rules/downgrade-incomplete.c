@@ -48,7 +48,7 @@ static void finish(struct lint_ctx *ctx)
 		return;
 	for (size_t i = 0; i < f->created.n; i++) {
 		const struct lint_obj *o = &f->created.v[i];
-		if (undone(f, o))
+		if (o->removed || undone(f, o))
 			continue;
 		const char *kind = lint_obj_kind_name(o->kind);
 		struct finding *fd = lint_report(ctx, o->offset,
