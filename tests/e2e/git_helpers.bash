@@ -5,7 +5,7 @@
 # revgate under test, through REVGATE_WRAPPER (e.g. valgrind) when set
 rg() {
 	# shellcheck disable=SC2086
-	${REVGATE_WRAPPER:-} "${REVGATE:-/work/main/revgate}" "$@"
+	${REVGATE_WRAPPER:-} "${RG_BIN:-${REVGATE:-/work/main/revgate}}" "$@"
 }
 
 git_setup() {
@@ -18,9 +18,11 @@ git_setup() {
 	export REVGATE_NOW=1767225600 # 2026-01-01T00:00:00Z
 	export NO_COLOR=1
 	# the hooks call revgate from PATH; REVGATE carries the wrapper for them
-	local bin
-	bin=$(cd "$(dirname "${REVGATE:-/work/main/revgate}")" && pwd)/$(basename "${REVGATE:-/work/main/revgate}")
-	export REVGATE="${REVGATE_WRAPPER:+$REVGATE_WRAPPER }$bin"
+	if [ -z "${RG_BIN:-}" ]; then
+		RG_BIN=$(cd "$(dirname "${REVGATE:-/work/main/revgate}")" && pwd)/$(basename "${REVGATE:-/work/main/revgate}")
+		export RG_BIN
+		export REVGATE="${REVGATE_WRAPPER:+$REVGATE_WRAPPER }$RG_BIN"
+	fi
 	REPO="$BATS_TEST_TMPDIR/repo"
 	git init -q -b main "$REPO"
 	cd "$REPO" || return 1
