@@ -89,6 +89,16 @@ demo: $(BIN)
 	@scripts/deps.sh demo
 	@scripts/demo.sh $(abspath $(BIN))
 
+# libFuzzer targets under ASan and UBSan (clang), each run FUZZ_SECONDS from
+# a seed corpus built from the tests and migrations/; see tests/fuzz/run.sh.
+FUZZ_SECONDS ?= 30
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# cppcheck and clang-tidy (.clang-tidy) on src/; fails on any warning.
+check:
+	@scripts/check.sh
+
 clean:
 	rm -rf build revgate
 
