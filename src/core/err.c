@@ -13,13 +13,13 @@ static void store(const char *msg)
 	/* keep the slot one line, whatever a library handed us */
 	size_t i = 0;
 	for (; msg[i] && i + 1 < sizeof(slot); i++)
-		slot[i] = (msg[i] == '\n' || msg[i] == '\r') ? ' ' : msg[i];
+		slot[i] = (msg[i] == '\n' || msg[i] == '\r') ? (char)' ' : msg[i];
 	while (i > 0 && slot[i - 1] == ' ')
 		i--;
 	slot[i] = '\0';
 }
 
-int err_set(int code, const char *fmt, ...)
+int (err_set)(int code, const char *fmt, ...)
 {
 	char buf[sizeof(slot)];
 	va_list ap;
@@ -31,7 +31,7 @@ int err_set(int code, const char *fmt, ...)
 	return code;
 }
 
-int err_wrap(int code, const char *fmt, ...)
+int (err_wrap)(int code, const char *fmt, ...)
 {
 	char ctx[sizeof(slot)], buf[sizeof(slot) * 2 + 4];
 	va_list ap;

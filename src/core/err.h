@@ -29,6 +29,20 @@ enum err_code {
 int err_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefixes the stored message with context ("ctx: old message"). */
 int err_wrap(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Both return `code`. Said here, inline, so that a caller's static analysis
+ * (clang-tidy's analyzer works one file at a time) knows that
+ * `return err_set(ERR_X, ...)` returns a negative code, and does not follow
+ * a path where an out-parameter is used after a failure.
+ */
+static inline int err_code_(int code, int ignored)
+{
+	(void)ignored;
+	return code;
+}
+#define err_set(code, ...) err_code_((code), (err_set)((code), __VA_ARGS__))
+#define err_wrap(code, ...) err_code_((code), (err_wrap)((code), __VA_ARGS__))
 const char *err_msg(void);
 int err_last_code(void);
 void err_clear(void);
