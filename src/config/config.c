@@ -138,8 +138,8 @@ int config_duration_ms(const char *value, const char *what, long *ms)
 	while (isspace((unsigned char)*end))
 		end++;
 	double mult;
-	if (!*end || !strcmp(end, "s"))
-		mult = *end ? 1000 : 1000;
+	if (!*end || !strcmp(end, "s")) /* seconds when no unit is given */
+		mult = 1000;
 	else if (!strcmp(end, "ms"))
 		mult = 1;
 	else if (!strcmp(end, "min"))

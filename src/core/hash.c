@@ -11,7 +11,7 @@ void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 	if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
 		BUG("EVP_Digest failed");
 	static const char hex[] = "0123456789abcdef";
-	for (unsigned i = 0; i < mdlen && i < 32; i++) {
+	for (size_t i = 0; i < mdlen && i < 32; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}

@@ -25,7 +25,7 @@ int newrev_random_id(char out[13])
 		got += (size_t)n;
 	}
 	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		out[2 * i] = hex[b[i] >> 4];
 		out[2 * i + 1] = hex[b[i] & 15];
 	}

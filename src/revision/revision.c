@@ -668,7 +668,7 @@ int revset_load_dir(struct revset *set, const char *dir, const struct matcher *n
 		name_pattern = own;
 	}
 	slots = xcalloc(names.n ? names.n : 1, sizeof(*slots));
-	struct load_job jobs[2];
+	struct load_job jobs[2] = {{0}};
 	size_t njobs = names.n >= LOAD_PARALLEL_MIN ? 2 : 1;
 	for (size_t j = 0; j < njobs; j++) {
 		jobs[j] = (struct load_job){
