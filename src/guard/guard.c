@@ -153,6 +153,14 @@ static int file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out)
 static const char fetch_hint[] =
 	"in GitHub Actions check out with 'fetch-depth: 0' (actions/checkout)";
 
+static int shallow_error(void)
+{
+	return err_set(ERR_CONFIG, "the repository is a shallow clone: revgate needs the history "
+				   "back to the merge base with the base branch to know what is "
+				   "applied; run 'git fetch --unshallow' (%s)",
+		       fetch_hint);
+}
+
 static int settle_base(struct guard_ctx *c, struct guard_result *res, bool *vacuous)
 {
 	const struct guard_request *req = c->req;
@@ -160,11 +168,12 @@ static int settle_base(struct guard_ctx *c, struct guard_result *res, bool *vacu
 	*vacuous = false;
 	if ((ret = gitrepo_head(c->repo, &c->head)) < 0)
 		return ret;
-	if (gitrepo_is_shallow(c->repo))
-		return err_set(ERR_CONFIG, "the repository is a shallow clone: revgate needs the "
-					   "history back to the merge base with the base branch to "
-					   "know what is applied; run 'git fetch --unshallow' (%s)",
-			       fetch_hint);
+	bool shallow = gitrepo_is_shallow(c->repo);
+	/* --staged and --base are the hook and CI checks: a shallow clone
+	 * stops them outright. Plain lint stops only where the cut history
+	 * matters, when HEAD is not the base tip itself (see below). */
+	if (shallow && req->mode != GUARD_WORKTREE)
+		return shallow_error();
 	if (req->base) {
 		c->base_name = xstrdup(req->base);
 	} else {
@@ -194,6 +203,8 @@ static int settle_base(struct guard_ctx *c, struct guard_result *res, bool *vacu
 					   "history with '%s': commit first%s",
 			       c->head.branch ? c->head.branch : "HEAD", c->base_name,
 			       req->mode == GUARD_BASE ? "" : ", or branch from the base");
+	if (shallow && !objid_equal(&c->head.commit, &c->base_tip))
+		return shallow_error();
 	ret = gitrepo_merge_base(c->repo, &c->head.commit, &c->base_tip, &c->merge_base);
 	if (ret == ERR_NOTFOUND)
 		return err_set(ERR_CONFIG, "HEAD and '%s' share no history: revgate cannot tell "

@@ -72,7 +72,8 @@ void guard_result_release(struct guard_result *r);
  *   changed.
  *
  * Errors (exit 2, with a message naming the fix): not a repository (for
- * --staged and --base), a shallow clone, a missing base ref, HEAD and the
+ * --staged and --base), a shallow clone (with GUARD_WORKTREE only when
+ * HEAD is not the base tip), a missing base ref, HEAD and the
  * base sharing no history, an unborn branch with --base, a migrations
  * directory missing from HEAD, an unresolved conflict in the index.
  * ERR_GIT for repository failures.

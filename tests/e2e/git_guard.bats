@@ -204,14 +204,25 @@ setup() {
 }
 
 @test "a shallow clone stops the check and names fetch-depth: 0" {
+	rev c b "SELECT 9;" >/dev/null
+	commit "feat adds c"
 	git checkout -q main
 	git clone -q --depth 1 "file://$REPO" "$BATS_TEST_TMPDIR/shallow"
 	cd "$BATS_TEST_TMPDIR/shallow"
 	run rg lint --base origin/main
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"shallow clone"*"fetch-depth: 0"* ]]
+	run rg lint --staged
+	[ "$status" -eq 2 ]
+	# plain lint on the base tip itself has nothing beyond the cut to compare
+	run rg lint
+	[ "$status" -eq 0 ]
+	# a branch of a shallow clone does
+	git fetch -q --depth 1 origin feat:feat
+	git checkout -q feat
 	run rg lint
 	[ "$status" -eq 2 ]
+	[[ "$output" == *"fetch-depth: 0"* ]]
 }
 
 @test "a missing base ref is exit 2 with the fix" {
