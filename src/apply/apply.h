@@ -33,6 +33,7 @@ struct revision;
 struct apply_settings {
 	char *url;               /* NULL until apply_settings_url() */
 	const char *url_source;  /* static: where the URL came from */
+	char *dbname;            /* connect to this database instead of the URL's, or NULL */
 	char *config_url;        /* [database] url, or NULL */
 	char *version_schema;    /* NULL: the search_path */
 	char *version_table;
@@ -92,6 +93,9 @@ struct apply_plan {
  */
 int apply_plan_build(struct apply_plan *p, const struct graph *g, const struct strlist *current,
 		     const char *target, enum apply_dir dir);
+/* Appends one step running `node` up or down from `heads` (updated), for
+ * plans built by hand (revgate test). p->g must be set. */
+int apply_plan_add(struct apply_plan *p, struct strlist *heads, size_t node, enum apply_dir dir);
 void apply_plan_release(struct apply_plan *p);
 /* Whether every segment of the step is transactional (one transaction). */
 bool apply_step_transactional(const struct apply_step *s);
@@ -224,6 +228,17 @@ int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked
 int apply_resolve(struct apply_session *ss, const struct apply_pending *pending, bool done);
 /* A diagnosis from the catalog for a half-done revision (INVALID indexes). */
 int apply_diagnose(struct apply_session *ss, struct strlist *lines);
+
+/* The schema as sorted lines from the catalog (revgate's tables left out). */
+int apply_snapshot(struct apply_session *ss, struct strlist *lines);
+/*
+ * revgate test on an empty database: up step by step with snapshots, down
+ * step by step back to each snapshot, up again, and the merged branches in
+ * the other order. Problems are findings (rules test-*); a failing
+ * statement also fills `fail`. `nsteps` counts the steps run.
+ */
+int apply_test(struct apply_session *ss, struct findings *out, struct apply_failure *fail,
+	       size_t *nsteps);
 
 /* Statement checksums of a section: `whole` over all, one short hex per
  * statement in `each`. */

@@ -64,6 +64,7 @@ int apply_settings_url(struct apply_settings *s, const char *url_flag)
 void apply_settings_release(struct apply_settings *s)
 {
 	free(s->url);
+	free(s->dbname);
 	free(s->config_url);
 	free(s->version_schema);
 	free(s->version_table);
@@ -177,6 +178,30 @@ void apply_plan_release(struct apply_plan *p)
 	p->n = p->alloc = 0;
 }
 
+int apply_plan_add(struct apply_plan *p, struct strlist *heads, size_t node, enum apply_dir dir)
+{
+	const struct graph *g = p->g;
+	const struct revision *rev = g->nodes[node].rev;
+	if (dir == APPLY_DOWN && rev->irreversible)
+		return err_set(ERR_CHECK, "cannot downgrade '%s' (%s): it is irreversible: %s", rev->id,
+			       rev->path, rev->irreversible);
+	if (dir == APPLY_DOWN && !rev->downgrade.present)
+		return err_set(ERR_CHECK, "cannot downgrade '%s' (%s): it has no downgrade section",
+			       rev->id, rev->path);
+	ALLOC_GROW(p->v, p->n + 1, p->alloc);
+	struct apply_step *s = &p->v[p->n++];
+	memset(s, 0, sizeof(*s));
+	s->node = node;
+	s->rev = rev;
+	s->dir = dir;
+	strlist_sorted_copy(&s->heads_before, heads);
+	int ret = heads_step(g, heads, node, dir == APPLY_UP, &s->change);
+	if (ret < 0)
+		return ret;
+	strlist_sorted_copy(&s->heads_after, heads);
+	return plan_segments(s);
+}
+
 int apply_plan_build(struct apply_plan *p, const struct graph *g, const struct strlist *current,
 		     const char *target, enum apply_dir dir)
 {
@@ -195,35 +220,8 @@ int apply_plan_build(struct apply_plan *p, const struct graph *g, const struct s
 	}
 	ret = dir == APPLY_UP ? graph_upgrade_steps(g, current, target, &steps)
 			      : graph_downgrade_steps(g, current, target, &steps);
-	if (ret < 0)
-		goto out;
-	for (size_t k = 0; k < steps.n; k++) {
-		size_t node = steps.v[k];
-		const struct revision *rev = g->nodes[node].rev;
-		if (dir == APPLY_DOWN && rev->irreversible) {
-			ret = err_set(ERR_CHECK, "cannot downgrade '%s' (%s): it is irreversible: %s",
-				      rev->id, rev->path, rev->irreversible);
-			goto out;
-		}
-		if (dir == APPLY_DOWN && !rev->downgrade.present) {
-			ret = err_set(ERR_CHECK, "cannot downgrade '%s' (%s): it has no downgrade "
-						 "section",
-				      rev->id, rev->path);
-			goto out;
-		}
-		ALLOC_GROW(p->v, p->n + 1, p->alloc);
-		struct apply_step *s = &p->v[p->n++];
-		memset(s, 0, sizeof(*s));
-		s->node = node;
-		s->rev = rev;
-		s->dir = dir;
-		strlist_sorted_copy(&s->heads_before, &heads);
-		if ((ret = heads_step(g, &heads, node, dir == APPLY_UP, &s->change)) < 0)
-			goto out;
-		strlist_sorted_copy(&s->heads_after, &heads);
-		if ((ret = plan_segments(s)) < 0)
-			goto out;
-	}
+	for (size_t k = 0; ret == 0 && k < steps.n; k++)
+		ret = apply_plan_add(p, &heads, steps.v[k], dir);
 out:
 	strlist_release(&heads);
 	idxvec_release(&steps);

@@ -275,7 +275,7 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	/* the lock first, the work connection once it is ours: twenty runs
 	 * waiting in line cost twenty connections, not forty */
 	bool lock = !(flags & APPLY_OPEN_NO_LOCK);
-	int ret = db_connect(lock ? &ss->lock : &ss->db, s->url, lock ? lock_app : app);
+	int ret = db_connect(lock ? &ss->lock : &ss->db, s->url, s->dbname, lock ? lock_app : app);
 	if (ret == 0) {
 		struct db *any = lock ? ss->lock : ss->db;
 		ss->vtable = db_quote_ident(any, s->version_schema, s->version_table);
@@ -284,7 +284,7 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	if (ret == 0 && lock)
 		ret = take_lock(ss);
 	if (ret == 0 && lock)
-		ret = db_connect(&ss->db, s->url, app);
+		ret = db_connect(&ss->db, s->url, s->dbname, app);
 	free(app);
 	free(lock_app);
 	if (ret < 0)
@@ -310,7 +310,7 @@ int apply_lock(struct apply_session *ss, bool create)
 		ret = take_lock(ss);
 	if (ret == 0) {
 		char *app = xstrfmt("revgate %s", ss->command);
-		ret = db_connect(&ss->db, ss->s->url, app);
+		ret = db_connect(&ss->db, ss->s->url, ss->s->dbname, app);
 		free(app);
 	}
 	if (ret < 0)

@@ -24,6 +24,7 @@ extern const struct command cmd_revision;
 extern const struct command cmd_rules;
 extern const struct command cmd_show;
 extern const struct command cmd_stamp;
+extern const struct command cmd_test;
 extern const struct command cmd_upgrade;
 extern const struct command cmd_verify;
 
@@ -45,6 +46,7 @@ const struct command *const commands[] = {
 	&cmd_rules,
 	&cmd_show,
 	&cmd_stamp,
+	&cmd_test,
 	&cmd_upgrade,
 	&cmd_verify,
 	NULL,

@@ -277,7 +277,8 @@ static int connect_failure(struct db *db, const char *user, const char *dbname)
 	return ret;
 }
 
-int db_connect(struct db **out, const char *url, const char *app_name)
+int db_connect(struct db **out, const char *url, const char *dbname_override,
+	       const char *app_name)
 {
 	char *errmsg = NULL;
 	*out = NULL;
@@ -298,7 +299,7 @@ int db_connect(struct db **out, const char *url, const char *app_name)
 	char *host = conninfo_value(opts, "host");
 	char *port = conninfo_value(opts, "port");
 	char *user = conninfo_value(opts, "user");
-	char *dbname = conninfo_value(opts, "dbname");
+	char *dbname = dbname_override ? xstrdup(dbname_override) : conninfo_value(opts, "dbname");
 	PQconninfoFree(opts);
 	if (!host && getenv("PGHOST"))
 		host = xstrdup(getenv("PGHOST"));
@@ -313,8 +314,9 @@ int db_connect(struct db **out, const char *url, const char *app_name)
 
 	/* connect_timeout first, so a value in the URL overrides it; the
 	 * application_name last, so revgate is always named */
-	const char *const keys[] = {"connect_timeout", "dbname", "application_name", NULL};
-	const char *const vals[] = {"10", url, app_name, NULL};
+	const char *const keys[] = {"connect_timeout", "dbname", "application_name",
+				    dbname_override ? "dbname" : NULL, NULL};
+	const char *const vals[] = {"10", url, app_name, dbname_override, NULL};
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	int ret = 0;
 	if (!db->conn) {

@@ -45,12 +45,13 @@ char *db_url_redact(const char *url);
 struct db;
 
 /*
- * Connects to `url` with application_name `app_name`. Fails with ERR_CONFIG
+ * Connects to `url` (to database `dbname` instead of the URL's when not
+ * NULL) with application_name `app_name`. Fails with ERR_CONFIG
  * when the URL itself is malformed, ERR_DB when the server cannot be
  * reached or refuses; the message names the likely fix (server down, wrong
  * password, missing database or role) and never contains the password.
  */
-int db_connect(struct db **out, const char *url, const char *app_name);
+int db_connect(struct db **out, const char *url, const char *dbname, const char *app_name);
 void db_close(struct db *db);
 
 /* The error of the last failed call (borrowed); all fields NULL after success. */

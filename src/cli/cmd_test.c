@@ -1,0 +1,144 @@
+/*
+ * revgate test: the CI check of a history against a real server (see
+ * apply/check.c). With a URL it works in a scratch database it creates and
+ * drops (or, without CREATEDB, in the given database if it is empty);
+ * without one it starts a throwaway cluster and removes it after.
+ */
+#include "cli/cli.h"
+#include "cli/dbcli.h"
+#include "core/err.h"
+#include "core/xalloc.h"
+#include "db/cluster.h"
+#include "output/output.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct cli_opt test_opts[] = {
+	DBCLI_OPTS,
+	{NULL, 0, NULL, NULL},
+};
+
+/* Creates the scratch database; 0 with `*name` set, or 0 with NULL when the
+ * server will not (no CREATEDB, or a server with a single database). */
+static int scratch_create(const struct apply_settings *s, char **name)
+{
+	struct db *db = NULL;
+	*name = NULL;
+	int ret = db_connect(&db, s->url, NULL, "revgate test");
+	if (ret < 0)
+		return ret;
+	char *n = xstrfmt("revgate_test_%ld", (long)getpid());
+	char *q = db_quote_ident(db, NULL, n);
+	char *sql = xstrfmt("CREATE DATABASE %s", q);
+	if (db_exec(db, sql) == 0) {
+		*name = n;
+		n = NULL;
+	}
+	err_clear();
+	free(sql);
+	free(q);
+	free(n);
+	db_close(db);
+	return 0;
+}
+
+static void scratch_drop(const struct apply_settings *s, const char *name)
+{
+	struct db *db = NULL;
+	if (db_connect(&db, s->url, NULL, "revgate test") == 0) {
+		char *q = db_quote_ident(db, NULL, name);
+		char *sql = xstrfmt("DROP DATABASE IF EXISTS %s WITH (FORCE)", q);
+		if (db_exec(db, sql) < 0)
+			err_clear();
+		free(sql);
+		free(q);
+	}
+	err_clear();
+	db_close(db);
+}
+
+static int run_test(struct app *app, const struct command *cmd, struct cli_args *a)
+{
+	struct apply_settings s = APPLY_SETTINGS_INIT;
+	struct apply_session ss;
+	struct pg_cluster cluster = PG_CLUSTER_INIT;
+	struct findings fs = FINDINGS_INIT;
+	struct apply_failure fail = {0};
+	char *scratch = NULL;
+	size_t steps = 0;
+	bool opened = false;
+	memset(&ss, 0, sizeof(ss));
+	int ret = dbcli_refuse_broken_graph(app);
+	if (ret == 0)
+		ret = dbcli_settings(app, cmd, a, &s);
+	if (ret < 0)
+		goto out;
+	graph_check_heads(&app->graph, &fs);
+	if (apply_settings_url(&s, cli_value(cmd, a, "url")) < 0) {
+		app_note(app, "revgate test: no database given; starting a throwaway PostgreSQL");
+		if ((ret = pg_cluster_start(&cluster)) < 0)
+			goto out;
+		s.url = xstrdup(cluster.url);
+		s.url_source = "a throwaway cluster";
+	}
+	if ((ret = scratch_create(&s, &scratch)) < 0)
+		goto out;
+	if (scratch)
+		s.dbname = xstrdup(scratch);
+	else
+		app_note(app, "revgate test: cannot create a scratch database; testing in the given "
+			      "one, which must be empty");
+	ret = apply_open(&ss, &s, &app->graph, "test", APPLY_OPEN_CREATE, dbcli_event, app);
+	opened = true;
+	if (ret < 0 || (ret = apply_test(&ss, &fs, &fail, &steps)) < 0)
+		goto out;
+	if (fail.set)
+		dbcli_print_failure(app, &fail);
+	findings_sort(&fs);
+	struct printer p;
+	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0)
+		goto out;
+	printer_print(&p, &fs);
+	if (findings_count(&fs, SEV_ERROR))
+		ret = err_set(ERR_CHECK, "the history failed the test (above)");
+	else
+		app_note(app, "revgate test: %zu revisions, %zu steps: up, down and up again with the "
+			      "same schema at every step",
+			 app->graph.n, steps);
+out:;
+	/* the clean-up below may talk to the server: keep this run's error */
+	char *msg = ret < 0 ? xstrdup(err_msg()) : NULL;
+	if (opened)
+		apply_close(&ss);
+	if (scratch)
+		scratch_drop(&s, scratch);
+	pg_cluster_stop(&cluster);
+	if (msg) {
+		err_set(ret, "%s", msg);
+		free(msg);
+	}
+	free(scratch);
+	apply_failure_release(&fail);
+	findings_release(&fs);
+	apply_settings_release(&s);
+	return ret;
+}
+
+const struct command cmd_test = {
+	.name = "test",
+	.run = run_test,
+	.summary = "check the history on a real server: up, down, up, both merge orders",
+	.usage = "revgate test [--url URL] [--format text|json]",
+	.description =
+		"Applies every revision one step at a time, snapshotting the schema from the\n"
+		"catalog after each; reverts them newest first, checking that each downgrade\n"
+		"restores the schema before it; applies them again; and, across a merge,\n"
+		"applies the merged branches in the other order and compares the result.\n"
+		"Works in a scratch database it creates and drops; without a URL it starts a\n"
+		"throwaway PostgreSQL (initdb in a temporary directory) and removes it after.",
+	.opts = test_opts,
+	.needs = NEEDS_REVISIONS,
+	.formats = "text|json",
+};

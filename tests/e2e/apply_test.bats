@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# revgate test: up, down and up again with catalog snapshots, and both
+# orders of merged branches, on a throwaway cluster it starts itself or on
+# a given server (a scratch database it creates and drops).
+
+load helpers
+
+setup() {
+	new_project
+	unset DATABASE_URL
+	mkrev aaaa0001 none "CREATE TABLE a (id bigint PRIMARY KEY, v int);" "DROP TABLE a;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "ALTER TABLE a ADD COLUMN b text;
+CREATE INDEX CONCURRENTLY a_b ON a (b);" "DROP INDEX CONCURRENTLY a_b;
+ALTER TABLE a DROP COLUMN b;"
+	STAMP=20250101_0002 mkrev cccc0003 aaaa0001 "CREATE TABLE c (id bigint, a_id bigint REFERENCES a);" \
+		"DROP TABLE c;"
+	STAMP=20250101_0003 mkrev dddd0004 "bbbb0002, cccc0003" "" ""
+}
+
+teardown() {
+	rm -rf "$PROJ"
+}
+
+mkrev() {
+	local id=$1 down=$2 up=$3 dn=$4 stamp=${STAMP:-20250101_0000}
+	printf -- '-- revision: %s\n-- down_revision: %s\n-- message: %s\n\n-- +upgrade\n%s\n\n-- +downgrade\n%s\n' \
+		"$id" "$down" "$id" "$up" "$dn" >"migrations/${stamp}_${id}_rev.sql"
+}
+
+@test "a sound history passes on a throwaway cluster, which is removed after" {
+	before=$(ls -d /tmp/revgate-test.* 2>/dev/null | wc -l)
+	run rg test
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"starting a throwaway PostgreSQL"* ]]
+	[[ "$output" == *"4 revisions, 20 steps"* ]]
+	[ "$(ls -d /tmp/revgate-test.* 2>/dev/null | wc -l)" -eq "$before" ]
+}
+
+@test "a downgrade that leaves something behind is named" {
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "ALTER TABLE a ADD COLUMN b text;
+CREATE INDEX CONCURRENTLY a_b ON a (b);" "ALTER TABLE a DROP COLUMN b;
+CREATE TABLE leftover (x int);"
+	run rg test -q
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"_bbbb0002_rev.sql: error[test-downgrade-differs]: downgrading 'bbbb0002' does not restore the schema before it: left over: "*"leftover"* ]]
+}
+
+@test "merged branches that give another schema in the other order are named" {
+	# each downgrade restores what it found, but whichever branch runs
+	# first decides the column's type
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE TABLE IF NOT EXISTS shared (x int);" "SELECT 1;"
+	STAMP=20250101_0002 mkrev cccc0003 aaaa0001 "CREATE TABLE IF NOT EXISTS shared (x text);" \
+		"DROP TABLE IF EXISTS shared;"
+	run rg test -q
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[test-merge-order-differs]: with the merged branches in the other order, the schema at 'dddd0004' differs: "*"public.shared.x"* ]]
+}
+
+@test "a failing statement is reported with its position, and the test fails" {
+	STAMP=20250101_0002 mkrev cccc0003 aaaa0001 "CREATE TABLE c (id bigint, a_id bigint REFERENCES nope);" \
+		"DROP TABLE c;"
+	run rg test -q
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"_cccc0003_rev.sql:6:"*"relation \"nope\" does not exist (SQLSTATE 42P01)"* ]]
+	[[ "$output" == *"error[test-upgrade-failed]: upgrading 'cccc0003' failed"* ]]
+}
+
+@test "with a URL it works in a scratch database and drops it" {
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	pg_start "$BATS_TEST_TMPDIR/pg" >/dev/null 2>&1
+	run rg test --url "$DATABASE_URL"
+	status_=$status
+	dbs=$("$PG_BIN/psql" -X -qAt -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'revgate_test_%'")
+	tables=$("$PG_BIN/psql" -X -qAt -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+	pg_stop
+	echo "$output"
+	[ "$status_" -eq 0 ]
+	[ "$dbs" -eq 0 ]
+	[ "$tables" -eq 0 ]
+}
