@@ -241,15 +241,32 @@ void cat_type_from(struct cat_type *out, const PgQuery__TypeName *tn)
 	out->array_dims = (unsigned)tn->n_array_bounds;
 }
 
+/* The name users write for a canonical type name. */
+static const char *display_name(const char *canon)
+{
+	static const struct {
+		const char *canon, *shown;
+	} names[] = {
+		{"int2", "smallint"}, {"int4", "integer"},     {"int8", "bigint"},
+		{"bool", "boolean"},  {"float4", "real"},       {"float8", "double precision"},
+		{"bpchar", "char"},   {"varbit", "bit varying"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(canon, names[i].canon))
+			return names[i].shown;
+	return canon;
+}
+
 char *cat_type_str(const struct cat_type *t)
 {
 	char *s;
+	const char *name = display_name(t->name);
 	if (t->nmods == 2)
-		s = xstrfmt("%s(%d,%d)", t->name, t->mods[0], t->mods[1]);
+		s = xstrfmt("%s(%d,%d)", name, t->mods[0], t->mods[1]);
 	else if (t->nmods == 1)
-		s = xstrfmt("%s(%d)", t->name, t->mods[0]);
+		s = xstrfmt("%s(%d)", name, t->mods[0]);
 	else
-		s = xstrdup(t->name);
+		s = xstrdup(name);
 	for (unsigned i = 0; i < t->array_dims; i++) {
 		char *a = xstrfmt("%s[]", s);
 		free(s);

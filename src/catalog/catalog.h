@@ -129,7 +129,7 @@ bool catalog_has_not_null_check(const struct cat_table *t, const char *col);
  * released with cat_type_release). */
 void cat_type_from(struct cat_type *out, const PgQuery__TypeName *tn);
 void cat_type_release(struct cat_type *t);
-/* "varchar(50)", "int8", "numeric(10,2)[]" into a fresh string. */
+/* As users write it: "varchar(50)", "bigint", "numeric(10,2)[]" (fresh string). */
 char *cat_type_str(const struct cat_type *t);
 
 #endif

@@ -8,6 +8,7 @@
 #include "lint/registry.h"
 #include "config/config.h"
 #include "core/err.h"
+#include "core/strmap.h"
 #include "core/xalloc.h"
 #include "graph/graph.h"
 #include "match/match.h"
@@ -133,24 +134,23 @@ int lint_revision_alone(const struct lint_settings *s, const struct revision *re
 	return 0;
 }
 
-static const struct revision *rev_by_path(const struct revset *revs, const char *path)
-{
-	for (size_t i = 0; revs && path && i < revs->n; i++)
-		if (!strcmp(revs->v[i]->path, path))
-			return revs->v[i];
-	return NULL;
-}
-
 void lint_filter_findings(const struct lint_settings *s, const struct revset *revs,
 			  struct findings *fs)
 {
+	/* a map from path to revision: histories have thousands of files */
+	struct strmap by_path = STRMAP_INIT;
+	for (size_t i = 0; revs && i < revs->n; i++)
+		if (revs->v[i]->ignore_rules.n)
+			strmap_put(&by_path, revs->v[i]->path, i);
 	size_t w = 0;
 	for (size_t i = 0; i < fs->n; i++) {
 		struct finding *f = &fs->v[i];
 		int idx = lint_rule_index(f->rule);
 		if (idx >= 0)
 			f->severity = s->severity[idx];
-		const struct revision *rev = rev_by_path(revs, f->file);
+		size_t at;
+		const struct revision *rev =
+			f->file && strmap_get(&by_path, f->file, &at) ? revs->v[at] : NULL;
 		if (f->severity == SEV_OFF || (rev && revision_ignores(rev, f->rule))) {
 			free(f->rule);
 			free(f->file);
@@ -162,4 +162,5 @@ void lint_filter_findings(const struct lint_settings *s, const struct revset *re
 		fs->v[w++] = *f;
 	}
 	fs->n = w;
+	strmap_release(&by_path);
 }

@@ -1,0 +1,313 @@
+/*
+ * The lint engine: positions, ignore comments, severity overrides,
+ * transactions, history-aware judgements, and bad input.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "catalog/catalog.h"
+#include "core/xalloc.h"
+#include "lint/engine.h"
+#include "lint/lint.h"
+#include "revision/revision.h"
+#include "sql/sql.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct findings fs;
+static struct lint_settings settings;
+
+/* Lints `sql` (a revision file when it starts with "-- revision:", else
+ * plain SQL) after replaying `history` as an earlier revision. */
+static void lint(const char *history, const char *sql)
+{
+	findings_release(&fs);
+	struct lint_engine *eng = lint_engine_new(&settings);
+	struct catalog cat;
+	catalog_init(&cat);
+	struct findings load = FINDINGS_INIT;
+	if (history) {
+		struct revision prev;
+		memset(&prev, 0, sizeof(prev));
+		revision_parse_plain(&prev, "h.sql", xstrdup(history), strlen(history), &load);
+		lint_engine_replay(&prev, &cat, 1);
+		revision_release(&prev);
+	}
+	struct revision rev;
+	memset(&rev, 0, sizeof(rev));
+	if (!strncmp(sql, "-- revision:", 12))
+		revision_parse(&rev, "20250101_0000_abc_x.sql", xstrdup(sql), strlen(sql), "abc",
+			       &load);
+	else
+		revision_parse_plain(&rev, "x.sql", xstrdup(sql), strlen(sql), &load);
+	lint_engine_run(eng, &rev, &cat, 2, &fs);
+	findings_sort(&fs);
+	revision_release(&rev);
+	findings_release(&load);
+	catalog_release(&cat);
+	lint_engine_free(eng);
+}
+
+static const struct finding *find(const char *rule)
+{
+	for (size_t i = 0; i < fs.n; i++)
+		if (!strcmp(fs.v[i].rule, rule))
+			return &fs.v[i];
+	return NULL;
+}
+
+static size_t count(const char *rule)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fs.n; i++)
+		n += !strcmp(fs.v[i].rule, rule);
+	return n;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	lint_settings_init(&settings);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	findings_release(&fs);
+	lint_settings_release(&settings);
+	return 0;
+}
+
+static void test_positions_in_the_file(void **state)
+{
+	(void)state;
+	lint(NULL, "-- revision: abc\n-- down_revision: none\n-- message: m\n\n-- +upgrade\n"
+		   "SELECT 1;\n  CREATE INDEX i ON t (a);\n\n-- +downgrade\nDROP INDEX i;\n");
+	const struct finding *f = find("require-concurrent-index-creation");
+	assert_non_null(f);
+	assert_int_equal(f->line, 7);
+	assert_int_equal(f->column, 21);
+	assert_string_equal(f->excerpt, "  CREATE INDEX i ON t (a);");
+	assert_non_null(f->hint);
+	assert_non_null(strstr(f->hint, "CONCURRENTLY"));
+}
+
+static void test_syntax_error_position(void **state)
+{
+	(void)state;
+	/* two-byte characters before the error: the column counts characters */
+	lint(NULL, "SELECT 'ééé';\nSELECT 'éé' FRM t;\nDROP TABLE x;\n");
+	const struct finding *f = find("syntax-error");
+	assert_non_null(f);
+	assert_int_equal(f->line, 2);
+	assert_int_equal(f->column, 17); /* "t": FRM is read as an alias */
+	assert_non_null(find("ban-drop-table")); /* later statements still checked */
+}
+
+static void test_ignore_comments(void **state)
+{
+	(void)state;
+	lint(NULL, "-- revgate: ignore ban-drop-table\nDROP TABLE a;\n"
+		   "/* revgate: ignore ban-drop-table, renaming-table */\nDROP TABLE b;\n");
+	assert_null(find("ban-drop-table"));
+	const struct finding *f = find("unused-ignore");
+	assert_non_null(f);
+	assert_int_equal(f->line, 3);
+	assert_non_null(strstr(f->message, "renaming-table"));
+	lint(NULL, "-- revision: abc\n-- down_revision: none\n-- revgate: ignore ban-drop-table\n"
+		   "-- irreversible: cleanup\n\n-- +upgrade\nDROP TABLE a;\nDROP TABLE b;\n");
+	assert_null(find("ban-drop-table"));
+	assert_null(find("unused-ignore"));
+	lint(NULL, "-- revgate: ignore ban-drop-tables\nDROP TABLE a;\n");
+	assert_non_null(find("unknown-rule"));
+	assert_non_null(find("ban-drop-table"));
+}
+
+static void test_severity_overrides(void **state)
+{
+	(void)state;
+	assert_int_equal(lint_settings_set(&settings, "ban-drop-table", "error"), 0);
+	lint(NULL, "DROP TABLE a;");
+	assert_int_equal(find("ban-drop-table")->severity, SEV_ERROR);
+	assert_int_equal(lint_settings_set(&settings, "ban-drop-table", "off"), 0);
+	lint(NULL, "-- revgate: ignore ban-drop-table\nDROP TABLE a;");
+	assert_int_equal(fs.n, 0); /* off: nothing, not even an unused ignore */
+	assert_true(lint_settings_set(&settings, "no-such-rule", "off") < 0);
+	assert_true(lint_settings_set(&settings, "ban-drop-table", "loud") < 0);
+	assert_true(lint_settings_set_pg_version(&settings, "12") < 0);
+	assert_int_equal(lint_settings_set_pg_version(&settings, "17"), 0);
+}
+
+static void test_new_tables_are_exempt(void **state)
+{
+	(void)state;
+	lint("CREATE TABLE old (id bigint, a text);",
+	     "CREATE TABLE fresh (id bigint, a text);\n"
+	     "CREATE INDEX fresh_a ON fresh (a);\n"
+	     "ALTER TABLE fresh ADD COLUMN u uuid DEFAULT gen_random_uuid();\n"
+	     "ALTER TABLE fresh ALTER COLUMN a SET NOT NULL;\n"
+	     "CREATE INDEX old_a ON old (a);\n");
+	assert_int_equal(count("require-concurrent-index-creation"), 1);
+	assert_int_equal(find("require-concurrent-index-creation")->line, 5);
+	assert_null(find("adding-field-with-default"));
+	assert_null(find("adding-not-nullable-field"));
+}
+
+static void test_volatile_defaults(void **state)
+{
+	(void)state;
+	const char *h = "CREATE TABLE t (id bigint);";
+	lint(h, "ALTER TABLE t ADD COLUMN a timestamptz DEFAULT now();\n"
+		"ALTER TABLE t ADD COLUMN b timestamptz DEFAULT CURRENT_TIMESTAMP;\n"
+		"ALTER TABLE t ADD COLUMN c text DEFAULT 'x' || 'y';\n");
+	assert_null(find("adding-field-with-default"));
+	lint(h, "ALTER TABLE t ADD COLUMN a timestamptz DEFAULT clock_timestamp();");
+	assert_non_null(strstr(find("adding-field-with-default")->message, "volatile clock_timestamp"));
+	lint(h, "ALTER TABLE t ADD COLUMN a int DEFAULT my_func();");
+	assert_non_null(strstr(find("adding-field-with-default")->message, "may be volatile"));
+	lint(h, "ALTER TABLE t ADD COLUMN a bigserial;");
+	assert_non_null(find("adding-field-with-default"));
+}
+
+static void test_type_changes_by_old_type(void **state)
+{
+	(void)state;
+	const char *h = "CREATE TABLE t (id integer, s varchar(50), n numeric(10,2), x text);";
+	lint(h, "ALTER TABLE t ALTER COLUMN s TYPE varchar(100);\n"
+		"ALTER TABLE t ALTER COLUMN s TYPE text;\n"
+		"ALTER TABLE t ALTER COLUMN n TYPE numeric(12,2);\n");
+	assert_null(find("changing-column-type"));
+	lint(h, "ALTER TABLE t ALTER COLUMN id TYPE bigint;");
+	assert_non_null(strstr(find("changing-column-type")->message, "from integer to bigint"));
+	lint(h, "ALTER TABLE t ALTER COLUMN s TYPE varchar(20);");
+	assert_non_null(find("changing-column-type"));
+	lint(h, "ALTER TABLE t ALTER COLUMN n TYPE numeric(12,3);");
+	assert_non_null(find("changing-column-type"));
+	lint(NULL, "ALTER TABLE unknown ALTER COLUMN c TYPE text;");
+	assert_non_null(strstr(find("changing-column-type")->message, "not known"));
+}
+
+static void test_not_null_needs_validated_check(void **state)
+{
+	(void)state;
+	lint("CREATE TABLE t (n int); ALTER TABLE t ADD CONSTRAINT c CHECK (n IS NOT NULL) NOT VALID;",
+	     "ALTER TABLE t ALTER COLUMN n SET NOT NULL;");
+	assert_non_null(find("adding-not-nullable-field"));
+	lint("CREATE TABLE t (n int); ALTER TABLE t ADD CONSTRAINT c CHECK (n IS NOT NULL) NOT VALID;"
+	     "ALTER TABLE t VALIDATE CONSTRAINT c;",
+	     "ALTER TABLE t ALTER COLUMN n SET NOT NULL;");
+	assert_null(find("adding-not-nullable-field"));
+}
+
+static void test_transactions(void **state)
+{
+	(void)state;
+	const char *h = "CREATE TABLE t (id bigint, n int);";
+	const char *body = "ALTER TABLE t ADD CONSTRAINT c CHECK (n > 0) NOT VALID;\n"
+			   "ALTER TABLE t VALIDATE CONSTRAINT c;\n";
+	lint(h, body);
+	assert_non_null(find("validate-in-same-transaction"));
+	char *rev = xstrfmt("-- revision: abc\n-- down_revision: none\n-- transaction: false\n"
+			    "-- irreversible: test\n\n-- +upgrade\n%s",
+			    body);
+	lint(h, rev);
+	free(rev);
+	assert_null(find("validate-in-same-transaction"));
+	lint(h, "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (n);\n");
+	assert_non_null(find("transaction-nesting"));
+	assert_non_null(find("ban-concurrent-index-creation-in-transaction"));
+	assert_non_null(find("ban-uncommitted-transaction"));
+	lint(h, "ALTER TABLE t ADD COLUMN a int;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (n);");
+	assert_non_null(find("mixed-transaction-segments"));
+	assert_null(find("prefer-robust-stmts"));
+	lint(h, "CREATE INDEX CONCURRENTLY i ON t (n);");
+	assert_non_null(find("prefer-robust-stmts"));
+}
+
+static void test_downgrades(void **state)
+{
+	(void)state;
+	lint("CREATE TABLE t (id bigint);",
+	     "-- revision: abc\n-- down_revision: none\n\n-- +upgrade\n"
+	     "ALTER TABLE t ADD COLUMN a int;\nCREATE TABLE u (id bigint);\n"
+	     "CREATE INDEX u_idx ON u (id);\nCREATE EXTENSION pg_trgm;\n\n"
+	     "-- +downgrade\nDROP TABLE u;\n");
+	assert_int_equal(count("downgrade-incomplete"), 2);
+	const struct finding *f = find("downgrade-incomplete");
+	assert_non_null(strstr(f->message, "column 't.a'"));
+	assert_non_null(strstr(f->hint, "ALTER TABLE t DROP COLUMN IF EXISTS a;"));
+	assert_null(find("missing-downgrade"));
+	lint(NULL, "-- revision: abc\n-- down_revision: none\n\n-- +upgrade\nCREATE TABLE u (id bigint);\n");
+	assert_non_null(find("missing-downgrade"));
+	lint(NULL, "-- revision: abc\n-- down_revision: none\n-- irreversible: data migration\n\n"
+		   "-- +upgrade\nCREATE TABLE u (id bigint);\n");
+	assert_null(find("missing-downgrade"));
+}
+
+static void test_foreign_keys(void **state)
+{
+	(void)state;
+	const char *h = "CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE c (id bigint, p_id bigint);";
+	lint(h, "ALTER TABLE c ADD CONSTRAINT c_p_fkey FOREIGN KEY (p_id) REFERENCES p (id) NOT VALID;");
+	assert_null(find("adding-foreign-key-constraint"));
+	assert_non_null(find("foreign-key-without-index"));
+	lint(h, "ALTER TABLE c ADD CONSTRAINT c_p_fkey FOREIGN KEY (p_id) REFERENCES p (id);");
+	assert_non_null(find("adding-foreign-key-constraint"));
+}
+
+static void test_vector_indexes(void **state)
+{
+	(void)state;
+	lint(NULL, "CREATE TABLE d (e vector(3));\n"
+		   "CREATE INDEX a ON d USING hnsw (e);\n"
+		   "CREATE INDEX b ON d USING hnsw (e vector_cosine_ops);\n"
+		   "CREATE INDEX c ON d USING ivfflat (e) WITH (lists = 100);\n");
+	assert_int_equal(count("vector-index-without-opclass"), 2);
+}
+
+static void test_bad_input(void **state)
+{
+	(void)state;
+	lint(NULL, "CREATE TABLE t (a text DEFAULT 'unterminated");
+	assert_non_null(find("syntax-error"));
+	lint(NULL, "/* unterminated comment");
+	assert_non_null(find("syntax-error"));
+	lint(NULL, "DO $$ BEGIN IF THEN END $$;");
+	assert_non_null(find("syntax-error"));
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "SELECT ");
+	for (int i = 0; i < 3000; i++)
+		strbuf_addch(&sb, '(');
+	strbuf_addch(&sb, '1');
+	for (int i = 0; i < 3000; i++)
+		strbuf_addch(&sb, ')');
+	strbuf_addstr(&sb, ";\nDROP TABLE x;\n");
+	lint(NULL, sb.buf); /* deep nesting: a finding or nothing, never a crash */
+	assert_non_null(find("ban-drop-table"));
+	strbuf_release(&sb);
+	lint(NULL, "");
+	assert_int_equal(fs.n, 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_positions_in_the_file), T(test_syntax_error_position),
+		T(test_ignore_comments),       T(test_severity_overrides),
+		T(test_new_tables_are_exempt), T(test_volatile_defaults),
+		T(test_type_changes_by_old_type), T(test_not_null_needs_validated_check),
+		T(test_transactions),          T(test_downgrades),
+		T(test_foreign_keys),          T(test_vector_indexes),
+		T(test_bad_input),
+	};
+	int rc = cmocka_run_group_tests_name("lint engine", tests, NULL, NULL);
+	sql_shutdown();
+	return rc;
+}
