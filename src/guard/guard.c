@@ -150,8 +150,7 @@ static int file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out)
 
 /* ---- step 1: repository, base, HEAD, merge base ---- */
 
-static const char fetch_hint[] =
-	"in GitHub Actions check out with 'fetch-depth: 0' (actions/checkout)";
+static const char fetch_hint[] = "in GitHub Actions: 'fetch-depth: 0' in actions/checkout";
 
 static int shallow_error(void)
 {
@@ -866,6 +865,7 @@ static void check_merge(struct guard_ctx *c, const struct merged *m, struct find
 		}
 	}
 	/* two merge revisions over the same parents, one from each side */
+	bool same_merge = false;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct revision *r = m->revs[i];
 		if (!m->from_ours[i] || r->down_revisions.n < 2)
@@ -886,15 +886,18 @@ static void check_merge(struct guard_ctx *c, const struct merged *m, struct find
 				finding_set_hint(f, "delete this branch's merge revision '%s' ('git rm "
 						    "%s'): '%s' already joins those heads",
 						 r->id, r->path, s->id);
+				same_merge = true;
 			}
 			free(ps);
 		}
 		free(pr);
 	}
-	/* several heads after the merge, where this branch alone has one */
+	/* several heads after the merge, where this branch alone has one (a
+	 * duplicate merge revision, reported above, is the better explanation) */
 	graph_check_heads(&gm, &mh);
 	graph_check_heads(&go, &oh);
-	if (has_rule(&mh, RULE_MULTIPLE_HEADS) && !has_rule(&oh, RULE_MULTIPLE_HEADS)) {
+	if (!same_merge && has_rule(&mh, RULE_MULTIPLE_HEADS) &&
+	    !has_rule(&oh, RULE_MULTIPLE_HEADS)) {
 		struct strlist names = STRLIST_INIT;
 		const struct revision *at = NULL;
 		for (size_t k = 0; k < gm.heads.n; k++) {
