@@ -119,14 +119,31 @@ void sqltext_version_insert(struct strbuf *out, const char *qtable)
 	strbuf_addf(out, "INSERT INTO %s (version_num) VALUES ($1)", qtable);
 }
 
+/*
+ * The guard: a version-table DELETE or UPDATE that touches other than one
+ * row must abort the run. Checked by the server in the same statement, so
+ * the COMMIT can travel in the same pipeline as the revision: the failed
+ * cast raises an error that carries the explanation (SQLSTATE 22P02).
+ */
+#define GUARD(what)                                                                          \
+	") SELECT CASE WHEN count(*) = 1 THEN 1 ELSE ('" SQLTEXT_GUARD_PREFIX                \
+	"the version table changed under this run: " what " touched ' || count(*) || "      \
+	"' rows, not 1')::int END FROM changed"
+
 void sqltext_version_delete(struct strbuf *out, const char *qtable)
 {
-	strbuf_addf(out, "DELETE FROM %s WHERE version_num = $1", qtable);
+	strbuf_addf(out,
+		    "WITH changed AS (DELETE FROM %s WHERE version_num = $1 RETURNING 1" GUARD(
+			    "deleting ' || $1 || '"),
+		    qtable);
 }
 
 void sqltext_version_update(struct strbuf *out, const char *qtable)
 {
-	strbuf_addf(out, "UPDATE %s SET version_num = $2 WHERE version_num = $1", qtable);
+	strbuf_addf(out,
+		    "WITH changed AS (UPDATE %s SET version_num = $2 WHERE version_num = $1 "
+		    "RETURNING 1" GUARD("updating ' || $1 || ' to ' || $2 || '"),
+		    qtable);
 }
 
 static const char history_columns[] =

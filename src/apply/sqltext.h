@@ -29,7 +29,10 @@ void sqltext_history_ddl(struct strbuf *out, const char *qtable, const char *ind
 /* One version-table change with literal ids (offline script). */
 void sqltext_version_op(struct strbuf *out, const char *qtable, const struct vop *op, void *unused);
 /* The parameterised statements for the online runner: insert ($1 = to),
- * delete ($1 = from), update ($1 = from, $2 = to). */
+ * delete ($1 = from), update ($1 = from, $2 = to). Delete and update fail
+ * on the server unless they touch exactly one row, with an error whose
+ * message holds SQLTEXT_GUARD_PREFIX and the explanation. */
+#define SQLTEXT_GUARD_PREFIX "revgate: "
 void sqltext_version_insert(struct strbuf *out, const char *qtable);
 void sqltext_version_delete(struct strbuf *out, const char *qtable);
 void sqltext_version_update(struct strbuf *out, const char *qtable);

@@ -265,3 +265,18 @@ CREATE TABLE b (id int);" "DROP TABLE b; DROP TABLE a;"
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "bbbb0002" ]
 }
+
+@test "a version-table UPDATE that touches other than one row aborts the revision" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" "DROP TABLE a;"
+	# a revision that tampers with the version table itself
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE TABLE b (id int);
+DELETE FROM revgate_version;" "DROP TABLE b;"
+	run rg upgrade aaaa0001
+	[ "$status" -eq 0 ]
+	run rg upgrade --force
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"the version table changed under this run: updating aaaa0001 to bbbb0002 touched 0 rows, not 1"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	[ "$(psql_ -c "SELECT to_regclass('b') IS NULL")" = "t" ]
+}
