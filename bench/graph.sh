@@ -187,9 +187,10 @@ for n in sizes:
             res[(n, r["command"])] = r
 
 def ms(r):
-    return "%.1f ms ± %.1f" % (r["mean"] * 1e3, r["stddev"] * 1e3)
+    return "%.1f ms ± %.1f (min %.1f)" % (r["mean"] * 1e3, r["stddev"] * 1e3,
+                                         r["min"] * 1e3)
 
-L.append("## Summary (mean ± σ)")
+L.append("## Summary (mean ± σ, and the fastest run)")
 L.append("")
 if alembic_only == "1":
     L.append("| revisions | alembic heads | alembic history |")
@@ -213,9 +214,11 @@ else:
     ok_rel = ah["mean"] / rh["mean"] >= 50
     L.append("")
     L.append("Goal (issue 2), %s revisions: `heads` under 20 ms: %s "
-             "(%.1f ms); at least 50× faster than Alembic: %s (%.0f×)." % (
+             "(mean %.1f ms, fastest %.1f ms); at least 50× faster than "
+             "Alembic: %s (%.0f× on means, %.0f× on fastest runs)." % (
                  big, "met" if ok_abs else "NOT met", rh["mean"] * 1e3,
-                 "met" if ok_rel else "NOT met", ah["mean"] / rh["mean"]))
+                 rh["min"] * 1e3, "met" if ok_rel else "NOT met",
+                 ah["mean"] / rh["mean"], ah["min"] / rh["min"]))
 L.append("")
 
 check = open(os.path.join(work, "compare.txt")).read()
