@@ -67,6 +67,7 @@ struct msg_fields {
 struct lint_engine {
 	struct msg_fields cache[FIELD_CACHE];
 	bool light_ok; /* no rule looks inside data statements: check their syntax only */
+	bool prune[NODE_KINDS]; /* kinds whose subtrees hold nothing any rule wants */
 	const struct lint_settings *s;
 	/* rules by node kind: indices into the registry */
 	unsigned char *by_node[NODE_KINDS];
@@ -126,6 +127,21 @@ static bool outside_data_statements(int k)
 	}
 }
 
+/* Expression kinds: below them there are only more expressions and names. */
+static const int expression_kinds[] = {
+	PG_QUERY__NODE__NODE_A_EXPR,        PG_QUERY__NODE__NODE_FUNC_CALL,
+	PG_QUERY__NODE__NODE_A_CONST,       PG_QUERY__NODE__NODE_COLUMN_REF,
+	PG_QUERY__NODE__NODE_TYPE_CAST,     PG_QUERY__NODE__NODE_TYPE_NAME,
+	PG_QUERY__NODE__NODE_BOOL_EXPR,     PG_QUERY__NODE__NODE_NULL_TEST,
+	PG_QUERY__NODE__NODE_CASE_EXPR,     PG_QUERY__NODE__NODE_A_ARRAY_EXPR,
+	PG_QUERY__NODE__NODE_COALESCE_EXPR, PG_QUERY__NODE__NODE_MIN_MAX_EXPR,
+	PG_QUERY__NODE__NODE_SUB_LINK,      PG_QUERY__NODE__NODE_A_INDIRECTION,
+	PG_QUERY__NODE__NODE_RANGE_VAR,     PG_QUERY__NODE__NODE_SORT_BY,
+	PG_QUERY__NODE__NODE_DEF_ELEM,      PG_QUERY__NODE__NODE_RES_TARGET,
+	PG_QUERY__NODE__NODE_STRING,        PG_QUERY__NODE__NODE_INTEGER,
+	PG_QUERY__NODE__NODE_PARTITION_BOUND_SPEC,
+};
+
 struct lint_engine *lint_engine_new(const struct lint_settings *s)
 {
 	struct lint_engine *e = xcalloc(1, sizeof(*e));
@@ -149,6 +165,12 @@ struct lint_engine *lint_engine_new(const struct lint_settings *s)
 			e->by_node[*k][e->n_by_node[*k]++] = (unsigned char)i;
 		}
 	}
+	/* while rules want only statements and their DDL parts, expressions
+	 * (a subquery included: a data-modifying CTE is only legal at the top
+	 * of a statement) are not walked into */
+	if (e->light_ok)
+		for (size_t i = 0; i < ARRAY_SIZE(expression_kinds); i++)
+			e->prune[expression_kinds[i]] = true;
 	return e;
 }
 
@@ -473,8 +495,12 @@ static void walk_msg(struct walk *w, const ProtobufCMessage *m, unsigned depth)
 		return;
 	}
 	const ProtobufCMessageDescriptor *d = m->descriptor;
-	if (d == &pg_query__node__descriptor)
-		dispatch(w, (const PgQuery__Node *)m);
+	if (d == &pg_query__node__descriptor) {
+		const PgQuery__Node *n = (const PgQuery__Node *)m;
+		dispatch(w, n);
+		if ((unsigned)n->node_case < NODE_KINDS && w->eng->prune[n->node_case])
+			return;
+	}
 	const struct msg_fields *mf = message_fields(w->eng, d);
 	for (unsigned k = 0; k < mf->n; k++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[mf->idx[k]];
