@@ -280,3 +280,16 @@ DELETE FROM revgate_version;" "DROP TABLE b;"
 	[ "$(rows)" = "aaaa0001" ]
 	[ "$(psql_ -c "SELECT to_regclass('b') IS NULL")" = "t" ]
 }
+
+@test "--version-table SCHEMA.NAME keeps both tables in that schema" {
+	psql_ -c "CREATE SCHEMA ops"
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" "DROP TABLE a;"
+	run rg upgrade --version-table ops.versions
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(psql_ -c "SELECT version_num FROM ops.versions")" = "aaaa0001" ]
+	[ "$(psql_ -c "SELECT count(*) FROM ops.revgate_history")" = "1" ]
+	[ "$(psql_ -c "SELECT to_regclass('public.revgate_version') IS NULL")" = "t" ]
+	run rg current --version-table ops.versions
+	[[ "$output" == "aaaa0001"* ]]
+}
