@@ -2,9 +2,11 @@
  * A foreign key whose referencing columns have no index makes every DELETE
  * or key UPDATE on the referenced table scan the referencing one.
  */
+#include "lint/facts.h"
 #include "lint/util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void check_fk(struct lint_ctx *ctx, const PgQuery__RangeVar *rv,
 		     const PgQuery__Constraint *k, const char *column)
@@ -37,8 +39,8 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__AlterTableStmt *as = node->alter_table_stmt;
 	const struct cat_table *t = lu_alter_table(ctx, as);
-	if (!t)
-		return; /* unknown table: its indexes are unknown too */
+	if (!t || lint_table_is_new(ctx, t))
+		return; /* unknown: its indexes are unknown too; new: judged in finish() */
 	LU_FOREACH_CMD(as, cmd)
 	{
 		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def &&
@@ -48,10 +50,51 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	}
 }
 
+/* Where the revision created `table` (its CREATE TABLE), else the file start. */
+static size_t created_at(const struct lint_ctx *ctx, const char *table)
+{
+	const struct lint_objs *o = &ctx->facts->created;
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].kind == LOBJ_TABLE && !strcmp(o->v[i].name, table))
+			return o->v[i].offset;
+	return 0;
+}
+
+/*
+ * Tables this revision created: their foreign keys are judged once the
+ * whole upgrade ran, so an index created after the table counts.
+ */
+static void finish(struct lint_ctx *ctx)
+{
+	if (ctx->section != LINT_UPGRADE)
+		return;
+	for (size_t i = 0; i < ctx->cat->ntables; i++) {
+		const struct cat_table *t = ctx->cat->tables[i];
+		if (t->dropped || t->origin != ctx->origin)
+			continue;
+		for (size_t k = 0; k < t->ncons; k++) {
+			const struct cat_constraint *c = &t->cons[k];
+			if (c->kind != CAT_CON_FOREIGN || !c->columns.n ||
+			    catalog_has_index_on(ctx->cat, t, &c->columns))
+				continue;
+			char *list = strlist_join(&c->columns, ", ");
+			struct finding *f = lint_report(ctx, created_at(ctx, t->name),
+							"no index on '%s' (%s) for its foreign key to "
+							"'%s': deleting from '%s' scans '%s'",
+							t->name, list, c->ref_table ? c->ref_table : "?",
+							c->ref_table ? c->ref_table : "?", t->name);
+			finding_set_hint(f, "CREATE INDEX %s_%s_idx ON %s (%s);", t->name,
+					 c->columns.v[0], t->name, list);
+			free(list);
+		}
+	}
+}
+
 const struct lint_rule rule_foreign_key_without_index = {
 	.id = "foreign-key-without-index",
-	.summary = "a foreign key added to an existing table whose columns have no index",
+	.summary = "a foreign key whose referencing columns have no index",
 	.severity = SEV_WARNING,
 	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
 	.check = check,
+	.finish = finish,
 };
