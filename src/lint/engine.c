@@ -735,9 +735,11 @@ static int split_chunked(const char *t, size_t start, size_t end, struct sql_scr
 			sql_script_release(&part);
 			return ret;
 		}
-		ALLOC_GROW(out->v, out->n + part.n, out->alloc);
-		memcpy(out->v + out->n, part.v, part.n * sizeof(*part.v));
-		out->n += part.n;
+		if (part.n) {
+			ALLOC_GROW(out->v, out->n + part.n, out->alloc);
+			memcpy(out->v + out->n, part.v, part.n * sizeof(*part.v));
+			out->n += part.n;
+		}
 		sql_script_release(&part);
 		from = cut;
 		want = SPLIT_CHUNK;
