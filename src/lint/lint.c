@@ -145,8 +145,10 @@ void lint_filter_findings(const struct lint_settings *s, const struct revset *re
 	size_t w = 0;
 	for (size_t i = 0; i < fs->n; i++) {
 		struct finding *f = &fs->v[i];
+		/* a module may report one rule at several severities: keep its choice
+		 * unless revgate.ini changed the rule's severity */
 		int idx = lint_rule_index(f->rule);
-		if (idx >= 0)
+		if (idx >= 0 && s->severity[idx] != lint_rule_at((size_t)idx)->severity)
 			f->severity = s->severity[idx];
 		size_t at;
 		const struct revision *rev =

@@ -98,7 +98,8 @@ bool lint_is_revision_text(const char *text);
 /*
  * Applies severity overrides and file-wide "-- revgate: ignore" headers of
  * `revs` (may be NULL) to findings reported by other modules (graph, git):
- * off rules are removed, others get their configured severity.
+ * off rules are removed; a rule whose severity revgate.ini changed gets it,
+ * others keep the severity their module gave them.
  */
 void lint_filter_findings(const struct lint_settings *s, const struct revset *revs,
 			  struct findings *fs);
