@@ -287,9 +287,7 @@ void apply_plan_sql(const struct apply_plan *p, const struct apply_settings *s,
 	if (single_transaction)
 		strbuf_addstr(out, "BEGIN;\n\n");
 	sqltext_version_ddl(out, vt, s->version_table);
-	char *idx = xstrfmt("%s_revision_idx", s->history_table);
-	sqltext_history_ddl(out, ht, idx);
-	free(idx);
+	sqltext_history_ddl(out, s->version_schema, s->history_table);
 	strbuf_addch(out, '\n');
 	for (size_t i = 0; i < p->n; i++)
 		add_step_sql(out, p, &p->v[i], vt, ht, single_transaction);

@@ -177,17 +177,19 @@ static int ensure_tables(struct apply_session *ss, bool have_version, bool have_
 	}
 	if (ret == 0 && !have_history) {
 		strbuf_reset(&sql);
-		char *idx = xstrfmt("%s_revision_idx", ss->s->history_table);
-		sqltext_history_ddl(&sql, ss->htable, idx);
-		free(idx);
-		/* two statements: PQexecParams takes one at a time */
-		char *split = strstr(sql.buf, ";\nCREATE INDEX");
-		if (split) {
-			*split = '\0';
-			ret = db_exec(ss->db, sql.buf);
-			if (ret == 0)
-				ret = db_exec(ss->db, split + 2);
+		sqltext_history_ddl(&sql, ss->s->version_schema, ss->s->history_table);
+		/* PQexecParams takes one statement at a time */
+		struct sql_script stmts = SQL_SCRIPT_INIT;
+		struct sql_error serr = {0};
+		if (sql_split(sql.buf, 0, sql.len, &stmts, &serr) < 0)
+			BUG("revgate's own DDL does not split: %s", serr.message);
+		for (size_t i = 0; ret == 0 && i < stmts.n; i++) {
+			char *one = xstrndup(sql.buf + stmts.v[i].start, stmts.v[i].len);
+			ret = db_exec(ss->db, one);
+			free(one);
 		}
+		sql_script_release(&stmts);
+		sql_error_release(&serr);
 	}
 	if (ret < 0) {
 		const struct db_error *e = db_last_error(ss->db);

@@ -57,9 +57,14 @@ void sqltext_version_ddl(struct strbuf *out, const char *qtable, const char *nam
 	free(pkc);
 }
 
-void sqltext_history_ddl(struct strbuf *out, const char *qtable, const char *index_name)
+void sqltext_history_ddl(struct strbuf *out, const char *schema, const char *table)
 {
-	char *qidx = sqltext_ident(NULL, index_name);
+	char *qtable = sqltext_ident(schema, table);
+	char *idx = xstrfmt("%s_revision_idx", table);
+	char *qidx = sqltext_ident(NULL, idx);
+	char *fn = xstrfmt("%s_append_only", table);
+	char *qfn = sqltext_ident(schema, fn);
+	char *qtrig = sqltext_ident(NULL, fn);
 	strbuf_addf(out,
 		    "CREATE TABLE IF NOT EXISTS %s (\n"
 		    "    id BIGSERIAL PRIMARY KEY,\n"
@@ -87,7 +92,34 @@ void sqltext_history_ddl(struct strbuf *out, const char *qtable, const char *ind
 		    ");\n"
 		    "CREATE INDEX IF NOT EXISTS %s ON %s (revision, id);\n",
 		    qtable, qidx, qtable);
+	/* append-only: a trigger refuses UPDATE, DELETE and TRUNCATE; created
+	 * once, so the script can run again */
+	struct strbuf lit = STRBUF_INIT, litfn = STRBUF_INIT;
+	literal(&lit, qtable);
+	literal(&litfn, fn);
+	strbuf_addf(out,
+		    "DO $revgate$ BEGIN\n"
+		    "  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass\n"
+		    "                 AND tgname = %s) THEN\n"
+		    "    CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+		    "    BEGIN\n"
+		    "      RAISE EXCEPTION '%% is append-only: revgate keeps every step it ran', "
+		    "TG_TABLE_NAME\n"
+		    "        USING ERRCODE = 'insufficient_privilege';\n"
+		    "    END $f$;\n"
+		    "    CREATE TRIGGER %s BEFORE UPDATE OR DELETE OR TRUNCATE ON %s\n"
+		    "      FOR EACH STATEMENT EXECUTE FUNCTION %s();\n"
+		    "  END IF;\n"
+		    "END $revgate$;\n",
+		    lit.buf, litfn.buf, qfn, qtrig, qtable, qfn);
+	strbuf_release(&lit);
+	strbuf_release(&litfn);
+	free(qtrig);
+	free(qfn);
+	free(fn);
 	free(qidx);
+	free(idx);
+	free(qtable);
 }
 
 void sqltext_version_op(struct strbuf *out, const char *qtable, const struct vop *op, void *unused)

@@ -21,10 +21,12 @@ char *sqltext_ident(const char *schema, const char *name);
 /* CREATE TABLE IF NOT EXISTS for the version table `qtable` (quoted);
  * `name` (unquoted) names its primary key as Alembic does: <name>_pkc. */
 void sqltext_version_ddl(struct strbuf *out, const char *qtable, const char *name);
-/* CREATE TABLE IF NOT EXISTS for the history table, and its index
- * `index_name` (unquoted). A NULL started_at in a row means now() (the
- * transaction's start), a NULL finished_at clock_timestamp(). */
-void sqltext_history_ddl(struct strbuf *out, const char *qtable, const char *index_name);
+/* CREATE TABLE IF NOT EXISTS for the history table `schema`.`table`
+ * (schema may be NULL), its index, and the trigger that keeps it
+ * append-only; several statements, each ending with ";\n". A NULL
+ * started_at in a row means now() (the transaction's start), a NULL
+ * finished_at clock_timestamp(). */
+void sqltext_history_ddl(struct strbuf *out, const char *schema, const char *table);
 
 /* One version-table change with literal ids (offline script). */
 void sqltext_version_op(struct strbuf *out, const char *qtable, const struct vop *op, void *unused);

@@ -293,3 +293,32 @@ DELETE FROM revgate_version;" "DROP TABLE b;"
 	run rg current --version-table ops.versions
 	[[ "$output" == "aaaa0001"* ]]
 }
+
+@test "the history table is append-only" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" "DROP TABLE a;"
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	run psql_ -c "DELETE FROM revgate_history"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"revgate_history is append-only"* ]]
+	run psql_ -c "UPDATE revgate_history SET outcome = 'x'"
+	[ "$status" -ne 0 ]
+	[ "$(psql_ -c "SELECT count(*) FROM revgate_history")" = "1" ]
+}
+
+@test "the --sql script runs with psql and leaves the rows an online run leaves" {
+	cp "$ROOT"/tests/fixtures/graphs/branch_merge/migrations/*.sql migrations/
+	rg upgrade --sql :a47e2c6b1d05 >up1.sql
+	psql_ -f up1.sql >/dev/null
+	[ "$(rows)" = "a47e2c6b1d05" ]
+	# the DDL is idempotent: a second script starts from the rows the first left
+	rg upgrade --sql a47e2c6b1d05:head >up2.sql
+	psql_ -f up2.sql >/dev/null
+	[ "$(rows)" = "f1e2d3c4b5a6" ]
+	run rg current --check-heads
+	[ "$status" -eq 0 ]
+	rg downgrade --sql f1e2d3c4b5a6:base >down.sql
+	psql_ -f down.sql >/dev/null
+	[ "$(rows)" = "" ]
+	[ "$(psql_ -c "SELECT count(*) FROM revgate_history WHERE outcome IN ('applied', 'reverted')")" = "16" ]
+}
