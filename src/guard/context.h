@@ -1,0 +1,58 @@
+/*
+ * What the guard's checks share inside one run (see guard.h): the three
+ * snapshots of the migrations directory, each file known by name and blob
+ * id and parsed only when its content matters. Internal to src/guard/.
+ *
+ * Ownership: a guard_ctx owns the repository, the listings, and every
+ * revision it parsed from a blob (in `owned`); sides borrow names from the
+ * listings and revisions from `owned` or from the caller's lint set.
+ */
+#ifndef REVGATE_GUARD_CONTEXT_H
+#define REVGATE_GUARD_CONTEXT_H
+
+#include "core/strmap.h"
+#include "guard/guard.h"
+
+/* A revision file of one snapshot. */
+struct gfile {
+	const char *name;      /* borrowed from a gitdir or a revision */
+	struct objid blob;
+	struct revision *rev;  /* parsed on demand; borrowed */
+};
+
+struct side {
+	bool present;
+	struct gfile *v;
+	size_t n, alloc;
+};
+
+struct guard_ctx {
+	const struct guard_request *req;
+	struct gitrepo *repo;
+	char *rel;        /* migrations directory relative to the work tree */
+	char *base_name;  /* the base ref used */
+	struct gitrepo_head head;
+	struct objid base_tip, merge_base;
+	struct gitdir dirs[3]; /* listings the sides borrow names from */
+	struct side ours, base, mb;
+	bool mb_listed; /* the merge base differs from the base tip */
+	struct revset owned;    /* revisions parsed from blobs */
+	struct findings scratch; /* read problems of base-side files: not ours to report */
+	struct strlist cache_keys;
+	struct strmap cache;    /* "<blob hex>/<name>" -> index in owned */
+};
+
+/* The file named `name` in a side, or NULL (binary search: sides are sorted). */
+struct gfile *guard_side_find(const struct side *s, const char *name);
+/* The path of a file of the migrations directory as shown to the user (fresh string). */
+char *guard_display_path(const struct guard_ctx *c, const char *name);
+/* The parsed revision of a file, reading its blob at most once per run. ERR_GIT. */
+int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out);
+
+/* Applied revisions against ours: edits, deletions, renames, rewritten parents (applied.c). */
+int guard_check_applied(struct guard_ctx *c, struct findings *out);
+/* The merged graph and the siblings both sides added (merge.c); runs only when
+ * the base moved since the merge base. ERR_GIT. */
+int guard_check_merge(struct guard_ctx *c, struct findings *out);
+
+#endif
