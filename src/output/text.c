@@ -1,6 +1,7 @@
 /* file:line:col: severity[rule]: message, the line with a caret, the hint. */
 #include "output/output.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define C_RESET "\033[0m"
@@ -15,24 +16,55 @@ static const char *sev_colour(enum severity s)
 	return s == SEV_ERROR ? C_RED : s == SEV_WARNING ? C_YELLOW : C_CYAN;
 }
 
+/*
+ * File names, messages and source lines come from the repository: a file
+ * named "x\n::error::..." must not start a line that CI runners read as a
+ * command, and an escape sequence in a comment must not reach the terminal.
+ * Control characters are written C-style (\n, \r, \xNN); with `same_width`
+ * (the excerpt, under which the caret is aligned) as one '?'.
+ */
+static void put_safe(FILE *fp, const char *s, bool same_width)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != 0x7f) {
+			fputc(c, fp);
+		} else if (c == '\t') {
+			fputc('\t', fp);
+		} else if (same_width) {
+			fputc('?', fp);
+		} else if (c == '\n') {
+			fputs("\\n", fp);
+		} else if (c == '\r') {
+			fputs("\\r", fp);
+		} else {
+			fprintf(fp, "\\x%02x", c);
+		}
+	}
+}
+
 static void text_finding(struct printer *p, const struct finding *f)
 {
 	FILE *fp = p->fp;
 	if (p->color)
 		fputs(C_BOLD, fp);
 	if (f->file) {
-		fputs(f->file, fp);
+		put_safe(fp, f->file, false);
 		if (f->line)
 			fprintf(fp, ":%u:%u", f->line, f->column);
 		fputs(": ", fp);
 	}
 	if (p->color)
-		fprintf(fp, "%s%s" C_RESET C_BOLD "[%s]" C_RESET ": %s\n", sev_colour(f->severity),
-			severity_name(f->severity), f->rule, f->message);
+		fprintf(fp, "%s%s" C_RESET C_BOLD "[%s]" C_RESET ": ", sev_colour(f->severity),
+			severity_name(f->severity), f->rule);
 	else
-		fprintf(fp, "%s[%s]: %s\n", severity_name(f->severity), f->rule, f->message);
+		fprintf(fp, "%s[%s]: ", severity_name(f->severity), f->rule);
+	put_safe(fp, f->message, false);
+	fputc('\n', fp);
 	if (f->excerpt && f->line) {
-		fprintf(fp, "  %5u | %s\n        | ", f->line, f->excerpt);
+		fprintf(fp, "  %5u | ", f->line);
+		put_safe(fp, f->excerpt, true);
+		fputs("\n        | ", fp);
 		/* the caret goes under the column, counting characters; tabs keep their width */
 		unsigned col = 1;
 		for (const char *c = f->excerpt; *c && col < f->column; c++) {
@@ -43,9 +75,11 @@ static void text_finding(struct printer *p, const struct finding *f)
 		}
 		fputs(p->color ? C_GREEN "^" C_RESET "\n" : "^\n", fp);
 	}
-	if (f->hint)
-		fprintf(fp, "  %shint:%s %s\n", p->color ? C_CYAN : "", p->color ? C_RESET : "",
-			f->hint);
+	if (f->hint) {
+		fprintf(fp, "  %shint:%s ", p->color ? C_CYAN : "", p->color ? C_RESET : "");
+		put_safe(fp, f->hint, false);
+		fputc('\n', fp);
+	}
 }
 
 static void text_summary(struct printer *p, const struct findings *all)
