@@ -341,8 +341,12 @@ void graph_build(struct graph *g, struct revision *const *revs, size_t n, struct
 	g->nodes = xcalloc(n ? n : 1, sizeof(*g->nodes));
 	for (size_t i = 0; i < n; i++) {
 		const struct revision *rev = revs[i];
-		if (!rev->usable)
+		if (!rev->usable) {
+			/* a file the graph cannot place: what it would have added is
+			 * unknown, so nothing may be applied from this graph */
+			g->complete = false;
 			continue;
+		}
 		size_t prev;
 		if (graph_find(g, rev->id, &prev)) {
 			struct finding *f = findings_add(

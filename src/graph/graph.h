@@ -92,7 +92,7 @@ struct graph {
 	struct idxvec bases;
 	struct idxvec real_bases;
 	bool has_cycle;  /* walks refuse to run on a cyclic graph */
-	bool complete;   /* no missing parent, dependency or duplicate */
+	bool complete;   /* every revision placed; no missing parent, dependency or duplicate */
 };
 #define GRAPH_INIT {0}
 

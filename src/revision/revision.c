@@ -301,6 +301,19 @@ static void header_line(struct parse_state *ps, const struct line *l)
 		goto out;
 	}
 	ps->key_line[k] = l->no;
+	for (size_t i = 0; value[i]; i++) {
+		unsigned char c = (unsigned char)value[i];
+		/* a lone CR ends a SQL comment for PostgreSQL's lexer: a value
+		 * copied into a comment of a generated script would become SQL */
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			struct finding *f = report(ps, RULE_INVALID_HEADER_VALUE, vs + i,
+						   "'%s' contains a control character (byte 0x%02x)",
+						   key, c);
+			finding_set_hint(f, "header values are one line of text; remove the "
+					    "character (a stray carriage return?)");
+			goto out;
+		}
+	}
 
 	switch ((enum header_key)k) {
 	case KEY_REVISION:
@@ -599,6 +612,23 @@ void revset_add_text(struct revset *set, const char *path, char *text, size_t le
 	struct revision *rev = xcalloc(1, sizeof(*rev));
 	revision_parse(rev, path, text, len, name_id, out);
 	free(name_id);
+	/*
+	 * A file name is echoed into messages, CI annotations and comments of
+	 * generated SQL, where a line break or a lone CR would end the comment:
+	 * such a file is not placed in the graph (which then refuses to apply).
+	 */
+	for (const char *c = base; *c; c++) {
+		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f) {
+			struct finding *f = findings_add(
+				out, RULE_INVALID_FILE, SEV_ERROR, path, 0, 0,
+				"the file name contains a control character (byte 0x%02x)",
+				(unsigned char)*c);
+			finding_set_hint(f, "rename the file: revision file names are one line of "
+					    "printable text");
+			rev->usable = false;
+			break;
+		}
+	}
 	ALLOC_GROW(set->v, set->n + 1, set->alloc);
 	set->v[set->n++] = rev;
 }

@@ -13,6 +13,8 @@
 #include "core/err.h"
 #include "core/finding.h"
 #include "core/xalloc.h"
+#include "graph/graph.h"
+#include "match/match.h"
 #include "output/output.h"
 #include "revision/revision.h"
 
@@ -64,10 +66,81 @@ static void test_text_output_escapes_control_characters(void **state)
 	findings_release(&fs);
 }
 
+/*
+ * A lone CR in a header value ends a SQL comment for PostgreSQL's lexer:
+ * "-- message: x\rDROP TABLE users;" copied into the offline script's
+ * comment became a statement. Control characters are now findings and the
+ * value is not kept.
+ */
+static void test_header_value_control_characters(void **state)
+{
+	(void)state;
+	const char *text = "-- revision: abc123\n-- down_revision: none\n"
+			   "-- message: innocent\rDROP TABLE users;\n-- +upgrade\nSELECT 1;\n";
+	struct findings fs = FINDINGS_INIT;
+	struct revision rev;
+	revision_parse(&rev, "20250101_0000_abc123_x.sql", xstrdup(text), strlen(text), "abc123",
+		       &fs);
+	assert_true(has_rule(&fs, RULE_INVALID_HEADER_VALUE, "'message' contains a control "
+							     "character (byte 0x0d)"));
+	assert_null(rev.message);
+	revision_release(&rev);
+	findings_release(&fs);
+	/* a tab is text */
+	text = "-- revision: abc123\n-- down_revision: none\n-- message: a\tb\n-- +upgrade\n"
+	       "SELECT 1;\n";
+	revision_parse(&rev, "20250101_0000_abc123_x.sql", xstrdup(text), strlen(text), "abc123",
+		       &fs);
+	assert_int_equal(fs.n, 0);
+	assert_string_equal(rev.message, "a\tb");
+	revision_release(&rev);
+	findings_release(&fs);
+}
+
+/*
+ * A file the graph cannot place (no valid id, or a name with a line break)
+ * left the graph "complete", so `upgrade` silently skipped it.
+ */
+static void test_unplaceable_revision_makes_graph_incomplete(void **state)
+{
+	(void)state;
+	struct revset set = REVSET_INIT;
+	struct findings fs = FINDINGS_INIT;
+	struct matcher *pat = NULL;
+	assert_int_equal(matcher_compile(&pat, revision_default_name_pattern, "pattern"), 0);
+	const char *a = "-- revision: aaaa1111\n-- down_revision: none\n-- +upgrade\nSELECT 1;\n";
+	const char *b = "-- revision: bbbb-2222\n-- down_revision: aaaa1111\n-- +upgrade\n"
+			"SELECT 1;\n";
+	revset_add_text(&set, "m/20250101_0000_aaaa1111_a.sql", xstrdup(a), strlen(a), pat, &fs);
+	revset_add_text(&set, "m/20250101_0001_bbbb2222_b.sql", xstrdup(b), strlen(b), pat, &fs);
+	struct graph g;
+	graph_build(&g, set.v, set.n, &fs);
+	assert_int_equal(g.n, 1);
+	assert_false(g.complete);
+	graph_release(&g);
+	revset_release(&set);
+	findings_release(&fs);
+
+	const char *c = "-- revision: cccc3333\n-- down_revision: none\n-- +upgrade\nSELECT 1;\n";
+	revset_add_text(&set, "m/20250101_0000_cccc3333_x\nDELETE FROM t;\n.sql", xstrdup(c),
+			strlen(c), pat, &fs);
+	assert_true(has_rule(&fs, RULE_INVALID_FILE, "file name contains a control character "
+						     "(byte 0x0a)"));
+	assert_false(set.v[0]->usable);
+	graph_build(&g, set.v, set.n, &fs);
+	assert_false(g.complete);
+	graph_release(&g);
+	revset_release(&set);
+	findings_release(&fs);
+	matcher_free(pat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_output_escapes_control_characters),
+		cmocka_unit_test(test_header_value_control_characters),
+		cmocka_unit_test(test_unplaceable_revision_makes_graph_incomplete),
 	};
 	return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
 }
