@@ -4,6 +4,7 @@
 #include "core/fileio.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "revision/revision.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -98,10 +99,36 @@ char *newrev_render(const struct newrev *r, time_t when)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* Every value written into the header must read back as itself: a line
+ * break in a label would start a new header line, or a section. */
+static int check_values(const struct newrev *r)
+{
+	const struct strlist *ids[] = {r->parents, r->depends_on};
+	for (size_t l = 0; l < 2; l++)
+		for (size_t k = 0; ids[l] && k < ids[l]->n; k++)
+			if (!revision_id_valid(ids[l]->v[k]))
+				return err_set(ERR_USAGE,
+					       "'%s' is not a revision id (1 to 32 letters, digits "
+					       "or '_')",
+					       ids[l]->v[k]);
+	for (size_t k = 0; r->branch_labels && k < r->branch_labels->n; k++)
+		if (!revision_label_valid(r->branch_labels->v[k]))
+			return err_set(ERR_USAGE,
+				       "'%s' is not a valid branch label (1 to 64 letters, digits, "
+				       "'_', '-' or '.')",
+				       r->branch_labels->v[k]);
+	if (r->id && !revision_id_valid(r->id))
+		return err_set(ERR_USAGE, "'%s' is not a revision id", r->id);
+	return 0;
+}
+
 int newrev_write(const char *dir, const struct newrev *r, time_t when, char **path_out)
 {
 	char idbuf[13];
 	struct newrev copy = *r;
+	int vret = check_values(r);
+	if (vret < 0)
+		return vret;
 	if (!copy.id) {
 		int ret = newrev_random_id(idbuf);
 		if (ret < 0)

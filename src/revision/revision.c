@@ -50,7 +50,7 @@ bool revision_id_valid(const char *s)
 	return n >= 1 && n <= 32;
 }
 
-static bool label_valid(const char *s)
+bool revision_label_valid(const char *s)
 {
 	size_t n = 0;
 	for (; s[n]; n++)
@@ -339,7 +339,7 @@ static void header_line(struct parse_state *ps, const struct line *l)
 		struct strlist items = STRLIST_INIT;
 		strlist_split(&items, value, ',');
 		for (size_t i = 0; i < items.n; i++) {
-			if (label_valid(items.v[i]))
+			if (revision_label_valid(items.v[i]))
 				strlist_push(&rev->branch_labels, items.v[i]);
 			else
 				report(ps, RULE_INVALID_HEADER_VALUE, vs,

@@ -84,6 +84,8 @@ bool revision_ignores(const struct revision *rev, const char *rule);
 
 /* true if `s` is a valid revision id: [A-Za-z0-9_]{1,32} */
 bool revision_id_valid(const char *s);
+/* true if `s` is a valid branch label: [A-Za-z0-9_.-]{1,64} */
+bool revision_label_valid(const char *s);
 
 /* A migrations directory read in file-name order. */
 struct revset {

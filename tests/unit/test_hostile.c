@@ -16,6 +16,7 @@
 #include "graph/graph.h"
 #include "match/match.h"
 #include "output/output.h"
+#include "revision/newrev.h"
 #include "revision/revision.h"
 
 #include <stdio.h>
@@ -135,12 +136,48 @@ static void test_unplaceable_revision_makes_graph_incomplete(void **state)
 	matcher_free(pat);
 }
 
+/*
+ * `revision --branch-label $'x\n-- +upgrade\nDROP TABLE users;'` wrote the
+ * line break into the header, and with it a section of the caller's
+ * choosing. Labels, dependencies and parents are now checked first.
+ */
+static void test_new_revision_values_checked(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/revgate-unit.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct strlist labels = STRLIST_INIT, deps = STRLIST_INIT;
+	strlist_push(&labels, "feat\n-- +upgrade\nDROP TABLE users;");
+	struct newrev r = {.branch_labels = &labels, .message = "x"};
+	char *path = NULL;
+	assert_int_equal(newrev_write(dir, &r, 0, &path), ERR_USAGE);
+	assert_null(path);
+	strlist_release(&labels);
+	strlist_push(&deps, "abc123\n-- transaction: false");
+	r.branch_labels = NULL;
+	r.depends_on = &deps;
+	assert_int_equal(newrev_write(dir, &r, 0, &path), ERR_USAGE);
+	strlist_release(&deps);
+	strlist_push(&labels, "feat.v2-x");
+	strlist_push(&deps, "abc123");
+	r.branch_labels = &labels;
+	assert_int_equal(newrev_write(dir, &r, 0, &path), 0);
+	assert_non_null(path);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+	strlist_release(&labels);
+	strlist_release(&deps);
+	err_clear();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_output_escapes_control_characters),
 		cmocka_unit_test(test_header_value_control_characters),
 		cmocka_unit_test(test_unplaceable_revision_makes_graph_incomplete),
+		cmocka_unit_test(test_new_revision_values_checked),
 	};
 	return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
 }
