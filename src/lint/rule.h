@@ -112,6 +112,16 @@ struct lint_ctx {
 	const struct lint_rule *rule;
 };
 
+/*
+ * Node kinds: a rule is called for every node of a kind it subscribed to,
+ * wherever the grammar puts it. While every enabled rule subscribes only to
+ * statement kinds and the parts of DDL (lint/engine.c keeps the list),
+ * the engine takes two shortcuts that rules must not notice: it does not
+ * walk into expressions, and it checks data statements (INSERT, SELECT,
+ * COMMENT, GRANT, SET) for syntax only, showing rules an empty node of the
+ * statement's kind. A rule that subscribes to an expression kind turns both
+ * off.
+ */
 struct lint_rule {
 	const char *id;      /* kebab-case, never reused */
 	const char *summary; /* one line */

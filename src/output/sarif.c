@@ -124,19 +124,11 @@ static void sarif_summary(struct printer *p, const struct findings *all)
 	jsonw_obj_begin(w);
 	jsonw_kstr(w, "name", "revgate");
 	jsonw_kstr(w, "version", p->tool_version);
-	jsonw_kstr(w, "informationUri", "https://github.com/revgate/revgate");
 	jsonw_key(w, "rules");
 	jsonw_arr_begin(w);
 	for (size_t i = 0; i < st->rules.n; i++) {
 		jsonw_obj_begin(w);
 		jsonw_kstr(w, "id", st->rules.v[i]);
-		jsonw_key(w, "helpUri");
-		{
-			struct strbuf sb = STRBUF_INIT;
-			strbuf_addf(&sb, "rules/%s.md", st->rules.v[i]);
-			jsonw_str(w, sb.buf);
-			strbuf_release(&sb);
-		}
 		jsonw_key(w, "defaultConfiguration");
 		jsonw_obj_begin(w);
 		jsonw_kstr(w, "level", st->levels.v[i]);
