@@ -5,11 +5,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+/*
+ * Out of memory is an operational failure, not a crash: a clear message and
+ * exit status 3 (runtime error, DESIGN.md "Exit codes"), never SIGABRT and a
+ * core dump. _exit, because atexit handlers and stdio may need memory too;
+ * a transaction in progress is rolled back by the server when the
+ * connection drops, and the advisory lock goes with the session.
+ */
 static void die_oom(size_t size)
 {
-	fprintf(stderr, "revgate: out of memory (allocating %zu bytes)\n", size);
-	abort();
+	static const char hint[] = "; raise the memory limit (ulimit -v, the container's) or "
+				   "split the largest revision\n";
+	fprintf(stderr, "revgate: out of memory (allocating %zu bytes)", size);
+	fputs(hint, stderr);
+	_exit(3);
 }
 
 void *xmalloc(size_t size)

@@ -1,6 +1,6 @@
 /*
  * Allocation wrappers that never return NULL: running out of memory is not
- * an error revgate can report usefully, so it aborts with a message.
+ * an error revgate can recover from, so it exits with a message and status 3.
  *
  * Ownership: every pointer returned here belongs to the caller.
  */
