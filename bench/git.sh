@@ -7,7 +7,9 @@
 #   CI:         'revgate lint --base main' on a branch adding 5 revisions,
 #               against 'git diff --name-status main...HEAD' as the floor;
 # and the guard's own share (libgit2 start, repository, guard_run) through
-# bench/git_guard_time.c. Goals: pre-commit < 50 ms, CI < 300 ms.
+# bench/git_guard_time.c, and the same lint outside git (what the guard
+# adds). Goals: pre-commit < 50 ms, CI < 300 ms. Wall times swing with the
+# machine's load: compare the User/System CPU times too.
 # usage: bench/git.sh [REVGATE]   (results in bench/results/git.md)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,15 +30,21 @@ out="$here/bench/results/git.md"
 	echo "# git guard benchmark"
 	echo
 	echo "$(nproc) cores, $(uname -r), $(git --version), $(date -u +%Y-%m-%d)"
-	echo "repository: 10,000 commits, 2,000 revision files (~4 KB each)"
+	echo "repository: 10,000 commits, 2,000 revision files (~500 bytes each)"
+	echo "load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 	echo
 	echo "## pre-commit: one new staged revision"
-	(cd "$work/repo" && hyperfine -N -w 3 -r 20 --export-markdown - \
+	(cd "$work/repo" && hyperfine -N -w 3 -r 20 \
 		"$revgate lint --staged" "git diff --cached --name-status")
 	echo
 	echo "## CI: a branch adding 5 revisions"
-	(cd "$work/ci" && hyperfine -N -w 3 -r 20 --export-markdown - \
+	(cd "$work/ci" && hyperfine -N -w 3 -r 20 \
 		"$revgate lint --base main" "git diff --name-status main...HEAD")
+	echo
+	echo "## the same lint without git (the SQL rules and the graph alone)"
+	mkdir -p "$work/nogit"
+	cp -r "$work/ci/migrations" "$work/ci/revgate.ini" "$work/nogit/"
+	(cd "$work/nogit" && GIT_CEILING_DIRECTORIES="$work" hyperfine -N -w 3 -r 20 "$revgate lint")
 	echo
 	echo "## the guard's own share (median of 10 runs)"
 	echo
