@@ -10,7 +10,7 @@
 # bench/git_guard_time.c, and the same lint outside git (what the guard
 # adds). Goals: pre-commit < 50 ms, CI < 300 ms. Wall times swing with the
 # machine's load: compare the User/System CPU times too.
-# usage: bench/git.sh [REVGATE]   (results in bench/results/git.md)
+# usage: bench/git.sh [REVGATE]   (results in bench/results/git-DATE.md)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 revgate=${1:-$here/revgate}
@@ -25,7 +25,7 @@ cc -O2 -std=c11 -D_GNU_SOURCE -I"$here/src" $(pkg-config --cflags libgit2) \
 	$(pkg-config --libs libgit2 libpq libpcre2-8 inih libcrypto) -lpg_query -lpthread -lm
 
 mkdir -p "$here/bench/results"
-out="$here/bench/results/git.md"
+out="$here/bench/results/git-$(date -u +%Y-%m-%d).md"
 {
 	echo "# git guard benchmark"
 	echo
