@@ -54,6 +54,7 @@ measure() {
 	local name=$1 out=$2
 	shift 3
 	/usr/bin/time -o "$work/t.tmp" -f "%e %M" "$@" >"$out" 2>/dev/null || true
+	[ -s "$out" ] || die "$name printed nothing: $*"
 	tail -n 1 "$work/t.tmp" >>"$work/$name.times"
 }
 
@@ -61,6 +62,10 @@ measure() {
 summary() {
 	awk '{ s += $1; if ($2 > m) m = $2; n++ } END { printf "%.2f %.0f", s / n, m / 1024 }' "$1"
 }
+
+# a private copy: a rebuild while the benchmark runs must not change the binary
+cp "$revgate" "$work/revgate"
+revgate=$work/revgate
 
 cores=$(nproc)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -94,7 +99,7 @@ report() {
 	for c in "${corpora[@]}"; do
 		read -r rs rm <<<"$(summary "$work/revgate-$c.times")"
 		read -r ss sm <<<"$(summary "$work/squawk-$c.times")"
-		size=$(du -sm "$work/$c" | cut -f1)
+		size=$(du -sm --apparent-size "$work/$c" | cut -f1)
 		label=${c#c}
 		[ "$c" = big ] && label="one file"
 		speed=$(awk -v a="$ss" -v b="$rs" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')
