@@ -60,6 +60,9 @@ sys.exit(1 if bad else 0)
 PY
 	echo "$output"
 	[ "$status" -eq 0 ]
+	run shellcheck "$ROOT/.github/action/run.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
 
 @test "the pre-commit framework's hook runs 'revgate lint --staged'" {
@@ -78,7 +81,8 @@ PY
 	grep -q 'origin/${{ github.base_ref }}' "$ROOT/.github/examples/pull-request.yml"
 	grep -q "upload-sarif" "$ROOT/.github/examples/pull-request.yml"
 	grep -q "run: revgate upgrade head" "$ROOT/.github/examples/deploy.yml"
-	grep -q -- "--format github" "$ROOT/action.yml"
+	grep -q -- "--format github" "$ROOT/.github/action/run.sh"
+	grep -q "debian:bookworm bash /opt/revgate/.github/action/run.sh" "$ROOT/action.yml"
 }
 
 @test "the README's pull-request workflow passes actionlint" {
