@@ -80,7 +80,7 @@ PY
 	grep -q "fetch-depth: 0" "$ROOT/.github/examples/pull-request.yml"
 	grep -q 'origin/${{ github.base_ref }}' "$ROOT/.github/examples/pull-request.yml"
 	grep -q "upload-sarif" "$ROOT/.github/examples/pull-request.yml"
-	grep -q "run: revgate upgrade head" "$ROOT/.github/examples/deploy.yml"
+	grep -q "run: .revgate/revgate upgrade head" "$ROOT/.github/examples/deploy.yml"
 	grep -q -- "--format github" "$ROOT/.github/action/run.sh"
 	grep -q "debian:bookworm bash /opt/revgate/.github/action/run.sh" "$ROOT/action.yml"
 }
