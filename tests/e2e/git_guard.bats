@@ -309,3 +309,10 @@ setup() {
 	[[ "$output" == *"error[applied-revision-edited]"* ]]
 	[[ "$output" != *"applied-revision-cosmetic-edit"* ]]
 }
+
+@test "naming the directory lints it without the git checks" {
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)"
+	run rg lint migrations
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"applied-revision"* ]]
+}
