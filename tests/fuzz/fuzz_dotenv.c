@@ -39,8 +39,24 @@ static char *password_of(const char *conninfo)
 	return pw;
 }
 
+/*
+ * REVGATE_FUZZ_SKIP_KNOWN=1 skips the class of a leak already handed over
+ * (tests/fuzz/known/dotenv-kv-with-scheme): a key=value string that
+ * contains "://" is redacted as a URI. Lets a run look for other bugs.
+ */
+static bool known_leak(const char *url)
+{
+	static int skip = -1;
+	if (skip < 0)
+		skip = getenv("REVGATE_FUZZ_SKIP_KNOWN") != NULL;
+	return skip && strstr(url, "://") && strncmp(url, "postgresql://", 13) &&
+	       strncmp(url, "postgres://", 11);
+}
+
 static void check_redacted(const char *url)
 {
+	if (known_leak(url))
+		return;
 	char *pw = password_of(url);
 	char *red = db_url_redact(url);
 	if (pw && strcmp(pw, "***")) {

@@ -6,7 +6,9 @@
 # crashes, leaks, timeouts and out-of-memory inputs land in
 # build/fuzz/findings/<target>/. Turn each into a regression test, then
 # copy it to tests/fuzz/seeds/<target>/ so every later run replays it.
-# Exit status: 1 when any target found something.
+# Exit status: 1 when any target found something. REVGATE_FUZZ_SKIP_KNOWN=1
+# makes fuzz_dotenv pass over the class of a leak already reported
+# (tests/fuzz/known/), to look for others.
 set -uo pipefail
 cd "$(dirname "$0")/../.." && root=$PWD
 secs=${1:-30}
@@ -18,6 +20,13 @@ targets=("$@")
 command -v clang >/dev/null || { echo "fuzz: clang is missing (apt-get install clang libclang-rt-14-dev)" >&2; exit 2; }
 make -s -f tests/fuzz/Makefile -j2 || exit 2
 tests/fuzz/build_corpus.sh >/dev/null || exit 2
+
+# SQL keywords and revision-header lines for the targets that read SQL
+dict() {
+	case $1 in
+	revision | sql | lint | graph) echo "-dict=$root/tests/fuzz/sql.dict" ;;
+	esac
+}
 
 max_len() {
 	case $1 in
@@ -43,7 +52,8 @@ for t in "${targets[@]}"; do
 	mkdir -p "$corpus" "$found" "$(dirname "$log")"
 	before=$(find "$found" -type f | wc -l)
 	echo "# fuzz_$t: ${secs}s" >&2
-	"$bin" -max_total_time="$secs" -max_len="$(max_len "$t")" -timeout=10 \
+	# shellcheck disable=SC2046
+	"$bin" -max_total_time="$secs" -max_len="$(max_len "$t")" -timeout=10 $(dict "$t") \
 		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$found/" \
 		"$corpus" "$root/build/fuzz/seeds/$t" >"$log" 2>&1
 	rc=$?
