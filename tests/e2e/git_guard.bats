@@ -316,3 +316,20 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"applied-revision"* ]]
 }
+
+@test "the branch that introduces the migrations directory passes" {
+	git checkout -q main
+	git checkout -q --orphan first
+	git rm -q -r --cached migrations
+	rm -rf migrations
+	echo hi >README
+	git add README revgate.ini
+	git commit -q -m "no migrations yet"
+	git branch -q -f base-without first
+	git checkout -q -b adds-them
+	mkdir migrations
+	rev a none "SELECT 1;" >/dev/null
+	commit "first revision"
+	run rg lint --base base-without
+	[ "$status" -eq 0 ]
+}
