@@ -166,3 +166,12 @@ setup() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"not inside a git repository"* ]]
 }
+
+@test "a hook without revgate on PATH says so" {
+	rg hooks install >/dev/null
+	echo x >notes.txt
+	git add notes.txt
+	REVGATE=/nonexistent/revgate run git commit -q -m notes
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"'/nonexistent/revgate' not found: install revgate, or set REVGATE"* ]]
+}
