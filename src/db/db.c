@@ -116,80 +116,82 @@ int db_url_find(const char *flag, const char *config_url, char **url, const char
 				   "(environment or .env), or set 'url' in [database] of revgate.ini");
 }
 
+/* Whether position `p` of `s` starts a "password" key: at the start, after
+ * blanks (key=value strings) or after '?' or '&' (URI parameters). */
+static bool password_key_at(const char *s, const char *p)
+{
+	if (strncmp(p, "password", 8))
+		return false;
+	return p == s || isspace((unsigned char)p[-1]) || p[-1] == '?' || p[-1] == '&';
+}
+
+/*
+ * Two passes over any text (a URL, a key=value string, a libpq message):
+ * the password of every "scheme://user:password@" authority, then the
+ * value of every "password=" key, quoted or not. Neither pass trusts the
+ * other to have recognised the form: a key=value string may hold "://" in
+ * another value, and a message may quote a URL in its middle.
+ */
 char *db_url_redact(const char *url)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *scheme = strstr(url, "://");
-	if (scheme) {
-		/* postgresql://user:password@host/... */
-		const char *auth = scheme + 3;
-		const char *end = auth + strcspn(auth, "/?#");
-		const char *at = NULL;
-		for (const char *p = auth; p < end; p++)
-			if (*p == '@')
-				at = p;
-		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-		if (colon) {
-			strbuf_add(&sb, url, (size_t)(colon - url) + 1);
-			strbuf_addstr(&sb, "***");
-			strbuf_addstr(&sb, at);
-		} else {
-			strbuf_addstr(&sb, url);
-		}
-		/* ...?password=secret&... */
-		char *q = strstr(sb.buf, "password=");
-		while (q) {
-			if (q == sb.buf || q[-1] == '?' || q[-1] == '&') {
-				char *v = q + 9;
-				size_t n = strcspn(v, "&#");
-				struct strbuf t = STRBUF_INIT;
-				strbuf_add(&t, sb.buf, (size_t)(v - sb.buf));
-				strbuf_addstr(&t, "***");
-				strbuf_addstr(&t, v + n);
-				size_t off = (size_t)(v - sb.buf) + 3;
-				strbuf_release(&sb);
-				sb = t;
-				q = strstr(sb.buf + off, "password=");
-			} else {
-				q = strstr(q + 9, "password=");
-			}
-		}
-		return strbuf_detach(&sb, NULL);
-	}
-	/* key=value form: password = 'x y' or password=x */
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	const char *p = url;
-	while (*p) {
-		const char *k = strstr(p, "password");
-		if (!k) {
-			strbuf_addstr(&sb, p);
+	for (;;) {
+		const char *sep = strstr(p, "://");
+		if (!sep) {
+			strbuf_addstr(&a, p);
 			break;
 		}
-		const char *e = k + 8;
-		while (*e == ' ')
+		const char *auth = sep + 3;
+		const char *end = auth + strcspn(auth, "/?# \t\r\n'\"");
+		const char *at = NULL;
+		for (const char *q = auth; q < end; q++)
+			if (*q == '@')
+				at = q;
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon) {
+			strbuf_add(&a, p, (size_t)(colon + 1 - p));
+			strbuf_addstr(&a, "***");
+			p = at;
+		} else {
+			strbuf_add(&a, p, (size_t)(auth - p));
+			p = auth;
+		}
+	}
+	p = a.buf;
+	while (*p) {
+		if (!password_key_at(a.buf, p)) {
+			strbuf_addch(&b, *p++);
+			continue;
+		}
+		const char *e = p + 8;
+		while (*e == ' ' || *e == '\t')
 			e++;
-		bool is_key = (k == url || isspace((unsigned char)k[-1])) && *e == '=';
-		strbuf_add(&sb, p, (size_t)(e - p));
-		if (!is_key) {
+		if (*e != '=') {
+			strbuf_add(&b, p, (size_t)(e - p));
 			p = e;
 			continue;
 		}
-		strbuf_addstr(&sb, "=***");
+		strbuf_addstr(&b, "password=***");
 		e++;
-		while (*e == ' ')
+		while (*e == ' ' || *e == '\t')
 			e++;
 		if (*e == '\'') {
+			/* libpq escapes with a backslash; SQL doubles the quote:
+			 * hide through either */
 			e++;
-			while (*e && *e != '\'')
-				e += (*e == '\\' && e[1]) ? 2 : 1;
+			while (*e && (*e != '\'' || e[1] == '\''))
+				e += ((*e == '\\' || *e == '\'') && e[1]) ? 2 : 1;
 			if (*e)
 				e++;
 		} else {
-			while (*e && !isspace((unsigned char)*e))
+			while (*e && !isspace((unsigned char)*e) && *e != '&' && *e != '#')
 				e++;
 		}
 		p = e;
 	}
-	return strbuf_detach(&sb, NULL);
+	strbuf_release(&a);
+	return strbuf_detach(&b, NULL);
 }
 
 /* Replaces every occurrence of the password in `msg` (fresh string). Short

@@ -33,6 +33,12 @@ static void test_redact(void **state)
 	r = db_url_redact("host=/tmp password='a b' user=x");
 	assert_string_equal(r, "host=/tmp password=*** user=x");
 	free(r);
+	r = db_url_redact("host=/x password=hunter22 application_name=http://svc");
+	assert_string_equal(r, "host=/x password=*** application_name=http://svc");
+	free(r);
+	r = db_url_redact("failed for \"postgres://u:pw1234@h/db\" and password = 'it''s'");
+	assert_string_equal(r, "failed for \"postgres://u:***@h/db\" and password=***");
+	free(r);
 	r = db_url_redact("postgresql://app@db/app");
 	assert_string_equal(r, "postgresql://app@db/app");
 	free(r);
