@@ -7,11 +7,9 @@
 #include "cli/cli.h"
 #include "cli/dbcli.h"
 #include "core/err.h"
-#include "core/textpos.h"
 #include "core/xalloc.h"
 #include "git/gitrepo.h"
 #include "lint/lint.h"
-#include "output/jsonw.h"
 #include "revision/revision.h"
 
 #include <stdlib.h>
@@ -27,68 +25,6 @@ static const struct cli_opt upgrade_opts[] = {
 	{"no-lint", 0, NULL, "skip linting the revisions about to run"},
 	{NULL, 0, NULL, NULL},
 };
-
-static void plan_text(const struct apply_plan *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		const struct apply_step *s = &p->v[i];
-		size_t alone = 0;
-		for (size_t k = 0; k < s->nseg; k++)
-			alone += !s->seg[k].transactional;
-		printf("%-9s %s  %-7s %s", s->dir == APPLY_UP ? "upgrade" : "downgrade", s->rev->id,
-		       s->change.kind, s->rev->message ? s->rev->message : "");
-		if (apply_step_transactional(s))
-			printf("  [1 transaction, %zu statements]\n", s->stmts.n);
-		else
-			printf("  [%zu segments, %zu outside a transaction]\n", s->nseg, alone);
-	}
-}
-
-static void plan_json(const struct apply_plan *p)
-{
-	struct jsonw w;
-	jsonw_init(&w, stdout, true);
-	jsonw_arr_begin(&w);
-	for (size_t i = 0; i < p->n; i++) {
-		const struct apply_step *s = &p->v[i];
-		jsonw_obj_begin(&w);
-		jsonw_kstr(&w, "revision", s->rev->id);
-		jsonw_kstr(&w, "direction", s->dir == APPLY_UP ? "upgrade" : "downgrade");
-		jsonw_kstr(&w, "kind", s->change.kind);
-		jsonw_kstr(&w, "message", s->rev->message);
-		jsonw_kstr(&w, "file", s->rev->path);
-		jsonw_key(&w, "heads_before");
-		jsonw_arr_begin(&w);
-		for (size_t k = 0; k < s->heads_before.n; k++)
-			jsonw_str(&w, s->heads_before.v[k]);
-		jsonw_arr_end(&w);
-		jsonw_key(&w, "heads_after");
-		jsonw_arr_begin(&w);
-		for (size_t k = 0; k < s->heads_after.n; k++)
-			jsonw_str(&w, s->heads_after.v[k]);
-		jsonw_arr_end(&w);
-		jsonw_kbool(&w, "transactional", apply_step_transactional(s));
-		jsonw_key(&w, "segments");
-		jsonw_arr_begin(&w);
-		for (size_t k = 0; k < s->nseg; k++) {
-			const struct apply_segment *seg = &s->seg[k];
-			jsonw_obj_begin(&w);
-			jsonw_kbool(&w, "transactional", seg->transactional);
-			jsonw_kint(&w, "statements", (long long)seg->n);
-			if (seg->n) {
-				unsigned line, col;
-				text_pos(s->rev->text, s->rev->len, s->stmts.v[seg->first].start, &line,
-					 &col);
-				jsonw_kint(&w, "line", line);
-			}
-			jsonw_obj_end(&w);
-		}
-		jsonw_arr_end(&w);
-		jsonw_obj_end(&w);
-	}
-	jsonw_arr_end(&w);
-	jsonw_finish(&w);
-}
 
 /* "FROM:TO" (FROM: comma-separated heads, may be empty) or just TO. */
 static int split_range(const char *arg, enum apply_dir dir, struct strlist *from, char **to)
@@ -232,9 +168,9 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 			fwrite(sql.buf, 1, sql.len, stdout);
 			strbuf_release(&sql);
 		} else if (!strcmp(app_format(app), "json")) {
-			plan_json(&p);
+			dbcli_plan_json(&p);
 		} else {
-			plan_text(&p);
+			dbcli_plan_text(&p);
 		}
 		goto out;
 	}
@@ -267,9 +203,9 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	if (dry) {
 		if (!strcmp(app_format(app), "json"))
-			plan_json(&p);
+			dbcli_plan_json(&p);
 		else
-			plan_text(&p);
+			dbcli_plan_text(&p);
 		goto out;
 	}
 	if (!p.n) {

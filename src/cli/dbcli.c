@@ -1,7 +1,9 @@
 /* Shared command-line plumbing of the database commands. */
 #include "cli/dbcli.h"
 #include "core/err.h"
+#include "core/textpos.h"
 #include "core/xalloc.h"
+#include "output/jsonw.h"
 #include "revision/revision.h"
 
 #include <stdlib.h>
@@ -111,4 +113,66 @@ int dbcli_refuse_broken_graph(struct app *app)
 		return err_set(ERR_GRAPH, "the revision graph has errors (above); fix them first");
 	}
 	return 0;
+}
+
+void dbcli_plan_text(const struct apply_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct apply_step *s = &p->v[i];
+		size_t alone = 0;
+		for (size_t k = 0; k < s->nseg; k++)
+			alone += !s->seg[k].transactional;
+		printf("%-9s %s  %-7s %s", s->dir == APPLY_UP ? "upgrade" : "downgrade", s->rev->id,
+		       s->change.kind, s->rev->message ? s->rev->message : "");
+		if (apply_step_transactional(s))
+			printf("  [1 transaction, %zu statements]\n", s->stmts.n);
+		else
+			printf("  [%zu segments, %zu outside a transaction]\n", s->nseg, alone);
+	}
+}
+
+void dbcli_plan_json(const struct apply_plan *p)
+{
+	struct jsonw w;
+	jsonw_init(&w, stdout, true);
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct apply_step *s = &p->v[i];
+		jsonw_obj_begin(&w);
+		jsonw_kstr(&w, "revision", s->rev->id);
+		jsonw_kstr(&w, "direction", s->dir == APPLY_UP ? "upgrade" : "downgrade");
+		jsonw_kstr(&w, "kind", s->change.kind);
+		jsonw_kstr(&w, "message", s->rev->message);
+		jsonw_kstr(&w, "file", s->rev->path);
+		jsonw_key(&w, "heads_before");
+		jsonw_arr_begin(&w);
+		for (size_t k = 0; k < s->heads_before.n; k++)
+			jsonw_str(&w, s->heads_before.v[k]);
+		jsonw_arr_end(&w);
+		jsonw_key(&w, "heads_after");
+		jsonw_arr_begin(&w);
+		for (size_t k = 0; k < s->heads_after.n; k++)
+			jsonw_str(&w, s->heads_after.v[k]);
+		jsonw_arr_end(&w);
+		jsonw_kbool(&w, "transactional", apply_step_transactional(s));
+		jsonw_key(&w, "segments");
+		jsonw_arr_begin(&w);
+		for (size_t k = 0; k < s->nseg; k++) {
+			const struct apply_segment *seg = &s->seg[k];
+			jsonw_obj_begin(&w);
+			jsonw_kbool(&w, "transactional", seg->transactional);
+			jsonw_kint(&w, "statements", (long long)seg->n);
+			if (seg->n) {
+				unsigned line, col;
+				text_pos(s->rev->text, s->rev->len, s->stmts.v[seg->first].start, &line,
+					 &col);
+				jsonw_kint(&w, "line", line);
+			}
+			jsonw_obj_end(&w);
+		}
+		jsonw_arr_end(&w);
+		jsonw_obj_end(&w);
+	}
+	jsonw_arr_end(&w);
+	jsonw_finish(&w);
 }

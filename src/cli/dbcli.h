@@ -31,6 +31,11 @@ void dbcli_event(void *ctx, const struct apply_event *ev);
 void dbcli_print_failure(const struct app *app, const struct apply_failure *f);
 /* Refuses (ERR_CHECK) when a revision is half-done, naming it and the fix. */
 int dbcli_refuse_pending(struct app *app, struct apply_session *ss);
+/* A plan as `upgrade --plan` prints it: one line per step, or (json) an
+ * array of objects with revision, direction, kind, message, file,
+ * heads_before, heads_after, transactional and segments. */
+void dbcli_plan_text(const struct apply_plan *p);
+void dbcli_plan_json(const struct apply_plan *p);
 /* Refuses (ERR_GRAPH) a graph with a cycle or missing parents. */
 int dbcli_refuse_broken_graph(struct app *app);
 
