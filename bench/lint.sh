@@ -53,14 +53,15 @@ fi
 measure() {
 	local name=$1 out=$2
 	shift 3
-	/usr/bin/time -o "$work/t.tmp" -f "%e %M" "$@" >"$out" 2>/dev/null || true
+	/usr/bin/time -o "$work/t.tmp" -f "%e %M %U %S" "$@" >"$out" 2>/dev/null || true
 	[ -s "$out" ] || die "$name printed nothing: $*"
 	tail -n 1 "$work/t.tmp" >>"$work/$name.times"
 }
 
-# mean of the passes (the median of two) as "seconds megabytes"
+# mean of the passes (the median of two) as "seconds megabytes cpu-seconds"
 summary() {
-	awk '{ s += $1; if ($2 > m) m = $2; n++ } END { printf "%.2f %.0f", s / n, m / 1024 }' "$1"
+	awk '{ s += $1; c += $3 + $4; if ($2 > m) m = $2; n++ }
+	     END { printf "%.2f %.0f %.2f", s / n, m / 1024, c / n }' "$1"
 }
 
 # a private copy: a rebuild while the benchmark runs must not change the binary
@@ -94,16 +95,19 @@ report() {
 	echo "$(date -u +%Y-%m-%d), $cores cores, load average $load_before before and $load_after after;"
 	echo "revgate $("$revgate" --version | awk '{print $2}'), $passes passes each, alternating."
 	echo
-	echo "| corpus | size | revgate s | squawk s | speed-up | revgate MB | squawk MB |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "Wall time is what a user waits; CPU time (user + system) is what the run costs,"
+	echo "and is the steadier figure when other work shares the machine."
+	echo
+	echo "| corpus | size | revgate s | squawk s | speed-up | revgate CPU s | squawk CPU s | revgate MB | squawk MB |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for c in "${corpora[@]}"; do
-		read -r rs rm <<<"$(summary "$work/revgate-$c.times")"
-		read -r ss sm <<<"$(summary "$work/squawk-$c.times")"
+		read -r rs rm rc <<<"$(summary "$work/revgate-$c.times")"
+		read -r ss sm sc <<<"$(summary "$work/squawk-$c.times")"
 		size=$(du -sm --apparent-size "$work/$c" | cut -f1)
 		label=${c#c}
 		[ "$c" = big ] && label="one file"
 		speed=$(awk -v a="$ss" -v b="$rs" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')
-		echo "| $label | ${size} MB | $rs | $ss | $speed | $rm | $sm |"
+		echo "| $label | ${size} MB | $rs | $ss | $speed | $rc | $sc | $rm | $sm |"
 	done
 	echo
 	local mid

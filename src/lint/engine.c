@@ -458,9 +458,8 @@ static void dispatch(struct walk *w, const PgQuery__Node *n)
 		return;
 	for (unsigned i = 0; i < w->eng->n_by_node[k]; i++) {
 		const struct lint_rule *r = lint_rule_at(w->eng->by_node[k][i]);
-		bool down = w->ctx->section == LINT_DOWNGRADE;
-		if (down ? !(r->flags & (LR_DOWNGRADE | LR_ONLY_DOWNGRADE))
-			 : (r->flags & LR_ONLY_DOWNGRADE))
+		/* a downgrade undoes on purpose: only rules that say so check it */
+		if (w->ctx->section == LINT_DOWNGRADE && !(r->flags & LR_DOWNGRADE))
 			continue;
 		w->ctx->rule = r;
 		r->check(w->ctx, n);

@@ -33,7 +33,6 @@ enum lint_family {
 
 enum lint_rule_flags {
 	LR_DOWNGRADE = 1 << 0, /* also checks statements of the downgrade section */
-	LR_ONLY_DOWNGRADE = 1 << 1,
 };
 
 enum lint_section {
