@@ -23,23 +23,31 @@ static const char *sev_colour(enum severity s)
  * Control characters are written C-style (\n, \r, \xNN); with `same_width`
  * (the excerpt, under which the caret is aligned) as one '?'.
  */
+static bool is_control(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
 static void put_safe(FILE *fp, const char *s, bool same_width)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c != 0x7f) {
-			fputc(c, fp);
-		} else if (c == '\t') {
-			fputc('\t', fp);
-		} else if (same_width) {
+	while (*s) {
+		/* runs of printable text in one write: stderr is unbuffered */
+		size_t n = 0;
+		while (s[n] && !is_control((unsigned char)s[n]))
+			n++;
+		fwrite(s, 1, n, fp);
+		s += n;
+		if (!*s)
+			break;
+		unsigned char c = (unsigned char)*s++;
+		if (same_width)
 			fputc('?', fp);
-		} else if (c == '\n') {
+		else if (c == '\n')
 			fputs("\\n", fp);
-		} else if (c == '\r') {
+		else if (c == '\r')
 			fputs("\\r", fp);
-		} else {
+		else
 			fprintf(fp, "\\x%02x", c);
-		}
 	}
 }
 
