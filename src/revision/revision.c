@@ -174,6 +174,10 @@ struct parse_state {
 	struct revision *rev;
 	struct findings *out;
 	unsigned key_line[KEY__COUNT];
+	/* built on the first finding: a file with 50,000 bad header lines
+	 * must not cost a scan from the start of the file per finding */
+	struct line_index li;
+	bool li_built;
 };
 
 static struct finding *report(struct parse_state *ps, const char *rule, size_t offset,
@@ -189,9 +193,20 @@ static struct finding *report(struct parse_state *ps, const char *rule, size_t o
 	if (vasprintf(&msg, fmt, ap) < 0)
 		BUG("vasprintf failed");
 	va_end(ap);
-	struct finding *f = findings_add_at(ps->out, rule, SEV_ERROR, rev->path, rev->text,
-					    rev->len, offset, "%s", msg);
+	if (!ps->li_built) {
+		line_index_build(&ps->li, rev->text, rev->len);
+		ps->li_built = true;
+	}
+	unsigned line, col;
+	line_index_pos(&ps->li, offset, &line, &col);
+	struct finding *f = findings_add(ps->out, rule, SEV_ERROR, rev->path, line, col, "%s", msg);
 	free(msg);
+	/* the excerpt is the line up to its break, as findings_add_at cuts it
+	 * (and finding_set_excerpt shortens it further) */
+	size_t ls = ps->li.starts[line - 1], le = ls;
+	while (le < rev->len && le - ls <= 400 && rev->text[le] != '\n' && rev->text[le] != '\r')
+		le++;
+	finding_set_excerpt(f, rev->text + ls, le - ls);
 	return f;
 }
 
@@ -534,6 +549,7 @@ void revision_parse(struct revision *rev, const char *path, char *text, size_t l
 		strlist_release(&rev->depends_on);
 	}
 	rev->usable = rev->id && ps.key_line[KEY_DOWN_REVISION];
+	line_index_release(&ps.li);
 }
 
 void revision_parse_plain(struct revision *rev, const char *path, char *text, size_t len,
