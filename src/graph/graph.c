@@ -218,6 +218,9 @@ static void resolve_parents(struct graph *g, struct findings *out)
 	}
 }
 
+/* Revisions of a cycle named in its message; the rest are counted. */
+#define CYCLE_SHOWN 16
+
 /* Colours for the iterative depth-first search. */
 enum { WHITE, GREY, BLACK };
 
@@ -251,9 +254,20 @@ static void detect_cycles(struct graph *g, struct findings *out)
 				while (from > 0 && stack.v[from - 1] != j)
 					from--;
 				from--;
+				/* a long cycle shows its ends: a 10,000-revision one
+				 * would be a 100 KB message */
 				struct strbuf sb = STRBUF_INIT;
-				for (size_t k = from; k < stack.n; k++)
+				size_t len = stack.n - from;
+				for (size_t k = from; k < stack.n; k++) {
+					size_t at = k - from;
+					if (len > CYCLE_SHOWN && at == CYCLE_SHOWN / 2)
+						strbuf_addf(&sb, "... (%zu more) -> ",
+							    len - CYCLE_SHOWN);
+					if (len > CYCLE_SHOWN && at >= CYCLE_SHOWN / 2 &&
+					    at < len - CYCLE_SHOWN / 2)
+						continue;
 					strbuf_addf(&sb, "%s -> ", g->nodes[stack.v[k]].id);
+				}
 				strbuf_addstr(&sb, g->nodes[j].id);
 				const struct revision *rev = g->nodes[j].rev;
 				struct finding *f = findings_add(

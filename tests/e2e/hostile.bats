@@ -207,6 +207,9 @@ DELETE FROM accounts;
 		[ "$status" -ne 0 ]
 		grep -q 'revision-cycle' out.txt
 		grep -q 'c00001 -> c10000 -> c09999' out.txt
+		# the message names the ends, not 10,000 ids
+		grep -q '\.\.\. (9984 more) -> c00009' out.txt
+		[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' out.txt)" -lt 1000 ]
 	done
 }
 
