@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 struct config;
+struct findings;
 struct revision;
 
 /* ---- settings: [database] and the command line ---- */
@@ -219,7 +220,6 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads);
  * "applied-revision-cosmetic-change", warning, when only comments or
  * whitespace changed). Revisions without a recorded checksum are skipped.
  */
-struct findings;
 int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked);
 
 /* Marks a half-done revision resolved: `done` records it as applied

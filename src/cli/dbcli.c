@@ -108,7 +108,9 @@ out:
 
 int dbcli_refuse_broken_graph(struct app *app)
 {
-	if (app->graph.has_cycle || !app->graph.complete) {
+	/* an error in a file (a typo in a header key) leaves that revision out
+	 * of the graph: running without it would skip it silently */
+	if (app->graph.has_cycle || !app->graph.complete || app_load_failed(app)) {
 		app_report_findings(app, &app->load_findings);
 		return err_set(ERR_GRAPH, "the revision graph has errors (above); fix them first");
 	}

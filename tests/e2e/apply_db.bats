@@ -322,3 +322,13 @@ DELETE FROM revgate_version;" "DROP TABLE b;"
 	[ "$(rows)" = "" ]
 	[ "$(psql_ -c "SELECT count(*) FROM revgate_history WHERE outcome IN ('applied', 'reverted')")" = "16" ]
 }
+
+@test "a revision file with an error is never skipped silently" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" "DROP TABLE a;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE TABLE b (id int);" "DROP TABLE b;" "-- down_revison: typo"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknown-header-key"* ]]
+	[ "$(psql_ -c "SELECT to_regclass('revgate_version') IS NULL")" = "t" ]
+}
