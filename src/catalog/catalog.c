@@ -4,6 +4,7 @@
  * Anything else is ignored, which rules read as "unknown".
  */
 #include "catalog/catalog.h"
+#include "core/err.h"
 #include "core/xalloc.h"
 
 #include <stdlib.h>
@@ -773,4 +774,240 @@ void catalog_apply(struct catalog *c, const PgQuery__Node *stmt, unsigned origin
 	default:
 		break;
 	}
+}
+
+/* ---- snapshots ----
+ *
+ * One record per line, fields separated by tabs; strings escaped (\\, \t,
+ * \n) and written "=value", or "~" for NULL:
+ *   T name partitioned partition_of columns_known
+ *   C name type nmods mod0 mod1 array_dims not_null has_default   (of the last T)
+ *   K name kind validated not_null_col ref_table ncols col...      (of the last T)
+ *   I name table unique method ncols col...
+ */
+
+#define SNAPSHOT_MAGIC "revgate-catalog 1\n"
+
+static void put_str(struct strbuf *sb, const char *s)
+{
+	strbuf_addch(sb, '\t');
+	if (!s) {
+		strbuf_addch(sb, '~');
+		return;
+	}
+	strbuf_addch(sb, '=');
+	for (; *s; s++) {
+		if (*s == '\\')
+			strbuf_addstr(sb, "\\\\");
+		else if (*s == '\t')
+			strbuf_addstr(sb, "\\t");
+		else if (*s == '\n')
+			strbuf_addstr(sb, "\\n");
+		else
+			strbuf_addch(sb, *s);
+	}
+}
+
+static void put_int(struct strbuf *sb, long v)
+{
+	strbuf_addf(sb, "\t%ld", v);
+}
+
+static void put_list(struct strbuf *sb, const struct strlist *l)
+{
+	put_int(sb, (long)l->n);
+	for (size_t i = 0; i < l->n; i++)
+		put_str(sb, l->v[i]);
+}
+
+void catalog_save(const struct catalog *c, struct strbuf *out)
+{
+	strbuf_addstr(out, SNAPSHOT_MAGIC);
+	for (size_t i = 0; i < c->ntables; i++) {
+		const struct cat_table *t = c->tables[i];
+		if (t->dropped || table_mut(c, t->name) != t)
+			continue;
+		strbuf_addch(out, 'T');
+		put_str(out, t->name);
+		put_int(out, t->partitioned);
+		put_str(out, t->partition_of);
+		put_int(out, t->columns_known);
+		strbuf_addch(out, '\n');
+		for (size_t k = 0; k < t->ncols; k++) {
+			const struct cat_column *col = &t->cols[k];
+			strbuf_addch(out, 'C');
+			put_str(out, col->name);
+			put_str(out, col->type.name);
+			put_int(out, col->type.nmods);
+			put_int(out, col->type.mods[0]);
+			put_int(out, col->type.mods[1]);
+			put_int(out, col->type.array_dims);
+			put_int(out, col->not_null);
+			put_int(out, col->has_default);
+			strbuf_addch(out, '\n');
+		}
+		for (size_t k = 0; k < t->ncons; k++) {
+			const struct cat_constraint *cc = &t->cons[k];
+			strbuf_addch(out, 'K');
+			put_str(out, cc->name);
+			put_int(out, cc->kind);
+			put_int(out, cc->validated);
+			put_str(out, cc->not_null_col);
+			put_str(out, cc->ref_table);
+			put_list(out, &cc->columns);
+			strbuf_addch(out, '\n');
+		}
+	}
+	for (size_t i = 0; i < c->nindexes; i++) {
+		const struct cat_index *x = c->indexes[i];
+		if (x->dropped || index_mut(c, x->name) != x)
+			continue;
+		strbuf_addch(out, 'I');
+		put_str(out, x->name);
+		put_str(out, x->table);
+		put_int(out, x->unique);
+		put_str(out, x->method);
+		put_list(out, &x->columns);
+		strbuf_addch(out, '\n');
+	}
+}
+
+struct reader {
+	const char *p, *end;
+	bool bad;
+};
+
+/* The next field of the current line: a fresh string, or NULL for "~". */
+static char *get_str(struct reader *r)
+{
+	if (r->p >= r->end || *r->p != '\t') {
+		r->bad = true;
+		return NULL;
+	}
+	r->p++;
+	if (r->p < r->end && *r->p == '~') {
+		r->p++;
+		return NULL;
+	}
+	if (r->p >= r->end || *r->p != '=') {
+		r->bad = true;
+		return NULL;
+	}
+	r->p++;
+	struct strbuf sb = STRBUF_INIT;
+	while (r->p < r->end && *r->p != '\t' && *r->p != '\n') {
+		char ch = *r->p++;
+		if (ch == '\\' && r->p < r->end) {
+			char e = *r->p++;
+			ch = e == 't' ? '\t' : e == 'n' ? '\n' : e;
+		}
+		strbuf_addch(&sb, ch);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static long get_int(struct reader *r)
+{
+	if (r->p >= r->end || *r->p != '\t') {
+		r->bad = true;
+		return 0;
+	}
+	r->p++;
+	char *e;
+	long v = strtol(r->p, &e, 10);
+	if (e == r->p)
+		r->bad = true;
+	r->p = e;
+	return v;
+}
+
+static void get_list(struct reader *r, struct strlist *l)
+{
+	long n = get_int(r);
+	for (long i = 0; i < n && !r->bad; i++) {
+		char *s = get_str(r);
+		if (s)
+			strlist_push_owned(l, s);
+	}
+}
+
+int catalog_load(struct catalog *c, const char *text, size_t len, unsigned origin)
+{
+	size_t ml = strlen(SNAPSHOT_MAGIC);
+	if (len < ml || memcmp(text, SNAPSHOT_MAGIC, ml))
+		return err_set(ERR_CHECK, "not a catalog snapshot");
+	struct reader r = {text + ml, text + len, false};
+	struct cat_table *t = NULL;
+	while (r.p < r.end && !r.bad) {
+		char kind = *r.p++;
+		if (kind == 'T') {
+			char *name = get_str(&r);
+			if (!name) {
+				r.bad = true;
+				break;
+			}
+			t = table_add(c, name, origin);
+			free(name);
+			t->partitioned = get_int(&r) != 0;
+			t->partition_of = get_str(&r);
+			t->columns_known = get_int(&r) != 0;
+		} else if (kind == 'C' && t) {
+			char *name = get_str(&r);
+			if (!name) {
+				r.bad = true;
+				break;
+			}
+			struct cat_column *col = column_add(t, name);
+			free(name);
+			col->origin = origin;
+			col->type.name = get_str(&r);
+			if (!col->type.name)
+				col->type.name = xstrdup("?");
+			col->type.nmods = (unsigned)get_int(&r);
+			col->type.mods[0] = (int32_t)get_int(&r);
+			col->type.mods[1] = (int32_t)get_int(&r);
+			col->type.array_dims = (unsigned)get_int(&r);
+			col->not_null = get_int(&r) != 0;
+			col->has_default = get_int(&r) != 0;
+		} else if (kind == 'K' && t) {
+			ALLOC_GROW(t->cons, t->ncons + 1, t->cons_alloc);
+			struct cat_constraint *cc = &t->cons[t->ncons++];
+			memset(cc, 0, sizeof(*cc));
+			cc->origin = origin;
+			cc->name = get_str(&r);
+			cc->kind = (enum cat_con_kind)get_int(&r);
+			cc->validated = get_int(&r) != 0;
+			cc->not_null_col = get_str(&r);
+			cc->ref_table = get_str(&r);
+			get_list(&r, &cc->columns);
+		} else if (kind == 'I') {
+			char *name = get_str(&r), *table = get_str(&r);
+			if (!name || !table) {
+				free(name);
+				free(table);
+				r.bad = true;
+				break;
+			}
+			index_add(c, name, table, NULL, origin);
+			struct cat_index *x = c->indexes[c->nindexes - 1];
+			x->unique = get_int(&r) != 0;
+			x->method = get_str(&r);
+			get_list(&r, &x->columns);
+			free(name);
+			free(table);
+		} else {
+			r.bad = true;
+			break;
+		}
+		if (r.p < r.end && *r.p == '\n')
+			r.p++;
+		else if (r.p < r.end)
+			r.bad = true;
+	}
+	if (r.bad) {
+		catalog_release(c);
+		catalog_init(c);
+		return err_set(ERR_CHECK, "damaged catalog snapshot");
+	}
+	return 0;
 }

@@ -22,6 +22,7 @@
 #ifndef REVGATE_CATALOG_CATALOG_H
 #define REVGATE_CATALOG_CATALOG_H
 
+#include "core/strbuf.h"
 #include "core/strlist.h"
 #include "core/strmap.h"
 
@@ -124,6 +125,16 @@ bool catalog_has_index_on(const struct catalog *c, const struct cat_table *t,
 			  const struct strlist *cols);
 /* Whether `t` has a validated CHECK (col IS NOT NULL) for `col`. */
 bool catalog_has_not_null_check(const struct cat_table *t, const char *col);
+
+/*
+ * A snapshot of the catalog as text, so a long history need not be
+ * replayed on every run (lint/ caches it by the content of the revisions
+ * it came from). Every object loaded gets origin `origin`.
+ * catalog_load() returns 0, or ERR_CHECK when the text is not a snapshot
+ * of this version (the catalog is then left empty).
+ */
+void catalog_save(const struct catalog *c, struct strbuf *out);
+int catalog_load(struct catalog *c, const char *text, size_t len, unsigned origin);
 
 /* A type from a parse tree, canonicalised (fills a caller-owned cat_type,
  * released with cat_type_release). */

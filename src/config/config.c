@@ -38,6 +38,9 @@ const struct config_key config_keys[] = {
 	{"lint", "fail_level", "error", "lowest severity that makes lint exit 1 (error or warning)"},
 	{"lint", "index_name_pattern", NULL, "PCRE2 pattern index names must match"},
 	{"lint", "constraint_name_pattern", NULL, "PCRE2 pattern constraint names must match"},
+	{"lint", "cache_dir", NULL,
+	 "where snapshots of the schema replayed from long histories are kept (default: "
+	 "$XDG_CACHE_HOME/revgate, else ~/.cache/revgate; 'off' disables them)"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -8,6 +8,8 @@
 #include "lint/registry.h"
 #include "config/config.h"
 #include "core/err.h"
+#include "core/fileio.h"
+#include "core/hash.h"
 #include "core/strmap.h"
 #include "core/xalloc.h"
 #include "graph/graph.h"
@@ -15,6 +17,7 @@
 #include "revision/revision.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 void lint_settings_init(struct lint_settings *s)
@@ -33,6 +36,8 @@ void lint_settings_release(struct lint_settings *s)
 	matcher_free(s->index_name);
 	matcher_free(s->constraint_name);
 	s->index_name = s->constraint_name = NULL;
+	free(s->cache_dir);
+	s->cache_dir = NULL;
 }
 
 int lint_settings_set(struct lint_settings *s, const char *rule, const char *severity)
@@ -78,6 +83,18 @@ int lint_settings_from_config(struct lint_settings *s, const struct config *cfg)
 	v = config_get(cfg, "lint", "constraint_name_pattern");
 	if (v && *v && matcher_compile(&s->constraint_name, v, "constraint_name_pattern") < 0)
 		return ERR_CONFIG;
+	v = config_get(cfg, "lint", "cache_dir");
+	free(s->cache_dir);
+	s->cache_dir = NULL;
+	if (v && *v && strcmp(v, "off"))
+		s->cache_dir = xstrdup(v);
+	else if (!v) {
+		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+		if (xdg && *xdg)
+			s->cache_dir = xstrfmt("%s/revgate", xdg);
+		else if (home && *home)
+			s->cache_dir = xstrfmt("%s/.cache/revgate", home);
+	}
 	const struct config_entry *e[LINT_MAX_RULES * 2];
 	size_t n;
 	config_section_entries(cfg, "rules", e, &n, ARRAY_SIZE(e));
@@ -87,6 +104,69 @@ int lint_settings_from_config(struct lint_settings *s, const struct config *cfg)
 			return ret;
 	}
 	return 0;
+}
+
+/* Replays below this many revisions are cheaper than a snapshot file. */
+#define CACHE_MIN_REVISIONS 32
+
+/* The snapshot file for the schema left by revisions `run[0..n)`, in order. */
+static char *snapshot_path(const char *dir, const struct graph *g, const size_t *run, size_t n)
+{
+	struct strbuf keys = STRBUF_INIT;
+	char hex[HASH_HEX_LEN + 1];
+	strbuf_addstr(&keys, "revgate catalog v1\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct revision *rev = g->nodes[run[i]].rev;
+		hash_sha256_hex(rev->text, rev->len, hex);
+		strbuf_addstr(&keys, hex);
+	}
+	hash_sha256_hex(keys.buf, keys.len, hex);
+	strbuf_release(&keys);
+	return xstrfmt("%s/catalog-%s.txt", dir, hex);
+}
+
+static void mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir);
+	for (char *c = p + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		(void)mkdir(p, 0700);
+		*c = '/';
+	}
+	(void)mkdir(p, 0700);
+	free(p);
+}
+
+/* Fills `cat` with the schema `run` leaves: from a snapshot, or replayed
+ * (and then saved, best effort). */
+static void replay_run(const struct lint_settings *s, const struct graph *g, const size_t *run,
+		       size_t n, struct catalog *cat)
+{
+	char *path = NULL;
+	if (s->cache_dir && n >= CACHE_MIN_REVISIONS) {
+		path = snapshot_path(s->cache_dir, g, run, n);
+		struct strbuf sb = STRBUF_INIT;
+		if (file_read(path, 0, &sb) == 0 && catalog_load(cat, sb.buf, sb.len, 1) == 0) {
+			strbuf_release(&sb);
+			free(path);
+			return;
+		}
+		err_clear();
+		strbuf_release(&sb);
+	}
+	for (size_t i = 0; i < n; i++)
+		lint_engine_replay(g->nodes[run[i]].rev, cat, (unsigned)i + 1);
+	if (path) {
+		struct strbuf sb = STRBUF_INIT;
+		catalog_save(cat, &sb);
+		mkdirs(s->cache_dir);
+		if (file_write_atomic(path, sb.buf, sb.len, false) < 0)
+			err_clear(); /* a cache that cannot be written is only slower */
+		strbuf_release(&sb);
+		free(path);
+	}
 }
 
 int lint_revisions(const struct lint_settings *s, const struct graph *g, const size_t *nodes,
@@ -100,23 +180,31 @@ int lint_revisions(const struct lint_settings *s, const struct graph *g, const s
 		bitset_set(&want, nodes[i]);
 	bitset_init(&anc, g->n);
 	graph_ancestors(g, nodes, n, true, &anc);
-	struct idxvec order = IDXVEC_INIT;
+	struct idxvec order = IDXVEC_INIT, todo = IDXVEC_INIT;
 	graph_history(g, &order); /* newest first */
+	for (size_t k = order.n; k-- > 0;)
+		if (bitset_test(&want, order.v[k]) || bitset_test(&anc, order.v[k]))
+			idxvec_push(&todo, order.v[k]);
+	/* the ancestors before the first revision to lint need only their schema */
+	size_t prefix = 0;
+	while (prefix < todo.n && !bitset_test(&want, todo.v[prefix]))
+		prefix++;
 	struct lint_engine *eng = lint_engine_new(s);
 	struct catalog cat;
 	catalog_init(&cat);
-	unsigned origin = 0;
-	for (size_t k = order.n; k-- > 0;) {
-		size_t i = order.v[k];
-		origin++;
+	replay_run(s, g, todo.v, prefix, &cat);
+	for (size_t k = prefix; k < todo.n; k++) {
+		size_t i = todo.v[k];
+		unsigned origin = (unsigned)k + 1;
 		if (bitset_test(&want, i))
 			lint_engine_run(eng, g->nodes[i].rev, &cat, origin, out);
-		else if (bitset_test(&anc, i))
+		else
 			lint_engine_replay(g->nodes[i].rev, &cat, origin);
 	}
 	catalog_release(&cat);
 	lint_engine_free(eng);
 	idxvec_release(&order);
+	idxvec_release(&todo);
 	bitset_release(&want);
 	bitset_release(&anc);
 	return 0;

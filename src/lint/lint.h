@@ -51,6 +51,7 @@ struct lint_settings {
 	struct matcher *index_name;              /* NULL: no naming rule */
 	struct matcher *constraint_name;
 	unsigned threads;                        /* parser threads; 0: one per core */
+	char *cache_dir; /* catalog snapshots of long histories; NULL: none (owned) */
 };
 
 void lint_settings_init(struct lint_settings *s);
@@ -70,7 +71,11 @@ enum severity lint_severity(const struct lint_settings *s, const char *rule);
  * Lints graph nodes `nodes[0..n)` (indices into g->nodes). The catalog is
  * replayed from every ancestor of those nodes (upgrade sections, in graph
  * order, oldest first), then each node is linted in that order with the
- * schema its parents leave. Never fails; a cyclic graph lints nothing.
+ * schema its parents leave. With s->cache_dir, the schema left by a long
+ * run of ancestors (the pre-commit case: one new revision on a long
+ * history) is kept as a snapshot named by the content hashes of those
+ * revisions, and read back instead of replayed. Never fails (an unusable
+ * cache is ignored); a cyclic graph lints nothing.
  */
 int lint_revisions(const struct lint_settings *s, const struct graph *g, const size_t *nodes,
 		   size_t n, struct findings *out);

@@ -219,3 +219,35 @@ for i in ("require-concurrent-index-creation", "vector-index-without-opclass", "
 	run rg lint empty.sql
 	[ "$status" -le 1 ]
 }
+
+@test "a long history's schema is cached by content and gives the same findings" {
+	export XDG_CACHE_HOME="$PROJ/cache"
+	prev=none
+	for i in $(seq 1 40); do
+		id=$(printf 'r%03d' "$i")
+		rev "$id" "$prev" "ALTER TABLE t ADD COLUMN c$i varchar(10);" "ALTER TABLE t DROP COLUMN c$i;" \
+			"$(printf '20250101_%04d' "$i")"
+		prev=$id
+	done
+	rev r000 none 'CREATE TABLE t (id bigint);' 'DROP TABLE t;' 20250101_0000
+	sed -i 's/down_revision: none/down_revision: r000/' migrations/20250101_0001_r001_rev.sql
+	rev r041 r040 'ALTER TABLE t ALTER COLUMN c3 TYPE varchar(5);
+ALTER TABLE t ALTER COLUMN c4 TYPE text;' 'SELECT 1;' 20250101_0041
+	run rg lint migrations/20250101_0041_r041_rev.sql
+	[ "$status" -eq 1 ]
+	first=$output
+	[ "$(ls "$PROJ/cache/revgate" | wc -l)" -eq 1 ]
+	grep -q "from varchar(10) to varchar(5)" <<<"$first"
+	! grep -q "c4" <<<"$first"
+	run rg lint migrations/20250101_0041_r041_rev.sql
+	[ "$output" = "$first" ]
+	# a damaged snapshot is ignored
+	for f in "$PROJ"/cache/revgate/*; do echo garbage >"$f"; done
+	run rg lint migrations/20250101_0041_r041_rev.sql
+	[ "$output" = "$first" ]
+	# an edited ancestor is a different history: a new snapshot
+	sed -i 's/varchar(10)/varchar(20)/' migrations/20250101_0003_r003_rev.sql
+	run rg lint migrations/20250101_0041_r041_rev.sql
+	grep -q "from varchar(20) to varchar(5)" <<<"$output"
+	[ "$(ls "$PROJ/cache/revgate" | wc -l)" -eq 2 ]
+}

@@ -151,6 +151,44 @@ static void test_partitions_and_schemas(void **state)
 	assert_null(catalog_table(&cat, "log"));
 }
 
+static void test_snapshot_round_trip(void **state)
+{
+	(void)state;
+	apply("CREATE TABLE ev (id bigint NOT NULL, at timestamptz) PARTITION BY RANGE (at);"
+	      "CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
+	      "CREATE TABLE \"we\tird\" (n numeric(10,2)[] DEFAULT '{}', p bigint REFERENCES ev_1 (id),"
+	      " CONSTRAINT n_nn CHECK (n IS NOT NULL));"
+	      "CREATE UNIQUE INDEX w_p_idx ON \"we\tird\" (p);"
+	      "CREATE TABLE gone (id int); DROP TABLE gone;",
+	      1);
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	catalog_save(&cat, &a);
+	struct catalog copy;
+	catalog_init(&copy);
+	assert_int_equal(catalog_load(&copy, a.buf, a.len, 7), 0);
+	catalog_save(&copy, &b);
+	assert_string_equal(a.buf, b.buf);
+	const struct cat_table *t = catalog_table(&copy, "we\tird");
+	assert_non_null(t);
+	assert_int_equal(t->origin, 7);
+	assert_true(catalog_has_not_null_check(t, "n"));
+	assert_int_equal(catalog_column(t, "n")->type.mods[1], 2);
+	assert_non_null(catalog_index(&copy, "w_p_idx"));
+	assert_null(catalog_table(&copy, "gone"));
+	assert_string_equal(catalog_table(&copy, "ev_1")->partition_of, "ev");
+	catalog_release(&copy);
+	/* damaged or foreign text is refused, leaving an empty catalog */
+	catalog_init(&copy);
+	strbuf_setlen(&a, a.len / 2);
+	strbuf_addstr(&a, "\tgarbage");
+	assert_true(catalog_load(&copy, a.buf, a.len, 1) < 0);
+	assert_int_equal(copy.ntables, 0);
+	assert_true(catalog_load(&copy, "hello", 5, 1) < 0);
+	catalog_release(&copy);
+	strbuf_release(&a);
+	strbuf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +197,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_constraints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_indexes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partitions_and_schemas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_round_trip, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
 	sql_shutdown();
