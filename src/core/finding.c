@@ -29,6 +29,10 @@ int severity_parse(const char *s, enum severity *out)
 
 static struct finding *add_v(struct findings *fs, const char *rule, enum severity sev,
 			     const char *file, unsigned line, unsigned column, const char *fmt,
+			     va_list ap) __attribute__((format(printf, 7, 0)));
+
+static struct finding *add_v(struct findings *fs, const char *rule, enum severity sev,
+			     const char *file, unsigned line, unsigned column, const char *fmt,
 			     va_list ap)
 {
 	ALLOC_GROW(fs->v, fs->n + 1, fs->alloc);
