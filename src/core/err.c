@@ -12,8 +12,12 @@ static void store(const char *msg)
 {
 	/* keep the slot one line, whatever a library handed us */
 	size_t i = 0;
-	for (; msg[i] && i + 1 < sizeof(slot); i++)
-		slot[i] = (msg[i] == '\n' || msg[i] == '\r') ? (char)' ' : msg[i];
+	for (; msg[i] && i + 1 < sizeof(slot); i++) {
+		char c = msg[i];
+		if (c == '\n' || c == '\r')
+			c = ' ';
+		slot[i] = c;
+	}
 	while (i > 0 && slot[i - 1] == ' ')
 		i--;
 	slot[i] = '\0';
