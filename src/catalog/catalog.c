@@ -737,8 +737,10 @@ void catalog_apply(struct catalog *c, const PgQuery__Node *stmt, unsigned origin
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
 		const PgQuery__CreateTableAsStmt *cs = stmt->create_table_as_stmt;
+		/* materialized views too: REFRESH asks whether one is new */
 		if (cs->into && cs->into->rel &&
-		    cs->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE) {
+		    (cs->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+		     cs->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)) {
 			char *key = catalog_key(cs->into->rel);
 			struct cat_table *t = table_add(c, key, origin);
 			t->columns_known = false;

@@ -248,7 +248,7 @@ bool lu_takes_access_exclusive(const PgQuery__Node *stmt, const PgQuery__RangeVa
 		const PgQuery__LockStmt *ls = stmt->lock_stmt;
 		if (ls->n_relations && ls->relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
 			*rel = ls->relations[0]->range_var;
-		return *rel && (ls->mode == 8 || ls->mode == 0); /* AccessExclusiveLock */
+		return *rel && ls->mode == 8; /* AccessExclusiveLock, LOCK TABLE's default */
 	}
 	default:
 		return false;
