@@ -27,6 +27,27 @@ int severity_parse(const char *s, enum severity *out)
 	return err_set(ERR_CONFIG, "unknown severity '%s' (use error, warning, info or off)", s);
 }
 
+/*
+ * A message quotes what it is about, and a header value or a name can be a
+ * megabyte long: past FINDING_MESSAGE_MAX bytes the message is cut (on a
+ * character boundary) and says how much was left out, so one finding never
+ * floods a terminal or a CI annotation.
+ */
+#define FINDING_MESSAGE_MAX 1024
+
+static void cap_message(struct finding *f)
+{
+	size_t len = strlen(f->message);
+	if (len <= FINDING_MESSAGE_MAX)
+		return;
+	size_t cut = FINDING_MESSAGE_MAX;
+	while (cut > 0 && ((unsigned char)f->message[cut] & 0xC0) == 0x80)
+		cut--;
+	char *capped = xstrfmt("%.*s... (%zu more bytes)", (int)cut, f->message, len - cut);
+	free(f->message);
+	f->message = capped;
+}
+
 static struct finding *add_v(struct findings *fs, const char *rule, enum severity sev,
 			     const char *file, unsigned line, unsigned column, const char *fmt,
 			     va_list ap) __attribute__((format(printf, 7, 0)));
@@ -45,6 +66,7 @@ static struct finding *add_v(struct findings *fs, const char *rule, enum severit
 	f->column = column;
 	if (vasprintf(&f->message, fmt, ap) < 0)
 		BUG("vasprintf failed");
+	cap_message(f);
 	return f;
 }
 

@@ -238,6 +238,9 @@ DELETE FROM accounts;
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"error[unknown-header-key]"* ]]
 	[[ "$output" == *"error[invalid-header-value]"* ]]
+	# messages quote the first kilobyte, excerpts 400 bytes: no 1 MB lines
+	[[ "$output" == *"more bytes)"* ]]
+	[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' <<<"$output")" -lt 2000 ]
 }
 
 @test "50,000 bad header lines: 50,000 findings, in linear time" {

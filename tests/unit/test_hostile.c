@@ -171,6 +171,27 @@ static void test_new_revision_values_checked(void **state)
 	err_clear();
 }
 
+/* A 1 MB header value was quoted whole in its finding's message. */
+static void test_long_messages_are_cut(void **state)
+{
+	(void)state;
+	struct findings fs = FINDINGS_INIT;
+	char *big = xmalloc(1 << 20);
+	memset(big, 'k', (1 << 20) - 1);
+	big[(1 << 20) - 1] = '\0';
+	big[1018] = '\xc3'; /* a two-byte character across the cut (after "key '") */
+	big[1019] = '\xa9';
+	findings_add(&fs, "unknown-header-key", SEV_ERROR, "f.sql", 3, 4, "key '%s'", big);
+	const char *m = fs.v[0].message;
+	assert_true(strlen(m) < 1100);
+	assert_non_null(strstr(m, "kkk... (1047558 more bytes)"));
+	assert_int_equal(strncmp(m, "key 'kkk", 8), 0);
+	/* the cut does not split the character: it goes before it */
+	assert_null(strchr(m, '\xc3'));
+	findings_release(&fs);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_header_value_control_characters),
 		cmocka_unit_test(test_unplaceable_revision_makes_graph_incomplete),
 		cmocka_unit_test(test_new_revision_values_checked),
+		cmocka_unit_test(test_long_messages_are_cut),
 	};
 	return cmocka_run_group_tests_name("hostile", tests, NULL, NULL);
 }
