@@ -343,3 +343,27 @@ DELETE FROM accounts;
 		[[ "$output" == *"revgate: out of memory (allocating "*" bytes); raise the memory limit"* ]]
 	done
 }
+
+@test "the pre-commit hook with spaces, quotes and line breaks in paths" {
+	git init -q -b main
+	git config user.email t@example.com
+	git config user.name t
+	export GIT_AUTHOR_DATE=2025-01-01T00:00:00Z GIT_COMMITTER_DATE=2025-01-01T00:00:00Z
+	mkdir "dir with 'space'"
+	mv migrations "dir with 'space'/"
+	sed -i "s|^migrations = .*|migrations = dir with 'space'/migrations|" revgate.ini
+	REVGATE="$REVGATE" rg hooks install >/dev/null 2>&1
+	export REVGATE
+	printf -- '-- revision: aaaa1111\n-- down_revision: none\n-- message: a\n-- +upgrade\nCREATE TABLE t (id bigint);\n-- +downgrade\nDROP TABLE t;\n' \
+		>"dir with 'space'/migrations/20250101_0000_aaaa1111_with space's \"q\".sql"
+	git add -A
+	git commit -qm one
+	printf -- '-- revision: bbbb2222\n-- down_revision: aaaa1111\n-- +upgrade\nSELECT 1;\n-- +downgrade\nSELECT 1;\n' \
+		>"dir with 'space'/migrations/20250101_0001_bbbb2222_new
+line.sql"
+	git add -A
+	run git commit -qm two
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'_new\nline.sql: error[invalid-file]: the file name contains a control character'* ]]
+	[ "$(git rev-list --count HEAD)" -eq 1 ]
+}
