@@ -178,10 +178,12 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
 	opened = true;
 	/* a deploy that finds nothing to do never waits for the lock */
-	if (ret == 0 && !dry && !already_there(app, &ss, arg, dir))
+	bool there = ret == 0 && !dry && already_there(app, &ss, arg, dir);
+	if (ret == 0 && !dry && !there)
 		ret = apply_lock(&ss, true);
+	/* already_there() found nothing half-done */
 	if (ret < 0 || (ret = apply_check_heads_known(&ss)) < 0 ||
-	    (ret = dbcli_refuse_pending(app, &ss)) < 0)
+	    (!there && (ret = dbcli_refuse_pending(app, &ss)) < 0))
 		goto out;
 	/* the gate: applied revisions must still be what ran */
 	size_t checked = 0;
