@@ -11,16 +11,19 @@ static void report(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const PgQu
 	char *rel = lu_rel(rv);
 	char *ref = lu_rel(k->pktable);
 	const char *name = k->conname && *k->conname ? k->conname : "name";
+	char *shown = k->conname && *k->conname ? xstrfmt("'%s'", k->conname)
+						: xstrdup("(unnamed)");
 	struct finding *f = lint_report(ctx, lint_loc(ctx, k->location),
-					"adding foreign key '%s' validates every row of '%s' while "
+					"adding foreign key %s validates every row of '%s' while "
 					"blocking writes to '%s' and '%s'",
-					name, rel, rel, ref);
+					shown, rel, rel, ref);
 	finding_set_hint(f, "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (...) REFERENCES %s "
 			    "(...) NOT VALID; then, in a later revision: ALTER TABLE %s VALIDATE "
 			    "CONSTRAINT %s;",
 			 rel, name, ref, rel, name);
 	free(rel);
 	free(ref);
+	free(shown);
 }
 
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)

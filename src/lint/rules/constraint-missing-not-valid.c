@@ -18,14 +18,17 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		char *rel = lu_rel(as->relation);
 		const char *name = k->conname && *k->conname ? k->conname : "name";
+		char *shown = k->conname && *k->conname ? xstrfmt("'%s'", k->conname)
+							 : xstrdup("(unnamed)");
 		struct finding *f = lint_report(ctx, lint_loc(ctx, k->location),
-						"adding CHECK constraint '%s' checks every row of '%s' "
+						"adding CHECK constraint %s checks every row of '%s' "
 						"under an ACCESS EXCLUSIVE lock",
-						name, rel);
+						shown, rel);
 		finding_set_hint(f, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; then, "
 				    "in a later revision: ALTER TABLE %s VALIDATE CONSTRAINT %s;",
 				 rel, name, rel, name);
 		free(rel);
+		free(shown);
 	}
 }
 

@@ -22,14 +22,17 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		char *rel = lu_rel(as->relation);
 		const char *name = k->conname && *k->conname ? k->conname : "name";
+		char *shown = k->conname && *k->conname ? xstrfmt("'%s'", k->conname)
+							 : xstrdup("(unnamed)");
 		struct finding *f = lint_report(ctx, lint_loc(ctx, k->location),
-						"adding UNIQUE constraint '%s' builds its index while "
+						"adding UNIQUE constraint %s builds its index while "
 						"'%s' is locked against reads and writes",
-						name, rel);
+						shown, rel);
 		finding_set_hint(f, "CREATE UNIQUE INDEX CONCURRENTLY %s_idx ON %s (...); then ALTER "
 				    "TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s_idx;",
 				 name, rel, rel, name, name);
 		free(rel);
+		free(shown);
 	}
 }
 
