@@ -101,6 +101,10 @@ void apply_plan_release(struct apply_plan *p);
 /* Whether every segment of the step is transactional (one transaction). */
 bool apply_step_transactional(const struct apply_step *s);
 
+/* ERR_USAGE, naming the statement, when a step of the plan cannot run
+ * inside one transaction for the whole run (--single-transaction). */
+int apply_check_single_transaction(const struct apply_plan *p);
+
 /* The exact offline script of the plan (version-table DDL and DML,
  * transactions, segments, history rows), as `--sql` prints it. */
 void apply_plan_sql(const struct apply_plan *p, const struct apply_settings *s,

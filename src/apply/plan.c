@@ -236,10 +236,11 @@ static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const s
 	const struct revision *rev = s->rev;
 	char *from = strlist_join(&s->heads_before, ",");
 	char *to = strlist_join(&s->heads_after, ",");
-	strbuf_addf(out, "-- Running %s %s -> %s, %s (%s)\n",
+	const char *msg = rev->message ? rev->message : "";
+	strbuf_addf(out, "-- Running %s %s -> %s%s%s (%s)\n",
 		    s->dir == APPLY_UP ? "upgrade" : "downgrade",
 		    s->dir == APPLY_UP ? from : rev->id, s->dir == APPLY_UP ? rev->id : to,
-		    rev->message ? rev->message : "", rev->path);
+		    *msg ? ", " : "", msg, rev->path);
 	for (size_t k = 0; k < s->nseg; k++) {
 		const struct apply_segment *seg = &s->seg[k];
 		bool last = k + 1 == s->nseg;
@@ -254,8 +255,11 @@ static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const s
 		if (last) {
 			for (size_t i = 0; i < s->change.n; i++)
 				sqltext_version_op(out, vt, &s->change.ops[i], NULL);
-			char checksum[65];
+			char checksum[65], stmt_checksum[65];
+			struct strlist each = STRLIST_INIT;
 			hash_sha256_hex(rev->text, rev->len, checksum);
+			apply_section_checksums(rev, &s->stmts, stmt_checksum, &each);
+			char *each_sql = sqltext_array(&each);
 			struct sqltext_history h = {
 				.revision = rev->id,
 				.direction = s->dir == APPLY_UP ? "upgrade" : "downgrade",
@@ -263,8 +267,12 @@ static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const s
 				.from = &s->heads_before,
 				.to = &s->heads_after,
 				.checksum = checksum,
+				.statement_checksum = stmt_checksum,
+				.statement_checksums = each_sql,
 			};
 			sqltext_history_insert_literal(out, ht, &h);
+			free(each_sql);
+			strlist_release(&each);
 		}
 		if (seg->transactional && !in_batch)
 			strbuf_addstr(out, "COMMIT;\n");

@@ -410,7 +410,7 @@ static void set_heads(struct apply_session *ss, const struct strlist *heads)
 		strlist_push(&ss->heads, heads->v[i]);
 }
 
-static int check_single_transaction(const struct apply_plan *p)
+int apply_check_single_transaction(const struct apply_plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct apply_step *s = &p->v[i];
@@ -438,7 +438,7 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 	bool single = o && o->single_transaction;
 	int ret;
 	if (single) {
-		if ((ret = check_single_transaction(p)) < 0)
+		if ((ret = apply_check_single_transaction(p)) < 0)
 			return ret;
 		if ((ret = db_exec(ss->db, "BEGIN")) < 0)
 			return ret;

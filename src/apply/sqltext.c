@@ -226,7 +226,8 @@ void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
 {
 	char *from = sqltext_array(h->from), *to = sqltext_array(h->to);
 	strbuf_addf(out, "INSERT INTO %s (revision, direction, outcome, from_heads, to_heads, "
-			 "checksum, finished_at, tool_version) VALUES (",
+			 "checksum, statement_checksum, statement_checksums, finished_at, "
+			 "tool_version) VALUES (",
 		    qtable);
 	literal(out, h->revision);
 	strbuf_addstr(out, ", ");
@@ -239,6 +240,10 @@ void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
 	literal(out, to);
 	strbuf_addstr(out, ", ");
 	literal(out, h->checksum);
+	strbuf_addstr(out, ", ");
+	literal(out, h->statement_checksum);
+	strbuf_addstr(out, ", ");
+	literal(out, h->statement_checksums);
 	strbuf_addstr(out, ", clock_timestamp(), ");
 	literal(out, "revgate " REVGATE_VERSION " (offline)");
 	strbuf_addstr(out, ");\n");

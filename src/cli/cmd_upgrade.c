@@ -162,6 +162,9 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		if ((ret = split_range(arg, dir, &from, &target)) < 0 ||
 		    (ret = apply_plan_build(&p, &app->graph, &from, target, dir)) < 0)
 			goto out;
+		if (cli_flag(cmd, a, "single-transaction") &&
+		    (ret = apply_check_single_transaction(&p)) < 0)
+			goto out;
 		if (cli_flag(cmd, a, "sql")) {
 			struct strbuf sql = STRBUF_INIT;
 			apply_plan_sql(&p, &s, cli_flag(cmd, a, "single-transaction"), &sql);

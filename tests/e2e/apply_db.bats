@@ -317,6 +317,10 @@ DELETE FROM revgate_version;" "DROP TABLE b;"
 	[ "$(rows)" = "f1e2d3c4b5a6" ]
 	run rg current --check-heads
 	[ "$status" -eq 0 ]
+	# the script recorded checksums: verify works on what it applied
+	run rg verify
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"verified 8 applied revisions"* ]]
 	rg downgrade --sql f1e2d3c4b5a6:base >down.sql
 	psql_ -f down.sql >/dev/null
 	[ "$(rows)" = "" ]
