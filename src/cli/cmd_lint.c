@@ -125,9 +125,13 @@ static bool in_graph(const struct graph *g, const struct revision *rev)
 
 /*
  * The git guard (guard/guard.h). With --staged it replaces the revisions
- * with what the index holds, so the graph is rebuilt from them.
+ * with what the index holds, so the graph is rebuilt from them. With
+ * --staged or --base, `changed` receives the revisions this change adds or
+ * edits, and *scoped says the SQL rules judge only those: the others are
+ * applied, judged when they landed, and guarded against edits.
  */
-static int lint_git(struct app *app, bool staged, const char *base, struct findings *out)
+static int lint_git(struct app *app, bool staged, const char *base, struct findings *out,
+		    struct strlist *changed, bool *scoped)
 {
 	struct guard_request req = {
 		.mode = staged ? GUARD_STAGED : base ? GUARD_BASE : GUARD_WORKTREE,
@@ -136,12 +140,14 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 		.name_pattern = app->name_pattern,
 		.limits = &app->limits,
 	};
-	struct guard_result res;
+	struct guard_result res = {0};
 	int ret = app_setup(app, NEEDS_REVISIONS);
 	if (ret == 0)
 		ret = guard_run(&req, &app->revs, &app->load_findings, &res, out);
-	if (ret < 0)
+	if (ret < 0) {
+		guard_result_release(&res);
 		return ret;
+	}
 	if (res.note)
 		app_note(app, "revgate lint: %s", res.note);
 	if (res.lint_set_replaced) {
@@ -149,6 +155,9 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 		graph_build(&app->graph, app->revs.v, app->revs.n, &app->load_findings);
 		findings_sort(&app->load_findings);
 	}
+	*scoped = res.checked && (staged || base);
+	for (size_t i = 0; *scoped && i < res.changed.n; i++)
+		strlist_push(changed, res.changed.v[i]);
 	guard_result_release(&res);
 	return 0;
 }
@@ -194,6 +203,8 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	struct lint_settings s;
 	struct lint_job job = {IDXVEC_INIT, false, STRLIST_INIT};
 	struct findings git = FINDINGS_INIT;
+	struct strlist changed = STRLIST_INIT;
+	bool scoped = false;
 	lint_settings_init(&s);
 	int ret = lint_settings_from_config(&s, &app->cfg);
 	if (ret < 0)
@@ -230,7 +241,8 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	/* the git family: the working tree by default, the index, or HEAD against REF */
-	if ((staged || base || !a->npos) && (ret = lint_git(app, staged, base, &git)) < 0)
+	if ((staged || base || !a->npos) &&
+	    (ret = lint_git(app, staged, base, &git, &changed, &scoped)) < 0)
 		goto out;
 	if (!a->npos)
 		job.all_nodes = true;
@@ -245,7 +257,8 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 		graph_check_heads(&app->graph, &all);
 		idxvec_release(&job.nodes);
 		for (size_t i = 0; i < app->graph.n; i++)
-			idxvec_push(&job.nodes, i);
+			if (!scoped || strlist_has(&changed, app->graph.nodes[i].rev->path))
+				idxvec_push(&job.nodes, i);
 		for (size_t i = 0; i < app->revs.n; i++)
 			if (!in_graph(&app->graph, app->revs.v[i]) && app->revs.v[i]->upgrade.present)
 				lint_revision_alone(&s, app->revs.v[i], &all);
@@ -281,6 +294,7 @@ out:
 	idxvec_release(&job.nodes);
 	strlist_release(&job.files);
 	findings_release(&git);
+	strlist_release(&changed);
 	lint_settings_release(&s);
 	return ret;
 }
@@ -299,7 +313,8 @@ const struct command cmd_lint = {
 		"In a git repository, revisions on the base branch ([git] base, else origin/main\n"
 		"or main) count as applied and must not change, and merging the base must leave\n"
 		"one head: --staged checks what the index holds (pre-commit), --base REF\n"
-		"checks HEAD against REF (CI).\n"
+		"checks HEAD against REF (CI); both judge SQL only in the revisions the change\n"
+		"adds or edits, and the graph and history in full.\n"
 		"Exit status: 0 clean, 1 findings at the fail level, 2 usage or configuration\n"
 		"error, 3 runtime error.",
 	.opts = lint_opts,

@@ -27,6 +27,18 @@ void guard_result_release(struct guard_result *r)
 {
 	free(r->note);
 	r->note = NULL;
+	strlist_release(&r->changed);
+}
+
+/* What this change adds or edits: ours' files the base tip lacks or holds otherwise. */
+static void list_changed(const struct guard_ctx *c, struct strlist *out)
+{
+	for (size_t i = 0; i < c->ours.n; i++) {
+		const struct gfile *o = &c->ours.v[i];
+		const struct gfile *b = guard_side_find(&c->base, o->name);
+		if (!b || !objid_equal(&b->blob, &o->blob))
+			strlist_push_owned(out, guard_display_path(c, o->name));
+	}
 }
 
 static bool is_revision_name(const char *name)
@@ -413,6 +425,7 @@ int guard_run(const struct guard_request *req, struct revset *lint_set,
 		goto out;
 	if ((ret = list_sides(&c, lint_set, load_findings, res)) < 0)
 		goto out;
+	list_changed(&c, &res->changed);
 	if ((ret = guard_check_applied(&c, out)) < 0)
 		goto out;
 	if (c.mb_listed && (ret = guard_check_merge(&c, out)) < 0)

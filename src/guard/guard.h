@@ -56,6 +56,10 @@ struct guard_result {
 	/* One line for stderr about an unusual state (detached HEAD, no commit
 	 * yet), or NULL. Owned. */
 	char *note;
+	/* When checked: the paths (as the lint set names them) of ours'
+	 * revision files that the base tip does not hold byte for byte, that is
+	 * what this change adds or edits. */
+	struct strlist changed;
 };
 void guard_result_release(struct guard_result *r);
 

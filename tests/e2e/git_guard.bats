@@ -333,3 +333,25 @@ setup() {
 	run rg lint --base base-without
 	[ "$status" -eq 0 ]
 }
+
+@test "--staged and --base judge SQL only in what the change adds or edits" {
+	# an applied revision with a SQL finding, committed on main
+	git checkout -q main
+	rev old b "CREATE INDEX t_c_idx ON t (c);" "DROP INDEX t_c_idx;" >/dev/null
+	commit "main has a non-concurrent index"
+	git checkout -q feat
+	git merge -q main -m "merge main"
+	run rg lint
+	[[ "$output" == *"require-concurrent-index-creation"* ]]
+	f=$(rev new old "CREATE INDEX t_id_idx ON t (id);" "DROP INDEX t_id_idx;")
+	git add "$f"
+	run rg lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$f:6:26: error[require-concurrent-index-creation]"* ]]
+	[[ "$output" != *"t_c_idx"* ]]
+	commit "feat adds new"
+	run rg lint --base main
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$f:6:26: error[require-concurrent-index-creation]"* ]]
+	[[ "$output" != *"_old_old.sql:6:1"* ]]
+}
