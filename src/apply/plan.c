@@ -113,6 +113,46 @@ static bool stmt_needs_autocommit(const struct revision *rev, const struct sql_s
 	return need;
 }
 
+/* Whether the statement ends or starts a transaction (BEGIN, COMMIT,
+ * ROLLBACK, PREPARE TRANSACTION, ...): inside revgate's transaction it
+ * would commit half a revision without its version-table row. SAVEPOINT
+ * and ROLLBACK TO stay inside the transaction and are fine. */
+static bool ends_transaction(const struct revision *rev, const struct sql_stmt *st)
+{
+	static const char *const words[] = {"begin", "start", "commit", "end", "rollback",
+					    "abort", "prepare"};
+	const char *t = rev->text + st->start;
+	bool maybe = false;
+	for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+		size_t wl = strlen(words[w]);
+		if (st->len >= wl && !strncasecmp(t, words[w], wl) &&
+		    (st->len == wl || !isalnum((unsigned char)t[wl])))
+			maybe = true;
+	}
+	if (!maybe)
+		return false;
+	struct sql_tree *tree = NULL;
+	struct sql_error err = {0};
+	bool ends = false;
+	if (sql_parse(rev->text, st->start, st->len, &tree, &err) == 0) {
+		PgQuery__ParseResult *r = tree->result;
+		for (size_t k = 0; k < r->n_stmts; k++) {
+			const PgQuery__Node *n = r->stmts[k]->stmt;
+			if (!n || n->node_case != PG_QUERY__NODE__NODE_TRANSACTION_STMT)
+				continue;
+			PgQuery__TransactionStmtKind kind = n->transaction_stmt->kind;
+			if (kind != PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT &&
+			    kind != PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_RELEASE &&
+			    kind != PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_ROLLBACK_TO)
+				ends = true;
+		}
+	}
+	sql_tree_free(tree);
+	sql_error_release(&err);
+	err_clear();
+	return ends;
+}
+
 static void add_segment(struct apply_step *s, bool transactional, size_t first, size_t n)
 {
 	ALLOC_GROW(s->seg, s->nseg + 1, s->seg_alloc);
@@ -137,6 +177,15 @@ static int plan_segments(struct apply_step *s)
 		}
 	}
 	for (size_t k = 0; k < s->stmts.n; k++) {
+		if (ends_transaction(rev, &s->stmts.v[k])) {
+			unsigned line, col;
+			text_pos(rev->text, rev->len, s->stmts.v[k].start, &line, &col);
+			return err_set(ERR_CHECK, "%s:%u:%u: a revision must not begin or end "
+						  "transactions: revgate runs it in its own, with its "
+						  "version-table row, or statement by statement with "
+						  "'transaction: false' (remove the statement)",
+				       rev->path, line, col);
+		}
 		bool alone = !rev->transactional || stmt_needs_autocommit(rev, &s->stmts.v[k]);
 		if (alone)
 			add_segment(s, false, k, 1);

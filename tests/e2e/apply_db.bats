@@ -336,3 +336,24 @@ DELETE FROM revgate_version;" "DROP TABLE b;"
 	[[ "$output" == *"unknown-header-key"* ]]
 	[ "$(psql_ -c "SELECT to_regclass('revgate_version') IS NULL")" = "t" ]
 }
+
+@test "a revision that commits on its own is refused before anything runs" {
+	mkrev aaaa0001 none "BEGIN;
+CREATE TABLE a (id int);
+COMMIT;" "DROP TABLE a;"
+	run rg upgrade --force
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"_aaaa0001_rev.sql:6:1: a revision must not begin or end transactions"* ]]
+	[ "$(psql_ -c "SELECT to_regclass('a') IS NULL")" = "t" ]
+	run rg upgrade --plan
+	[ "$status" -eq 1 ]
+	# a savepoint stays inside revgate's transaction
+	mkrev aaaa0001 none "CREATE TABLE a (id int);
+SAVEPOINT s;
+INSERT INTO a VALUES (1);
+RELEASE SAVEPOINT s;" "DROP TABLE a;"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
