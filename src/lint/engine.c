@@ -609,18 +609,11 @@ static int light_kind(const char *t, size_t start, size_t len)
 	return 0;
 }
 
-/* A data statement: checked for syntax, then shown to the rules as an
+/* A data statement whose syntax was checked: shown to the rules as an
  * empty node of its kind (they only look at data statements' kinds). */
 static void lint_light(struct lint_run *run, struct lint_ctx *ctx, int kind, struct catalog *cat,
 		       size_t start, size_t len)
 {
-	struct sql_error err = {0, NULL};
-	if (sql_check_syntax(run->rev->text, start, len, &err) < 0) {
-		syntax_error(run, &err, "");
-		run->facts.syntax_error[ctx->section] = true;
-		sql_error_release(&err);
-		return;
-	}
 	PgQuery__InsertStmt ins = PG_QUERY__INSERT_STMT__INIT;
 	PgQuery__SelectStmt sel = PG_QUERY__SELECT_STMT__INIT;
 	PgQuery__CommentStmt com = PG_QUERY__COMMENT_STMT__INIT;
@@ -649,61 +642,155 @@ static void lint_light(struct lint_run *run, struct lint_ctx *ctx, int kind, str
 	lint_statement(run, ctx, &node, cat, start, len);
 }
 
+/*
+ * A statement made ready for the rules: its tree, or for a data statement
+ * only its kind, or its syntax error. Preparing is the expensive part and
+ * touches nothing shared, so revisions can be prepared ahead on other
+ * threads (lint_prepare) while the rules and the catalog advance in order.
+ */
+struct pre_stmt {
+	size_t start, len;
+	int light;            /* a data statement's node kind, else 0 */
+	int ret;              /* < 0: `err` holds the syntax error */
+	struct sql_error err;
+	struct sql_tree tree; /* in the arena of whoever prepared it */
+};
+
+struct pre_section {
+	int ret;                       /* < 0: the section could not be split to its end */
+	struct sql_error err, gap_err; /* ... and where; text the splitter skipped */
+	struct sql_script script;
+	struct pre_stmt *v;            /* one per statement of `script`, when prepared */
+};
+
+struct lint_prepared {
+	struct pre_section sec[2];
+	struct sql_arena *arena;
+};
+
+static void prepare_stmt(const char *text, size_t start, size_t len, bool light_ok,
+			 struct sql_arena *arena, struct pre_stmt *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	ps->start = start;
+	ps->len = len;
+	ps->light = light_ok ? light_kind(text, start, len) : 0;
+	if (ps->light)
+		ps->ret = sql_check_syntax(text, start, len, &ps->err);
+	else
+		ps->ret = sql_parse_arena(text, start, len, arena, &ps->tree, &ps->err);
+}
+
+static void split_section(const struct revision *rev, enum lint_section sec, struct pre_section *ps)
+{
+	const struct rev_section *s = sec == LINT_UPGRADE ? &rev->upgrade : &rev->downgrade;
+	memset(ps, 0, sizeof(*ps));
+	if (s->present)
+		ps->ret = lint_split(rev->text, s->start, s->end, &ps->script, &ps->err, &ps->gap_err);
+}
+
+static void pre_section_release(struct pre_section *ps)
+{
+	for (size_t i = 0; ps->v && i < ps->script.n; i++)
+		sql_error_release(&ps->v[i].err);
+	free(ps->v);
+	sql_script_release(&ps->script);
+	sql_error_release(&ps->err);
+	sql_error_release(&ps->gap_err);
+}
+
+struct lint_prepared *lint_prepare(const struct revision *rev, bool light_ok)
+{
+	struct lint_prepared *p = xcalloc(1, sizeof(*p));
+	p->arena = sql_arena_new();
+	for (int sec = 0; sec < 2; sec++) {
+		struct pre_section *ps = &p->sec[sec];
+		split_section(rev, (enum lint_section)sec, ps);
+		ps->v = xcalloc(ps->script.n + 1, sizeof(*ps->v));
+		for (size_t i = 0; i < ps->script.n; i++)
+			prepare_stmt(rev->text, ps->script.v[i].start, ps->script.v[i].len, light_ok,
+				     p->arena, &ps->v[i]);
+	}
+	return p;
+}
+
+void lint_prepared_free(struct lint_prepared *p)
+{
+	if (!p)
+		return;
+	pre_section_release(&p->sec[0]);
+	pre_section_release(&p->sec[1]);
+	sql_arena_free(p->arena);
+	free(p);
+}
+
+bool lint_engine_light_ok(const struct lint_engine *e)
+{
+	return e->light_ok;
+}
+
+static void lint_prepared_stmt(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
+			       const struct pre_stmt *ps)
+{
+	if (ps->ret < 0) {
+		syntax_error(run, &ps->err, "");
+		run->facts.syntax_error[ctx->section] = true;
+		return;
+	}
+	if (ps->light) {
+		lint_light(run, ctx, ps->light, cat, ps->start, ps->len);
+		return;
+	}
+	ctx->base = ps->tree.base;
+	const PgQuery__ParseResult *pr = ps->tree.result;
+	for (size_t k = 0; k < pr->n_stmts; k++) {
+		const PgQuery__RawStmt *raw = pr->stmts[k];
+		if (!raw->stmt)
+			continue;
+		size_t st = ps->tree.base + (size_t)raw->stmt_location;
+		size_t sl = raw->stmt_len ? (size_t)raw->stmt_len : ps->start + ps->len - st;
+		lint_statement(run, ctx, raw->stmt, cat, st, sl);
+	}
+}
+
+/* One section, from statements prepared ahead (`pre`) or prepared here one
+ * at a time (`pre` NULL), so a huge section never holds all its trees. */
 static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_section sec,
-			 struct catalog *cat)
+			 struct catalog *cat, const struct pre_section *pre)
 {
 	const struct revision *rev = run->rev;
-	const struct rev_section *s = sec == LINT_UPGRADE ? &rev->upgrade : &rev->downgrade;
 	ctx->section = sec;
 	run->facts.block_open = false;
 	facts_txn_reset(&run->facts);
-	if (!s->present)
-		goto finish;
-	struct sql_script script = SQL_SCRIPT_INIT;
-	struct sql_error err = {0, NULL}, gap_err = {0, NULL};
-	int ret = lint_split(rev->text, s->start, s->end, &script, &err, &gap_err);
-	if (ret < 0 || gap_err.message) {
-		syntax_error(run, ret < 0 ? &err : &gap_err, "");
+	struct pre_section own;
+	if (!pre) {
+		split_section(rev, sec, &own);
+		pre = &own;
+	}
+	if (pre->ret < 0 || pre->gap_err.message) {
+		syntax_error(run, pre->ret < 0 ? &pre->err : &pre->gap_err, "");
 		run->facts.syntax_error[sec] = true;
-		sql_error_release(&err);
-		sql_error_release(&gap_err);
 		flush(run, false);
 	}
-	size_t prev = s->start;
-	for (size_t i = 0; i < script.n; i++) {
-		size_t start = script.v[i].start, len = script.v[i].len;
+	size_t prev = sec == LINT_UPGRADE ? rev->upgrade.start : rev->downgrade.start;
+	for (size_t i = 0; i < pre->script.n; i++) {
+		size_t start = pre->script.v[i].start, len = pre->script.v[i].len;
 		gap_directives(run, prev, start);
 		prev = start + len;
-		int light = run->eng->light_ok ? light_kind(rev->text, start, len) : 0;
-		if (light) {
-			lint_light(run, ctx, light, cat, start, len);
-			flush(run, true);
-			continue;
+		if (pre->v) {
+			lint_prepared_stmt(run, ctx, cat, &pre->v[i]);
+		} else {
+			struct pre_stmt ps;
+			prepare_stmt(rev->text, start, len, run->eng->light_ok, run->arena, &ps);
+			lint_prepared_stmt(run, ctx, cat, &ps);
+			sql_error_release(&ps.err);
+			sql_arena_reset(run->arena);
 		}
-		struct sql_tree tree;
-		if (sql_parse_arena(rev->text, start, len, run->arena, &tree, &err) < 0) {
-			syntax_error(run, &err, "");
-			run->facts.syntax_error[sec] = true;
-			sql_error_release(&err);
-			flush(run, true);
-			continue;
-		}
-		ctx->base = tree.base;
-		const PgQuery__ParseResult *pr = tree.result;
-		for (size_t k = 0; k < pr->n_stmts; k++) {
-			const PgQuery__RawStmt *raw = pr->stmts[k];
-			if (!raw->stmt)
-				continue;
-			size_t st = tree.base + (size_t)raw->stmt_location;
-			size_t sl = raw->stmt_len ? (size_t)raw->stmt_len : start + len - st;
-			lint_statement(run, ctx, raw->stmt, cat, st, sl);
-		}
-		sql_arena_reset(run->arena);
 		flush(run, true);
 		run->stmt_dirs_from = run->ndirs;
 	}
-	sql_script_release(&script);
-finish:
+	if (pre == &own)
+		pre_section_release(&own);
 	ctx->stmt = NULL;
 	run_finishers(run, ctx);
 	flush(run, false);
@@ -711,6 +798,13 @@ finish:
 
 void lint_engine_run(struct lint_engine *eng, const struct revision *rev,
 		     struct catalog *cat, unsigned origin, struct findings *out)
+{
+	lint_engine_run_prepared(eng, rev, NULL, cat, origin, out);
+}
+
+void lint_engine_run_prepared(struct lint_engine *eng, const struct revision *rev,
+			      const struct lint_prepared *prep, struct catalog *cat,
+			      unsigned origin, struct findings *out)
 {
 	struct lint_run run;
 	memset(&run, 0, sizeof(run));
@@ -735,8 +829,8 @@ void lint_engine_run(struct lint_engine *eng, const struct revision *rev,
 	ctx.origin = origin;
 	ctx.facts = &run.facts;
 	ctx.run = &run;
-	lint_section(&run, &ctx, LINT_UPGRADE, cat);
-	lint_section(&run, &ctx, LINT_DOWNGRADE, cat);
+	lint_section(&run, &ctx, LINT_UPGRADE, cat, prep ? &prep->sec[0] : NULL);
+	lint_section(&run, &ctx, LINT_DOWNGRADE, cat, prep ? &prep->sec[1] : NULL);
 	report_unused(&run);
 	run.stmt_dirs_from = run.ndirs;
 	flush(&run, false);

@@ -13,6 +13,7 @@
 #include "core/fileio.h"
 #include "core/xalloc.h"
 #include "revision/revision.h"
+#include "sql/lintparse.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -131,6 +132,7 @@ int lint_files(const struct lint_settings *s, char *const *paths, size_t n,
 	unsigned nt = thread_count(s, n);
 	pthread_t tids[MAX_THREADS];
 	unsigned started = 0;
+	sql_thread_init();
 	/* the main thread is one of the workers: one file never starts a thread */
 	for (unsigned t = 1; t < nt; t++)
 		if (pthread_create(&tids[started], NULL, worker, &p) == 0)

@@ -15,9 +15,12 @@
 #include "graph/graph.h"
 #include "match/match.h"
 #include "revision/revision.h"
+#include "sql/lintparse.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 void lint_settings_init(struct lint_settings *s)
@@ -169,6 +172,85 @@ static void replay_run(const struct lint_settings *s, const struct graph *g, con
 	}
 }
 
+/*
+ * Parsing ahead on the other cores while the main thread lints in graph
+ * order (the catalog forbids linting out of order, but parsing needs no
+ * catalog). Workers prepare at most AHEAD revisions beyond the one being
+ * linted, so memory stays bounded; a file larger than PREPARE_MAX is left
+ * to the engine, which parses it statement by statement.
+ */
+#define AHEAD 16
+#define PREPARE_MAX ((size_t)4 << 20)
+#define MAX_WORKERS 8
+
+struct ahead {
+	const struct graph *g;
+	const size_t *todo; /* graph nodes in lint order */
+	const struct bitset *want;
+	size_t n;
+	bool light_ok;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t next;     /* next index to prepare */
+	size_t consumed; /* indices below this are linted and freed */
+	bool *ready;
+	struct lint_prepared **slot;
+};
+
+static void *prepare_worker(void *arg)
+{
+	struct ahead *ah = arg;
+	pthread_mutex_lock(&ah->mu);
+	for (;;) {
+		while (ah->next < ah->n && ah->next >= ah->consumed + AHEAD)
+			pthread_cond_wait(&ah->cv, &ah->mu);
+		if (ah->next >= ah->n)
+			break;
+		size_t i = ah->next++;
+		pthread_mutex_unlock(&ah->mu);
+		const struct revision *rev = ah->g->nodes[ah->todo[i]].rev;
+		struct lint_prepared *p = NULL;
+		if (bitset_test(ah->want, ah->todo[i]) && rev->len <= PREPARE_MAX)
+			p = lint_prepare(rev, ah->light_ok);
+		pthread_mutex_lock(&ah->mu);
+		ah->slot[i] = p;
+		ah->ready[i] = true;
+		pthread_cond_broadcast(&ah->cv);
+	}
+	pthread_mutex_unlock(&ah->mu);
+	return NULL;
+}
+
+/* The prepared revision `i` (NULL: let the engine parse it), once ready. */
+static struct lint_prepared *take(struct ahead *ah, size_t i)
+{
+	pthread_mutex_lock(&ah->mu);
+	while (!ah->ready[i])
+		pthread_cond_wait(&ah->cv, &ah->mu);
+	struct lint_prepared *p = ah->slot[i];
+	ah->slot[i] = NULL;
+	pthread_mutex_unlock(&ah->mu);
+	return p;
+}
+
+static void done(struct ahead *ah, size_t i)
+{
+	pthread_mutex_lock(&ah->mu);
+	ah->consumed = i + 1;
+	pthread_cond_broadcast(&ah->cv);
+	pthread_mutex_unlock(&ah->mu);
+}
+
+static unsigned workers_for(const struct lint_settings *s, size_t n)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned w = s->threads ? s->threads : (unsigned)(cores > 0 ? cores : 1);
+	if (w > MAX_WORKERS)
+		w = MAX_WORKERS;
+	/* a handful of revisions is faster without threads */
+	return n < 4 || w < 2 ? 0 : w;
+}
+
 int lint_revisions(const struct lint_settings *s, const struct graph *g, const size_t *nodes,
 		   size_t n, struct findings *out)
 {
@@ -193,13 +275,46 @@ int lint_revisions(const struct lint_settings *s, const struct graph *g, const s
 	struct catalog cat;
 	catalog_init(&cat);
 	replay_run(s, g, todo.v, prefix, &cat);
-	for (size_t k = prefix; k < todo.n; k++) {
-		size_t i = todo.v[k];
-		unsigned origin = (unsigned)k + 1;
+
+	size_t rest = todo.n - prefix;
+	struct ahead ah = {.g = g, .todo = todo.v + prefix, .want = &want, .n = rest,
+			   .light_ok = lint_engine_light_ok(eng)};
+	pthread_t tids[MAX_WORKERS];
+	unsigned started = 0, nw = workers_for(s, rest);
+	if (nw) {
+		pthread_mutex_init(&ah.mu, NULL);
+		pthread_cond_init(&ah.cv, NULL);
+		sql_thread_init();
+		ah.ready = xcalloc(rest, sizeof(*ah.ready));
+		ah.slot = xcalloc(rest, sizeof(*ah.slot));
+		for (unsigned t = 0; t < nw; t++)
+			if (pthread_create(&tids[started], NULL, prepare_worker, &ah) == 0)
+				started++;
+		if (!started) {
+			/* no threads: prepare nothing ahead */
+			for (size_t i = 0; i < rest; i++)
+				ah.ready[i] = true;
+		}
+	}
+	for (size_t k = 0; k < rest; k++) {
+		size_t i = todo.v[prefix + k];
+		unsigned origin = (unsigned)(prefix + k) + 1;
+		struct lint_prepared *p = nw ? take(&ah, k) : NULL;
 		if (bitset_test(&want, i))
-			lint_engine_run(eng, g->nodes[i].rev, &cat, origin, out);
+			lint_engine_run_prepared(eng, g->nodes[i].rev, p, &cat, origin, out);
 		else
 			lint_engine_replay(g->nodes[i].rev, &cat, origin);
+		lint_prepared_free(p);
+		if (nw)
+			done(&ah, k);
+	}
+	if (nw) {
+		for (unsigned t = 0; t < started; t++)
+			pthread_join(tids[t], NULL);
+		pthread_cond_destroy(&ah.cv);
+		pthread_mutex_destroy(&ah.mu);
+		free(ah.ready);
+		free(ah.slot);
 	}
 	catalog_release(&cat);
 	lint_engine_free(eng);

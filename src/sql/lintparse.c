@@ -130,3 +130,8 @@ int sql_check_syntax(const char *text, size_t start, size_t len, struct sql_erro
 	free(input);
 	return ret;
 }
+
+void sql_thread_init(void)
+{
+	pg_query_init(); /* creates this thread's context if it has none */
+}

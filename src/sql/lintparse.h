@@ -30,4 +30,11 @@ int sql_parse_arena(const char *text, size_t start, size_t len, struct sql_arena
  * caller. 0, or ERR_CHECK with `err` at the position of the error. */
 int sql_check_syntax(const char *text, size_t start, size_t len, struct sql_error *err);
 
+/*
+ * Gives the calling thread its libpg_query memory context now. The main
+ * thread calls this before worker threads parse: sql_shutdown() then has a
+ * context to free even when the workers did all the parsing.
+ */
+void sql_thread_init(void);
+
 #endif

@@ -6,7 +6,6 @@
 #include "lint/util.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 static void check_fk(struct lint_ctx *ctx, const PgQuery__RangeVar *rv,
 		     const PgQuery__Constraint *k, const char *column)
@@ -50,27 +49,21 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	}
 }
 
-/* Where the revision created `table` (its CREATE TABLE), else the file start. */
-static size_t created_at(const struct lint_ctx *ctx, const char *table)
-{
-	const struct lint_objs *o = &ctx->facts->created;
-	for (size_t i = 0; i < o->n; i++)
-		if (o->v[i].kind == LOBJ_TABLE && !strcmp(o->v[i].name, table))
-			return o->v[i].offset;
-	return 0;
-}
-
 /*
  * Tables this revision created: their foreign keys are judged once the
- * whole upgrade ran, so an index created after the table counts.
+ * whole upgrade ran, so an index created after the table counts. Only the
+ * tables the revision created are looked at: a long history stays linear.
  */
 static void finish(struct lint_ctx *ctx)
 {
 	if (ctx->section != LINT_UPGRADE)
 		return;
-	for (size_t i = 0; i < ctx->cat->ntables; i++) {
-		const struct cat_table *t = ctx->cat->tables[i];
-		if (t->dropped || t->origin != ctx->origin)
+	const struct lint_objs *created = &ctx->facts->created;
+	for (size_t i = 0; i < created->n; i++) {
+		const struct lint_obj *o = &created->v[i];
+		const struct cat_table *t =
+			o->kind == LOBJ_TABLE && !o->removed ? catalog_table(ctx->cat, o->name) : NULL;
+		if (!t || t->origin != ctx->origin)
 			continue;
 		for (size_t k = 0; k < t->ncons; k++) {
 			const struct cat_constraint *c = &t->cons[k];
@@ -78,11 +71,11 @@ static void finish(struct lint_ctx *ctx)
 			    catalog_has_index_on(ctx->cat, t, &c->columns))
 				continue;
 			char *list = strlist_join(&c->columns, ", ");
-			struct finding *f = lint_report(ctx, created_at(ctx, t->name),
+			const char *ref = c->ref_table ? c->ref_table : "?";
+			struct finding *f = lint_report(ctx, o->offset,
 							"no index on '%s' (%s) for its foreign key to "
 							"'%s': deleting from '%s' scans '%s'",
-							t->name, list, c->ref_table ? c->ref_table : "?",
-							c->ref_table ? c->ref_table : "?", t->name);
+							t->name, list, ref, ref, t->name);
 			finding_set_hint(f, "CREATE INDEX %s_%s_idx ON %s (%s);", t->name,
 					 c->columns.v[0], t->name, list);
 			free(list);
