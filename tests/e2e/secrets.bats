@@ -151,3 +151,14 @@ uri() { echo "postgresql://postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"; }
 	keep current --url "host=/nonexistent password=$PW application_name=http://svc bogus"
 	! grep -n -- "$PW" "$OUT"
 }
+
+@test "a '#' in a password keeps all of it hidden" {
+	skip "known leak, handed over: db_url_redact stops a password at '#'"
+	for url in \
+		"host=/nonexistent password=ab#$PW bogus" \
+		"postgresql://postgres:ab#$PW@/$DB?host=$PGHOST&bogus=1" \
+		"postgresql://postgres@/$DB?host=$PGHOST&password=ab#$PW&bogus=1"; do
+		keep current --url "$url"
+	done
+	! grep -n -- "$PW" "$OUT"
+}
