@@ -152,10 +152,12 @@ uri() { echo "postgresql://postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"; }
 	! grep -n -- "$PW" "$OUT"
 }
 
-@test "a '#' in a password keeps all of it hidden" {
-	skip "known leak, handed over: db_url_redact stops a password at '#'"
+@test "a '#', '&' or quote in a password keeps all of it hidden" {
+	skip "known leak, handed over: db_url_redact stops a password at '#' or '&', and skips a URI password with a quote"
 	for url in \
+		"postgresql://postgres:ab'$PW@/$DB?host=$PGHOST&bogus=1" \
 		"host=/nonexistent password=ab#$PW bogus" \
+		"host=/nonexistent password=ab&$PW bogus" \
 		"postgresql://postgres:ab#$PW@/$DB?host=$PGHOST&bogus=1" \
 		"postgresql://postgres@/$DB?host=$PGHOST&password=ab#$PW&bogus=1"; do
 		keep current --url "$url"
