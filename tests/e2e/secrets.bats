@@ -152,9 +152,10 @@ uri() { echo "postgresql://postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"; }
 	! grep -n -- "$PW" "$OUT"
 }
 
-@test "a '#', '&' or quote in a password keeps all of it hidden" {
-	skip "known leak, handed over: db_url_redact stops a password at '#' or '&', and skips a URI password with a quote"
+@test "a '#', '&', '?' or quote in a password keeps all of it hidden" {
+	skip "known leak, handed over: db_url_redact stops a password at '#' or '&', and skips a URI password with a quote or '?'"
 	for url in \
+		"postgresql://postgres:ab?$PW@/$DB?host=$PGHOST&bogus=1" \
 		"postgresql://postgres:ab'$PW@/$DB?host=$PGHOST&bogus=1" \
 		"host=/nonexistent password=ab#$PW bogus" \
 		"host=/nonexistent password=ab&$PW bogus" \
