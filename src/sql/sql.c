@@ -86,6 +86,50 @@ static size_t skip_blank_and_comments(const char *t, size_t i, size_t end)
 	}
 }
 
+static void push_stmt(struct sql_script *out, const char *text, size_t s, size_t e)
+{
+	s = skip_blank_and_comments(text, s, e);
+	while (e > s && isspace((unsigned char)text[e - 1]))
+		e--;
+	if (e > s && text[e - 1] == ';')
+		e--;
+	while (e > s && isspace((unsigned char)text[e - 1]))
+		e--;
+	if (e == s)
+		return;
+	ALLOC_GROW(out->v, out->n + 1, out->alloc);
+	out->v[out->n].start = s;
+	out->v[out->n].len = e - s;
+	out->n++;
+}
+
+/*
+ * Text the splitter skipped (it drops a statement that starts with a word it
+ * does not know, and everything after an unbalanced parenthesis): cut it at
+ * ';' tokens so the parser reports it instead of revgate losing it.
+ */
+static int split_gap(const char *text, size_t s, size_t e, struct sql_script *out,
+		     struct sql_error *err)
+{
+	s = skip_blank_and_comments(text, s, e);
+	if (s >= e)
+		return 0;
+	struct sql_tokens toks = SQL_TOKENS_INIT;
+	int ret = sql_scan(text, s, e - s, &toks, err);
+	if (ret == 0) {
+		size_t piece = s;
+		for (size_t k = 0; k < toks.n; k++) {
+			if (toks.v[k].end - toks.v[k].start == 1 && text[toks.v[k].start] == ';') {
+				push_stmt(out, text, piece, toks.v[k].start);
+				piece = toks.v[k].end;
+			}
+		}
+		push_stmt(out, text, piece, e);
+	}
+	sql_tokens_release(&toks);
+	return ret;
+}
+
 int sql_split(const char *text, size_t start, size_t end, struct sql_script *out,
 	      struct sql_error *err)
 {
@@ -97,24 +141,21 @@ int sql_split(const char *text, size_t start, size_t end, struct sql_script *out
 		ret = set_error(err, text, start, end - start, r.error);
 		goto out;
 	}
-	for (int k = 0; k < r.n_stmts; k++) {
+	size_t covered = start;
+	for (int k = 0; k < r.n_stmts && ret == 0; k++) {
 		size_t loc = start + (size_t)r.stmts[k]->stmt_location;
 		size_t slen = r.stmts[k]->stmt_len ? (size_t)r.stmts[k]->stmt_len : end - loc;
-		size_t s = skip_blank_and_comments(text, loc, loc + slen);
-		size_t e = loc + slen;
-		while (e > s && isspace((unsigned char)text[e - 1]))
-			e--;
-		if (e > s && text[e - 1] == ';')
-			e--;
-		while (e > s && isspace((unsigned char)text[e - 1]))
-			e--;
-		if (e == s)
-			continue;
-		ALLOC_GROW(out->v, out->n + 1, out->alloc);
-		out->v[out->n].start = s;
-		out->v[out->n].len = e - s;
-		out->n++;
+		if (loc > covered)
+			ret = split_gap(text, covered, loc, out, err);
+		push_stmt(out, text, loc, loc + slen);
+		covered = loc + slen;
+		/* the ';' that ended the statement belongs to it, not to the next gap */
+		size_t after = skip_blank_and_comments(text, covered, end);
+		if (after < end && text[after] == ';')
+			covered = after + 1;
 	}
+	if (ret == 0 && covered < end)
+		ret = split_gap(text, covered, end, out, err);
 out:
 	pg_query_free_split_result(r);
 	free(input);

@@ -30,6 +30,21 @@ static void test_split_offsets(void **state)
 	sql_script_release(&s);
 }
 
+static void test_split_keeps_what_the_splitter_drops(void **state)
+{
+	(void)state;
+	const char *text = "SELEC 1;\nSELECT 2;\nCREATE TABLE x (;\nINSERT INTO t VALUES (1);";
+	struct sql_script s = SQL_SCRIPT_INIT;
+	struct sql_error e = {0};
+	assert_int_equal(sql_split(text, 0, strlen(text), &s, &e), 0);
+	assert_int_equal(s.n, 4);
+	assert_memory_equal(text + s.v[0].start, "SELEC 1", s.v[0].len);
+	assert_memory_equal(text + s.v[1].start, "SELECT 2", s.v[1].len);
+	assert_memory_equal(text + s.v[2].start, "CREATE TABLE x (", s.v[2].len);
+	assert_memory_equal(text + s.v[3].start, "INSERT INTO t VALUES (1)", s.v[3].len);
+	sql_script_release(&s);
+}
+
 static void test_parse_error_position(void **state)
 {
 	(void)state;
@@ -134,6 +149,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_offsets),
+		cmocka_unit_test(test_split_keeps_what_the_splitter_drops),
 		cmocka_unit_test(test_parse_error_position),
 		cmocka_unit_test(test_scan_comments_and_stream),
 		cmocka_unit_test(test_plpgsql),
