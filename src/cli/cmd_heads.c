@@ -60,10 +60,13 @@ const struct command cmd_heads = {
 static int run_branches(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	const struct graph *g = &app->graph;
-	struct idxvec points = IDXVEC_INIT;
-	for (size_t i = 0; i < g->n; i++)
-		if (graph_is_branch_point(g, i))
-			idxvec_push(&points, i);
+	/* newest first, as Alembic lists them */
+	struct idxvec points = IDXVEC_INIT, order = IDXVEC_INIT;
+	graph_history(g, &order);
+	for (size_t k = 0; k < order.n; k++)
+		if (graph_is_branch_point(g, order.v[k]))
+			idxvec_push(&points, order.v[k]);
+	idxvec_release(&order);
 	if (!strcmp(app_format(app), "json")) {
 		revinfo_json_list(stdout, g, &points);
 	} else {

@@ -272,8 +272,8 @@ static void detect_cycles(struct graph *g, struct findings *out)
 				const struct revision *rev = g->nodes[j].rev;
 				struct finding *f = findings_add(
 					out, RULE_REVISION_CYCLE, SEV_ERROR, rev->path, rev->down_line, 1,
-					"the revisions form a cycle: %s (each names the next as its "
-					"parent)",
+					"the revisions form a cycle: %s (each must run after the next, "
+					"through down_revision or depends_on)",
 					sb.buf);
 				finding_set_hint(f, "one of these down_revision or depends_on lines "
 						    "is wrong");

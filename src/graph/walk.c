@@ -80,6 +80,13 @@ static int revision_for_ident(const struct graph *g, const char *rid, const char
 		return 0;
 	}
 	size_t rev;
+	if (!lookup_key(g, rid, &rev) && strlen(rid) < 4) {
+		/* Alembic matches any prefix; a short one resolving by luck is how a
+		 * deploy reaches the wrong revision, so revgate wants four characters */
+		return err_set(ERR_NOTFOUND, "no such revision or branch '%s'; a partial id needs at "
+					     "least four characters",
+			       rid);
+	}
 	if (!lookup_key(g, rid, &rev)) {
 		struct idxvec cands = IDXVEC_INIT;
 		size_t rl = strlen(rid);

@@ -537,17 +537,6 @@ void revision_parse(struct revision *rev, const char *path, char *text, size_t l
 			finding_set_hint(f, "rename the file to YYYYMMDD_HHMM_%s_<slug>.sql", rev->id);
 		}
 	}
-	if (rev->id && strlist_has(&rev->down_revisions, rev->id)) {
-		/* the smallest cycle: reported under the graph's rule id */
-		findings_add(out, "revision-cycle", SEV_ERROR, rev->path, rev->down_line, 1,
-			     "revision '%s' names itself as its parent", rev->id);
-		strlist_release(&rev->down_revisions);
-	}
-	if (rev->id && strlist_has(&rev->depends_on, rev->id)) {
-		findings_add(out, "revision-cycle", SEV_ERROR, rev->path, rev->depends_line, 1,
-			     "revision '%s' depends on itself", rev->id);
-		strlist_release(&rev->depends_on);
-	}
 	rev->usable = rev->id && ps.key_line[KEY_DOWN_REVISION];
 	line_index_release(&ps.li);
 }
