@@ -123,10 +123,11 @@ out:
 int sql_check_syntax(const char *text, size_t start, size_t len, struct sql_error *err)
 {
 	char *input = xstrndup(text + start, len);
-	/* normalize parses without serialising a tree: the cheapest full parse */
-	PgQueryNormalizeResult r = pg_query_normalize(input);
+	/* the parser-based splitter runs the real grammar and returns only
+	 * statement boundaries: the cheapest full parse libpg_query offers */
+	PgQuerySplitResult r = pg_query_split_with_parser(input);
 	int ret = r.error ? set_error(err, text, start, len, r.error) : 0;
-	pg_query_free_normalize_result(r);
+	pg_query_free_split_result(r);
 	free(input);
 	return ret;
 }
