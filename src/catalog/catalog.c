@@ -200,15 +200,29 @@ bool catalog_has_not_null_check(const struct cat_table *t, const char *col)
 static const struct {
 	const char *alias, *canon;
 } type_aliases[] = {
-	{"int", "int4"},         {"integer", "int4"},      {"serial", "int4"},
-	{"serial4", "int4"},     {"bigint", "int8"},       {"bigserial", "int8"},
-	{"serial8", "int8"},     {"smallint", "int2"},     {"smallserial", "int2"},
-	{"serial2", "int2"},     {"character varying", "varchar"},
-	{"character", "bpchar"}, {"char", "bpchar"},       {"boolean", "bool"},
-	{"double precision", "float8"}, {"real", "float4"}, {"float", "float8"},
-	{"decimal", "numeric"},  {"timestamp with time zone", "timestamptz"},
-	{"timestamp without time zone", "timestamp"}, {"time with time zone", "timetz"},
-	{"time without time zone", "time"}, {"bit varying", "varbit"},
+    {"int", "int4"},
+    {"integer", "int4"},
+    {"serial", "int4"},
+    {"serial4", "int4"},
+    {"bigint", "int8"},
+    {"bigserial", "int8"},
+    {"serial8", "int8"},
+    {"smallint", "int2"},
+    {"smallserial", "int2"},
+    {"serial2", "int2"},
+    {"character varying", "varchar"},
+    {"character", "bpchar"},
+    {"char", "bpchar"},
+    {"boolean", "bool"},
+    {"double precision", "float8"},
+    {"real", "float4"},
+    {"float", "float8"},
+    {"decimal", "numeric"},
+    {"timestamp with time zone", "timestamptz"},
+    {"timestamp without time zone", "timestamp"},
+    {"time with time zone", "timetz"},
+    {"time without time zone", "time"},
+    {"bit varying", "varbit"},
 };
 
 static const char *node_str(const PgQuery__Node *n)
@@ -229,7 +243,8 @@ void cat_type_from(struct cat_type *out, const PgQuery__TypeName *tn)
 	for (size_t i = 0; i < ARRAY_SIZE(type_aliases); i++)
 		if (!strcmp(name, type_aliases[i].alias))
 			name = type_aliases[i].canon;
-	if (tn->n_names > 1 && node_str(tn->names[0]) && strcmp(node_str(tn->names[0]), "pg_catalog"))
+	if (tn->n_names > 1 && node_str(tn->names[0]) &&
+	    strcmp(node_str(tn->names[0]), "pg_catalog"))
 		out->name = xstrfmt("%s.%s", node_str(tn->names[0]), name);
 	else
 		out->name = xstrdup(name);
@@ -248,9 +263,9 @@ static const char *display_name(const char *canon)
 	static const struct {
 		const char *canon, *shown;
 	} names[] = {
-		{"int2", "smallint"}, {"int4", "integer"},     {"int8", "bigint"},
-		{"bool", "boolean"},  {"float4", "real"},       {"float8", "double precision"},
-		{"bpchar", "char"},   {"varbit", "bit varying"},
+	    {"int2", "smallint"}, {"int4", "integer"},	     {"int8", "bigint"},
+	    {"bool", "boolean"},  {"float4", "real"},	     {"float8", "double precision"},
+	    {"bpchar", "char"},	  {"varbit", "bit varying"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(canon, names[i].canon))
@@ -425,11 +440,12 @@ static void index_add(struct catalog *c, const char *name, const char *table,
 	x->origin = origin;
 	if (is) {
 		x->unique = is->unique;
-		x->method = xstrdup(is->access_method && *is->access_method ? is->access_method : "btree");
+		x->method =
+		    xstrdup(is->access_method && *is->access_method ? is->access_method : "btree");
 		for (size_t i = 0; i < is->n_index_params; i++) {
 			const PgQuery__Node *p = is->index_params[i];
-			if (p->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM && p->index_elem->name &&
-			    *p->index_elem->name)
+			if (p->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM &&
+			    p->index_elem->name && *p->index_elem->name)
 				strlist_push(&x->columns, p->index_elem->name);
 		}
 	}
@@ -547,7 +563,8 @@ static void remove_constraint(struct cat_table *t, const char *name)
 	for (size_t i = 0; i < t->ncons; i++) {
 		if (t->cons[i].name && !strcmp(t->cons[i].name, name)) {
 			constraint_release(&t->cons[i]);
-			memmove(&t->cons[i], &t->cons[i + 1], (t->ncons - i - 1) * sizeof(*t->cons));
+			memmove(&t->cons[i], &t->cons[i + 1],
+				(t->ncons - i - 1) * sizeof(*t->cons));
 			t->ncons--;
 			return;
 		}
@@ -560,7 +577,8 @@ static void remove_column(struct catalog *c, struct cat_table *t, const char *na
 		if (!strcmp(t->cols[i].name, name)) {
 			free(t->cols[i].name);
 			cat_type_release(&t->cols[i].type);
-			memmove(&t->cols[i], &t->cols[i + 1], (t->ncols - i - 1) * sizeof(*t->cols));
+			memmove(&t->cols[i], &t->cols[i + 1],
+				(t->ncols - i - 1) * sizeof(*t->cols));
 			t->ncols--;
 			break;
 		}

@@ -35,7 +35,7 @@
 #define CAT_ORIGIN_UNKNOWN 0u
 
 struct cat_type {
-	char *name;      /* canonical: int4, int8, varchar, text, timestamptz, ... */
+	char *name;	 /* canonical: int4, int8, varchar, text, timestamptz, ... */
 	int32_t mods[2]; /* type modifiers, e.g. varchar(50) -> {50}; numeric(10,2) -> {10,2} */
 	unsigned nmods;
 	unsigned array_dims;
@@ -63,8 +63,8 @@ struct cat_constraint {
 	enum cat_con_kind kind;
 	bool validated;
 	struct strlist columns; /* key columns; referencing columns for a foreign key */
-	char *not_null_col;     /* a CHECK (col IS NOT NULL): the column, else NULL */
-	char *ref_table;        /* a foreign key's referenced table */
+	char *not_null_col;	/* a CHECK (col IS NOT NULL): the column, else NULL */
+	char *ref_table;	/* a foreign key's referenced table */
 	unsigned origin;
 };
 
@@ -100,9 +100,12 @@ struct catalog {
 	size_t nindexes, indexes_alloc;
 	struct strmap table_map; /* key -> index in tables, SIZE_MAX when dropped */
 	struct strmap index_map;
-	struct strlist keys;     /* owns the map keys, which outlive renames */
+	struct strlist keys; /* owns the map keys, which outlive renames */
 };
-#define CATALOG_INIT {0}
+#define CATALOG_INIT                                                                               \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void catalog_init(struct catalog *c);
 void catalog_release(struct catalog *c);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const struct cli_opt rules_opts[] = {
-	{NULL, 0, NULL, NULL},
+    {NULL, 0, NULL, NULL},
 };
 
 /* Sorted by id, so the list reads like the catalogue. */
@@ -67,15 +67,15 @@ static int run_rules(struct app *app, const struct command *cmd, struct cli_args
 }
 
 const struct command cmd_rules = {
-	.name = "rules",
-	.run = run_rules,
-	.summary = "list every lint rule with its severity",
-	.usage = "revgate rules [--format text|json]",
-	.description = "Severities shown are those in effect with revgate.ini's [rules] section.\n"
-		       "'revgate explain ID' prints a rule's page.",
-	.opts = rules_opts,
-	.needs = NEEDS_CONFIG,
-	.formats = "text|json",
+    .name = "rules",
+    .run = run_rules,
+    .summary = "list every lint rule with its severity",
+    .usage = "revgate rules [--format text|json]",
+    .description = "Severities shown are those in effect with revgate.ini's [rules] section.\n"
+		   "'revgate explain ID' prints a rule's page.",
+    .opts = rules_opts,
+    .needs = NEEDS_CONFIG,
+    .formats = "text|json",
 };
 
 static int run_explain(struct app *app, const struct command *cmd, struct cli_args *a)
@@ -89,11 +89,11 @@ static int run_explain(struct app *app, const struct command *cmd, struct cli_ar
 }
 
 const struct command cmd_explain = {
-	.name = "explain",
-	.run = run_explain,
-	.summary = "explain one lint rule: why, the safe alternative, examples",
-	.usage = "revgate explain RULE",
-	.opts = rules_opts,
-	.min_pos = 1,
-	.max_pos = 1,
+    .name = "explain",
+    .run = run_explain,
+    .summary = "explain one lint rule: why, the safe alternative, examples",
+    .usage = "revgate explain RULE",
+    .opts = rules_opts,
+    .min_pos = 1,
+    .max_pos = 1,
 };

@@ -67,7 +67,7 @@ struct msg_fields {
 
 struct lint_engine {
 	struct msg_fields cache[FIELD_CACHE];
-	bool light_ok; /* no rule looks inside data statements: check their syntax only */
+	bool light_ok;		/* no rule looks inside data statements: check their syntax only */
 	bool prune[NODE_KINDS]; /* kinds whose subtrees hold nothing any rule wants */
 	const struct lint_settings *s;
 	/* rules by node kind: indices into the registry */
@@ -130,17 +130,27 @@ static bool outside_data_statements(int k)
 
 /* Expression kinds: below them there are only more expressions and names. */
 static const int expression_kinds[] = {
-	PG_QUERY__NODE__NODE_A_EXPR,        PG_QUERY__NODE__NODE_FUNC_CALL,
-	PG_QUERY__NODE__NODE_A_CONST,       PG_QUERY__NODE__NODE_COLUMN_REF,
-	PG_QUERY__NODE__NODE_TYPE_CAST,     PG_QUERY__NODE__NODE_TYPE_NAME,
-	PG_QUERY__NODE__NODE_BOOL_EXPR,     PG_QUERY__NODE__NODE_NULL_TEST,
-	PG_QUERY__NODE__NODE_CASE_EXPR,     PG_QUERY__NODE__NODE_A_ARRAY_EXPR,
-	PG_QUERY__NODE__NODE_COALESCE_EXPR, PG_QUERY__NODE__NODE_MIN_MAX_EXPR,
-	PG_QUERY__NODE__NODE_SUB_LINK,      PG_QUERY__NODE__NODE_A_INDIRECTION,
-	PG_QUERY__NODE__NODE_RANGE_VAR,     PG_QUERY__NODE__NODE_SORT_BY,
-	PG_QUERY__NODE__NODE_DEF_ELEM,      PG_QUERY__NODE__NODE_RES_TARGET,
-	PG_QUERY__NODE__NODE_STRING,        PG_QUERY__NODE__NODE_INTEGER,
-	PG_QUERY__NODE__NODE_PARTITION_BOUND_SPEC,
+    PG_QUERY__NODE__NODE_A_EXPR,
+    PG_QUERY__NODE__NODE_FUNC_CALL,
+    PG_QUERY__NODE__NODE_A_CONST,
+    PG_QUERY__NODE__NODE_COLUMN_REF,
+    PG_QUERY__NODE__NODE_TYPE_CAST,
+    PG_QUERY__NODE__NODE_TYPE_NAME,
+    PG_QUERY__NODE__NODE_BOOL_EXPR,
+    PG_QUERY__NODE__NODE_NULL_TEST,
+    PG_QUERY__NODE__NODE_CASE_EXPR,
+    PG_QUERY__NODE__NODE_A_ARRAY_EXPR,
+    PG_QUERY__NODE__NODE_COALESCE_EXPR,
+    PG_QUERY__NODE__NODE_MIN_MAX_EXPR,
+    PG_QUERY__NODE__NODE_SUB_LINK,
+    PG_QUERY__NODE__NODE_A_INDIRECTION,
+    PG_QUERY__NODE__NODE_RANGE_VAR,
+    PG_QUERY__NODE__NODE_SORT_BY,
+    PG_QUERY__NODE__NODE_DEF_ELEM,
+    PG_QUERY__NODE__NODE_RES_TARGET,
+    PG_QUERY__NODE__NODE_STRING,
+    PG_QUERY__NODE__NODE_INTEGER,
+    PG_QUERY__NODE__NODE_PARTITION_BOUND_SPEC,
 };
 
 struct lint_engine *lint_engine_new(const struct lint_settings *s)
@@ -293,7 +303,8 @@ static void flush(struct lint_run *run, bool statement_dirs)
 		bool meta = !strcmp(f->rule, "unused-ignore") || !strcmp(f->rule, "unknown-rule");
 		if (!drop && !meta) {
 			bool h = silenced(run, f->rule, 0, nh);
-			bool st = statement_dirs && silenced(run, f->rule, run->stmt_dirs_from, run->ndirs);
+			bool st = statement_dirs &&
+				  silenced(run, f->rule, run->stmt_dirs_from, run->ndirs);
 			drop = h || st;
 		}
 		if (drop) {
@@ -331,10 +342,11 @@ static void add_directive(struct lint_run *run, size_t offset, const char *list,
 	d->used = xcalloc(d->rules.n + 1, sizeof(bool));
 	for (size_t k = 0; k < d->rules.n; k++) {
 		if (lint_rule_index(d->rules.v[k]) < 0) {
-			struct finding *f = engine_report(run, "unknown-rule", offset,
-							  "'revgate: ignore' names the unknown rule "
-							  "'%s'",
-							  d->rules.v[k]);
+			struct finding *f =
+			    engine_report(run, "unknown-rule", offset,
+					  "'revgate: ignore' names the unknown rule "
+					  "'%s'",
+					  d->rules.v[k]);
 			finding_set_hint(f, "'revgate rules' lists every rule id");
 			d->used[k] = true; /* reported once, as unknown */
 		}
@@ -430,12 +442,13 @@ static void report_unused(struct lint_run *run)
 				continue;
 			int idx = lint_rule_index(dir->rules.v[k]);
 			const struct lint_rule *r = lint_rule_at((size_t)idx);
-			/* graph and git findings are filtered elsewhere; off rules report nothing */
+			/* graph and git findings are filtered elsewhere; off rules report nothing
+			 */
 			if (r->family != LINT_FAMILY_SQL || !rule_enabled(run->s, (size_t)idx))
 				continue;
-			struct finding *f = engine_report(run, "unused-ignore", dir->offset,
-							  "'revgate: ignore %s' silences nothing",
-							  dir->rules.v[k]);
+			struct finding *f =
+			    engine_report(run, "unused-ignore", dir->offset,
+					  "'revgate: ignore %s' silences nothing", dir->rules.v[k]);
 			finding_set_hint(f, "remove '%s' from the comment: %s", dir->rules.v[k],
 					 dir->header ? "no statement of this file reports it"
 						     : "the next statement does not report it");
@@ -512,12 +525,14 @@ static void walk_msg(struct walk *w, const ProtobufCMessage *m, unsigned depth)
 		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t cnt = *(const size_t *)(base + f->quantifier_offset);
-			ProtobufCMessage *const *arr = *(ProtobufCMessage *const *const *)(base + f->offset);
+			ProtobufCMessage *const *arr =
+			    *(ProtobufCMessage *const *const *)(base + f->offset);
 			for (size_t j = 0; j < cnt; j++)
 				if (arr[j])
 					walk_msg(w, arr[j], depth + 1);
 		} else {
-			const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)(base + f->offset);
+			const ProtobufCMessage *sub =
+			    *(const ProtobufCMessage *const *)(base + f->offset);
 			if (sub)
 				walk_msg(w, sub, depth + 1);
 		}
@@ -592,11 +607,11 @@ static int light_kind(const char *t, size_t start, size_t len)
 		const char *word;
 		int kind;
 	} kinds[] = {
-		{"insert", PG_QUERY__NODE__NODE_INSERT_STMT},
-		{"select", PG_QUERY__NODE__NODE_SELECT_STMT},
-		{"comment", PG_QUERY__NODE__NODE_COMMENT_STMT},
-		{"grant", PG_QUERY__NODE__NODE_GRANT_STMT},
-		{"set", PG_QUERY__NODE__NODE_VARIABLE_SET_STMT},
+	    {"insert", PG_QUERY__NODE__NODE_INSERT_STMT},
+	    {"select", PG_QUERY__NODE__NODE_SELECT_STMT},
+	    {"comment", PG_QUERY__NODE__NODE_COMMENT_STMT},
+	    {"grant", PG_QUERY__NODE__NODE_GRANT_STMT},
+	    {"set", PG_QUERY__NODE__NODE_VARIABLE_SET_STMT},
 	};
 	size_t n = 0;
 	while (n < len && n < 8 && isalpha((unsigned char)t[start + n]))
@@ -650,17 +665,17 @@ static void lint_light(struct lint_run *run, struct lint_ctx *ctx, int kind, str
  */
 struct pre_stmt {
 	size_t start, len;
-	int light;            /* a data statement's node kind, else 0 */
-	int ret;              /* < 0: `err` holds the syntax error */
+	int light; /* a data statement's node kind, else 0 */
+	int ret;   /* < 0: `err` holds the syntax error */
 	struct sql_error err;
 	struct sql_tree tree; /* in the arena of whoever prepared it */
 };
 
 struct pre_section {
-	int ret;                       /* < 0: the section could not be split to its end */
+	int ret;		       /* < 0: the section could not be split to its end */
 	struct sql_error err, gap_err; /* ... and where; text the splitter skipped */
 	struct sql_script script;
-	struct pre_stmt *v;            /* one per statement of `script`, when prepared */
+	struct pre_stmt *v; /* one per statement of `script`, when prepared */
 };
 
 struct lint_prepared {
@@ -686,7 +701,8 @@ static void split_section(const struct revision *rev, enum lint_section sec, str
 	const struct rev_section *s = sec == LINT_UPGRADE ? &rev->upgrade : &rev->downgrade;
 	memset(ps, 0, sizeof(*ps));
 	if (s->present)
-		ps->ret = lint_split(rev->text, s->start, s->end, &ps->script, &ps->err, &ps->gap_err);
+		ps->ret =
+		    lint_split(rev->text, s->start, s->end, &ps->script, &ps->err, &ps->gap_err);
 }
 
 static void pre_section_release(struct pre_section *ps)
@@ -708,8 +724,8 @@ struct lint_prepared *lint_prepare(const struct revision *rev, bool light_ok)
 		split_section(rev, (enum lint_section)sec, ps);
 		ps->v = xcalloc(ps->script.n + 1, sizeof(*ps->v));
 		for (size_t i = 0; i < ps->script.n; i++)
-			prepare_stmt(rev->text, ps->script.v[i].start, ps->script.v[i].len, light_ok,
-				     p->arena, &ps->v[i]);
+			prepare_stmt(rev->text, ps->script.v[i].start, ps->script.v[i].len,
+				     light_ok, p->arena, &ps->v[i]);
 	}
 	return p;
 }
@@ -796,8 +812,8 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 	flush(run, false);
 }
 
-void lint_engine_run(struct lint_engine *eng, const struct revision *rev,
-		     struct catalog *cat, unsigned origin, struct findings *out)
+void lint_engine_run(struct lint_engine *eng, const struct revision *rev, struct catalog *cat,
+		     unsigned origin, struct findings *out)
 {
 	lint_engine_run_prepared(eng, rev, NULL, cat, origin, out);
 }
@@ -867,7 +883,8 @@ void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigne
 	struct sql_script script = SQL_SCRIPT_INIT;
 	struct sql_error err = {0, NULL};
 	struct sql_error gap_err = {0, NULL};
-	int ret = lint_split(rev->text, rev->upgrade.start, rev->upgrade.end, &script, &err, &gap_err);
+	int ret =
+	    lint_split(rev->text, rev->upgrade.start, rev->upgrade.end, &script, &err, &gap_err);
 	sql_error_release(&gap_err);
 	if (ret < 0)
 		goto out;

@@ -44,9 +44,9 @@ void facts_txn_reset(struct lint_facts *f)
 
 const char *lint_obj_kind_name(enum lint_obj_kind k)
 {
-	static const char *const names[] = {"table", "column", "index", "constraint",
-					    "type", "extension", "function", "sequence",
-					    "view", "schema", "trigger"};
+	static const char *const names[] = {"table", "column",	  "index",    "constraint",
+					    "type",  "extension", "function", "sequence",
+					    "view",  "schema",	  "trigger"};
 	return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "object";
 }
 
@@ -180,16 +180,16 @@ static void alter_effects(struct lint_objs *o, bool up, const PgQuery__AlterTabl
 			if (up && !new_table && def &&
 			    def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
 				record(o, true, LOBJ_COLUMN,
-				       xstrfmt("%s.%s", table, def->column_def->colname), table, off,
-				       NULL);
+				       xstrfmt("%s.%s", table, def->column_def->colname), table,
+				       off, NULL);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
 			if (up && !new_table && def &&
 			    def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
 			    def->constraint->conname && *def->constraint->conname)
 				record(o, true, LOBJ_CONSTRAINT,
-				       xstrfmt("%s.%s", table, def->constraint->conname), table, off,
-				       NULL);
+				       xstrfmt("%s.%s", table, def->constraint->conname), table,
+				       off, NULL);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			if (cmd->name)
@@ -198,8 +198,8 @@ static void alter_effects(struct lint_objs *o, bool up, const PgQuery__AlterTabl
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
 			if (cmd->name)
-				record(o, false, LOBJ_CONSTRAINT, xstrfmt("%s.%s", table, cmd->name),
-				       table, off, undo);
+				record(o, false, LOBJ_CONSTRAINT,
+				       xstrfmt("%s.%s", table, cmd->name), table, off, undo);
 			break;
 		default:
 			break;
@@ -219,8 +219,8 @@ static void effects(struct lint_facts *f, const struct lint_ctx *ctx)
 	switch (s->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
 		if (up && s->create_stmt->relation)
-			record(o, true, LOBJ_TABLE, catalog_key(s->create_stmt->relation), NULL, off,
-			       NULL);
+			record(o, true, LOBJ_TABLE, catalog_key(s->create_stmt->relation), NULL,
+			       off, NULL);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
 		const PgQuery__CreateTableAsStmt *c = s->create_table_as_stmt;
@@ -233,7 +233,8 @@ static void effects(struct lint_facts *f, const struct lint_ctx *ctx)
 	}
 	case PG_QUERY__NODE__NODE_VIEW_STMT:
 		if (up && s->view_stmt->view && !s->view_stmt->replace)
-			record(o, true, LOBJ_VIEW, catalog_key(s->view_stmt->view), NULL, off, NULL);
+			record(o, true, LOBJ_VIEW, catalog_key(s->view_stmt->view), NULL, off,
+			       NULL);
 		break;
 	case PG_QUERY__NODE__NODE_INDEX_STMT: {
 		const PgQuery__IndexStmt *is = s->index_stmt;
@@ -241,8 +242,8 @@ static void effects(struct lint_facts *f, const struct lint_ctx *ctx)
 			break;
 		char *table = catalog_key(is->relation);
 		if (!lint_objs_has(o, LOBJ_TABLE, table))
-			record(o, true, LOBJ_INDEX, qualified(is->relation->schemaname, is->idxname),
-			       table, off, NULL);
+			record(o, true, LOBJ_INDEX,
+			       qualified(is->relation->schemaname, is->idxname), table, off, NULL);
 		free(table);
 		break;
 	}
@@ -255,8 +256,8 @@ static void effects(struct lint_facts *f, const struct lint_ctx *ctx)
 		break;
 	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
 		if (up && s->composite_type_stmt->typevar)
-			record(o, true, LOBJ_TYPE, catalog_key(s->composite_type_stmt->typevar), NULL,
-			       off, NULL);
+			record(o, true, LOBJ_TYPE, catalog_key(s->composite_type_stmt->typevar),
+			       NULL, off, NULL);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
 		if (up)
@@ -284,21 +285,21 @@ static void effects(struct lint_facts *f, const struct lint_ctx *ctx)
 	}
 	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
 		if (up && s->create_seq_stmt->sequence)
-			record(o, true, LOBJ_SEQUENCE, catalog_key(s->create_seq_stmt->sequence), NULL,
-			       off, NULL);
+			record(o, true, LOBJ_SEQUENCE, catalog_key(s->create_seq_stmt->sequence),
+			       NULL, off, NULL);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
 		if (up && !s->create_schema_stmt->if_not_exists)
-			record(o, true, LOBJ_SCHEMA, xstrdup(s->create_schema_stmt->schemaname), NULL,
-			       off, NULL);
+			record(o, true, LOBJ_SCHEMA, xstrdup(s->create_schema_stmt->schemaname),
+			       NULL, off, NULL);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
 		if (up && s->create_trig_stmt->relation && !s->create_trig_stmt->replace) {
 			char *table = catalog_key(s->create_trig_stmt->relation);
 			if (!lint_objs_has(o, LOBJ_TABLE, table))
 				record(o, true, LOBJ_TRIGGER,
-				       xstrfmt("%s.%s", table, s->create_trig_stmt->trigname), table,
-				       off, NULL);
+				       xstrfmt("%s.%s", table, s->create_trig_stmt->trigname),
+				       table, off, NULL);
 			free(table);
 		}
 		break;
@@ -381,12 +382,13 @@ void facts_after_stmt(struct lint_facts *f, const struct lint_ctx *ctx)
 		f->ax_offset = ctx->stmt_start;
 		f->ax_table = catalog_key(rel);
 	}
-	if (s->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT && s->alter_table_stmt->relation) {
+	if (s->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
+	    s->alter_table_stmt->relation) {
 		const PgQuery__AlterTableStmt *as = s->alter_table_stmt;
 		LU_FOREACH_CMD(as, cmd)
 		{
-			if (cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint || !cmd->def ||
-			    cmd->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			if (cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint ||
+			    !cmd->def || cmd->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
 				continue;
 			const PgQuery__Constraint *k = cmd->def->constraint;
 			if (k->skip_validation && k->conname && *k->conname) {

@@ -7,8 +7,8 @@
  * the files finished out of order. libpg_query keeps a memory context per thread; workers never
  * call pg_query_exit() (it must run once, on the main thread: sql_shutdown).
  */
-#include "lint/engine.h"
 #include "lint/lint.h"
+#include "lint/engine.h"
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/xalloc.h"
@@ -37,8 +37,8 @@ struct pool {
 	size_t max_file_size;
 	atomic_size_t next;
 	struct findings *results; /* one list per path */
-	atomic_bool *done;        /* results[i] is complete */
-	size_t emitted;           /* files handed to emit, in order (calling thread only) */
+	atomic_bool *done;	  /* results[i] is complete */
+	size_t emitted;		  /* files handed to emit, in order (calling thread only) */
 	lint_emit_fn emit;
 	void *arg;
 };
@@ -68,8 +68,8 @@ static void lint_one_file(struct pool *p, struct lint_engine *eng, size_t i)
 	struct revision rev;
 	memset(&rev, 0, sizeof(rev));
 	if (lint_is_revision_text(text)) {
-		char *name_id = p->name_pattern ? revision_name_id(path_basename(path), p->name_pattern)
-						: NULL;
+		char *name_id =
+		    p->name_pattern ? revision_name_id(path_basename(path), p->name_pattern) : NULL;
 		revision_parse(&rev, path, text, len, name_id, out);
 		free(name_id);
 	} else {
@@ -122,8 +122,13 @@ int lint_files(const struct lint_settings *s, char *const *paths, size_t n,
 {
 	if (!n)
 		return 0;
-	struct pool p = {.s = s, .paths = paths, .n = n, .name_pattern = name_pattern,
-			 .max_file_size = max_file_size, .emit = emit, .arg = arg};
+	struct pool p = {.s = s,
+			 .paths = paths,
+			 .n = n,
+			 .name_pattern = name_pattern,
+			 .max_file_size = max_file_size,
+			 .emit = emit,
+			 .arg = arg};
 	atomic_init(&p.next, 0);
 	p.results = xcalloc(n, sizeof(*p.results));
 	p.done = xcalloc(n, sizeof(*p.done));

@@ -47,11 +47,13 @@ int lint_settings_set(struct lint_settings *s, const char *rule, const char *sev
 {
 	int idx = lint_rule_index(rule);
 	if (idx < 0)
-		return err_set(ERR_CONFIG, "[rules]: unknown rule '%s' (see 'revgate rules')", rule);
+		return err_set(ERR_CONFIG, "[rules]: unknown rule '%s' (see 'revgate rules')",
+			       rule);
 	enum severity sev;
 	if (severity_parse(severity, &sev) < 0)
-		return err_set(ERR_CONFIG, "[rules] %s: unknown severity '%s' (use off, info, "
-					   "warning or error)",
+		return err_set(ERR_CONFIG,
+			       "[rules] %s: unknown severity '%s' (use off, info, "
+			       "warning or error)",
 			       rule, severity);
 	s->severity[idx] = sev;
 	return 0;
@@ -78,8 +80,9 @@ int lint_settings_from_config(struct lint_settings *s, const struct config *cfg)
 {
 	const char *v = config_get(cfg, "lint", "pg_version");
 	if (v && lint_settings_set_pg_version(s, v) < 0)
-		return err_set(ERR_CONFIG, "[lint] pg_version: '%s' is not supported (use %d to %d)",
-			       v, LINT_PG_MIN, LINT_PG_MAX);
+		return err_set(ERR_CONFIG,
+			       "[lint] pg_version: '%s' is not supported (use %d to %d)", v,
+			       LINT_PG_MIN, LINT_PG_MAX);
 	v = config_get(cfg, "lint", "index_name_pattern");
 	if (v && *v && matcher_compile(&s->index_name, v, "index_name_pattern") < 0)
 		return ERR_CONFIG;
@@ -191,7 +194,7 @@ struct ahead {
 	bool light_ok;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	size_t next;     /* next index to prepare */
+	size_t next;	 /* next index to prepare */
 	size_t consumed; /* indices below this are linted and freed */
 	bool *ready;
 	struct lint_prepared **slot;
@@ -277,7 +280,10 @@ int lint_revisions(const struct lint_settings *s, const struct graph *g, const s
 	replay_run(s, g, todo.v, prefix, &cat);
 
 	size_t rest = todo.n - prefix;
-	struct ahead ah = {.g = g, .todo = todo.v + prefix, .want = &want, .n = rest,
+	struct ahead ah = {.g = g,
+			   .todo = todo.v + prefix,
+			   .want = &want,
+			   .n = rest,
 			   .light_ok = lint_engine_light_ok(eng)};
 	pthread_t tids[MAX_WORKERS];
 	unsigned started = 0, nw = workers_for(s, rest);
@@ -355,7 +361,7 @@ void lint_filter_findings(const struct lint_settings *s, const struct revset *re
 			f->severity = s->severity[idx];
 		size_t at;
 		const struct revision *rev =
-			f->file && strmap_get(&by_path, f->file, &at) ? revs->v[at] : NULL;
+		    f->file && strmap_get(&by_path, f->file, &at) ? revs->v[at] : NULL;
 		if (f->severity == SEV_OFF || (rev && revision_ignores(rev, f->rule))) {
 			free(f->rule);
 			free(f->file);

@@ -46,12 +46,12 @@ struct revset;
 #define LINT_PG_MAX 17
 
 struct lint_settings {
-	int pg_version;                          /* 13..17, default 15 */
-	enum severity severity[LINT_MAX_RULES];  /* by registry index; SEV_OFF disables */
-	struct matcher *index_name;              /* NULL: no naming rule */
+	int pg_version;				/* 13..17, default 15 */
+	enum severity severity[LINT_MAX_RULES]; /* by registry index; SEV_OFF disables */
+	struct matcher *index_name;		/* NULL: no naming rule */
 	struct matcher *constraint_name;
-	unsigned threads;                        /* parser threads; 0: one per core */
-	char *cache_dir; /* catalog snapshots of long histories; NULL: none (owned) */
+	unsigned threads; /* parser threads; 0: one per core */
+	char *cache_dir;  /* catalog snapshots of long histories; NULL: none (owned) */
 };
 
 void lint_settings_init(struct lint_settings *s);

@@ -56,8 +56,8 @@ enum lint_obj_kind {
 
 struct lint_obj {
 	enum lint_obj_kind kind;
-	char *name;   /* key: "t", "t.col", "t.constraint", function name, ... */
-	char *table;  /* owning table for columns, indexes, constraints, triggers; else NULL */
+	char *name;    /* key: "t", "t.col", "t.constraint", function name, ... */
+	char *table;   /* owning table for columns, indexes, constraints, triggers; else NULL */
 	size_t offset; /* where the statement that made it starts */
 	bool removed;  /* dropped again later: skip it */
 };
@@ -72,19 +72,19 @@ struct lint_objs {
 
 /* What the engine knows about the revision so far; rules read it. */
 struct lint_facts {
-	size_t statements[2];     /* parsed statements per section */
-	bool syntax_error[2];     /* a section could not be read completely */
-	size_t up_autocommit;     /* upgrade statements that cannot run in a transaction */
-	size_t up_transactional;  /* ... and those that can */
-	size_t first_autocommit;  /* offset of the first of each, when counted */
+	size_t statements[2];	 /* parsed statements per section */
+	bool syntax_error[2];	 /* a section could not be read completely */
+	size_t up_autocommit;	 /* upgrade statements that cannot run in a transaction */
+	size_t up_transactional; /* ... and those that can */
+	size_t first_autocommit; /* offset of the first of each, when counted */
 	size_t first_transactional;
-	bool block_open;          /* an explicit BEGIN not yet committed, this section */
+	bool block_open; /* an explicit BEGIN not yet committed, this section */
 	size_t block_offset;
 	/* the transaction the current statement runs in */
-	bool ax_held;             /* an ACCESS EXCLUSIVE lock on an existing table is held */
+	bool ax_held; /* an ACCESS EXCLUSIVE lock on an existing table is held */
 	size_t ax_offset;
 	char *ax_table;
-	size_t ax_costly_after;   /* statements since then that are not cheap under the lock */
+	size_t ax_costly_after;	  /* statements since then that are not cheap under the lock */
 	struct strlist not_valid; /* "table/constraint" added NOT VALID in this transaction */
 	struct lint_objs created; /* objects the upgrade creates (and does not drop again) */
 	struct lint_objs dropped; /* objects the downgrade drops */
@@ -97,11 +97,11 @@ struct lint_ctx {
 	size_t len;
 	enum lint_section section;
 	const struct catalog *cat; /* the schema before this statement */
-	unsigned origin;           /* catalog origin of this revision's objects */
+	unsigned origin;	   /* catalog origin of this revision's objects */
 	/* the current statement (NULL in finish hooks) */
 	const PgQuery__Node *stmt;
 	size_t stmt_start, stmt_len;
-	size_t base;         /* add to a node's location to get a file offset */
+	size_t base;	     /* add to a node's location to get a file offset */
 	bool autocommit;     /* cannot run inside a transaction block */
 	bool in_transaction; /* runs inside a transaction (revgate's or an explicit block) */
 	bool explicit_block; /* inside BEGIN ... COMMIT written in the file */
@@ -122,12 +122,12 @@ struct lint_ctx {
  * off.
  */
 struct lint_rule {
-	const char *id;      /* kebab-case, never reused */
+	const char *id;	     /* kebab-case, never reused */
 	const char *summary; /* one line */
 	enum severity severity;
 	enum lint_family family;
-	unsigned flags;      /* enum lint_rule_flags */
-	const int *nodes;    /* node kinds (PgQuery__Node__NodeCase) it wants, 0-terminated */
+	unsigned flags;	  /* enum lint_rule_flags */
+	const int *nodes; /* node kinds (PgQuery__Node__NodeCase) it wants, 0-terminated */
 	void (*check)(struct lint_ctx *ctx, const PgQuery__Node *node);
 	void (*finish)(struct lint_ctx *ctx); /* once per revision, after both sections */
 };
@@ -141,7 +141,7 @@ struct lint_rule {
  * finding_set_hint(). The engine may drop it later (ignored, off).
  */
 struct finding *lint_report(struct lint_ctx *ctx, size_t offset, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* The file offset of a node location (-1: the statement's start). */
 size_t lint_loc(const struct lint_ctx *ctx, int32_t location);
 

@@ -36,7 +36,8 @@ static void add_gap_pieces(const char *t, size_t from, size_t to, struct sql_scr
 	size_t ps = 0, pe = 0;
 	bool open = false;
 	for (size_t i = 0; i <= toks.n; i++) {
-		bool end = i == toks.n || (toks.v[i].end - toks.v[i].start == 1 && t[toks.v[i].start] == ';');
+		bool end = i == toks.n ||
+			   (toks.v[i].end - toks.v[i].start == 1 && t[toks.v[i].start] == ';');
 		if (end) {
 			if (open) {
 				ALLOC_GROW(out->v, out->n + 1, out->alloc);
@@ -47,7 +48,8 @@ static void add_gap_pieces(const char *t, size_t from, size_t to, struct sql_scr
 			open = false;
 			continue;
 		}
-		if (toks.v[i].kind == SQL_TOKEN_LINE_COMMENT || toks.v[i].kind == SQL_TOKEN_BLOCK_COMMENT)
+		if (toks.v[i].kind == SQL_TOKEN_LINE_COMMENT ||
+		    toks.v[i].kind == SQL_TOKEN_BLOCK_COMMENT)
 			continue;
 		if (!open)
 			ps = toks.v[i].start;
@@ -138,4 +140,3 @@ int lint_split(const char *t, size_t start, size_t end, struct sql_script *out,
 	sql_script_release(&split);
 	return ret;
 }
-

@@ -56,7 +56,8 @@ char *lu_object_name(const PgQuery__Node *obj)
 	}
 	if (obj->node_case == PG_QUERY__NODE__NODE_TYPE_NAME) {
 		const PgQuery__TypeName *tn = obj->type_name;
-		if (tn->n_names == 2 && lu_str(tn->names[0]) && strcmp(lu_str(tn->names[0]), "public"))
+		if (tn->n_names == 2 && lu_str(tn->names[0]) &&
+		    strcmp(lu_str(tn->names[0]), "public"))
 			return xstrfmt("%s.%s", lu_str(tn->names[0]), lu_type_name(tn));
 		return xstrdup(lu_type_name(tn));
 	}
@@ -70,25 +71,104 @@ char *lu_object_name(const PgQuery__Node *obj)
  * and judged volatile, which is the safe side.
  */
 static const char *const volatile_funcs[] = {
-	"clock_timestamp", "gen_random_uuid", "nextval", "random", "random_normal",
-	"setseed", "setval", "timeofday", "txid_current", "uuid_generate_v1",
-	"uuid_generate_v1mc", "uuid_generate_v4", "gen_random_bytes", "pg_current_xact_id",
-	"uuidv7", "uuid_generate_v7", "currval", "lastval",
+    "clock_timestamp",
+    "gen_random_uuid",
+    "nextval",
+    "random",
+    "random_normal",
+    "setseed",
+    "setval",
+    "timeofday",
+    "txid_current",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "gen_random_bytes",
+    "pg_current_xact_id",
+    "uuidv7",
+    "uuid_generate_v7",
+    "currval",
+    "lastval",
 };
 
 static const char *const stable_funcs[] = {
-	"now", "transaction_timestamp", "statement_timestamp", "current_timestamp",
-	"current_date", "localtimestamp", "current_setting", "to_char", "to_timestamp",
-	"to_date", "lower", "upper", "coalesce", "nullif", "greatest", "least", "length",
-	"concat", "concat_ws", "md5", "abs", "round", "trim", "btrim", "ltrim", "rtrim",
-	"replace", "substr", "substring", "left", "right", "array_length", "jsonb_build_object",
-	"json_build_object", "jsonb_build_array", "json_build_array", "to_jsonb", "to_json",
-	"make_interval", "make_date", "make_timestamp", "make_timestamptz", "date_trunc",
-	"timezone", "uuid_nil", "uuid_ns_url", "int4", "int8", "text", "numeric", "array",
-	"current_user", "session_user", "current_schema", "pg_catalog", "sqrt", "floor",
-	"ceil", "power", "mod", "format", "repeat", "lpad", "rpad", "age", "extract",
-	"date_part", "string_to_array", "array_to_string", "regexp_replace", "split_part",
-	"jsonb_typeof", "gen_salt", "digest", "encode", "decode", "now",
+    "now",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "current_timestamp",
+    "current_date",
+    "localtimestamp",
+    "current_setting",
+    "to_char",
+    "to_timestamp",
+    "to_date",
+    "lower",
+    "upper",
+    "coalesce",
+    "nullif",
+    "greatest",
+    "least",
+    "length",
+    "concat",
+    "concat_ws",
+    "md5",
+    "abs",
+    "round",
+    "trim",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "replace",
+    "substr",
+    "substring",
+    "left",
+    "right",
+    "array_length",
+    "jsonb_build_object",
+    "json_build_object",
+    "jsonb_build_array",
+    "json_build_array",
+    "to_jsonb",
+    "to_json",
+    "make_interval",
+    "make_date",
+    "make_timestamp",
+    "make_timestamptz",
+    "date_trunc",
+    "timezone",
+    "uuid_nil",
+    "uuid_ns_url",
+    "int4",
+    "int8",
+    "text",
+    "numeric",
+    "array",
+    "current_user",
+    "session_user",
+    "current_schema",
+    "pg_catalog",
+    "sqrt",
+    "floor",
+    "ceil",
+    "power",
+    "mod",
+    "format",
+    "repeat",
+    "lpad",
+    "rpad",
+    "age",
+    "extract",
+    "date_part",
+    "string_to_array",
+    "array_to_string",
+    "regexp_replace",
+    "split_part",
+    "jsonb_typeof",
+    "gen_salt",
+    "digest",
+    "encode",
+    "decode",
+    "now",
 };
 
 static bool in_list(const char *name, const char *const *list, size_t n)
@@ -246,7 +326,8 @@ bool lu_takes_access_exclusive(const PgQuery__Node *stmt, const PgQuery__RangeVa
 		return !stmt->refresh_mat_view_stmt->concurrent;
 	case PG_QUERY__NODE__NODE_LOCK_STMT: {
 		const PgQuery__LockStmt *ls = stmt->lock_stmt;
-		if (ls->n_relations && ls->relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+		if (ls->n_relations &&
+		    ls->relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
 			*rel = ls->relations[0]->range_var;
 		return *rel && ls->mode == 8; /* AccessExclusiveLock, LOCK TABLE's default */
 	}
@@ -275,7 +356,8 @@ bool lu_cheap_under_lock(const PgQuery__Node *s, const char *locked)
 	}
 }
 
-const struct cat_table *lu_alter_table(const struct lint_ctx *ctx, const PgQuery__AlterTableStmt *as)
+const struct cat_table *lu_alter_table(const struct lint_ctx *ctx,
+				       const PgQuery__AlterTableStmt *as)
 {
 	return catalog_table_rv(ctx->cat, as->relation);
 }

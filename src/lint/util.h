@@ -42,16 +42,17 @@ bool lu_takes_access_exclusive(const PgQuery__Node *stmt, const PgQuery__RangeVa
 bool lu_cheap_under_lock(const PgQuery__Node *stmt, const char *locked);
 
 /* The ALTER TABLE statement's subcommands (borrowed), for iteration. */
-#define LU_FOREACH_CMD(as, cmd)                                                          \
-	for (size_t lu_i_ = 0; lu_i_ < (as)->n_cmds; lu_i_++)                            \
-		for (const PgQuery__AlterTableCmd *cmd =                                 \
-			     (as)->cmds[lu_i_]->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD \
-				     ? (as)->cmds[lu_i_]->alter_table_cmd                \
-				     : NULL;                                             \
+#define LU_FOREACH_CMD(as, cmd)                                                                    \
+	for (size_t lu_i_ = 0; lu_i_ < (as)->n_cmds; lu_i_++)                                      \
+		for (const PgQuery__AlterTableCmd *cmd =                                           \
+			 (as)->cmds[lu_i_]->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD      \
+			     ? (as)->cmds[lu_i_]->alter_table_cmd                                  \
+			     : NULL;                                                               \
 		     cmd; cmd = NULL)
 
 /* The table an ALTER TABLE statement changes, from the catalog (NULL: unknown). */
-const struct cat_table *lu_alter_table(const struct lint_ctx *ctx, const PgQuery__AlterTableStmt *as);
+const struct cat_table *lu_alter_table(const struct lint_ctx *ctx,
+				       const PgQuery__AlterTableStmt *as);
 /* Whether an existing (not created by this revision) table is changed: true
  * also when the catalog does not know the table. */
 bool lu_existing_table(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv);

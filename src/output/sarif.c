@@ -154,9 +154,9 @@ static void sarif_end(struct printer *p)
 }
 
 const struct printer_ops printer_sarif = {
-	.name = "sarif",
-	.begin = sarif_begin,
-	.finding = sarif_finding,
-	.summary = sarif_summary,
-	.end = sarif_end,
+    .name = "sarif",
+    .begin = sarif_begin,
+    .finding = sarif_finding,
+    .summary = sarif_summary,
+    .end = sarif_end,
 };

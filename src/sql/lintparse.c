@@ -102,13 +102,14 @@ int sql_parse_arena(const char *text, size_t start, size_t len, struct sql_arena
 	}
 	ProtobufCAllocator alloc = {arena_alloc, arena_free_noop, a};
 	PgQuery__ParseResult *pr = pg_query__parse_result__unpack(
-		&alloc, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	    &alloc, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
 	if (!pr) {
 		ret = err_set(ERR_RUNTIME, "cannot unpack libpg_query's parse tree");
 		goto out;
 	}
 	if (pr->version != PG_VERSION_NUM) {
-		ret = err_set(ERR_RUNTIME, "libpg_query parse tree version %d, revgate was built for %d",
+		ret = err_set(ERR_RUNTIME,
+			      "libpg_query parse tree version %d, revgate was built for %d",
 			      pr->version, PG_VERSION_NUM);
 		goto out;
 	}

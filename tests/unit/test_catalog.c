@@ -156,7 +156,8 @@ static void test_snapshot_round_trip(void **state)
 	(void)state;
 	apply("CREATE TABLE ev (id bigint NOT NULL, at timestamptz) PARTITION BY RANGE (at);"
 	      "CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
-	      "CREATE TABLE \"we\tird\" (n numeric(10,2)[] DEFAULT '{}', p bigint REFERENCES ev_1 (id),"
+	      "CREATE TABLE \"we\tird\" (n numeric(10,2)[] DEFAULT '{}', p bigint REFERENCES ev_1 "
+	      "(id),"
 	      " CONSTRAINT n_nn CHECK (n IS NOT NULL));"
 	      "CREATE UNIQUE INDEX w_p_idx ON \"we\tird\" (p);"
 	      "CREATE TABLE gone (id int); DROP TABLE gone;",
@@ -192,12 +193,12 @@ static void test_snapshot_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_columns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alter_and_rename, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_constraints, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_indexes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_partitions_and_schemas, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_snapshot_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_columns, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_alter_and_rename, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_constraints, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indexes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_partitions_and_schemas, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_snapshot_round_trip, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
 	sql_shutdown();

@@ -106,7 +106,7 @@ static void test_syntax_error_position(void **state)
 	const struct finding *f = find("syntax-error");
 	assert_non_null(f);
 	assert_int_equal(f->line, 2);
-	assert_int_equal(f->column, 17); /* "t": FRM is read as an alias */
+	assert_int_equal(f->column, 17);	 /* "t": FRM is read as an alias */
 	assert_non_null(find("ban-drop-table")); /* later statements still checked */
 }
 
@@ -168,7 +168,8 @@ static void test_volatile_defaults(void **state)
 		"ALTER TABLE t ADD COLUMN c text DEFAULT 'x' || 'y';\n");
 	assert_null(find("adding-field-with-default"));
 	lint(h, "ALTER TABLE t ADD COLUMN a timestamptz DEFAULT clock_timestamp();");
-	assert_non_null(strstr(find("adding-field-with-default")->message, "volatile clock_timestamp"));
+	assert_non_null(
+	    strstr(find("adding-field-with-default")->message, "volatile clock_timestamp"));
 	lint(h, "ALTER TABLE t ADD COLUMN a int DEFAULT my_func();");
 	assert_non_null(strstr(find("adding-field-with-default")->message, "may be volatile"));
 	lint(h, "ALTER TABLE t ADD COLUMN a bigserial;");
@@ -196,10 +197,12 @@ static void test_type_changes_by_old_type(void **state)
 static void test_not_null_needs_validated_check(void **state)
 {
 	(void)state;
-	lint("CREATE TABLE t (n int); ALTER TABLE t ADD CONSTRAINT c CHECK (n IS NOT NULL) NOT VALID;",
+	lint("CREATE TABLE t (n int); ALTER TABLE t ADD CONSTRAINT c CHECK (n IS NOT NULL) NOT "
+	     "VALID;",
 	     "ALTER TABLE t ALTER COLUMN n SET NOT NULL;");
 	assert_non_null(find("adding-not-nullable-field"));
-	lint("CREATE TABLE t (n int); ALTER TABLE t ADD CONSTRAINT c CHECK (n IS NOT NULL) NOT VALID;"
+	lint("CREATE TABLE t (n int); ALTER TABLE t ADD CONSTRAINT c CHECK (n IS NOT NULL) NOT "
+	     "VALID;"
 	     "ALTER TABLE t VALIDATE CONSTRAINT c;",
 	     "ALTER TABLE t ALTER COLUMN n SET NOT NULL;");
 	assert_null(find("adding-not-nullable-field"));
@@ -223,7 +226,9 @@ static void test_transactions(void **state)
 	assert_non_null(find("transaction-nesting"));
 	assert_non_null(find("ban-concurrent-index-creation-in-transaction"));
 	assert_non_null(find("ban-uncommitted-transaction"));
-	lint(h, "ALTER TABLE t ADD COLUMN a int;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (n);");
+	lint(
+	    h,
+	    "ALTER TABLE t ADD COLUMN a int;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (n);");
 	assert_non_null(find("mixed-transaction-segments"));
 	assert_null(find("prefer-robust-stmts"));
 	lint(h, "CREATE INDEX CONCURRENTLY i ON t (n);");
@@ -243,7 +248,8 @@ static void test_downgrades(void **state)
 	assert_non_null(strstr(f->message, "column 't.a'"));
 	assert_non_null(strstr(f->hint, "ALTER TABLE t DROP COLUMN IF EXISTS a;"));
 	assert_null(find("missing-downgrade"));
-	lint(NULL, "-- revision: abc\n-- down_revision: none\n\n-- +upgrade\nCREATE TABLE u (id bigint);\n");
+	lint(NULL, "-- revision: abc\n-- down_revision: none\n\n-- +upgrade\nCREATE TABLE u (id "
+		   "bigint);\n");
 	assert_non_null(find("missing-downgrade"));
 	lint(NULL, "-- revision: abc\n-- down_revision: none\n-- irreversible: data migration\n\n"
 		   "-- +upgrade\nCREATE TABLE u (id bigint);\n");
@@ -253,8 +259,10 @@ static void test_downgrades(void **state)
 static void test_foreign_keys(void **state)
 {
 	(void)state;
-	const char *h = "CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE c (id bigint, p_id bigint);";
-	lint(h, "ALTER TABLE c ADD CONSTRAINT c_p_fkey FOREIGN KEY (p_id) REFERENCES p (id) NOT VALID;");
+	const char *h =
+	    "CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE c (id bigint, p_id bigint);";
+	lint(h, "ALTER TABLE c ADD CONSTRAINT c_p_fkey FOREIGN KEY (p_id) REFERENCES p (id) NOT "
+		"VALID;");
 	assert_null(find("adding-foreign-key-constraint"));
 	assert_non_null(find("foreign-key-without-index"));
 	lint(h, "ALTER TABLE c ADD CONSTRAINT c_p_fkey FOREIGN KEY (p_id) REFERENCES p (id);");
@@ -299,13 +307,19 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_positions_in_the_file), T(test_syntax_error_position),
-		T(test_ignore_comments),       T(test_severity_overrides),
-		T(test_new_tables_are_exempt), T(test_volatile_defaults),
-		T(test_type_changes_by_old_type), T(test_not_null_needs_validated_check),
-		T(test_transactions),          T(test_downgrades),
-		T(test_foreign_keys),          T(test_vector_indexes),
-		T(test_bad_input),
+	    T(test_positions_in_the_file),
+	    T(test_syntax_error_position),
+	    T(test_ignore_comments),
+	    T(test_severity_overrides),
+	    T(test_new_tables_are_exempt),
+	    T(test_volatile_defaults),
+	    T(test_type_changes_by_old_type),
+	    T(test_not_null_needs_validated_check),
+	    T(test_transactions),
+	    T(test_downgrades),
+	    T(test_foreign_keys),
+	    T(test_vector_indexes),
+	    T(test_bad_input),
 	};
 	int rc = cmocka_run_group_tests_name("lint engine", tests, NULL, NULL);
 	sql_shutdown();

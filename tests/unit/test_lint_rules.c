@@ -127,7 +127,8 @@ static void test_examples(void **state)
 		} else {
 			char *got;
 			if (!reports(r->id, setup, fail, &got)) {
-				print_error("%s: the failing example does not report it; got:\n%s", r->id, got);
+				print_error("%s: the failing example does not report it; got:\n%s",
+					    r->id, got);
 				bad++;
 			}
 			free(got);
@@ -148,8 +149,8 @@ static void test_examples(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_rule_has_a_page),
-		cmocka_unit_test(test_examples),
+	    cmocka_unit_test(test_every_rule_has_a_page),
+	    cmocka_unit_test(test_examples),
 	};
 	return cmocka_run_group_tests_name("lint rules catalogue", tests, NULL, NULL);
 }

@@ -16,10 +16,11 @@ static void check_column(struct lint_ctx *ctx, const PgQuery__AlterTableStmt *as
 	char *rel = lu_rel(as->relation);
 	struct finding *f = NULL;
 	if (lu_is_serial(cd->type_name)) {
-		f = lint_report(ctx, lint_loc(ctx, cd->location),
-				"adding the %s column '%s' fills every row from a sequence: '%s' is "
-				"rewritten under an ACCESS EXCLUSIVE lock",
-				lu_type_name(cd->type_name), cd->colname, rel);
+		f = lint_report(
+		    ctx, lint_loc(ctx, cd->location),
+		    "adding the %s column '%s' fills every row from a sequence: '%s' is "
+		    "rewritten under an ACCESS EXCLUSIVE lock",
+		    lu_type_name(cd->type_name), cd->colname, rel);
 	} else if (lu_col_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY)) {
 		f = lint_report(ctx, lint_loc(ctx, cd->location),
 				"adding the identity column '%s' rewrites '%s' under an ACCESS "
@@ -32,19 +33,21 @@ static void check_column(struct lint_ctx *ctx, const PgQuery__AlterTableStmt *as
 				cd->colname, rel);
 	} else if (def && lu_expr_volatile(def, &why, &unknown)) {
 		f = lint_report(ctx, lint_loc(ctx, cd->location),
-				unknown ? "the default of '%s' calls %s(), which may be volatile: "
-					  "'%s' would then be rewritten under an ACCESS EXCLUSIVE lock"
-					: "the default of '%s' calls the volatile %s(): every row is "
-					  "computed and '%s' rewritten under an ACCESS EXCLUSIVE lock",
+				unknown
+				    ? "the default of '%s' calls %s(), which may be volatile: "
+				      "'%s' would then be rewritten under an ACCESS EXCLUSIVE lock"
+				    : "the default of '%s' calls the volatile %s(): every row is "
+				      "computed and '%s' rewritten under an ACCESS EXCLUSIVE lock",
 				cd->colname, why, rel);
 	}
 	if (f)
-		finding_set_hint(f, "add the column without a default, set the default for new "
-				    "rows, then backfill in batches: ALTER TABLE %s ADD COLUMN %s %s; "
-				    "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT ...; UPDATE %s SET %s "
-				    "= ... WHERE ... (in batches)",
-				 rel, cd->colname, lu_type_name(cd->type_name), rel, cd->colname, rel,
-				 cd->colname);
+		finding_set_hint(f,
+				 "add the column without a default, set the default for new "
+				 "rows, then backfill in batches: ALTER TABLE %s ADD COLUMN %s %s; "
+				 "ALTER TABLE %s ALTER COLUMN %s SET DEFAULT ...; UPDATE %s SET %s "
+				 "= ... WHERE ... (in batches)",
+				 rel, cd->colname, lu_type_name(cd->type_name), rel, cd->colname,
+				 rel, cd->colname);
 	free(rel);
 }
 
@@ -62,9 +65,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_adding_field_with_default = {
-	.id = "adding-field-with-default",
-	.summary = "a new column with a volatile default rewrites the table",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "adding-field-with-default",
+    .summary = "a new column with a volatile default rewrites the table",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

@@ -22,23 +22,26 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		if (col && col->origin == ctx->origin)
 			continue;
 		char *rel = lu_rel(as->relation);
-		struct finding *f = lint_report(ctx, ctx->stmt_start,
-						"SET NOT NULL on '%s.%s' scans the whole table under an "
-						"ACCESS EXCLUSIVE lock",
-						rel, cmd->name);
-		finding_set_hint(f, "prove it first without the lock: ALTER TABLE %s ADD CONSTRAINT "
-				    "%s_not_null CHECK (%s IS NOT NULL) NOT VALID; ALTER TABLE %s "
-				    "VALIDATE CONSTRAINT %s_not_null; (in a later revision) ALTER TABLE "
-				    "%s ALTER COLUMN %s SET NOT NULL; then drop the check",
-				 rel, cmd->name, cmd->name, rel, cmd->name, rel, cmd->name);
+		struct finding *f =
+		    lint_report(ctx, ctx->stmt_start,
+				"SET NOT NULL on '%s.%s' scans the whole table under an "
+				"ACCESS EXCLUSIVE lock",
+				rel, cmd->name);
+		finding_set_hint(
+		    f,
+		    "prove it first without the lock: ALTER TABLE %s ADD CONSTRAINT "
+		    "%s_not_null CHECK (%s IS NOT NULL) NOT VALID; ALTER TABLE %s "
+		    "VALIDATE CONSTRAINT %s_not_null; (in a later revision) ALTER TABLE "
+		    "%s ALTER COLUMN %s SET NOT NULL; then drop the check",
+		    rel, cmd->name, cmd->name, rel, cmd->name, rel, cmd->name);
 		free(rel);
 	}
 }
 
 const struct lint_rule rule_adding_not_nullable_field = {
-	.id = "adding-not-nullable-field",
-	.summary = "SET NOT NULL needs a validated CHECK (col IS NOT NULL) first",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "adding-not-nullable-field",
+    .summary = "SET NOT NULL needs a validated CHECK (col IS NOT NULL) first",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

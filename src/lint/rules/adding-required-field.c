@@ -22,23 +22,25 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		    lu_col_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED))
 			continue;
 		char *rel = lu_rel(as->relation);
-		struct finding *f = lint_report(ctx, lint_loc(ctx, cd->location),
-						"adding the NOT NULL column '%s' without a default "
-						"fails if '%s' has rows, and breaks inserts by running "
-						"code that does not set it",
-						cd->colname, rel);
-		finding_set_hint(f, "give it a non-volatile default: ALTER TABLE %s ADD COLUMN %s %s "
-				    "NOT NULL DEFAULT ...; or add it nullable, backfill, then add a "
-				    "CHECK (%s IS NOT NULL) NOT VALID and validate it",
+		struct finding *f =
+		    lint_report(ctx, lint_loc(ctx, cd->location),
+				"adding the NOT NULL column '%s' without a default "
+				"fails if '%s' has rows, and breaks inserts by running "
+				"code that does not set it",
+				cd->colname, rel);
+		finding_set_hint(f,
+				 "give it a non-volatile default: ALTER TABLE %s ADD COLUMN %s %s "
+				 "NOT NULL DEFAULT ...; or add it nullable, backfill, then add a "
+				 "CHECK (%s IS NOT NULL) NOT VALID and validate it",
 				 rel, cd->colname, lu_type_name(cd->type_name), cd->colname);
 		free(rel);
 	}
 }
 
 const struct lint_rule rule_adding_required_field = {
-	.id = "adding-required-field",
-	.summary = "a new NOT NULL column needs a default",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "adding-required-field",
+    .summary = "a new NOT NULL column needs a default",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

@@ -16,18 +16,21 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			k = cmd->def->constraint;
 		else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && cmd->def &&
 			 cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-			k = lu_col_constraint(cmd->def->column_def, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY);
+			k = lu_col_constraint(cmd->def->column_def,
+					      PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY);
 		if (!k || k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ||
 		    (k->indexname && *k->indexname))
 			continue;
 		char *rel = lu_rel(as->relation);
-		struct finding *f = lint_report(ctx, lint_loc(ctx, k->location),
-						"adding a primary key to '%s' builds its index while the "
-						"table is locked against reads and writes",
-						rel);
-		finding_set_hint(f, "CREATE UNIQUE INDEX CONCURRENTLY %s_pkey_idx ON %s (...); then "
-				    "ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY USING INDEX "
-				    "%s_pkey_idx;",
+		struct finding *f =
+		    lint_report(ctx, lint_loc(ctx, k->location),
+				"adding a primary key to '%s' builds its index while the "
+				"table is locked against reads and writes",
+				rel);
+		finding_set_hint(f,
+				 "CREATE UNIQUE INDEX CONCURRENTLY %s_pkey_idx ON %s (...); then "
+				 "ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY USING INDEX "
+				 "%s_pkey_idx;",
 				 as->relation->relname, rel, rel, as->relation->relname,
 				 as->relation->relname);
 		free(rel);
@@ -35,9 +38,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_adding_serial_primary_key_field = {
-	.id = "adding-serial-primary-key-field",
-	.summary = "a primary key on an existing table must use an index built concurrently",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "adding-serial-primary-key-field",
+    .summary = "a primary key on an existing table must use an index built concurrently",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

@@ -26,29 +26,33 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		    cmd->def->node_case != PG_QUERY__NODE__NODE_PARTITION_CMD ||
 		    !cmd->def->partition_cmd->name)
 			continue;
-		const struct cat_table *p = catalog_table_rv(ctx->cat, cmd->def->partition_cmd->name);
+		const struct cat_table *p =
+		    catalog_table_rv(ctx->cat, cmd->def->partition_cmd->name);
 		if ((p && lint_table_is_new(ctx, p)) || has_validated_check(p))
 			continue;
 		char *rel = lu_rel(as->relation);
 		char *part = lu_rel(cmd->def->partition_cmd->name);
-		struct finding *f = lint_report(ctx, ctx->stmt_start,
-						"ATTACH PARTITION scans every row of '%s' to check the "
-						"partition bounds while holding a lock",
-						part);
-		finding_set_hint(f, "prove the bounds first: ALTER TABLE %s ADD CONSTRAINT %s_bounds "
-				    "CHECK (...same bounds...) NOT VALID; ALTER TABLE %s VALIDATE "
-				    "CONSTRAINT %s_bounds; then ALTER TABLE %s ATTACH PARTITION %s ...;",
-				 part, cmd->def->partition_cmd->name->relname, part,
-				 cmd->def->partition_cmd->name->relname, rel, part);
+		struct finding *f =
+		    lint_report(ctx, ctx->stmt_start,
+				"ATTACH PARTITION scans every row of '%s' to check the "
+				"partition bounds while holding a lock",
+				part);
+		finding_set_hint(
+		    f,
+		    "prove the bounds first: ALTER TABLE %s ADD CONSTRAINT %s_bounds "
+		    "CHECK (...same bounds...) NOT VALID; ALTER TABLE %s VALIDATE "
+		    "CONSTRAINT %s_bounds; then ALTER TABLE %s ATTACH PARTITION %s ...;",
+		    part, cmd->def->partition_cmd->name->relname, part,
+		    cmd->def->partition_cmd->name->relname, rel, part);
 		free(rel);
 		free(part);
 	}
 }
 
 const struct lint_rule rule_attach_partition_without_check = {
-	.id = "attach-partition-without-check",
-	.summary = "ATTACH PARTITION without a validated CHECK that proves the bounds",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "attach-partition-without-check",
+    .summary = "ATTACH PARTITION without a validated CHECK that proves the bounds",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

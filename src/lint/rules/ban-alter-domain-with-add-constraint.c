@@ -13,17 +13,18 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			 def->constraint->skip_validation;
 	if (not_valid)
 		return;
-	struct finding *f = lint_report(ctx, ctx->stmt_start,
-					"ALTER DOMAIN ... ADD CONSTRAINT checks every column of every "
-					"table that uses the domain, under lock");
+	struct finding *f =
+	    lint_report(ctx, ctx->stmt_start,
+			"ALTER DOMAIN ... ADD CONSTRAINT checks every column of every "
+			"table that uses the domain, under lock");
 	finding_set_hint(f, "ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID; then ALTER DOMAIN ... "
 			    "VALIDATE CONSTRAINT ...; in a later revision");
 }
 
 const struct lint_rule rule_ban_alter_domain_with_add_constraint = {
-	.id = "ban-alter-domain-with-add-constraint",
-	.summary = "ALTER DOMAIN ADD CONSTRAINT without NOT VALID",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT),
-	.check = check,
+    .id = "ban-alter-domain-with-add-constraint",
+    .summary = "ALTER DOMAIN ADD CONSTRAINT without NOT VALID",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT),
+    .check = check,
 };

@@ -12,14 +12,16 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	if (!(!strcmp(t, "bpchar")))
 		return;
 	const char *col = cd->colname && *cd->colname ? cd->colname : "the column";
-	struct finding *f = lint_report(ctx, lint_loc(ctx, cd->type_name->location), "%s is char(n): values are blank-padded and compare surprisingly", col);
+	struct finding *f =
+	    lint_report(ctx, lint_loc(ctx, cd->type_name->location),
+			"%s is char(n): values are blank-padded and compare surprisingly", col);
 	finding_set_hint(f, "use text (or varchar) instead of char(n)");
 }
 
 const struct lint_rule rule_ban_char_field = {
-	.id = "ban-char-field",
-	.summary = "char(n) pads values with blanks",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_COLUMN_DEF),
-	.check = check,
+    .id = "ban-char-field",
+    .summary = "char(n) pads values with blanks",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_COLUMN_DEF),
+    .check = check,
 };

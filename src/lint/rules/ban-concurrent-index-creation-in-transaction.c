@@ -5,7 +5,7 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	if (!ctx->explicit_block || !ctx->autocommit)
 		return;
-	const char *what = node->node_case == PG_QUERY__NODE__NODE_INDEX_STMT ? "CREATE INDEX"
+	const char *what = node->node_case == PG_QUERY__NODE__NODE_INDEX_STMT  ? "CREATE INDEX"
 			   : node->node_case == PG_QUERY__NODE__NODE_DROP_STMT ? "DROP INDEX"
 									       : "this statement";
 	struct finding *f = lint_report(ctx, ctx->stmt_start,
@@ -17,11 +17,11 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_ban_concurrent_index_creation_in_transaction = {
-	.id = "ban-concurrent-index-creation-in-transaction",
-	.summary = "CREATE/DROP INDEX CONCURRENTLY inside an explicit transaction block fails",
-	.severity = SEV_ERROR,
-	.flags = LR_DOWNGRADE,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT, PG_QUERY__NODE__NODE_DROP_STMT,
-			    PG_QUERY__NODE__NODE_REINDEX_STMT),
-	.check = check,
+    .id = "ban-concurrent-index-creation-in-transaction",
+    .summary = "CREATE/DROP INDEX CONCURRENTLY inside an explicit transaction block fails",
+    .severity = SEV_ERROR,
+    .flags = LR_DOWNGRADE,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT, PG_QUERY__NODE__NODE_DROP_STMT,
+			PG_QUERY__NODE__NODE_REINDEX_STMT),
+    .check = check,
 };

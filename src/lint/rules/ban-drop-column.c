@@ -17,22 +17,25 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		if (col && col->origin == ctx->origin)
 			continue;
 		char *rel = lu_rel(as->relation);
-		struct finding *f = lint_report(ctx, ctx->stmt_start,
-						"dropping '%s.%s' destroys its data and breaks every "
-						"running query that still names it",
-						rel, cmd->name);
-		finding_set_hint(f, "first deploy code that no longer uses the column, then drop it "
-				    "in a later revision (ALTER TABLE %s DROP COLUMN IF EXISTS %s;) and "
-				    "silence this rule there with '-- revgate: ignore ban-drop-column'",
-				 rel, cmd->name);
+		struct finding *f =
+		    lint_report(ctx, ctx->stmt_start,
+				"dropping '%s.%s' destroys its data and breaks every "
+				"running query that still names it",
+				rel, cmd->name);
+		finding_set_hint(
+		    f,
+		    "first deploy code that no longer uses the column, then drop it "
+		    "in a later revision (ALTER TABLE %s DROP COLUMN IF EXISTS %s;) and "
+		    "silence this rule there with '-- revgate: ignore ban-drop-column'",
+		    rel, cmd->name);
 		free(rel);
 	}
 }
 
 const struct lint_rule rule_ban_drop_column = {
-	.id = "ban-drop-column",
-	.summary = "dropping a column loses data and breaks running code",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "ban-drop-column",
+    .summary = "dropping a column loses data and breaks running code",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

@@ -14,11 +14,12 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		const struct cat_table *t = catalog_table(ctx->cat, name);
 		if (!lint_table_is_new(ctx, t)) {
-			struct finding *f = lint_report(ctx, ctx->stmt_start,
-							"dropping table '%s' destroys its data", name);
-			finding_set_hint(f, "stop using the table first; rename it (ALTER TABLE %s "
-					    "RENAME TO %s_old) and drop it in a later revision once "
-					    "nothing broke",
+			struct finding *f = lint_report(
+			    ctx, ctx->stmt_start, "dropping table '%s' destroys its data", name);
+			finding_set_hint(f,
+					 "stop using the table first; rename it (ALTER TABLE %s "
+					 "RENAME TO %s_old) and drop it in a later revision once "
+					 "nothing broke",
 					 name, name);
 		}
 		free(name);
@@ -26,9 +27,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_ban_drop_table = {
-	.id = "ban-drop-table",
-	.summary = "dropping a table loses data",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_DROP_STMT),
-	.check = check,
+    .id = "ban-drop-table",
+    .summary = "dropping a table loses data",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_DROP_STMT),
+    .check = check,
 };

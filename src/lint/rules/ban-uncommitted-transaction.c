@@ -14,8 +14,8 @@ static void finish(struct lint_ctx *ctx)
 }
 
 const struct lint_rule rule_ban_uncommitted_transaction = {
-	.id = "ban-uncommitted-transaction",
-	.summary = "BEGIN without a matching COMMIT",
-	.severity = SEV_ERROR,
-	.finish = finish,
+    .id = "ban-uncommitted-transaction",
+    .summary = "BEGIN without a matching COMMIT",
+    .severity = SEV_ERROR,
+    .finish = finish,
 };

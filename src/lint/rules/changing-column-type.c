@@ -25,8 +25,9 @@ static bool safe_change(const struct cat_type *o, const struct cat_type *n, bool
 		if (is(o->name, "varchar") || is(o->name, "varbit"))
 			return n->nmods == 0 || (o->nmods == 1 && n->mods[0] >= o->mods[0]);
 		if (is(o->name, "numeric"))
-			return n->nmods == 0 || (o->nmods == 2 && n->nmods == 2 &&
-						 n->mods[1] == o->mods[1] && n->mods[0] >= o->mods[0]) ||
+			return n->nmods == 0 ||
+			       (o->nmods == 2 && n->nmods == 2 && n->mods[1] == o->mods[1] &&
+				n->mods[0] >= o->mods[0]) ||
 			       (o->nmods == 1 && n->nmods == 1 && n->mods[0] >= o->mods[0]);
 		if (is(o->name, "bpchar") || is(o->name, "timestamp") ||
 		    is(o->name, "timestamptz") || is(o->name, "time") || is(o->name, "interval"))
@@ -70,26 +71,30 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		} else if (col) {
 			char *old_s = cat_type_str(&col->type);
 			struct finding *f = lint_report(
-				ctx, ctx->stmt_start,
-				"changing '%s.%s' from %s to %s rewrites the table and its indexes "
-				"under an ACCESS EXCLUSIVE lock",
-				rel, cmd->name, old_s, new_s);
-			finding_set_hint(f, "add a new column %s_new %s, fill it in batches and keep it "
-					    "in sync with a trigger, then swap the columns in a later "
-					    "revision",
-					 cmd->name, new_s);
+			    ctx, ctx->stmt_start,
+			    "changing '%s.%s' from %s to %s rewrites the table and its indexes "
+			    "under an ACCESS EXCLUSIVE lock",
+			    rel, cmd->name, old_s, new_s);
+			finding_set_hint(
+			    f,
+			    "add a new column %s_new %s, fill it in batches and keep it "
+			    "in sync with a trigger, then swap the columns in a later "
+			    "revision",
+			    cmd->name, new_s);
 			free(old_s);
 		} else {
 			struct finding *f = lint_report(
-				ctx, ctx->stmt_start,
-				"changing the type of '%s.%s' to %s rewrites the table unless the "
-				"change only relaxes a limit (the old type is not known from the "
-				"history)",
-				rel, cmd->name, new_s);
-			finding_set_hint(f, "safe without a rewrite: varchar(n) to a longer varchar or "
-					    "text, numeric(p,s) to a larger precision; otherwise add a "
-					    "new column %s_new %s, backfill it, then swap",
-					 cmd->name, new_s);
+			    ctx, ctx->stmt_start,
+			    "changing the type of '%s.%s' to %s rewrites the table unless the "
+			    "change only relaxes a limit (the old type is not known from the "
+			    "history)",
+			    rel, cmd->name, new_s);
+			finding_set_hint(
+			    f,
+			    "safe without a rewrite: varchar(n) to a longer varchar or "
+			    "text, numeric(p,s) to a larger precision; otherwise add a "
+			    "new column %s_new %s, backfill it, then swap",
+			    cmd->name, new_s);
 		}
 		free(rel);
 		free(new_s);
@@ -98,9 +103,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_changing_column_type = {
-	.id = "changing-column-type",
-	.summary = "a column type change that rewrites the table",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "changing-column-type",
+    .summary = "a column type change that rewrites the table",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

@@ -15,25 +15,27 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	struct finding *f;
 	if (is->concurrent)
 		f = lint_report(ctx, lint_loc(ctx, is->relation->location),
-				"CREATE INDEX CONCURRENTLY fails on the partitioned table '%s'", rel);
+				"CREATE INDEX CONCURRENTLY fails on the partitioned table '%s'",
+				rel);
 	else
 		f = lint_report(ctx, lint_loc(ctx, is->relation->location),
 				"CREATE INDEX on the partitioned table '%s' locks every partition "
 				"against writes while it builds",
 				rel);
-	finding_set_hint(f, "create the index on the parent only, then build each partition's "
-			    "index concurrently and attach it: CREATE INDEX %s ON ONLY %s (...); "
-			    "CREATE INDEX CONCURRENTLY p1_idx ON %s_p1 (...); ALTER INDEX %s "
-			    "ATTACH PARTITION p1_idx;",
+	finding_set_hint(f,
+			 "create the index on the parent only, then build each partition's "
+			 "index concurrently and attach it: CREATE INDEX %s ON ONLY %s (...); "
+			 "CREATE INDEX CONCURRENTLY p1_idx ON %s_p1 (...); ALTER INDEX %s "
+			 "ATTACH PARTITION p1_idx;",
 			 is->idxname && *is->idxname ? is->idxname : "name", rel, rel,
 			 is->idxname && *is->idxname ? is->idxname : "name");
 	free(rel);
 }
 
 const struct lint_rule rule_concurrent_index_on_partitioned_table = {
-	.id = "concurrent-index-on-partitioned-table",
-	.summary = "an index on a partitioned table is built per partition, then attached",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT),
-	.check = check,
+    .id = "concurrent-index-on-partitioned-table",
+    .summary = "an index on a partitioned table is built per partition, then attached",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT),
+    .check = check,
 };

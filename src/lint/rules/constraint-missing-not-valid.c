@@ -18,14 +18,16 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		char *rel = lu_rel(as->relation);
 		const char *name = k->conname && *k->conname ? k->conname : "name";
-		char *shown = k->conname && *k->conname ? xstrfmt("'%s'", k->conname)
-							 : xstrdup("(unnamed)");
-		struct finding *f = lint_report(ctx, lint_loc(ctx, k->location),
-						"adding CHECK constraint %s checks every row of '%s' "
-						"under an ACCESS EXCLUSIVE lock",
-						shown, rel);
-		finding_set_hint(f, "ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; then, "
-				    "in a later revision: ALTER TABLE %s VALIDATE CONSTRAINT %s;",
+		char *shown =
+		    k->conname && *k->conname ? xstrfmt("'%s'", k->conname) : xstrdup("(unnamed)");
+		struct finding *f =
+		    lint_report(ctx, lint_loc(ctx, k->location),
+				"adding CHECK constraint %s checks every row of '%s' "
+				"under an ACCESS EXCLUSIVE lock",
+				shown, rel);
+		finding_set_hint(f,
+				 "ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; then, "
+				 "in a later revision: ALTER TABLE %s VALIDATE CONSTRAINT %s;",
 				 rel, name, rel, name);
 		free(rel);
 		free(shown);
@@ -33,9 +35,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_constraint_missing_not_valid = {
-	.id = "constraint-missing-not-valid",
-	.summary = "a CHECK constraint on an existing table must be added NOT VALID",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "constraint-missing-not-valid",
+    .summary = "a CHECK constraint on an existing table must be added NOT VALID",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

@@ -11,17 +11,18 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	char *rel = lu_rel(d->relation);
 	struct finding *f = lint_report(ctx, lint_loc(ctx, d->relation->location),
 					"DELETE without WHERE removes every row of '%s'", rel);
-	finding_set_hint(f, "add the WHERE clause you mean; to empty the table on purpose, TRUNCATE "
-			    "%s; is faster and says so",
+	finding_set_hint(f,
+			 "add the WHERE clause you mean; to empty the table on purpose, TRUNCATE "
+			 "%s; is faster and says so",
 			 rel);
 	free(rel);
 }
 
 const struct lint_rule rule_delete_without_where = {
-	.id = "delete-without-where",
-	.summary = "DELETE of a whole table",
-	.severity = SEV_ERROR,
-	.flags = LR_DOWNGRADE,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_DELETE_STMT),
-	.check = check,
+    .id = "delete-without-where",
+    .summary = "DELETE of a whole table",
+    .severity = SEV_ERROR,
+    .flags = LR_DOWNGRADE,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_DELETE_STMT),
+    .check = check,
 };

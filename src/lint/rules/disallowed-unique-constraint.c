@@ -16,20 +16,23 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			k = cmd->def->constraint;
 		else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && cmd->def &&
 			 cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-			k = lu_col_constraint(cmd->def->column_def, PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE);
+			k = lu_col_constraint(cmd->def->column_def,
+					      PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE);
 		if (!k || k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ||
 		    (k->indexname && *k->indexname))
 			continue;
 		char *rel = lu_rel(as->relation);
 		const char *name = k->conname && *k->conname ? k->conname : "name";
-		char *shown = k->conname && *k->conname ? xstrfmt("'%s'", k->conname)
-							 : xstrdup("(unnamed)");
-		struct finding *f = lint_report(ctx, lint_loc(ctx, k->location),
-						"adding UNIQUE constraint %s builds its index while "
-						"'%s' is locked against reads and writes",
-						shown, rel);
-		finding_set_hint(f, "CREATE UNIQUE INDEX CONCURRENTLY %s_idx ON %s (...); then ALTER "
-				    "TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s_idx;",
+		char *shown =
+		    k->conname && *k->conname ? xstrfmt("'%s'", k->conname) : xstrdup("(unnamed)");
+		struct finding *f =
+		    lint_report(ctx, lint_loc(ctx, k->location),
+				"adding UNIQUE constraint %s builds its index while "
+				"'%s' is locked against reads and writes",
+				shown, rel);
+		finding_set_hint(f,
+				 "CREATE UNIQUE INDEX CONCURRENTLY %s_idx ON %s (...); then ALTER "
+				 "TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s_idx;",
 				 name, rel, rel, name, name);
 		free(rel);
 		free(shown);
@@ -37,9 +40,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_disallowed_unique_constraint = {
-	.id = "disallowed-unique-constraint",
-	.summary = "a UNIQUE constraint on an existing table must use an index built concurrently",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "disallowed-unique-constraint",
+    .summary = "a UNIQUE constraint on an existing table must use an index built concurrently",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

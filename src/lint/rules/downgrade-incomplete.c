@@ -24,7 +24,8 @@ static char *drop_sql(const struct lint_obj *o)
 		case LOBJ_COLUMN:
 			return xstrfmt("ALTER TABLE %s DROP COLUMN IF EXISTS %s;", o->table, sub);
 		case LOBJ_CONSTRAINT:
-			return xstrfmt("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s;", o->table, sub);
+			return xstrfmt("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s;", o->table,
+				       sub);
 		case LOBJ_TRIGGER:
 			return xstrfmt("DROP TRIGGER IF EXISTS %s ON %s;", sub, o->table);
 		default:
@@ -62,8 +63,8 @@ static void finish(struct lint_ctx *ctx)
 }
 
 const struct lint_rule rule_downgrade_incomplete = {
-	.id = "downgrade-incomplete",
-	.summary = "an object the upgrade creates that the downgrade does not remove",
-	.severity = SEV_WARNING,
-	.finish = finish,
+    .id = "downgrade-incomplete",
+    .summary = "an object the upgrade creates that the downgrade does not remove",
+    .severity = SEV_WARNING,
+    .finish = finish,
 };

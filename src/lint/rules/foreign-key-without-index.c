@@ -20,10 +20,11 @@ static void check_fk(struct lint_ctx *ctx, const PgQuery__RangeVar *rv,
 	if (cols.n && !catalog_has_index_on(ctx->cat, t, &cols)) {
 		char *rel = lu_rel(rv);
 		char *list = strlist_join(&cols, ", ");
-		struct finding *f = lint_report(ctx, lint_loc(ctx, k->location),
-						"no index on '%s' (%s) for this foreign key: deleting "
-						"from '%s' scans '%s'",
-						rel, list, k->pktable ? k->pktable->relname : "?", rel);
+		struct finding *f =
+		    lint_report(ctx, lint_loc(ctx, k->location),
+				"no index on '%s' (%s) for this foreign key: deleting "
+				"from '%s' scans '%s'",
+				rel, list, k->pktable ? k->pktable->relname : "?", rel);
 		finding_set_hint(f, "CREATE INDEX CONCURRENTLY IF NOT EXISTS %s_%s_idx ON %s (%s);",
 				 rv->relname, cols.v[0], rel, list);
 		free(list);
@@ -62,7 +63,7 @@ static void finish(struct lint_ctx *ctx)
 	for (size_t i = 0; i < created->n; i++) {
 		const struct lint_obj *o = &created->v[i];
 		const struct cat_table *t =
-			o->kind == LOBJ_TABLE && !o->removed ? catalog_table(ctx->cat, o->name) : NULL;
+		    o->kind == LOBJ_TABLE && !o->removed ? catalog_table(ctx->cat, o->name) : NULL;
 		if (!t || t->origin != ctx->origin)
 			continue;
 		for (size_t k = 0; k < t->ncons; k++) {
@@ -72,10 +73,11 @@ static void finish(struct lint_ctx *ctx)
 				continue;
 			char *list = strlist_join(&c->columns, ", ");
 			const char *ref = c->ref_table ? c->ref_table : "?";
-			struct finding *f = lint_report(ctx, o->offset,
-							"no index on '%s' (%s) for its foreign key to "
-							"'%s': deleting from '%s' scans '%s'",
-							t->name, list, ref, ref, t->name);
+			struct finding *f =
+			    lint_report(ctx, o->offset,
+					"no index on '%s' (%s) for its foreign key to "
+					"'%s': deleting from '%s' scans '%s'",
+					t->name, list, ref, ref, t->name);
 			finding_set_hint(f, "CREATE INDEX %s_%s_idx ON %s (%s);", t->name,
 					 c->columns.v[0], t->name, list);
 			free(list);
@@ -84,10 +86,10 @@ static void finish(struct lint_ctx *ctx)
 }
 
 const struct lint_rule rule_foreign_key_without_index = {
-	.id = "foreign-key-without-index",
-	.summary = "a foreign key whose referencing columns have no index",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
-	.finish = finish,
+    .id = "foreign-key-without-index",
+    .summary = "a foreign key whose referencing columns have no index",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
+    .finish = finish,
 };

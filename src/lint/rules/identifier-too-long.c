@@ -81,11 +81,11 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_identifier_too_long = {
-	.id = "identifier-too-long",
-	.summary = "a name longer than 63 bytes, which PostgreSQL truncates",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_CREATE_STMT, PG_QUERY__NODE__NODE_COLUMN_DEF,
-			    PG_QUERY__NODE__NODE_INDEX_STMT, PG_QUERY__NODE__NODE_CONSTRAINT,
-			    PG_QUERY__NODE__NODE_RENAME_STMT),
-	.check = check,
+    .id = "identifier-too-long",
+    .summary = "a name longer than 63 bytes, which PostgreSQL truncates",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_CREATE_STMT, PG_QUERY__NODE__NODE_COLUMN_DEF,
+			PG_QUERY__NODE__NODE_INDEX_STMT, PG_QUERY__NODE__NODE_CONSTRAINT,
+			PG_QUERY__NODE__NODE_RENAME_STMT),
+    .check = check,
 };

@@ -17,16 +17,17 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	}
 	if (matcher_match(m, is->idxname))
 		return;
-	struct finding *f = lint_report(ctx, ctx->stmt_start,
-					"index name '%s' does not match the configured pattern",
-					is->idxname);
-	finding_set_hint(f, "rename it to match %s ([lint] index_name_pattern)", matcher_pattern(m));
+	struct finding *f =
+	    lint_report(ctx, ctx->stmt_start,
+			"index name '%s' does not match the configured pattern", is->idxname);
+	finding_set_hint(f, "rename it to match %s ([lint] index_name_pattern)",
+			 matcher_pattern(m));
 }
 
 const struct lint_rule rule_index_name = {
-	.id = "index-name",
-	.summary = "index names follow the configured pattern",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT),
-	.check = check,
+    .id = "index-name",
+    .summary = "index names follow the configured pattern",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT),
+    .check = check,
 };

@@ -13,17 +13,18 @@ static void finish(struct lint_ctx *ctx)
 	if (!ctx->facts->statements[0] && !ctx->facts->syntax_error[0])
 		return;
 	size_t at = rev->downgrade.present ? rev->downgrade.start : rev->body_start;
-	struct finding *f = lint_report(ctx, at, rev->downgrade.present
-							 ? "the downgrade section is empty"
-							 : "the revision has no downgrade section");
+	struct finding *f =
+	    lint_report(ctx, at,
+			rev->downgrade.present ? "the downgrade section is empty"
+					       : "the revision has no downgrade section");
 	finding_set_hint(f, "write the SQL that undoes the upgrade under '-- +downgrade', or "
 			    "declare on purpose that there is none: '-- irreversible: <reason>' in "
 			    "the header");
 }
 
 const struct lint_rule rule_missing_downgrade = {
-	.id = "missing-downgrade",
-	.summary = "no downgrade and no 'irreversible:' reason",
-	.severity = SEV_WARNING,
-	.finish = finish,
+    .id = "missing-downgrade",
+    .summary = "no downgrade and no 'irreversible:' reason",
+    .severity = SEV_WARNING,
+    .finish = finish,
 };

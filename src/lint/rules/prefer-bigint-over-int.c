@@ -12,14 +12,17 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	if (!(!strcmp(t, "int4") || !strcmp(t, "serial") || !strcmp(t, "serial4")))
 		return;
 	const char *col = cd->colname && *cd->colname ? cd->colname : "the column";
-	struct finding *f = lint_report(ctx, lint_loc(ctx, cd->type_name->location), "%s is a 32-bit integer: ids and counters run out at 2^31, and widening later rewrites the table", col);
+	struct finding *f = lint_report(ctx, lint_loc(ctx, cd->type_name->location),
+					"%s is a 32-bit integer: ids and counters run out at 2^31, "
+					"and widening later rewrites the table",
+					col);
 	finding_set_hint(f, "use bigint (or bigserial / GENERATED ... AS IDENTITY on bigint)");
 }
 
 const struct lint_rule rule_prefer_bigint_over_int = {
-	.id = "prefer-bigint-over-int",
-	.summary = "32-bit integers run out; bigint costs little",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_COLUMN_DEF),
-	.check = check,
+    .id = "prefer-bigint-over-int",
+    .summary = "32-bit integers run out; bigint costs little",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_COLUMN_DEF),
+    .check = check,
 };

@@ -26,19 +26,20 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		free(rel);
 		return;
 	}
-	struct finding *f = lint_report(ctx, ctx->stmt_start,
-					"%s rewrites %s%s%s under an ACCESS EXCLUSIVE lock", what,
-					rel ? "'" : "every table", rel ? rel : "", rel ? "'" : "");
-	finding_set_hint(f, "run pg_repack%s%s outside the migration: it rebuilds the table "
-			    "online",
+	struct finding *f =
+	    lint_report(ctx, ctx->stmt_start, "%s rewrites %s%s%s under an ACCESS EXCLUSIVE lock",
+			what, rel ? "'" : "every table", rel ? rel : "", rel ? "'" : "");
+	finding_set_hint(f,
+			 "run pg_repack%s%s outside the migration: it rebuilds the table "
+			 "online",
 			 rel ? " --table " : "", rel ? rel : "");
 	free(rel);
 }
 
 const struct lint_rule rule_prefer_repack = {
-	.id = "prefer-repack",
-	.summary = "VACUUM FULL and CLUSTER lock the table: use pg_repack",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_VACUUM_STMT, PG_QUERY__NODE__NODE_CLUSTER_STMT),
-	.check = check,
+    .id = "prefer-repack",
+    .summary = "VACUUM FULL and CLUSTER lock the table: use pg_repack",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_VACUUM_STMT, PG_QUERY__NODE__NODE_CLUSTER_STMT),
+    .check = check,
 };

@@ -10,9 +10,10 @@
 static void hint_index(struct finding *f, const PgQuery__IndexStmt *is)
 {
 	const char *name = is->idxname && *is->idxname ? is->idxname : "name";
-	finding_set_hint(f, "a failed concurrent build leaves an INVALID index behind: DROP INDEX "
-			    "CONCURRENTLY IF EXISTS %s; CREATE INDEX CONCURRENTLY IF NOT EXISTS %s "
-			    "ON ...;",
+	finding_set_hint(f,
+			 "a failed concurrent build leaves an INVALID index behind: DROP INDEX "
+			 "CONCURRENTLY IF EXISTS %s; CREATE INDEX CONCURRENTLY IF NOT EXISTS %s "
+			 "ON ...;",
 			 name, name);
 }
 
@@ -56,13 +57,15 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			bool dropc = cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn ||
 				     cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint;
 			if ((add || dropc) && !cmd->missing_ok) {
-				f = lint_report(ctx, ctx->stmt_start,
-						"%s without %s runs outside a transaction: re-running "
-						"the revision fails here",
-						add ? "ADD COLUMN" : "DROP",
-						add ? "IF NOT EXISTS" : "IF EXISTS");
-				finding_set_hint(f, add ? "ALTER TABLE ... ADD COLUMN IF NOT EXISTS ...;"
-							: "ALTER TABLE ... DROP ... IF EXISTS ...;");
+				f = lint_report(
+				    ctx, ctx->stmt_start,
+				    "%s without %s runs outside a transaction: re-running "
+				    "the revision fails here",
+				    add ? "ADD COLUMN" : "DROP",
+				    add ? "IF NOT EXISTS" : "IF EXISTS");
+				finding_set_hint(
+				    f, add ? "ALTER TABLE ... ADD COLUMN IF NOT EXISTS ...;"
+					   : "ALTER TABLE ... DROP ... IF EXISTS ...;");
 				return;
 			}
 		}
@@ -74,10 +77,10 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_prefer_robust_stmts = {
-	.id = "prefer-robust-stmts",
-	.summary = "statements run outside a transaction must be safe to re-run",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT, PG_QUERY__NODE__NODE_DROP_STMT,
-			    PG_QUERY__NODE__NODE_CREATE_STMT, PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "prefer-robust-stmts",
+    .summary = "statements run outside a transaction must be safe to re-run",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT, PG_QUERY__NODE__NODE_DROP_STMT,
+			PG_QUERY__NODE__NODE_CREATE_STMT, PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

@@ -12,14 +12,19 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	if (!(!strcmp(t, "varchar") && cd->type_name->n_typmods))
 		return;
 	const char *col = cd->colname && *cd->colname ? cd->colname : "the column";
-	struct finding *f = lint_report(ctx, lint_loc(ctx, cd->type_name->location), "%s is varchar(n): changing the limit later rewrites or locks the table", col);
-	finding_set_hint(f, "use text, with a CHECK (length(%s) <= n) constraint if the limit matters: it can be changed without a rewrite", col);
+	struct finding *f = lint_report(
+	    ctx, lint_loc(ctx, cd->type_name->location),
+	    "%s is varchar(n): changing the limit later rewrites or locks the table", col);
+	finding_set_hint(f,
+			 "use text, with a CHECK (length(%s) <= n) constraint if the limit "
+			 "matters: it can be changed without a rewrite",
+			 col);
 }
 
 const struct lint_rule rule_prefer_text_field = {
-	.id = "prefer-text-field",
-	.summary = "varchar(n) where text with a CHECK is easier to change",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_COLUMN_DEF),
-	.check = check,
+    .id = "prefer-text-field",
+    .summary = "varchar(n) where text with a CHECK is easier to change",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_COLUMN_DEF),
+    .check = check,
 };

@@ -12,14 +12,17 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	if (!(!strcmp(t, "timestamp")))
 		return;
 	const char *col = cd->colname && *cd->colname ? cd->colname : "the column";
-	struct finding *f = lint_report(ctx, lint_loc(ctx, cd->type_name->location), "%s is timestamp without time zone: its values depend on the session time zone of whoever wrote them", col);
+	struct finding *f = lint_report(ctx, lint_loc(ctx, cd->type_name->location),
+					"%s is timestamp without time zone: its values depend on "
+					"the session time zone of whoever wrote them",
+					col);
 	finding_set_hint(f, "%s timestamptz", col);
 }
 
 const struct lint_rule rule_prefer_timestamp_tz = {
-	.id = "prefer-timestamp-tz",
-	.summary = "timestamp without time zone",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_COLUMN_DEF),
-	.check = check,
+    .id = "prefer-timestamp-tz",
+    .summary = "timestamp without time zone",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_COLUMN_DEF),
+    .check = check,
 };

@@ -16,16 +16,17 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 					"REFRESH MATERIALIZED VIEW '%s' blocks every query of the "
 					"view until it finishes",
 					rel);
-	finding_set_hint(f, "REFRESH MATERIALIZED VIEW CONCURRENTLY %s; (needs a unique index on "
-			    "the view)",
+	finding_set_hint(f,
+			 "REFRESH MATERIALIZED VIEW CONCURRENTLY %s; (needs a unique index on "
+			 "the view)",
 			 rel);
 	free(rel);
 }
 
 const struct lint_rule rule_refresh_materialized_view_without_concurrently = {
-	.id = "refresh-materialized-view-without-concurrently",
-	.summary = "REFRESH MATERIALIZED VIEW must use CONCURRENTLY",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT),
-	.check = check,
+    .id = "refresh-materialized-view-without-concurrently",
+    .summary = "REFRESH MATERIALIZED VIEW must use CONCURRENTLY",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT),
+    .check = check,
 };

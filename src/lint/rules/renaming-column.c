@@ -10,24 +10,26 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	    !lu_existing_table(ctx, rs->relation))
 		return;
 	const struct cat_column *col =
-		catalog_column(catalog_table_rv(ctx->cat, rs->relation), rs->subname);
+	    catalog_column(catalog_table_rv(ctx->cat, rs->relation), rs->subname);
 	if (col && col->origin == ctx->origin)
 		return;
 	char *rel = lu_rel(rs->relation);
-	struct finding *f = lint_report(ctx, ctx->stmt_start,
-					"renaming '%s.%s' to '%s' breaks running code that still uses "
-					"the old name",
-					rel, rs->subname, rs->newname);
-	finding_set_hint(f, "add the new column, write both, backfill, switch reads, then drop "
-			    "the old one: ALTER TABLE %s ADD COLUMN %s ...;",
+	struct finding *f =
+	    lint_report(ctx, ctx->stmt_start,
+			"renaming '%s.%s' to '%s' breaks running code that still uses "
+			"the old name",
+			rel, rs->subname, rs->newname);
+	finding_set_hint(f,
+			 "add the new column, write both, backfill, switch reads, then drop "
+			 "the old one: ALTER TABLE %s ADD COLUMN %s ...;",
 			 rel, rs->newname);
 	free(rel);
 }
 
 const struct lint_rule rule_renaming_column = {
-	.id = "renaming-column",
-	.summary = "renaming a column breaks running code",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_RENAME_STMT),
-	.check = check,
+    .id = "renaming-column",
+    .summary = "renaming a column breaks running code",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_RENAME_STMT),
+    .check = check,
 };

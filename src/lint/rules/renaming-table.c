@@ -10,21 +10,23 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	    !lu_existing_table(ctx, rs->relation))
 		return;
 	char *rel = lu_rel(rs->relation);
-	struct finding *f = lint_report(ctx, ctx->stmt_start,
-					"renaming table '%s' to '%s' breaks running code that still "
-					"uses the old name",
-					rel, rs->newname);
-	finding_set_hint(f, "rename, then keep the old name working until the code is deployed: "
-			    "ALTER TABLE %s RENAME TO %s; CREATE VIEW %s AS SELECT * FROM %s; (drop "
-			    "the view in a later revision)",
+	struct finding *f =
+	    lint_report(ctx, ctx->stmt_start,
+			"renaming table '%s' to '%s' breaks running code that still "
+			"uses the old name",
+			rel, rs->newname);
+	finding_set_hint(f,
+			 "rename, then keep the old name working until the code is deployed: "
+			 "ALTER TABLE %s RENAME TO %s; CREATE VIEW %s AS SELECT * FROM %s; (drop "
+			 "the view in a later revision)",
 			 rel, rs->newname, rel, rs->newname);
 	free(rel);
 }
 
 const struct lint_rule rule_renaming_table = {
-	.id = "renaming-table",
-	.summary = "renaming a table breaks running code",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_RENAME_STMT),
-	.check = check,
+    .id = "renaming-table",
+    .summary = "renaming a table breaks running code",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_RENAME_STMT),
+    .check = check,
 };

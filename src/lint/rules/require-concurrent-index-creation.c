@@ -18,18 +18,19 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 					"CREATE INDEX on '%s' blocks writes to the table until the "
 					"index is built",
 					rel);
-	finding_set_hint(f, "build it without blocking writes: CREATE %sINDEX CONCURRENTLY IF NOT "
-			    "EXISTS %s ON %s (...); it cannot run in a transaction, which revgate "
-			    "handles by running it alone",
-			 is->unique ? "UNIQUE " : "", is->idxname && *is->idxname ? is->idxname : "name",
-			 rel);
+	finding_set_hint(f,
+			 "build it without blocking writes: CREATE %sINDEX CONCURRENTLY IF NOT "
+			 "EXISTS %s ON %s (...); it cannot run in a transaction, which revgate "
+			 "handles by running it alone",
+			 is->unique ? "UNIQUE " : "",
+			 is->idxname && *is->idxname ? is->idxname : "name", rel);
 	free(rel);
 }
 
 const struct lint_rule rule_require_concurrent_index_creation = {
-	.id = "require-concurrent-index-creation",
-	.summary = "CREATE INDEX on an existing table must use CONCURRENTLY",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT),
-	.check = check,
+    .id = "require-concurrent-index-creation",
+    .summary = "CREATE INDEX on an existing table must use CONCURRENTLY",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT),
+    .check = check,
 };

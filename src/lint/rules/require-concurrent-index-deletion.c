@@ -32,9 +32,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_require_concurrent_index_deletion = {
-	.id = "require-concurrent-index-deletion",
-	.summary = "DROP INDEX on an existing index must use CONCURRENTLY",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_DROP_STMT),
-	.check = check,
+    .id = "require-concurrent-index-deletion",
+    .summary = "DROP INDEX on an existing index must use CONCURRENTLY",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_DROP_STMT),
+    .check = check,
 };

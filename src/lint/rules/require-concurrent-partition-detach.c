@@ -17,12 +17,14 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		char *rel = lu_rel(as->relation);
 		char *part = lu_rel(cmd->def->partition_cmd->name);
-		struct finding *f = lint_report(ctx, ctx->stmt_start,
-						"DETACH PARTITION '%s' locks '%s' against reads and "
-						"writes",
-						part, rel);
-		finding_set_hint(f, "ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY; (outside a "
-				    "transaction: revgate runs it alone)",
+		struct finding *f =
+		    lint_report(ctx, ctx->stmt_start,
+				"DETACH PARTITION '%s' locks '%s' against reads and "
+				"writes",
+				part, rel);
+		finding_set_hint(f,
+				 "ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY; (outside a "
+				 "transaction: revgate runs it alone)",
 				 rel, part);
 		free(rel);
 		free(part);
@@ -30,9 +32,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_require_concurrent_partition_detach = {
-	.id = "require-concurrent-partition-detach",
-	.summary = "DETACH PARTITION must use CONCURRENTLY (PostgreSQL 14+)",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "require-concurrent-partition-detach",
+    .summary = "DETACH PARTITION must use CONCURRENTLY (PostgreSQL 14+)",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

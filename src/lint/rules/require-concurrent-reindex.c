@@ -14,17 +14,17 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			return;
 	}
 	char *what = rs->relation ? lu_rel(rs->relation) : xstrdup(rs->name ? rs->name : "");
-	struct finding *f = lint_report(ctx, ctx->stmt_start,
-					"REINDEX %s blocks writes to the table while it runs", what);
+	struct finding *f = lint_report(
+	    ctx, ctx->stmt_start, "REINDEX %s blocks writes to the table while it runs", what);
 	finding_set_hint(f, "REINDEX ... CONCURRENTLY %s; (PostgreSQL 12+, outside a transaction)",
 			 what);
 	free(what);
 }
 
 const struct lint_rule rule_require_concurrent_reindex = {
-	.id = "require-concurrent-reindex",
-	.summary = "REINDEX must use CONCURRENTLY",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_REINDEX_STMT),
-	.check = check,
+    .id = "require-concurrent-reindex",
+    .summary = "REINDEX must use CONCURRENTLY",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_REINDEX_STMT),
+    .check = check,
 };

@@ -20,15 +20,15 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_statements_after_access_exclusive = {
-	.id = "statements-after-access-exclusive",
-	.summary = "work done in a transaction after it took an ACCESS EXCLUSIVE lock",
-	.severity = SEV_WARNING,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT, PG_QUERY__NODE__NODE_INDEX_STMT,
-			    PG_QUERY__NODE__NODE_UPDATE_STMT, PG_QUERY__NODE__NODE_DELETE_STMT,
-			    PG_QUERY__NODE__NODE_INSERT_STMT, PG_QUERY__NODE__NODE_SELECT_STMT,
-			    PG_QUERY__NODE__NODE_CREATE_STMT, PG_QUERY__NODE__NODE_DROP_STMT,
-			    PG_QUERY__NODE__NODE_RENAME_STMT, PG_QUERY__NODE__NODE_TRUNCATE_STMT,
-			    PG_QUERY__NODE__NODE_DO_STMT, PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT,
-			    PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT, PG_QUERY__NODE__NODE_LOCK_STMT),
-	.check = check,
+    .id = "statements-after-access-exclusive",
+    .summary = "work done in a transaction after it took an ACCESS EXCLUSIVE lock",
+    .severity = SEV_WARNING,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT, PG_QUERY__NODE__NODE_INDEX_STMT,
+			PG_QUERY__NODE__NODE_UPDATE_STMT, PG_QUERY__NODE__NODE_DELETE_STMT,
+			PG_QUERY__NODE__NODE_INSERT_STMT, PG_QUERY__NODE__NODE_SELECT_STMT,
+			PG_QUERY__NODE__NODE_CREATE_STMT, PG_QUERY__NODE__NODE_DROP_STMT,
+			PG_QUERY__NODE__NODE_RENAME_STMT, PG_QUERY__NODE__NODE_TRUNCATE_STMT,
+			PG_QUERY__NODE__NODE_DO_STMT, PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT,
+			PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT, PG_QUERY__NODE__NODE_LOCK_STMT),
+    .check = check,
 };

@@ -1,4 +1,5 @@
-/* SET ACCESS METHOD, SET TABLESPACE, SET LOGGED/UNLOGGED rewrite the table under ACCESS EXCLUSIVE. */
+/* SET ACCESS METHOD, SET TABLESPACE, SET LOGGED/UNLOGGED rewrite the table under ACCESS EXCLUSIVE.
+ */
 #include "lint/util.h"
 
 #include <stdlib.h>
@@ -32,16 +33,17 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 						"%s rewrites '%s' and its indexes under an ACCESS "
 						"EXCLUSIVE lock",
 						what, rel);
-		finding_set_hint(f, "create a new table with the wanted storage, copy the rows in "
-				    "batches, and switch over; or use pg_repack for a tablespace move");
+		finding_set_hint(
+		    f, "create a new table with the wanted storage, copy the rows in "
+		       "batches, and switch over; or use pg_repack for a tablespace move");
 		free(rel);
 	}
 }
 
 const struct lint_rule rule_table_rewriting_alter = {
-	.id = "table-rewriting-alter",
-	.summary = "ALTER TABLE forms that rewrite the whole table",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "table-rewriting-alter",
+    .summary = "ALTER TABLE forms that rewrite the whole table",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };

@@ -25,19 +25,20 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 					"transaction, so this %s",
 					what,
 					ctx->rev->transactional
-						? "commits or opens a transaction behind its back and "
-						  "breaks the all-or-nothing guarantee"
-						: "mixes hand-made transactions with revgate's");
-	finding_set_hint(f, "remove %s; for statements that cannot run in a transaction, revgate "
-			    "runs them alone, or set '-- transaction: false' in the header",
+					    ? "commits or opens a transaction behind its back and "
+					      "breaks the all-or-nothing guarantee"
+					    : "mixes hand-made transactions with revgate's");
+	finding_set_hint(f,
+			 "remove %s; for statements that cannot run in a transaction, revgate "
+			 "runs them alone, or set '-- transaction: false' in the header",
 			 what);
 }
 
 const struct lint_rule rule_transaction_nesting = {
-	.id = "transaction-nesting",
-	.summary = "BEGIN, COMMIT or ROLLBACK inside a revision",
-	.severity = SEV_ERROR,
-	.flags = LR_DOWNGRADE,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_TRANSACTION_STMT),
-	.check = check,
+    .id = "transaction-nesting",
+    .summary = "BEGIN, COMMIT or ROLLBACK inside a revision",
+    .severity = SEV_ERROR,
+    .flags = LR_DOWNGRADE,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_TRANSACTION_STMT),
+    .check = check,
 };

@@ -13,17 +13,18 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 					"UPDATE without WHERE rewrites every row of '%s' in one "
 					"transaction, locking them all",
 					rel);
-	finding_set_hint(f, "update in batches by key: UPDATE %s SET ... WHERE id IN (SELECT id "
-			    "FROM %s WHERE ... LIMIT 10000);",
+	finding_set_hint(f,
+			 "update in batches by key: UPDATE %s SET ... WHERE id IN (SELECT id "
+			 "FROM %s WHERE ... LIMIT 10000);",
 			 rel, rel);
 	free(rel);
 }
 
 const struct lint_rule rule_update_without_where = {
-	.id = "update-without-where",
-	.summary = "UPDATE of a whole table",
-	.severity = SEV_WARNING,
-	.flags = LR_DOWNGRADE,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_UPDATE_STMT),
-	.check = check,
+    .id = "update-without-where",
+    .summary = "UPDATE of a whole table",
+    .severity = SEV_WARNING,
+    .flags = LR_DOWNGRADE,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_UPDATE_STMT),
+    .check = check,
 };

@@ -20,14 +20,17 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		char *key = xstrfmt("%s/%s", t, cmd->name);
 		if (strlist_has(&ctx->facts->not_valid, key)) {
-			struct finding *f = lint_report(ctx, ctx->stmt_start,
-							"constraint '%s' is validated in the transaction "
-							"that added it NOT VALID: the table stays locked "
-							"during the validation",
-							cmd->name);
-			finding_set_hint(f, "move ALTER TABLE %s VALIDATE CONSTRAINT %s; into the next "
-					    "revision",
-					 t, cmd->name);
+			struct finding *f =
+			    lint_report(ctx, ctx->stmt_start,
+					"constraint '%s' is validated in the transaction "
+					"that added it NOT VALID: the table stays locked "
+					"during the validation",
+					cmd->name);
+			finding_set_hint(
+			    f,
+			    "move ALTER TABLE %s VALIDATE CONSTRAINT %s; into the next "
+			    "revision",
+			    t, cmd->name);
 		}
 		free(key);
 	}
@@ -35,9 +38,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 }
 
 const struct lint_rule rule_validate_in_same_transaction = {
-	.id = "validate-in-same-transaction",
-	.summary = "VALIDATE CONSTRAINT in the transaction that added it NOT VALID",
-	.severity = SEV_ERROR,
-	.nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
-	.check = check,
+    .id = "validate-in-same-transaction",
+    .summary = "VALIDATE CONSTRAINT in the transaction that added it NOT VALID",
+    .severity = SEV_ERROR,
+    .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .check = check,
 };
