@@ -9,6 +9,7 @@
 #include "core/xalloc.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <pg_query.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 
 /* pg_query_exit() crashes when no memory context was ever created, so it
  * runs only after libpg_query has been used. */
-static bool used;
+static atomic_bool used;
 
 void sql_error_release(struct sql_error *e)
 {
@@ -130,12 +131,36 @@ static int split_gap(const char *text, size_t s, size_t e, struct sql_script *ou
 	return ret;
 }
 
+/* Whether the text has a SQL-standard function body (BEGIN ATOMIC ... END),
+ * whose inner semicolons only the parser-based splitter understands. */
+static bool has_atomic_body(const char *s)
+{
+	for (const char *p = strcasestr(s, "atomic"); p; p = strcasestr(p + 6, "atomic")) {
+		const char *q = p;
+		while (q > s && isspace((unsigned char)q[-1]))
+			q--;
+		if (q - s >= 5 && !strncasecmp(q - 5, "begin", 5))
+			return true;
+	}
+	return false;
+}
+
 int sql_split(const char *text, size_t start, size_t end, struct sql_script *out,
 	      struct sql_error *err)
 {
 	char *input = xstrndup(text + start, end - start);
-	used = true;
-	PgQuerySplitResult r = pg_query_split_with_scanner(input);
+	atomic_store(&used, true);
+	PgQuerySplitResult r;
+	if (has_atomic_body(input)) {
+		r = pg_query_split_with_parser(input);
+		if (r.error) {
+			/* not valid SQL: the scanner split still finds each statement */
+			pg_query_free_split_result(r);
+			r = pg_query_split_with_scanner(input);
+		}
+	} else {
+		r = pg_query_split_with_scanner(input);
+	}
 	int ret = 0;
 	if (r.error) {
 		ret = set_error(err, text, start, end - start, r.error);
@@ -166,7 +191,7 @@ int sql_parse(const char *text, size_t start, size_t len, struct sql_tree **out,
 	      struct sql_error *err)
 {
 	char *input = xstrndup(text + start, len);
-	used = true;
+	atomic_store(&used, true);
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(input);
 	int ret = 0;
 	*out = NULL;
@@ -232,7 +257,7 @@ int sql_scan(const char *text, size_t start, size_t len, struct sql_tokens *out,
 	     struct sql_error *err)
 {
 	char *input = xstrndup(text + start, len);
-	used = true;
+	atomic_store(&used, true);
 	PgQueryScanResult r = pg_query_scan(input);
 	int ret = 0;
 	if (r.error) {
@@ -330,7 +355,7 @@ static size_t plpgsql_error_offset(const char *text, size_t start, size_t len, s
 static int check_plpgsql_text(const char *text, size_t start, size_t len, const char *input,
 			      size_t body_in_text, struct sql_error *err)
 {
-	used = true;
+	atomic_store(&used, true);
 	PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(input);
 	int ret = 0;
 	if (r.error) {
@@ -467,7 +492,6 @@ bool sql_stmt_needs_autocommit(const PgQuery__Node *stmt)
 
 void sql_shutdown(void)
 {
-	if (used)
+	if (atomic_exchange(&used, false))
 		pg_query_exit();
-	used = false;
 }

@@ -45,6 +45,20 @@ static void test_split_keeps_what_the_splitter_drops(void **state)
 	sql_script_release(&s);
 }
 
+static void test_split_begin_atomic(void **state)
+{
+	(void)state;
+	const char *text = "CREATE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql\n"
+			   "BEGIN ATOMIC\n  SELECT a + b;\nEND;\nSELECT 1;";
+	struct sql_script s = SQL_SCRIPT_INIT;
+	struct sql_error e = {0};
+	assert_int_equal(sql_split(text, 0, strlen(text), &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[0].len, (size_t)(strstr(text, "END;") + 3 - text));
+	assert_memory_equal(text + s.v[1].start, "SELECT 1", 8);
+	sql_script_release(&s);
+}
+
 static void test_parse_error_position(void **state)
 {
 	(void)state;
@@ -150,6 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_offsets),
 		cmocka_unit_test(test_split_keeps_what_the_splitter_drops),
+		cmocka_unit_test(test_split_begin_atomic),
 		cmocka_unit_test(test_parse_error_position),
 		cmocka_unit_test(test_scan_comments_and_stream),
 		cmocka_unit_test(test_plpgsql),
