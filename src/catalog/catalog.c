@@ -919,7 +919,12 @@ static char *get_str(struct reader *r)
 		char ch = *r->p++;
 		if (ch == '\\' && r->p < r->end) {
 			char e = *r->p++;
-			ch = e == 't' ? '\t' : e == 'n' ? '\n' : e;
+			if (e == 't')
+				ch = '\t';
+			else if (e == 'n')
+				ch = '\n';
+			else
+				ch = e;
 		}
 		strbuf_addch(&sb, ch);
 	}

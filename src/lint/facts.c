@@ -155,9 +155,7 @@ static void record(struct lint_objs *o, bool creating, enum lint_obj_kind kind, 
 {
 	if (!name)
 		return;
-	if (creating)
-		lint_objs_add(o, kind, name, table, offset);
-	else if (undo)
+	if (!creating && undo)
 		objs_remove(undo, kind, name);
 	else
 		lint_objs_add(o, kind, name, table, offset);

@@ -361,7 +361,7 @@ void lint_filter_findings(const struct lint_settings *s, const struct revset *re
 			f->severity = s->severity[idx];
 		size_t at;
 		const struct revision *rev =
-		    f->file && strmap_get(&by_path, f->file, &at) ? revs->v[at] : NULL;
+		    revs && f->file && strmap_get(&by_path, f->file, &at) ? revs->v[at] : NULL;
 		if (f->severity == SEV_OFF || (rev && revision_ignores(rev, f->rule))) {
 			free(f->rule);
 			free(f->file);

@@ -79,7 +79,7 @@ static const struct lint_rule rule_unknown_rule = {
 
 #define OTHER(name, rule_id, fam, sev, text)                                                       \
 	static const struct lint_rule name = {                                                     \
-	    .id = rule_id, .summary = text, .severity = sev, .family = fam}
+	    .id = (rule_id), .summary = (text), .severity = (sev), .family = (fam)}
 
 /* The graph family: revision files and the revision graph (revision/, graph/). */
 OTHER(g_invalid_file, RULE_INVALID_FILE, LINT_FAMILY_GRAPH, SEV_ERROR,
@@ -124,7 +124,7 @@ OTHER(x_applied_cosmetic, "applied-revision-cosmetic-edit", LINT_FAMILY_GIT, SEV
       "a revision already on the base branch changed only in comments or whitespace");
 OTHER(x_applied_deleted, "applied-revision-deleted", LINT_FAMILY_GIT, SEV_ERROR,
       "a revision already on the base branch was deleted");
-OTHER(x_applied_renamed, "applied-revision-renamed", LINT_FAMILY_GIT, SEV_WARNING,
+OTHER(x_applied_renamed, "applied-revision-renamed", LINT_FAMILY_GIT, SEV_INFO,
       "a revision file already on the base branch was renamed");
 OTHER(x_history_rewritten, "history-rewritten", LINT_FAMILY_GIT, SEV_ERROR,
       "the parents of a revision already on the base branch changed");

@@ -41,7 +41,9 @@ bool lu_takes_access_exclusive(const PgQuery__Node *stmt, const PgQuery__RangeVa
  * ACCESS EXCLUSIVE: SET, COMMENT, GRANT, more ALTERs of the same table. */
 bool lu_cheap_under_lock(const PgQuery__Node *stmt, const char *locked);
 
-/* The ALTER TABLE statement's subcommands (borrowed), for iteration. */
+/* The ALTER TABLE statement's subcommands (borrowed), for iteration.
+ * `cmd` names the loop variable, so it cannot be parenthesised. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define LU_FOREACH_CMD(as, cmd)                                                                    \
 	for (size_t lu_i_ = 0; lu_i_ < (as)->n_cmds; lu_i_++)                                      \
 		for (const PgQuery__AlterTableCmd *cmd =                                           \
@@ -49,6 +51,7 @@ bool lu_cheap_under_lock(const PgQuery__Node *stmt, const char *locked);
 			     ? (as)->cmds[lu_i_]->alter_table_cmd                                  \
 			     : NULL;                                                               \
 		     cmd; cmd = NULL)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /* The table an ALTER TABLE statement changes, from the catalog (NULL: unknown). */
 const struct cat_table *lu_alter_table(const struct lint_ctx *ctx,
