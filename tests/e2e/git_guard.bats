@@ -71,6 +71,15 @@ setup() {
 	[[ "$output" == *"info[applied-revision-renamed]"*"renamed from '20250101_0001_a_a.sql'"* ]]
 }
 
+@test "a kept-id rename defaults to info in the registry" {
+	git mv "$(revfile a)" migrations/20250101_0009_a_create_t.sql
+	run rg lint --format json
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"rule": "applied-revision-renamed",'*'"severity": "info",'* ]]
+	run rg rules
+	[[ "$output" == *"applied-revision-renamed"*"info"*"git"* ]]
+}
+
 @test "changed parents of an applied revision rewrite history" {
 	sed -i 's/down_revision: a/down_revision: none/' "$(revfile b)"
 	run rg lint
