@@ -187,14 +187,74 @@ out:
 	return ret;
 }
 
+/*
+ * libpg_query's parser and tree serialisation recurse once per operator of
+ * a chain such as 1+1+1+...; past about 20,000 the process stack overflows.
+ * Long statements are measured with the scanner first: the longest run of
+ * operators at one level of parentheses bounds that depth.
+ */
+#define SQL_MAX_OPERATOR_RUN 10000
+#define SQL_DEPTH_CHECK_MIN_LEN 20000
+
+static bool is_operator_token(int t)
+{
+	switch (t) {
+	case '+': case '-': case '*': case '/': case '%': case '^': case '<': case '>':
+	case '=': case PG_QUERY__TOKEN__Op: case PG_QUERY__TOKEN__LESS_EQUALS:
+	case PG_QUERY__TOKEN__GREATER_EQUALS: case PG_QUERY__TOKEN__NOT_EQUALS:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int check_depth(const char *text, size_t start, size_t len, struct sql_error *err)
+{
+	struct sql_tokens toks = SQL_TOKENS_INIT;
+	int ret = sql_scan(text, start, len, &toks, err);
+	if (ret < 0)
+		return ret;
+	size_t *runs = xcalloc(toks.n + 1, sizeof(size_t));
+	size_t level = 0;
+	for (size_t k = 0; k < toks.n && ret == 0; k++) {
+		int t = toks.v[k].pg_token;
+		if (t == '(') {
+			runs[++level] = 0;
+		} else if (t == ')') {
+			if (level > 0)
+				level--;
+		} else if (t == ',') {
+			runs[level] = 0;
+		} else if (is_operator_token(t) && ++runs[level] > SQL_MAX_OPERATOR_RUN) {
+			if (err) {
+				sql_error_release(err);
+				err->offset = toks.v[k].start;
+				err->message = xstrfmt("expression nested too deeply to parse (a chain "
+						       "of more than %d operators); split it up",
+						       SQL_MAX_OPERATOR_RUN);
+			}
+			ret = ERR_CHECK;
+		}
+	}
+	free(runs);
+	sql_tokens_release(&toks);
+	return ret;
+}
+
 int sql_parse(const char *text, size_t start, size_t len, struct sql_tree **out,
 	      struct sql_error *err)
 {
+	*out = NULL;
+	if (len > SQL_DEPTH_CHECK_MIN_LEN) {
+		int ret = check_depth(text, start, len, err);
+		if (ret < 0)
+			return ret;
+	}
+
 	char *input = xstrndup(text + start, len);
 	atomic_store(&used, true);
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(input);
 	int ret = 0;
-	*out = NULL;
 	if (r.error) {
 		ret = set_error(err, text, start, len, r.error);
 		goto out;

@@ -59,6 +59,29 @@ static void test_split_begin_atomic(void **state)
 	sql_script_release(&s);
 }
 
+static void test_deep_expression_is_refused_not_crashed(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "SELECT 1");
+	for (int i = 0; i < 50000; i++)
+		strbuf_addstr(&sb, "+1");
+	struct sql_tree *t = NULL;
+	struct sql_error e = {0};
+	assert_int_equal(sql_parse(sb.buf, 0, sb.len, &t, &e), ERR_CHECK);
+	assert_null(t);
+	assert_non_null(strstr(e.message, "nested too deeply"));
+	sql_error_release(&e);
+	/* a long but flat statement still parses */
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "INSERT INTO t VALUES (-1)");
+	for (int i = 0; i < 20000; i++)
+		strbuf_addstr(&sb, ", (-1 + 2)");
+	assert_int_equal(sql_parse(sb.buf, 0, sb.len, &t, &e), 0);
+	sql_tree_free(t);
+	strbuf_release(&sb);
+}
+
 static void test_parse_error_position(void **state)
 {
 	(void)state;
@@ -165,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_split_offsets),
 		cmocka_unit_test(test_split_keeps_what_the_splitter_drops),
 		cmocka_unit_test(test_split_begin_atomic),
+		cmocka_unit_test(test_deep_expression_is_refused_not_crashed),
 		cmocka_unit_test(test_parse_error_position),
 		cmocka_unit_test(test_scan_comments_and_stream),
 		cmocka_unit_test(test_plpgsql),
