@@ -17,6 +17,7 @@
 
 static char root[PATH_MAX];
 
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void sh(const char *fmt, ...)
 {
 	char cmd[4096];
