@@ -215,14 +215,14 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	const char *level = cli_value(cmd, a, "fail-level");
 	if (!level)
 		level = config_get(&app->cfg, "lint", "fail_level");
-	enum severity fail_at;
 	if (cli_flag(cmd, a, "strict"))
-		fail_at = SEV_WARNING;
-	else if (!strcmp(level, "error"))
+		level = "warning";
+	enum severity fail_at;
+	if (!strcmp(level, "error")) {
 		fail_at = SEV_ERROR;
-	else if (!strcmp(level, "warning"))
+	} else if (!strcmp(level, "warning")) {
 		fail_at = SEV_WARNING;
-	else {
+	} else {
 		ret = err_set(ERR_USAGE, "--fail-level '%s': use error or warning", level);
 		goto out;
 	}
