@@ -233,8 +233,16 @@ int apply_resolve(struct apply_session *ss, const struct apply_pending *pending,
 /* A diagnosis from the catalog for a half-done revision (INVALID indexes). */
 int apply_diagnose(struct apply_session *ss, struct strlist *lines);
 
+/* Drops the version and history tables and the history's trigger function
+ * (after `revgate test --in-place`, which created them). ERR_DB. */
+int apply_drop_tables(struct apply_session *ss);
+
 /* The schema as sorted lines from the catalog (revgate's tables left out). */
 int apply_snapshot(struct apply_session *ss, struct strlist *lines);
+/* ERR_CHECK, naming the first objects, unless the database holds no
+ * objects at all (revgate's tables count too): the check before
+ * `revgate test --in-place`, which runs every downgrade. */
+int apply_test_check_empty(struct apply_session *ss);
 /*
  * revgate test on an empty database: up step by step with snapshots, down
  * step by step back to each snapshot, up again, and the merged branches in

@@ -211,6 +211,26 @@ out:
 	return ret;
 }
 
+int apply_drop_tables(struct apply_session *ss)
+{
+	char *fn = xstrfmt("%s_append_only", ss->s->history_table);
+	char *qfn = db_quote_ident(ss->db, ss->s->version_schema, fn);
+	char *sql[] = {
+		xstrfmt("DROP TABLE IF EXISTS %s", ss->vtable),
+		xstrfmt("DROP TABLE IF EXISTS %s", ss->htable),
+		xstrfmt("DROP FUNCTION IF EXISTS %s()", qfn),
+	};
+	int ret = 0;
+	for (size_t i = 0; i < 3; i++) {
+		if (ret == 0)
+			ret = db_exec(ss->db, sql[i]);
+		free(sql[i]);
+	}
+	free(qfn);
+	free(fn);
+	return ret;
+}
+
 static int read_heads(struct apply_session *ss, bool create)
 {
 	static const char q[] = "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL";

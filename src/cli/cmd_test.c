@@ -1,8 +1,12 @@
 /*
  * revgate test: the CI check of a history against a real server (see
  * apply/check.c). With a URL it works in a scratch database it creates and
- * drops (or, without CREATEDB, in the given database if it is empty);
- * without one it starts a throwaway cluster and removes it after.
+ * drops; without one it starts a throwaway cluster and removes it after.
+ *
+ * The test runs every downgrade, so it must never land in a database that
+ * holds data: when the scratch database cannot be created it refuses, and
+ * only `--in-place --url URL` (both explicit, never DATABASE_URL or .env)
+ * tests in the given database, which must then hold no objects at all.
  */
 #include "cli/cli.h"
 #include "cli/dbcli.h"
@@ -17,11 +21,12 @@
 
 static const struct cli_opt test_opts[] = {
 	DBCLI_OPTS,
+	{"in-place", 0, NULL, "test in the --url database itself, which must be empty (no objects)"},
 	{NULL, 0, NULL, NULL},
 };
 
-/* Creates the scratch database; 0 with `*name` set, or 0 with NULL when the
- * server will not (no CREATEDB, or a server with a single database). */
+/* Creates the scratch database; 0 with `*name` set, or ERR_DB naming why
+ * the server would not and what to do instead. */
 static int scratch_create(const struct apply_settings *s, char **name)
 {
 	struct db *db = NULL;
@@ -32,16 +37,24 @@ static int scratch_create(const struct apply_settings *s, char **name)
 	char *n = xstrfmt("revgate_test_%ld", (long)getpid());
 	char *q = db_quote_ident(db, NULL, n);
 	char *sql = xstrfmt("CREATE DATABASE %s", q);
-	if (db_exec(db, sql) == 0) {
+	ret = db_exec(db, sql);
+	if (ret == 0) {
 		*name = n;
 		n = NULL;
+	} else {
+		char *why = xstrdup(err_msg());
+		ret = err_set(ERR_DB, "cannot create a scratch database on %s (%s); "
+				      "refusing to run the downgrades anywhere else (grant the role "
+				      "CREATEDB, or pass --in-place --url URL to test in an empty "
+				      "database)",
+			      db_where(db), why);
+		free(why);
 	}
-	err_clear();
 	free(sql);
 	free(q);
 	free(n);
 	db_close(db);
-	return 0;
+	return ret;
 }
 
 static void scratch_drop(const struct apply_settings *s, const char *name)
@@ -68,7 +81,7 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 	struct apply_failure fail = {0};
 	char *scratch = NULL;
 	size_t steps = 0;
-	bool opened = false;
+	bool opened = false, created = false;
 	memset(&ss, 0, sizeof(ss));
 	int ret = dbcli_refuse_broken_graph(app);
 	if (ret == 0)
@@ -76,22 +89,41 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 	if (ret < 0)
 		goto out;
 	graph_check_heads(&app->graph, &fs);
-	if (apply_settings_url(&s, cli_value(cmd, a, "url")) < 0) {
+	bool in_place = cli_flag(cmd, a, "in-place");
+	const char *url_flag = cli_value(cmd, a, "url");
+	if (in_place && !(url_flag && *url_flag)) {
+		ret = err_set(ERR_USAGE, "--in-place needs --url: the database it "
+					 "tests in is named explicitly, never taken from "
+					 "DATABASE_URL, .env or the config");
+		goto out;
+	}
+	if (apply_settings_url(&s, url_flag) < 0) {
 		app_note(app, "revgate test: no database given; starting a throwaway PostgreSQL");
 		if ((ret = pg_cluster_start(&cluster)) < 0)
 			goto out;
 		s.url = xstrdup(cluster.url);
 		s.url_source = "a throwaway cluster";
 	}
-	if ((ret = scratch_create(&s, &scratch)) < 0)
-		goto out;
-	if (scratch)
+	if (in_place) {
+		/* look before the tables are created: an in-place run needs a
+		 * catalog without a single object of its own */
+		ret = apply_open(&ss, &s, &app->graph, "test", APPLY_OPEN_NO_LOCK, dbcli_event,
+				 app);
+		opened = true;
+		if (ret == 0)
+			ret = apply_test_check_empty(&ss);
+		if (ret == 0)
+			ret = apply_lock(&ss, true);
+		if (ret == 0)
+			created = true;
+	} else {
+		if ((ret = scratch_create(&s, &scratch)) < 0)
+			goto out;
 		s.dbname = xstrdup(scratch);
-	else
-		app_note(app, "revgate test: cannot create a scratch database; testing in the given "
-			      "one, which must be empty");
-	ret = apply_open(&ss, &s, &app->graph, "test", APPLY_OPEN_CREATE, dbcli_event, app);
-	opened = true;
+		ret = apply_open(&ss, &s, &app->graph, "test", APPLY_OPEN_CREATE, dbcli_event,
+				 app);
+		opened = true;
+	}
 	if (ret < 0 || (ret = apply_test(&ss, &fs, &fail, &steps)) < 0)
 		goto out;
 	if (fail.set)
@@ -110,6 +142,10 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 out:;
 	/* the clean-up below may talk to the server: keep this run's error */
 	char *msg = ret < 0 ? xstrdup(err_msg()) : NULL;
+	if (created && apply_drop_tables(&ss) < 0) {
+		app_note(app, "revgate test: could not drop revgate's tables: %s", err_msg());
+		err_clear();
+	}
 	if (opened)
 		apply_close(&ss);
 	if (scratch)
@@ -130,14 +166,17 @@ const struct command cmd_test = {
 	.name = "test",
 	.run = run_test,
 	.summary = "check the history on a real server: up, down, up, both merge orders",
-	.usage = "revgate test [--url URL] [--format text|json]",
+	.usage = "revgate test [--url URL [--in-place]] [--format text|json]",
 	.description =
 		"Applies every revision one step at a time, snapshotting the schema from the\n"
 		"catalog after each; reverts them newest first, checking that each downgrade\n"
 		"restores the schema before it; applies them again; and, across a merge,\n"
 		"applies the merged branches in the other order and compares the result.\n"
-		"Works in a scratch database it creates and drops; without a URL it starts a\n"
-		"throwaway PostgreSQL (initdb in a temporary directory) and removes it after.",
+		"Works in a scratch database it creates and drops, and refuses when it cannot\n"
+		"create one; without a URL it starts a throwaway PostgreSQL (initdb in a\n"
+		"temporary directory) and removes it after. --in-place --url URL tests in\n"
+		"that database instead, which must hold no objects; revgate's own tables are\n"
+		"dropped after.",
 	.opts = test_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",

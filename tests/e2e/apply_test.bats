@@ -82,3 +82,53 @@ CREATE TABLE leftover (x int);"
 	[ "$dbs" -eq 0 ]
 	[ "$tables" -eq 0 ]
 }
+
+@test "without CREATEDB it refuses instead of running downgrades in the given database" {
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	pg_start "$BATS_TEST_TMPDIR/pg" >/dev/null 2>&1
+	psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+	psql_ -c "CREATE ROLE app LOGIN NOCREATEDB" -c "CREATE DATABASE appdb OWNER app"
+	psql_ -d appdb -U app -c "CREATE TABLE IF NOT EXISTS a (id bigint PRIMARY KEY, v int)" \
+		-c "INSERT INTO a VALUES (1, 42)"
+	mkrev aaaa0001 none "CREATE TABLE IF NOT EXISTS a (id bigint PRIMARY KEY, v int);" "DROP TABLE a;"
+	app_url="postgresql:///appdb?host=$PGHOST&port=$PGPORT&user=app"
+	# the URL from the environment, as CI sets it
+	DATABASE_URL=$app_url run rg test
+	status1=$status out1=$output
+	# --in-place must be asked for with --url
+	DATABASE_URL=$app_url run rg test --in-place
+	status2=$status out2=$output
+	# --in-place on a database with objects
+	run rg test --in-place --url "$app_url"
+	status3=$status out3=$output
+	rows=$(psql_ -d appdb -c "SELECT v FROM a")
+	left=$(psql_ -d appdb -c "SELECT count(*) FROM pg_class WHERE relname LIKE 'revgate%'")
+	pg_stop
+	echo "$out1"; echo "$out2"; echo "$out3"
+	[ "$status1" -eq 3 ]
+	[[ "$out1" == *"cannot create a scratch database"*"permission denied to create database"*"refusing to run the downgrades"*"--in-place --url URL"* ]]
+	[ "$status2" -eq 2 ]
+	[[ "$out2" == *"--in-place needs --url"* ]]
+	[ "$status3" -eq 1 ]
+	[[ "$out3" == *"needs a database without objects"*"public.a"* ]]
+	[ "$rows" = 42 ]
+	[ "$left" -eq 0 ]
+}
+
+@test "--in-place --url tests an empty database and drops revgate's tables after" {
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	pg_start "$BATS_TEST_TMPDIR/pg" >/dev/null 2>&1
+	psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+	psql_ -c "CREATE ROLE app LOGIN NOCREATEDB" -c "CREATE DATABASE appdb OWNER app"
+	psql_ -d appdb -c "ALTER SCHEMA public OWNER TO app"
+	run rg test --in-place --url "postgresql:///appdb?host=$PGHOST&port=$PGPORT&user=app"
+	status_=$status
+	left=$(psql_ -d appdb -c "SELECT count(*) FROM pg_class WHERE relname LIKE 'revgate%'")
+	fns=$(psql_ -d appdb -c "SELECT count(*) FROM pg_proc WHERE proname LIKE 'revgate%'")
+	pg_stop
+	echo "$output"
+	[ "$status_" -eq 0 ]
+	[[ "$output" == *"4 revisions, 20 steps"* ]]
+	[ "$left" -eq 0 ]
+	[ "$fns" -eq 0 ]
+}
