@@ -18,8 +18,11 @@
 
 struct db {
 	PGconn *conn;
-	char *password; /* to scrub from messages; NULL when none */
-	char *where;
+	/* every form of every password this connection was given (raw and
+	 * percent-decoded, from the URL, its expansion and PGPASSWORD), to
+	 * scrub from messages */
+	struct strlist secrets;
+	char *where; /* scrubbed */
 	struct db_error last;
 };
 
@@ -143,7 +146,9 @@ char *db_url_redact(const char *url)
 			break;
 		}
 		const char *auth = sep + 3;
-		const char *end = auth + strcspn(auth, "/?# \t\r\n'\"");
+		/* not up to the first '/': a password may hold one, and libpq
+		 * then reads its start as host and port */
+		const char *end = auth + strcspn(auth, "?# \t\r\n'\"");
 		const char *at = NULL;
 		for (const char *q = auth; q < end; q++)
 			if (*q == '@')
@@ -194,31 +199,117 @@ char *db_url_redact(const char *url)
 	return strbuf_detach(&b, NULL);
 }
 
-/* Replaces every occurrence of the password in `msg` (fresh string). Short
- * passwords are not scrubbed by search: replacing every "ab" would garble
- * the message, and libpq never echoes a password anyway; this is the
- * belt to db_url_redact's braces. */
-static char *scrub(const char *password, const char *msg)
+static int hexval(int c)
 {
-	char *redacted = db_url_redact(msg);
-	if (!password || strlen(password) < 4)
-		return redacted;
-	struct strbuf sb = STRBUF_INIT;
-	size_t pl = strlen(password);
-	const char *p = redacted;
-	const char *hit;
-	while ((hit = strstr(p, password))) {
-		strbuf_add(&sb, p, (size_t)(hit - p));
-		strbuf_addstr(&sb, "***");
-		p = hit + pl;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Adds `n` bytes of `s` as a secret, and its percent-decoded and
+ * backslash-unescaped forms when they differ. Short values are left out:
+ * replacing every "ab" would garble the message, and db_url_redact hides
+ * them where they stand in a URL anyway. */
+static void add_secret(struct strlist *l, const char *s, size_t n)
+{
+	if (n < 4)
+		return;
+	char *raw = xstrndup(s, n);
+	struct strbuf dec = STRBUF_INIT, unesc = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			strbuf_addch(&dec, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+			i += 2;
+		} else {
+			strbuf_addch(&dec, s[i]);
+		}
 	}
-	strbuf_addstr(&sb, p);
-	free(redacted);
-	return strbuf_detach(&sb, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n)
+			i++;
+		strbuf_addch(&unesc, s[i]);
+	}
+	if (!strlist_has(l, raw))
+		strlist_push(l, raw);
+	if (dec.len >= 4 && !strlist_has(l, dec.buf))
+		strlist_push(l, dec.buf);
+	if (unesc.len >= 4 && !strlist_has(l, unesc.buf))
+		strlist_push(l, unesc.buf);
+	free(raw);
+	strbuf_release(&dec);
+	strbuf_release(&unesc);
+}
+
+/*
+ * Collects the passwords a connection string holds, read by hand so that
+ * a string libpq cannot parse (whose error message echoes the bad token)
+ * is covered too: the userinfo password of every "scheme://" in it (up to
+ * the last '@', so a '/' in it counts), and every "password=" value.
+ */
+static void collect_secrets(struct strlist *l, const char *text)
+{
+	for (const char *p = text; (p = strstr(p, "://")); p += 3) {
+		const char *auth = p + 3;
+		const char *end = auth + strcspn(auth, "?# \t\r\n'\"");
+		const char *at = NULL;
+		for (const char *q = auth; q < end; q++)
+			if (*q == '@')
+				at = q;
+		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (colon)
+			add_secret(l, colon + 1, (size_t)(at - colon - 1));
+	}
+	for (const char *p = text; *p; p++) {
+		if (!password_key_at(text, p))
+			continue;
+		const char *e = p + 8;
+		while (*e == ' ' || *e == '\t')
+			e++;
+		if (*e++ != '=')
+			continue;
+		while (*e == ' ' || *e == '\t')
+			e++;
+		const char *v = e;
+		if (*e == '\'') {
+			v = ++e;
+			while (*e && *e != '\'')
+				e += (*e == '\\' && e[1]) ? 2 : 1;
+		} else {
+			while (*e && !isspace((unsigned char)*e) && *e != '&')
+				e++;
+		}
+		add_secret(l, v, (size_t)(e - v));
+	}
+}
+
+/* `msg` redacted, and every occurrence of every secret replaced (fresh
+ * string); the belt to db_url_redact's braces. */
+static char *scrub(const struct strlist *secrets, const char *msg)
+{
+	char *cur = db_url_redact(msg);
+	for (size_t i = 0; secrets && i < secrets->n; i++) {
+		const char *pw = secrets->v[i];
+		size_t pl = strlen(pw);
+		if (pl < 4)
+			continue;
+		struct strbuf sb = STRBUF_INIT;
+		const char *p = cur;
+		const char *hit;
+		while ((hit = strstr(p, pw))) {
+			strbuf_add(&sb, p, (size_t)(hit - p));
+			strbuf_addstr(&sb, "***");
+			p = hit + pl;
+		}
+		strbuf_addstr(&sb, p);
+		free(cur);
+		cur = strbuf_detach(&sb, NULL);
+	}
+	return cur;
 }
 
 /* First line of a libpq message, scrubbed, without the "FATAL:  " prefix. */
-static char *first_line(const struct db *db, const char *msg)
+static char *first_line(const struct strlist *secrets, const char *msg)
 {
 	if (!msg)
 		return xstrdup("");
@@ -226,7 +317,7 @@ static char *first_line(const struct db *db, const char *msg)
 		msg += 8;
 	size_t n = strcspn(msg, "\n");
 	char *line = xstrndup(msg, n);
-	char *clean = scrub(db ? db->password : NULL, line);
+	char *clean = scrub(secrets, line);
 	free(line);
 	return clean;
 }
@@ -247,9 +338,10 @@ static char *conninfo_value(PQconninfoOption *opts, const char *key)
 	return NULL;
 }
 
+/* `user` and `dbname` are scrubbed already. */
 static int connect_failure(struct db *db, const char *user, const char *dbname)
 {
-	char *line = first_line(db, PQerrorMessage(db->conn));
+	char *line = first_line(&db->secrets, PQerrorMessage(db->conn));
 	char *lower = xstrdup(line);
 	for (char *p = lower; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -284,35 +376,30 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 {
 	char *errmsg = NULL;
 	*out = NULL;
+	struct strlist secrets = STRLIST_INIT;
+	collect_secrets(&secrets, url);
+	if (getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
+		add_secret(&secrets, getenv("PGPASSWORD"), strlen(getenv("PGPASSWORD")));
 	PQconninfoOption *opts = PQconninfoParse(url, &errmsg);
 	if (!opts) {
-		char *redacted = db_url_redact(url);
-		char *line = first_line(NULL, errmsg ? errmsg : "cannot parse it");
+		/* libpq's message quotes the token it could not read, which
+		 * may be the password: scrubbed with what was read by hand */
+		char *redacted = scrub(&secrets, url);
+		char *line = first_line(&secrets, errmsg ? errmsg : "cannot parse it");
 		int ret = err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
 		free(line);
 		free(redacted);
 		PQfreemem(errmsg);
+		strlist_release(&secrets);
 		return ret;
 	}
 	struct db *db = xcalloc(1, sizeof(*db));
-	db->password = conninfo_value(opts, "password");
-	if (!db->password && getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
-		db->password = xstrdup(getenv("PGPASSWORD"));
-	char *host = conninfo_value(opts, "host");
-	char *port = conninfo_value(opts, "port");
-	char *user = conninfo_value(opts, "user");
-	char *dbname = dbname_override ? xstrdup(dbname_override) : conninfo_value(opts, "dbname");
+	db->secrets = secrets;
+	char *pw = conninfo_value(opts, "password");
+	if (pw)
+		add_secret(&db->secrets, pw, strlen(pw));
+	free(pw);
 	PQconninfoFree(opts);
-	if (!host && getenv("PGHOST"))
-		host = xstrdup(getenv("PGHOST"));
-	if (!port && getenv("PGPORT"))
-		port = xstrdup(getenv("PGPORT"));
-	if (!user && getenv("PGUSER"))
-		user = xstrdup(getenv("PGUSER"));
-	if (!dbname && getenv("PGDATABASE"))
-		dbname = xstrdup(getenv("PGDATABASE"));
-	db->where = xstrfmt("%s:%s/%s", host ? host : "localhost", port ? port : "5432",
-			    dbname ? dbname : (user ? user : "?"));
 
 	/* connect_timeout first, so a value in the URL overrides it; the
 	 * application_name last, so revgate is always named */
@@ -320,17 +407,45 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 				    dbname_override ? "dbname" : NULL, NULL};
 	const char *const vals[] = {"10", url, app_name, dbname_override, NULL};
 	db->conn = PQconnectdbParams(keys, vals, 1);
+
+	/* the parameters as libpq expanded them (a "dbname=" that holds a
+	 * URL, the environment): what it used is what messages describe,
+	 * and its password is one more to scrub */
+	char *host = NULL, *port = NULL, *user = NULL, *dbname = NULL;
+	PQconninfoOption *used = db->conn ? PQconninfo(db->conn) : NULL;
+	if (used) {
+		pw = conninfo_value(used, "password");
+		if (pw)
+			add_secret(&db->secrets, pw, strlen(pw));
+		free(pw);
+		host = conninfo_value(used, "host");
+		port = conninfo_value(used, "port");
+		user = conninfo_value(used, "user");
+		dbname = conninfo_value(used, "dbname");
+		PQconninfoFree(used);
+	}
+	if (db->conn && PQpass(db->conn) && *PQpass(db->conn))
+		add_secret(&db->secrets, PQpass(db->conn), strlen(PQpass(db->conn)));
+	if (dbname_override) {
+		free(dbname);
+		dbname = xstrdup(dbname_override);
+	}
+	char *raw_where = xstrfmt("%s:%s/%s", host ? host : "localhost", port ? port : "5432",
+				  dbname ? dbname : (user ? user : "?"));
+	db->where = scrub(&db->secrets, raw_where);
+	free(raw_where);
+	char *suser = user ? scrub(&db->secrets, user) : NULL;
+	char *sdbname = dbname ? scrub(&db->secrets, dbname) : NULL;
 	int ret = 0;
 	if (!db->conn) {
 		ret = err_set(ERR_DB, "cannot connect to %s: out of memory", db->where);
 	} else if (PQstatus(db->conn) != CONNECTION_OK) {
-		ret = connect_failure(db, user, dbname);
+		ret = connect_failure(db, suser, sdbname);
 	} else {
 		PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
-		const char *used = PQpass(db->conn);
-		if (used && *used && !db->password)
-			db->password = xstrdup(used);
 	}
+	free(suser);
+	free(sdbname);
 	free(host);
 	free(port);
 	free(user);
@@ -349,10 +464,9 @@ void db_close(struct db *db)
 		return;
 	if (db->conn)
 		PQfinish(db->conn);
-	if (db->password) {
-		memset(db->password, 0, strlen(db->password));
-		free(db->password);
-	}
+	for (size_t i = 0; i < db->secrets.n; i++)
+		memset(db->secrets.v[i], 0, strlen(db->secrets.v[i]));
+	strlist_release(&db->secrets);
 	free(db->where);
 	db_error_release(&db->last);
 	free(db);
@@ -414,7 +528,7 @@ void db_res_free(struct db_res *r)
 static char *field_dup(const struct db *db, const PGresult *res, int code)
 {
 	const char *v = res ? PQresultErrorField(res, code) : NULL;
-	return v ? scrub(db->password, v) : NULL;
+	return v ? scrub(&db->secrets, v) : NULL;
 }
 
 /* Stores the error of `res` (or of the connection when res has none) and
@@ -433,7 +547,7 @@ static int store_error(struct db *db, const PGresult *res)
 		const char *m = res ? PQresultErrorMessage(res) : NULL;
 		if (!m || !*m)
 			m = PQerrorMessage(db->conn);
-		db->last.message = first_line(db, m && *m ? m : "unknown error");
+		db->last.message = first_line(&db->secrets, m && *m ? m : "unknown error");
 	}
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return err_set(ERR_DB, "lost the connection to %s: %s", db->where, db->last.message);

@@ -165,3 +165,26 @@ uri() { echo "postgresql://postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"; }
 	done
 	! grep -n -- "$PW" "$OUT"
 }
+
+@test "a URL libpq cannot parse is not echoed with its password" {
+	keep current --url "postgresql://u:${PW}%zz@127.0.0.1/db"
+	cat "$OUT"
+	grep -q 'invalid database URL.*invalid percent-encoded token' "$OUT"
+	grep -q 'status 2' "$OUT"
+	! grep -n -- "$PW" "$OUT"
+}
+
+@test "a '/' in a URI password does not put the password in the message" {
+	keep current --url "postgresql://app:pa/ss$PW@db.example.com/app"
+	cat "$OUT"
+	grep -q 'cannot connect to' "$OUT"
+	! grep -n -- "$PW" "$OUT"
+}
+
+@test "a URL inside dbname= keeps its password out of every message" {
+	keep current --url "dbname=postgresql://postgres:$PW@/nodb_here?host=$PGHOST&port=$PGPORT"
+	keep current --url "dbname=postgresql://postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"
+	cat "$OUT"
+	grep -q 'does not exist (create it with' "$OUT"
+	! grep -n -- "$PW" "$OUT"
+}
