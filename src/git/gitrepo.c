@@ -322,6 +322,63 @@ out:
 	return ret;
 }
 
+struct walk_ctx {
+	gitrepo_file_fn *fn;
+	void *data;
+	int ret;
+	struct strbuf dir;
+};
+
+static int walk_one(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct walk_ctx *w = payload;
+	git_filemode_t mode = git_tree_entry_filemode(e);
+	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return 0;
+	/* libgit2 gives the directory with a trailing '/' ("" at the root) */
+	strbuf_reset(&w->dir);
+	strbuf_addstr(&w->dir, root);
+	if (w->dir.len)
+		strbuf_setlen(&w->dir, w->dir.len - 1);
+	struct objid id;
+	from_oid(&id, git_tree_entry_id(e));
+	int ret = w->fn(w->dir.buf, git_tree_entry_name(e), &id, w->data);
+	if (ret < 0) {
+		w->ret = ret;
+		return -1;
+	}
+	return 0;
+}
+
+int gitrepo_walk_commit(struct gitrepo *r, const struct objid *commit, gitrepo_file_fn *fn,
+			void *data)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	git_tree *root = NULL;
+	struct walk_ctx w = {.fn = fn, .data = data, .dir = STRBUF_INIT};
+	int ret = 0;
+	to_oid(&oid, commit);
+	if (git_commit_lookup(&c, r->repo, &oid) < 0) {
+		ret = git_fail("cannot read a commit");
+		goto out;
+	}
+	if (git_commit_tree(&root, c) < 0) {
+		ret = git_fail("cannot read a commit's tree");
+		goto out;
+	}
+	int rc = git_tree_walk(root, GIT_TREEWALK_PRE, walk_one, &w);
+	if (w.ret < 0)
+		ret = w.ret;
+	else if (rc < 0)
+		ret = git_fail("cannot read a tree");
+out:
+	strbuf_release(&w.dir);
+	git_tree_free(root);
+	git_commit_free(c);
+	return ret;
+}
+
 int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out)
 {
 	/* during 'git commit -a' or 'git commit PATH' the hooks see a temporary

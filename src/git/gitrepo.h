@@ -106,6 +106,18 @@ const struct gitdir_entry *gitdir_find(const struct gitdir *d, const char *name)
 /* `rel` (relative to the work tree, "" for the root) at commit `commit`. ERR_GIT. */
 int gitrepo_list_commit(struct gitrepo *r, const struct objid *commit, const char *rel,
 			struct gitdir *out);
+/*
+ * Calls `fn` for every regular file in the tree of `commit`, in git's tree
+ * order, with the file's directory relative to the work tree ("" for the
+ * root, no trailing '/'), its name and its blob id. A negative return from
+ * `fn` stops the walk and is returned. Used where a directory has to be
+ * found by what it holds (guard: a base that keeps its revisions elsewhere).
+ * ERR_GIT.
+ */
+typedef int gitrepo_file_fn(const char *dir, const char *name, const struct objid *blob,
+			    void *data);
+int gitrepo_walk_commit(struct gitrepo *r, const struct objid *commit, gitrepo_file_fn *fn,
+			void *data);
 /* `rel` as the index holds it (stage 0); GIT_INDEX_FILE, which git sets for
  * its hooks, names the index when set. ERR_CONFIG when a file in it has an
  * unresolved merge conflict; ERR_GIT. */

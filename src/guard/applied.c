@@ -223,7 +223,7 @@ static char *ids_or_none(const struct strlist *l)
 static void check_applied_one(struct guard_ctx *c, const struct revision *old,
 			      const struct revision *new, struct findings *out)
 {
-	char *old_path = guard_display_path(c, old->file_name);
+	char *old_path = guard_base_path(c, old->file_name);
 	if (strcmp(old->file_name, new->file_name)) {
 		struct finding *f = findings_add(out, RULE_APPLIED_RENAMED, SEV_INFO, new->path,
 						 new->id_line, new->id_line ? 1 : 0,

@@ -36,6 +36,12 @@ struct guard_ctx {
 	struct gitdir dirs[3]; /* listings the sides borrow names from */
 	struct side ours, base, mb;
 	bool mb_listed; /* the merge base differs from the base tip */
+	/* When the base holds no revision file at `rel` but keeps this
+	 * branch's revisions elsewhere: that directory (owned), else NULL. */
+	char *base_rel;
+	/* When the base holds revision files, none at `rel` and none with this
+	 * branch's ids: one of them, for the error (owned), else NULL. */
+	char *base_lost;
 	struct revset owned;    /* revisions parsed from blobs */
 	struct findings scratch; /* read problems of base-side files: not ours to report */
 	struct strlist cache_keys;
@@ -46,6 +52,8 @@ struct guard_ctx {
 struct gfile *guard_side_find(const struct side *s, const char *name);
 /* The path of a file of the migrations directory as shown to the user (fresh string). */
 char *guard_display_path(const struct guard_ctx *c, const char *name);
+/* The path to name a base file by in 'git checkout BASE -- PATH' (fresh string). */
+char *guard_base_path(const struct guard_ctx *c, const char *name);
 /* The parsed revision of a file, reading its blob at most once per run. ERR_GIT. */
 int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out);
 

@@ -90,6 +90,14 @@ char *guard_display_path(const struct guard_ctx *c, const char *name)
 	return path_join(c->req->migrations_dir, name);
 }
 
+char *guard_base_path(const struct guard_ctx *c, const char *name)
+{
+	/* ':/' makes git read the path from the work tree's top */
+	if (c->base_rel)
+		return *c->base_rel ? xstrfmt(":/%s/%s", c->base_rel, name) : xstrfmt(":/%s", name);
+	return guard_display_path(c, name);
+}
+
 /* The parsed revision of a file, reading its blob once per run. */
 int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out)
 {
@@ -336,6 +344,127 @@ static void ours_from_head(struct guard_ctx *c, const struct revset *set)
 	side_release(&wt);
 }
 
+/* ---- a base that keeps its revisions somewhere else ---- */
+
+struct base_search {
+	const struct matcher *pattern;
+	const struct strmap *ids; /* ours' revision ids */
+	struct strlist hits;      /* the directory of each base file carrying one */
+	char *example;            /* the first base file named like a revision */
+};
+
+static int search_one(const char *dir, const char *name, const struct objid *blob, void *data)
+{
+	struct base_search *s = data;
+	(void)blob;
+	if (!is_revision_name(name))
+		return 0;
+	char *id = revision_name_id(name, s->pattern);
+	if (!id)
+		return 0;
+	size_t k;
+	if (strmap_get(s->ids, id, &k))
+		strlist_push(&s->hits, dir);
+	if (!s->example)
+		s->example = *dir ? xstrfmt("%s/%s", dir, name) : xstrdup(name);
+	free(id);
+	return 0;
+}
+
+/* The directory most hits name; the first in byte order on a tie. */
+static const char *most_hit(const struct strlist *hits)
+{
+	const char *best = NULL;
+	size_t best_n = 0;
+	for (size_t i = 0; i < hits->n; i++) {
+		size_t n = 0;
+		for (size_t j = 0; j < hits->n; j++)
+			n += !strcmp(hits->v[i], hits->v[j]);
+		if (n > best_n || (n == best_n && strcmp(hits->v[i], best) < 0)) {
+			best = hits->v[i];
+			best_n = n;
+		}
+	}
+	return best;
+}
+
+static int relist(struct guard_ctx *c, const struct objid *commit, const char *rel,
+		  struct gitdir *d, struct side *s)
+{
+	side_release(s);
+	gitdir_release(d);
+	int ret = gitrepo_list_commit(c->repo, commit, rel, d);
+	if (ret == 0)
+		side_from_dir(s, d);
+	return ret;
+}
+
+/*
+ * The base holds no revision file at the configured path while ours holds
+ * some: the directory moved on this branch, 'migrations' is wrong, or the
+ * base has it as a symbolic link. Taking that for "nothing is applied" would
+ * let any edit of an applied revision through, so the base's revisions are
+ * looked for by id wherever its tree keeps them (ids are unique), and the
+ * base (and merge base) are listed there instead. When the base holds
+ * revision files but none with our ids, c->base_lost names one and the run
+ * reports that what is applied cannot be told. A base without any revision
+ * file (the first revisions of a project) has nothing applied.
+ */
+static int find_base_elsewhere(struct guard_ctx *c, struct guard_result *res)
+{
+	if (c->base.n || !c->ours.n || !c->req->name_pattern)
+		return 0;
+	struct strmap ids = STRMAP_INIT;
+	struct strlist id_keys = STRLIST_INIT;
+	struct base_search s = {.pattern = c->req->name_pattern, .ids = &ids,
+				.hits = STRLIST_INIT};
+	int ret = 0;
+	/* ids from file names, as the search reads the base's: no blob is read */
+	for (size_t i = 0; i < c->ours.n; i++) {
+		char *id = revision_name_id(c->ours.v[i].name, c->req->name_pattern);
+		if (!id)
+			continue;
+		strlist_push_owned(&id_keys, id);
+		strmap_put(&ids, id, i);
+	}
+	if ((ret = gitrepo_walk_commit(c->repo, &c->base_tip, search_one, &s)) < 0)
+		goto out;
+	if (!s.hits.n) {
+		c->base_lost = s.example;
+		s.example = NULL;
+		goto out;
+	}
+	c->base_rel = xstrdup(most_hit(&s.hits));
+	if ((ret = relist(c, &c->base_tip, c->base_rel, &c->dirs[1], &c->base)) < 0)
+		goto out;
+	if (c->mb_listed && !c->mb.n &&
+	    (ret = relist(c, &c->merge_base, c->base_rel, &c->dirs[2], &c->mb)) < 0)
+		goto out;
+	if (!res->note)
+		res->note = xstrfmt("'%s' keeps its revisions in '%s', not in '%s': comparing "
+				    "with those",
+				    c->base_name, *c->base_rel ? c->base_rel : ".",
+				    *c->rel ? c->rel : ".");
+out:
+	free(s.example);
+	strlist_release(&s.hits);
+	strmap_release(&ids);
+	strlist_release(&id_keys);
+	return ret;
+}
+
+static void report_base_lost(const struct guard_ctx *c, struct findings *out)
+{
+	struct finding *f = findings_add(
+		out, RULE_APPLIED_DELETED, SEV_ERROR, c->req->migrations_dir, 0, 0,
+		"'%s' has no revision files in '%s' and none with this branch's revision ids "
+		"elsewhere (it has '%s'): revgate cannot tell which revisions are applied",
+		c->base_name, *c->rel ? c->rel : ".", c->base_lost);
+	finding_set_hint(f, "check 'migrations' in revgate.ini; a moved directory must keep its "
+			    "revision files, with their ids, as they are on '%s'",
+			 c->base_name);
+}
+
 static int list_sides(struct guard_ctx *c, struct revset *set, struct findings *load_findings,
 		      struct guard_result *res)
 {
@@ -371,7 +500,7 @@ static int list_sides(struct guard_ctx *c, struct revset *set, struct findings *
 		side_from_dir(&c->mb, &c->dirs[2]);
 		c->mb_listed = true;
 	}
-	return 0;
+	return find_base_elsewhere(c, res);
 }
 
 static void ctx_release(struct guard_ctx *c)
@@ -387,6 +516,8 @@ static void ctx_release(struct guard_ctx *c)
 	findings_release(&c->scratch);
 	gitrepo_head_release(&c->head);
 	free(c->base_name);
+	free(c->base_rel);
+	free(c->base_lost);
 	free(c->rel);
 	gitrepo_free(c->repo);
 }
@@ -426,6 +557,8 @@ int guard_run(const struct guard_request *req, struct revset *lint_set,
 	if ((ret = list_sides(&c, lint_set, load_findings, res)) < 0)
 		goto out;
 	list_changed(&c, &res->changed);
+	if (c.base_lost)
+		report_base_lost(&c, out);
 	if ((ret = guard_check_applied(&c, out)) < 0)
 		goto out;
 	if (c.mb_listed && (ret = guard_check_merge(&c, out)) < 0)
@@ -457,6 +590,23 @@ int guard_base_open(struct guard_base *b, const char *migrations_dir, const char
 	if ((ret = gitrepo_list_commit(c.repo, &c.base_tip, c.rel, &c.dirs[1])) < 0)
 		goto out;
 	side_from_dir(&c.base, &c.dirs[1]);
+	if (!c.base.n) {
+		/* the base may keep its revisions elsewhere (see
+		 * find_base_elsewhere): HEAD's revisions name them by id */
+		if ((ret = gitrepo_list_commit(c.repo, &c.head.commit, c.rel, &c.dirs[0])) < 0)
+			goto out;
+		side_from_dir(&c.ours, &c.dirs[0]);
+		if ((ret = find_base_elsewhere(&c, &res)) < 0)
+			goto out;
+		if (c.base_lost) {
+			ret = err_set(ERR_CONFIG, "'%s' has no revision files in '%s' and none "
+						  "with this branch's revision ids elsewhere (it has "
+						  "'%s'): cannot tell which revisions are applied; "
+						  "check 'migrations' in revgate.ini",
+				      c.base_name, *c.rel ? c.rel : ".", c.base_lost);
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < c.base.n; i++) {
 		struct revision *r;
 		if ((ret = guard_file_rev(&c, &c.base.v[i], &r)) < 0)

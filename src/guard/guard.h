@@ -74,6 +74,11 @@ void guard_result_release(struct guard_result *r);
  *   graph findings are dropped, since the caller rebuilds its graph.
  * - GUARD_BASE compares HEAD's files with the base; `lint_set` is not
  *   changed.
+ * - When the base holds no revision file at the migrations directory's path
+ *   but ours holds some, the base's revisions are looked for by id wherever
+ *   its tree keeps them (a moved directory, a wrong 'migrations', a symbolic
+ *   link); when the base holds revision files but none with ours' ids, an
+ *   applied-revision-deleted error says what is applied cannot be told.
  *
  * Errors (exit 2, with a message naming the fix): not a repository (for
  * --staged and --base), a shallow clone (with GUARD_WORKTREE only when
@@ -98,8 +103,11 @@ struct guard_base {
 };
 #define GUARD_BASE_INIT {NULL, NULL, {{0}}, REVSET_INIT}
 
-/* Opens the repository and reads the base (`base` NULL: the default). Same
- * errors as guard_run(). */
+/* Opens the repository and reads the base (`base` NULL: the default). When
+ * the base holds no revision file in the migrations directory, its revisions
+ * are looked for by HEAD's ids wherever its tree keeps them. Same errors as
+ * guard_run(), and ERR_CONFIG when the base holds revision files but none
+ * with HEAD's ids (what is applied cannot be told). */
 int guard_base_open(struct guard_base *b, const char *migrations_dir, const char *base,
 		    const struct matcher *name_pattern, const struct revision_limits *limits);
 void guard_base_release(struct guard_base *b);

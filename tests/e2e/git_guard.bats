@@ -364,3 +364,74 @@ setup() {
 	[[ "$output" == *"$f:6:26: error[require-concurrent-index-creation]"* ]]
 	[[ "$output" != *"_old_old.sql:6:1"* ]]
 }
+
+# The base keeps its revisions where this branch no longer does: the guard
+# finds them by id instead of taking the base for "nothing applied".
+
+@test "moving the directory and editing an applied revision in one change is still an edit" {
+	mkdir db
+	git mv migrations db/migrations
+	printf '[revgate]\nmigrations = db/migrations\n' >revgate.ini
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' db/migrations/*_b_b.sql
+	git add -A
+	run rg lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]"*"was 'ALTER TABLE t ADD COLUMN c int'"* ]]
+	[[ "$output" == *"'main' keeps its revisions in 'migrations', not in 'db/migrations'"* ]]
+	[[ "$output" == *"git checkout main -- :/migrations/20250101_0002_b_b.sql"* ]]
+	git commit -q -m "move and edit"
+	run rg lint --base main
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+	# the move alone passes
+	git checkout -q main -- :/migrations/20250101_0002_b_b.sql
+	git mv -f migrations/20250101_0002_b_b.sql db/migrations/20250101_0002_b_b.sql
+	git commit -q -m "restore b"
+	run rg lint --base main
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"applied-revision"* ]]
+}
+
+@test "a wrong migrations path with an edited applied revision is an error, not a pass" {
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)"
+	mkdir -p other
+	cp migrations/*.sql other/
+	printf '[revgate]\nmigrations = other\n' >revgate.ini
+	git add -A
+	run rg lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+}
+
+@test "a base whose revisions carry none of this branch's ids stops the check" {
+	mkdir db
+	git mv migrations db/migrations
+	for f in db/migrations/*.sql; do
+		sed -i 's/^-- revision: \(.\)$/-- revision: \1x/; s/^-- down_revision: \(.\)$/-- down_revision: \1x/' "$f"
+		git mv "$f" "$(echo "$f" | sed 's/_\(.\)_\(.\)\.sql$/_\1x_\2x.sql/')"
+	done
+	printf '[revgate]\nmigrations = db/migrations\n' >revgate.ini
+	git add -A
+	run rg lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-deleted]"*"'main' has no revision files in 'db/migrations' and none with this branch's revision ids elsewhere (it has 'migrations/20250101_0001_a_a.sql')"* ]]
+}
+
+@test "a migrations directory that is a symbolic link on the base is followed by id" {
+	git checkout -q main
+	mkdir db
+	git mv migrations db/migrations
+	ln -s db/migrations migrations
+	git add -A
+	commit "migrations is a link"
+	git checkout -q feat
+	git merge -q main -m "take the link"
+	rm migrations
+	git mv db/migrations migrations
+	git add -A
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)"
+	git add -A
+	run rg lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+}

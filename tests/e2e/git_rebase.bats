@@ -90,3 +90,16 @@ setup() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"fetch-depth: 0"* ]]
 }
+
+@test "after moving the directory, rebase still leaves the base's revisions alone" {
+	mkdir db
+	git mv migrations db/migrations
+	printf '[revgate]\nmigrations = db/migrations\n' >revgate.ini
+	commit "move the directory"
+	run rg rebase --dry-run
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "would rebase onto 'd', the head of main:" ]
+	[[ "${lines[1]}" == "  c: down_revision b -> d;"* ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$output" != *"  a:"* && "$output" != *"  b:"* ]]
+}
