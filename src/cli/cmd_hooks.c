@@ -8,6 +8,7 @@
  * tree; a test checks that they equal hooks/pre-commit and hooks/post-merge.
  */
 #include "cli/cli.h"
+#include "cli/revinfo.h"
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/strbuf.h"
@@ -72,7 +73,8 @@ static const char post_merge_text[] =
 	"\tauto=true\n"
 	"fi\n"
 	"# shellcheck disable=SC2086 # REVGATE may hold a command with arguments\n"
-	"heads=$($revgate heads 2>/dev/null)\n"
+	"# the heads to join: none when each carries its own branch label\n"
+	"heads=$($revgate hooks unjoined-heads 2>/dev/null)\n"
 	"count=$(printf '%s\\n' \"$heads\" | grep -c .)\n"
 	"if [ \"$count\" -le 1 ]; then\n"
 	"\texit 0\n"
@@ -210,6 +212,26 @@ out:
 	return ret;
 }
 
+/*
+ * The heads a merge must join, one a line as 'revgate heads' prints them;
+ * nothing when there is one head or each head carries its own branch label.
+ * The rule is graph_check_heads()'s, so the post-merge hook and lint agree.
+ */
+static int hooks_unjoined_heads(struct app *app)
+{
+	struct findings fs = FINDINGS_INIT;
+	int ret = app_setup(app, NEEDS_REVISIONS);
+	if (ret < 0)
+		return ret;
+	const struct graph *g = &app->graph;
+	graph_check_heads(g, &fs);
+	if (fs.n)
+		for (size_t k = 0; k < g->heads.n; k++)
+			revinfo_line(stdout, g, g->heads.v[k], false, false, false);
+	findings_release(&fs);
+	return 0;
+}
+
 static int run_hooks(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	const char *what = a->pos[0];
@@ -230,6 +252,8 @@ static int run_hooks(struct app *app, const struct command *cmd, struct cli_args
 		}
 		return err_set(ERR_USAGE, "no hook named '%s' (pre-commit or post-merge)", a->pos[1]);
 	}
+	if (!strcmp(what, "unjoined-heads"))
+		return hooks_unjoined_heads(app);
 	if (!strcmp(what, "migrations-dir")) {
 		/* the hooks ask where to look; they run from the work tree's root */
 		int ret = app_setup(app, NEEDS_CONFIG);
@@ -245,7 +269,7 @@ const struct command cmd_hooks = {
 	.name = "hooks",
 	.run = run_hooks,
 	.summary = "install the git hooks (pre-commit, post-merge)",
-	.usage = "revgate hooks install [--force] | print NAME | migrations-dir",
+	.usage = "revgate hooks install [--force] | print NAME | migrations-dir | unjoined-heads",
 	.description =
 		"install: writes the pre-commit hook (revgate lint --staged when the commit\n"
 		"touches the migrations directory) and the post-merge hook (says when a merge\n"
@@ -253,7 +277,9 @@ const struct command cmd_hooks = {
 		".git/hooks. A hook that is not revgate's is kept as NAME.before-revgate and\n"
 		"run first; --force replaces it instead.\n"
 		"print NAME: prints a hook's text. migrations-dir: prints the migrations\n"
-		"directory (what the pre-commit hook watches).",
+		"directory (what the pre-commit hook watches). unjoined-heads: prints the heads\n"
+		"a merge must join, nothing when each head carries its own branch label (what\n"
+		"the post-merge hook checks).",
 	.opts = hooks_opts,
 	.min_pos = 1,
 	.max_pos = 2,

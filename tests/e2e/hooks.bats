@@ -148,6 +148,32 @@ setup() {
 	[ -z "$output" ]
 }
 
+@test "post-merge is silent when each head carries its own branch label" {
+	rg hooks install >/dev/null
+	git checkout -q -b feat
+	f=$(rev c b)
+	sed -i 's/^-- message: c$/-- branch_labels: reporting\n-- message: c/' "$f"
+	commit "feat adds c, labelled reporting"
+	git checkout -q main
+	tick
+	f=$(rev d b)
+	sed -i 's/^-- message: d$/-- branch_labels: billing\n-- message: d/' "$f"
+	commit "main adds d, labelled billing"
+	run rg lint
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"multiple-heads"* ]]
+	run git merge -q feat -m "merge feat"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# one label missing: the hook speaks, as lint would
+	sed -i '/^-- branch_labels: billing$/d' "$f"
+	run .git/hooks/post-merge
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"the merge left 2 heads"* ]]
+	run rg lint
+	[[ "$output" == *"multiple-heads"* ]]
+}
+
 @test "post-merge is silent after a merge that keeps one head" {
 	rg hooks install >/dev/null
 	git checkout -q -b feat
