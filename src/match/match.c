@@ -25,8 +25,8 @@ int matcher_compile(struct matcher **out, const char *pattern, const char *what)
 		return err_set(ERR_CONFIG, "invalid %s '%s' at offset %zu: %s", what, pattern,
 			       (size_t)erroff, (const char *)msg);
 	}
-	/* JIT is an optimisation only: a platform without it still matches */
-	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	/* no JIT: revgate matches a few names per file, where compiling machine
+	 * code costs more than it saves, and JIT code trips memory checkers */
 	struct matcher *m = xcalloc(1, sizeof(*m));
 	m->code = code;
 	m->pattern = xstrdup(pattern);

@@ -93,6 +93,7 @@ int sql_parse_arena(const char *text, size_t start, size_t len, struct sql_arena
 		    struct sql_tree *out, struct sql_error *err)
 {
 	char *input = xstrndup(text + start, len);
+	sql_note_used();
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(input);
 	int ret = 0;
 	memset(out, 0, sizeof(*out));
@@ -126,6 +127,7 @@ int sql_check_syntax(const char *text, size_t start, size_t len, struct sql_erro
 	char *input = xstrndup(text + start, len);
 	/* the parser-based splitter runs the real grammar and returns only
 	 * statement boundaries: the cheapest full parse libpg_query offers */
+	sql_note_used();
 	PgQuerySplitResult r = pg_query_split_with_parser(input);
 	int ret = r.error ? set_error(err, text, start, len, r.error) : 0;
 	pg_query_free_split_result(r);
@@ -136,4 +138,5 @@ int sql_check_syntax(const char *text, size_t start, size_t len, struct sql_erro
 void sql_thread_init(void)
 {
 	pg_query_init(); /* creates this thread's context if it has none */
+	sql_note_used();
 }

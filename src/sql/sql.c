@@ -9,15 +9,17 @@
 #include "core/xalloc.h"
 
 #include <ctype.h>
-#include <stdatomic.h>
 #include <pg_query.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* pg_query_exit() crashes when no memory context was ever created, so it
- * runs only after libpg_query has been used. */
-static atomic_bool used;
+/*
+ * libpg_query keeps a memory context per thread; pg_query_exit() frees the
+ * calling thread's and crashes when that thread never created one. Worker
+ * threads' contexts are freed when they exit, so this is per thread.
+ */
+static _Thread_local bool used;
 
 void sql_error_release(struct sql_error *e)
 {
@@ -149,7 +151,7 @@ int sql_split(const char *text, size_t start, size_t end, struct sql_script *out
 	      struct sql_error *err)
 {
 	char *input = xstrndup(text + start, end - start);
-	atomic_store(&used, true);
+	used = true;
 	PgQuerySplitResult r;
 	if (has_atomic_body(input)) {
 		r = pg_query_split_with_parser(input);
@@ -252,7 +254,7 @@ int sql_parse(const char *text, size_t start, size_t len, struct sql_tree **out,
 	}
 
 	char *input = xstrndup(text + start, len);
-	atomic_store(&used, true);
+	used = true;
 	PgQueryProtobufParseResult r = pg_query_parse_protobuf(input);
 	int ret = 0;
 	if (r.error) {
@@ -317,7 +319,7 @@ int sql_scan(const char *text, size_t start, size_t len, struct sql_tokens *out,
 	     struct sql_error *err)
 {
 	char *input = xstrndup(text + start, len);
-	atomic_store(&used, true);
+	used = true;
 	PgQueryScanResult r = pg_query_scan(input);
 	int ret = 0;
 	if (r.error) {
@@ -415,7 +417,7 @@ static size_t plpgsql_error_offset(const char *text, size_t start, size_t len, s
 static int check_plpgsql_text(const char *text, size_t start, size_t len, const char *input,
 			      size_t body_in_text, struct sql_error *err)
 {
-	atomic_store(&used, true);
+	used = true;
 	PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(input);
 	int ret = 0;
 	if (r.error) {
@@ -550,8 +552,14 @@ bool sql_stmt_needs_autocommit(const PgQuery__Node *stmt)
 	}
 }
 
+void sql_note_used(void)
+{
+	used = true;
+}
+
 void sql_shutdown(void)
 {
-	if (atomic_exchange(&used, false))
+	if (used)
 		pg_query_exit();
+	used = false;
 }

@@ -120,5 +120,8 @@ bool sql_stmt_needs_autocommit(const PgQuery__Node *stmt);
 
 /* Releases libpg_query's memory context; call once, from the main thread, at exit. */
 void sql_shutdown(void);
+/* Records that this thread made libpg_query create its memory context (for
+ * code in src/sql/ that calls libpg_query directly). */
+void sql_note_used(void);
 
 #endif
