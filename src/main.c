@@ -7,6 +7,7 @@
 #include "git/gitrepo.h"
 #include "sql/sql.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,11 @@ void main_usage(FILE *fp)
 int main(int argc, char **argv)
 {
 	struct app app;
-	app_init(&app);
 	int status;
+	/* a closed pipe (revgate upgrade | head) must not kill a run between
+	 * two steps: writes fail with EPIPE instead */
+	signal(SIGPIPE, SIG_IGN);
+	app_init(&app);
 
 	/* leading common options may come before the command name */
 	int first = 1;

@@ -189,8 +189,22 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
  * creates the tables when `create`.
  */
 int apply_lock(struct apply_session *ss, bool create);
-/* Releases the lock and closes both connections. */
+/* Releases the lock and closes both connections (the lock last); restores
+ * the signal dispositions apply_open() replaced. */
 void apply_close(struct apply_session *ss);
+
+/*
+ * SIGINT and SIGTERM during a session (apply_open to apply_close) do not
+ * kill revgate: they cancel the work connection's running query and set a
+ * flag that the runner checks, so a run stops with a rolled-back
+ * transaction, an "interrupted" history row and the lock released, and
+ * the command exits 130 (ERR_INTERRUPTED). The number of the signal
+ * caught, or 0.
+ */
+int apply_interrupted(void);
+/* ERR_INTERRUPTED after a signal; ERR_RUNTIME when the advisory lock is no
+ * longer held (its connection was lost). 0 otherwise. */
+int apply_check_continue(struct apply_session *ss);
 
 /* ERR_NOTFOUND when the version table holds a revision the graph lacks. */
 int apply_check_heads_known(const struct apply_session *ss);

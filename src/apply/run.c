@@ -14,6 +14,7 @@
 #include "core/xalloc.h"
 #include "revision/revision.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,9 +368,26 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 			ret = record_segment(sr, k, seg_start, seg_t0);
 		free(seg_start);
 		if (ret < 0) {
-			if (fail->set)
-				record_failure(sr, k == 0 && seg->transactional ? "failed" : "interrupted",
-					       (int)k, fail);
+			if (fail->set) {
+				/* nothing left behind: a first transactional
+				 * segment rolled back, so no segment number */
+				bool clean = k == 0 && seg->transactional;
+				if (apply_interrupted())
+					record_failure(sr, "interrupted", clean ? -1 : (int)k, fail);
+				else
+					record_failure(sr, clean ? "failed" : "interrupted", (int)k,
+						       fail);
+			}
+			return ret;
+		}
+		if (!last && (ret = apply_check_continue(ss)) < 0) {
+			/* stopped between segments: the history says where */
+			if (apply_interrupted()) {
+				struct apply_failure stop = {0};
+				stop.err.message = xstrdup(err_msg());
+				record_failure(sr, "interrupted", (int)k, &stop);
+				apply_failure_release(&stop);
+			}
 			return ret;
 		}
 		if (ss->on_event && !last) {
@@ -432,6 +450,54 @@ int apply_check_single_transaction(const struct apply_plan *p)
 	return 0;
 }
 
+/* After a signal, the history row says so rather than quoting the
+ * cancelled statement's error. */
+static void interrupt_message(struct apply_failure *fail)
+{
+	int sig = apply_interrupted();
+	if (!sig)
+		return;
+	free(fail->err.message);
+	fail->err.message = xstrdup(sig == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM");
+	free(fail->err.sqlstate);
+	fail->err.sqlstate = NULL;
+}
+
+/*
+ * The run stopped before or during step `i` (`ret` from the check or the
+ * step): after a signal, ERR_INTERRUPTED saying what was kept; `fail` is
+ * cleared so that the command does not report a failed statement.
+ */
+static int stopped(struct apply_session *ss, const struct apply_plan *p, size_t i,
+		   struct apply_failure *fail, bool single, int ret)
+{
+	(void)ss;
+	if (!apply_interrupted())
+		return ret;
+	char *why = xstrdup(apply_interrupted() == SIGINT ? "interrupted by SIGINT"
+							  : "interrupted by SIGTERM");
+	if (fail)
+		apply_failure_release(fail);
+	const struct apply_step *s = i < p->n ? &p->v[i] : NULL;
+	if (single)
+		ret = err_set(ERR_INTERRUPTED, "%s; the whole run was rolled back", why);
+	else if (s && fail && !apply_step_transactional(s))
+		ret = err_set(ERR_INTERRUPTED, "%s: revision '%s' stopped part-way (it runs outside "
+					       "a transaction); run 'revgate resolve' before the next "
+					       "upgrade",
+			      why, s->rev->id);
+	else if (s && fail)
+		ret = err_set(ERR_INTERRUPTED, "%s: revision '%s' was rolled back; the revisions "
+					       "before it stay applied",
+			      why, s->rev->id);
+	else
+		ret = err_set(ERR_INTERRUPTED, "%s before revision '%s'; the revisions before it "
+					       "stay applied",
+			      why, s ? s->rev->id : "?");
+	free(why);
+	return ret;
+}
+
 int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply_run_opts *o,
 	      struct apply_failure *fail)
 {
@@ -446,6 +512,11 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 	for (size_t i = 0; i < p->n; i++) {
 		const struct apply_step *s = &p->v[i];
 		struct step_run sr;
+		if ((ret = apply_check_continue(ss)) < 0) {
+			if (single)
+				rollback(ss);
+			return stopped(ss, p, i, NULL, single, ret);
+		}
 		step_run_init(&sr, ss, s);
 		if (ss->on_event) {
 			struct apply_event ev = {.kind = APPLY_EV_STEP_BEGIN, .step = s};
@@ -455,7 +526,9 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 			ret = run_tx_segment(&sr, &s->seg[0], true, single, fail);
 			if (ret < 0 && fail->set && !single) {
 				sr.started_at = iso_now();
-				record_failure(&sr, "failed", -1, fail);
+				interrupt_message(fail);
+				record_failure(&sr, apply_interrupted() ? "interrupted" : "failed", -1,
+					       fail);
 			}
 		} else {
 			sr.started_at = iso_now();
@@ -469,10 +542,15 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 				if (fail->set) {
 					step_run_init(&sr, ss, s);
 					sr.started_at = iso_now();
-					record_failure(&sr, "failed", -1, fail);
+					interrupt_message(fail);
+					record_failure(&sr,
+						       apply_interrupted() ? "interrupted" : "failed",
+						       -1, fail);
 					step_run_release(&sr);
 				}
 			}
+			if (apply_interrupted())
+				return stopped(ss, p, i, fail, single, ret);
 			return ret;
 		}
 		if (!single)

@@ -14,6 +14,7 @@
 #include "core/xalloc.h"
 
 #include <pwd.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,57 @@ static char *lock_key(const struct apply_session *ss)
 		h *= 16777619u;
 	}
 	return xstrfmt("%u", h & 0x7fffffffu);
+}
+
+/* ---- signals ---- */
+
+/* The signal caught during a session. Global by necessity: the handler
+ * can reach nothing else. */
+static volatile sig_atomic_t caught_signal;
+static struct sigaction old_int, old_term;
+static bool handlers_installed;
+
+static void on_signal(int sig)
+{
+	caught_signal = sig;
+	/* libpq retries its waits on EINTR: only a cancel request makes a
+	 * running statement (and the COMMIT queued behind it) stop */
+	db_cancel_from_signal();
+}
+
+/* No SA_RESTART: the lock poll's sleep must wake on the signal. */
+static void signals_install(void)
+{
+	if (handlers_installed)
+		return;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	handlers_installed = true;
+}
+
+static void signals_restore(void)
+{
+	if (!handlers_installed)
+		return;
+	db_cancel_disarm();
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	handlers_installed = false;
+}
+
+int apply_interrupted(void)
+{
+	return (int)caught_signal;
+}
+
+static int interrupted_error(void)
+{
+	return err_set(ERR_INTERRUPTED, "interrupted by %s",
+		       caught_signal == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
 int atoi_safe(const char *s)
@@ -141,11 +193,70 @@ static int take_lock(struct apply_session *ss)
 		}
 		free(who);
 		long left = ss->s->lock_wait_ms - (long)waited;
+		if (caught_signal) {
+			ret = interrupted_error();
+			break;
+		}
 		sleep_ms(backoff < left ? backoff : (left > 0 ? left : 1));
+		if (caught_signal) {
+			ret = interrupted_error();
+			break;
+		}
 		backoff = backoff * 3 / 2;
 		if (backoff > 1000)
 			backoff = 1000;
 	}
+	free(key);
+	return ret;
+}
+
+/* The lock connection sits idle for the whole run: a server or role
+ * setting that ends idle sessions would end the lock with it. */
+static void lock_conn_settings(struct apply_session *ss)
+{
+	/* one at a time: idle_session_timeout is unknown before PostgreSQL 14 */
+	if (db_exec(ss->lock, "SELECT set_config('idle_in_transaction_session_timeout', '0', "
+			      "false)") < 0)
+		err_clear();
+	if (db_exec(ss->lock, "SELECT set_config('idle_session_timeout', '0', false)") < 0)
+		err_clear();
+}
+
+/* The work connection: a server that finds its client gone (revgate
+ * killed with SIGKILL) aborts the running statement within a second
+ * instead of finishing it and committing what was queued behind it. */
+static void work_conn_settings(struct apply_session *ss)
+{
+	if (db_exec(ss->db, "SELECT set_config('client_connection_check_interval', '1s', "
+			    "false)") < 0)
+		err_clear();
+	db_cancel_arm(ss->db);
+}
+
+int apply_check_continue(struct apply_session *ss)
+{
+	if (caught_signal)
+		return interrupted_error();
+	if (!ss->locked)
+		return 0;
+	char *key = lock_key(ss);
+	const char *params[] = {LOCK_CLASS, key};
+	struct db_res *r = NULL;
+	int ret = db_alive(ss->lock)
+			  ? db_query(ss->lock,
+				     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+				     "AND granted AND pid = pg_backend_pid() AND objsubid = 2 "
+				     "AND classid::bigint = $1::bigint AND objid::bigint = $2::bigint",
+				     2, params, &r)
+			  : -1;
+	if (ret < 0 || strcmp(db_res_value(r, 0, 0), "1")) {
+		err_clear();
+		ss->locked = false;
+		ret = err_set(ERR_RUNTIME, "lost the migration lock on %s (its connection ended); "
+					   "stopped before the next step",
+			      ss->vtable);
+	}
+	db_res_free(r);
 	free(key);
 	return ret;
 }
@@ -303,14 +414,18 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 		ss->vtable = db_quote_ident(any, s->version_schema, s->version_table);
 		ss->htable = db_quote_ident(any, s->version_schema, s->history_table);
 	}
-	if (ret == 0 && lock)
+	signals_install();
+	if (ret == 0 && lock) {
+		lock_conn_settings(ss);
 		ret = take_lock(ss);
+	}
 	if (ret == 0 && lock)
 		ret = db_connect(&ss->db, s->url, s->dbname, app);
 	free(app);
 	free(lock_app);
 	if (ret < 0)
 		return ret;
+	work_conn_settings(ss);
 	return read_heads(ss, flags & APPLY_OPEN_CREATE);
 }
 
@@ -328,8 +443,11 @@ int apply_lock(struct apply_session *ss, bool create)
 	int ret = db_query(ss->lock, "SELECT set_config('application_name', $1, false)", 1, params,
 			   NULL);
 	free(lock_app);
-	if (ret == 0)
+	db_cancel_disarm();
+	if (ret == 0) {
+		lock_conn_settings(ss);
 		ret = take_lock(ss);
+	}
 	if (ret == 0) {
 		char *app = xstrfmt("revgate %s", ss->command);
 		ret = db_connect(&ss->db, ss->s->url, ss->s->dbname, app);
@@ -337,15 +455,20 @@ int apply_lock(struct apply_session *ss, bool create)
 	}
 	if (ret < 0)
 		return ret;
+	work_conn_settings(ss);
 	strlist_release(&ss->heads);
 	return read_heads(ss, create);
 }
 
 void apply_close(struct apply_session *ss)
 {
-	release_lock(ss);
+	db_cancel_disarm();
+	/* the work connection first: whatever it still holds ends before
+	 * the lock lets the next run in */
 	db_close(ss->db);
+	release_lock(ss);
 	db_close(ss->lock);
+	signals_restore();
 	strlist_release(&ss->heads);
 	free(ss->vtable);
 	free(ss->htable);
@@ -396,11 +519,13 @@ int apply_pending_list(struct apply_session *ss, struct apply_pending **out, siz
 	if (!ss->have_history)
 		return 0;
 	/* a revision is half-done when its newest history row is one of the
-	 * rows a non-transactional run writes before it completes */
+	 * rows a non-transactional run writes before it completes; an
+	 * interrupted transactional step was rolled back and has no segment */
 	strbuf_addf(&sql,
 		    "SELECT h.revision, h.direction, h.outcome, coalesce(h.segment, 0), "
 		    "coalesce(h.segments, 0), h.error, h.sqlstate FROM %s h "
-		    "WHERE h.outcome IN ('started', 'segment', 'interrupted') "
+		    "WHERE (h.outcome IN ('started', 'segment') "
+		    "OR (h.outcome = 'interrupted' AND h.segment IS NOT NULL)) "
 		    "AND h.id = (SELECT max(m.id) FROM %s m WHERE m.revision = h.revision) "
 		    "ORDER BY h.id",
 		    ss->htable, ss->htable);

@@ -472,6 +472,36 @@ void db_close(struct db *db)
 	free(db);
 }
 
+/* ---- cancelling ---- */
+
+/* The one global here: a signal handler has no other way to reach the
+ * connection whose query it must cancel. Cleared before it is freed, so a
+ * handler sees either a valid handle or NULL. */
+static PGcancel *volatile armed_cancel;
+
+void db_cancel_arm(struct db *db)
+{
+	db_cancel_disarm();
+	if (db && db->conn)
+		armed_cancel = PQgetCancel(db->conn);
+}
+
+void db_cancel_disarm(void)
+{
+	PGcancel *c = armed_cancel;
+	armed_cancel = NULL;
+	if (c)
+		PQfreeCancel(c);
+}
+
+void db_cancel_from_signal(void)
+{
+	char errbuf[256];
+	PGcancel *c = armed_cancel;
+	if (c)
+		(void)PQcancel(c, errbuf, (int)sizeof(errbuf));
+}
+
 const struct db_error *db_last_error(const struct db *db)
 {
 	return &db->last;

@@ -54,6 +54,18 @@ struct db;
 int db_connect(struct db **out, const char *url, const char *dbname, const char *app_name);
 void db_close(struct db *db);
 
+/*
+ * Cancelling from a signal handler. db_cancel_arm() prepares the cancel
+ * request of `db` (PQgetCancel) ahead of time, replacing any armed before;
+ * db_cancel_from_signal() sends it and is async-signal-safe (PQcancel with
+ * a buffer on the stack): the running query, if any, fails with SQLSTATE
+ * 57014. One connection is armed at a time; db_cancel_disarm() frees it.
+ * Arm and disarm outside signal handlers only.
+ */
+void db_cancel_arm(struct db *db);
+void db_cancel_disarm(void);
+void db_cancel_from_signal(void);
+
 /* The error of the last failed call (borrowed); all fields NULL after success. */
 const struct db_error *db_last_error(const struct db *db);
 /* The server's pid for this connection. */
