@@ -41,13 +41,28 @@ static const char pre_commit_text[] =
 	"\techo \"revgate pre-commit hook: '${revgate%% *}' not found: install revgate, or set REVGATE\" >&2\n"
 	"\texit 1\n"
 	"fi\n"
+	"# git runs hooks from the work tree's top; revgate.ini may live below it:\n"
+	"# 'revgate hooks install' records its directory, and revgate runs there\n"
+	"cdir=$(git config revgate.configDir) || cdir=.\n"
+	"# an index git names relative to the top must still be found from there\n"
+	"case ${GIT_INDEX_FILE:-} in\n"
+	"'' | /*) ;;\n"
+	"*)\n"
+	"\tGIT_INDEX_FILE=\"$PWD/$GIT_INDEX_FILE\"\n"
+	"\texport GIT_INDEX_FILE\n"
+	"\t;;\n"
+	"esac\n"
 	"# shellcheck disable=SC2086 # REVGATE may hold a command with arguments\n"
-	"dir=$($revgate hooks migrations-dir) || exit $?\n"
+	"dir=$($revgate -C \"$cdir\" hooks migrations-dir) || exit $?\n"
+	"case $dir in\n"
+	"/*) ;;\n"
+	"*) dir=\"$cdir/$dir\" ;;\n"
+	"esac\n"
 	"if git diff --cached --quiet -- \":(literal)$dir\"; then\n"
 	"\texit 0\n"
 	"fi\n"
 	"# shellcheck disable=SC2086\n"
-	"exec $revgate lint --staged\n";
+	"exec $revgate -C \"$cdir\" lint --staged\n";
 
 static const char post_merge_text[] =
 	"#!/bin/sh\n"
@@ -72,9 +87,11 @@ static const char post_merge_text[] =
 	"if [ \"${1:-}\" = \"--auto\" ] || [ \"$(git config --bool revgate.autoMerge)\" = \"true\" ]; then\n"
 	"\tauto=true\n"
 	"fi\n"
+	"# revgate.ini may live below the work tree's top: see the pre-commit hook\n"
+	"cdir=$(git config revgate.configDir) || cdir=.\n"
 	"# shellcheck disable=SC2086 # REVGATE may hold a command with arguments\n"
 	"# the heads to join: none when each carries its own branch label\n"
-	"heads=$($revgate hooks unjoined-heads 2>/dev/null)\n"
+	"heads=$($revgate -C \"$cdir\" hooks unjoined-heads 2>/dev/null)\n"
 	"count=$(printf '%s\\n' \"$heads\" | grep -c .)\n"
 	"if [ \"$count\" -le 1 ]; then\n"
 	"\texit 0\n"
@@ -85,7 +102,7 @@ static const char post_merge_text[] =
 	"} >&2\n"
 	"if [ \"$auto\" = true ]; then\n"
 	"\t# shellcheck disable=SC2086\n"
-	"\t$revgate merge || exit $?\n"
+	"\t$revgate -C \"$cdir\" merge || exit $?\n"
 	"\techo \"revgate: wrote a merge revision joining them; review and commit it\" >&2\n"
 	"else\n"
 	"\techo \"revgate: join them with 'revgate merge' and commit the new revision\" >&2\n"
@@ -173,6 +190,44 @@ out:
 	return ret;
 }
 
+/* The git configuration key naming where the hooks run revgate (-C). */
+static const char config_dir_key[] = "revgate.configDir";
+
+/*
+ * git runs hooks from the work tree's top, and revgate finds revgate.ini in
+ * the current directory or above: a file further down (db/revgate.ini) would
+ * go unseen and the hooks would watch the default directory, passing every
+ * commit. So the install records the directory of the configuration it
+ * finds, relative to the top, and the hooks run 'revgate -C' there.
+ */
+static int record_config_dir(struct app *app, struct gitrepo *repo)
+{
+	int ret = app_setup(app, NEEDS_CONFIG);
+	if (ret < 0)
+		return ret;
+	if (!app->cfg.path) {
+		app_note(app, "no revgate.ini here or above: the hooks look for it from the work "
+			      "tree's top; if it lives in a subdirectory, run 'revgate -C DIR hooks "
+			      "install' with DIR the directory that holds it");
+		return 0;
+	}
+	const char *slash = strrchr(app->cfg.path, '/');
+	char *cdir = slash ? xstrndup(app->cfg.path, (size_t)(slash - app->cfg.path))
+			   : xstrdup(".");
+	char *rel = NULL;
+	if ((ret = gitrepo_relpath(repo, *cdir ? cdir : "/", &rel)) < 0)
+		goto out;
+	if ((ret = gitrepo_config_set(repo, config_dir_key, *rel ? rel : NULL)) < 0)
+		goto out;
+	if (*rel)
+		printf("%s/revgate.ini: the hooks run revgate in '%s' (git config %s)\n", rel, rel,
+		       config_dir_key);
+out:
+	free(rel);
+	free(cdir);
+	return ret;
+}
+
 static int hooks_install(struct app *app, bool force)
 {
 	struct gitrepo *repo = NULL;
@@ -186,6 +241,8 @@ static int hooks_install(struct app *app, bool force)
 		goto out;
 	}
 	if ((ret = gitrepo_hooks_dir(repo, &dir)) < 0 || (ret = mkdir_p(dir)) < 0)
+		goto out;
+	if ((ret = record_config_dir(app, repo)) < 0)
 		goto out;
 	for (size_t i = 0; i < ARRAY_SIZE(hooks); i++) {
 		enum install_outcome how;
@@ -259,6 +316,13 @@ static int run_hooks(struct app *app, const struct command *cmd, struct cli_args
 		int ret = app_setup(app, NEEDS_CONFIG);
 		if (ret < 0)
 			return ret;
+		/* printing the default would let the hook watch a directory that
+		 * is not there and pass every commit */
+		if (!app->cfg.path && !path_is_dir(app->migrations_dir))
+			return err_set(ERR_CONFIG, "no revgate.ini here or above it, and no '%s' "
+						   "directory: run 'revgate -C DIR hooks install' with "
+						   "DIR the directory that holds revgate.ini",
+				       app->migrations_dir);
 		printf("%s\n", app->migrations_dir);
 		return 0;
 	}

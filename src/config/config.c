@@ -2,6 +2,7 @@
 #include "config/config.h"
 #include "core/err.h"
 #include "core/fileio.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 #include <ctype.h>
@@ -98,16 +99,56 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 	return 1;
 }
 
+/*
+ * revgate.ini in the current directory or the nearest one above it, as a
+ * path relative to the current directory ("revgate.ini", "../revgate.ini"),
+ * so the migrations directory resolves against the file's own directory.
+ * The search stops at the first file found, at the top of a git work tree
+ * (a directory holding .git: git runs hooks from there, and a file above
+ * it belongs to another project) and at the file system's root. NULL when
+ * there is none.
+ */
+static char *config_find(void)
+{
+	struct strbuf up = STRBUF_INIT;
+	char *found = NULL;
+	for (;;) {
+		char *candidate = xstrfmt("%srevgate.ini", up.buf);
+		if (path_exists(candidate)) {
+			found = candidate;
+			break;
+		}
+		free(candidate);
+		char *git = xstrfmt("%s.git", up.buf);
+		bool top = path_exists(git);
+		free(git);
+		if (top)
+			break;
+		char *here = realpath(up.len ? up.buf : ".", NULL);
+		strbuf_addstr(&up, "../");
+		char *parent = realpath(up.buf, NULL);
+		bool root = !here || !parent || !strcmp(here, parent);
+		free(here);
+		free(parent);
+		if (root)
+			break;
+	}
+	strbuf_release(&up);
+	return found;
+}
+
 int config_load(struct config *cfg, const char *path)
 {
 	if (!path) {
-		if (!path_exists("revgate.ini"))
+		cfg->path = config_find();
+		if (!cfg->path)
 			return 0;
-		path = "revgate.ini";
+		path = cfg->path;
 	} else if (!path_exists(path)) {
 		return err_set(ERR_CONFIG, "configuration file '%s' does not exist", path);
+	} else {
+		cfg->path = xstrdup(path);
 	}
-	cfg->path = xstrdup(path);
 	FILE *fp = fopen(path, "r");
 	if (!fp)
 		return err_set(ERR_IO, "cannot read '%s'", path);

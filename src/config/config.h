@@ -37,8 +37,11 @@ struct config {
 #define CONFIG_INIT {NULL, NULL, 0, 0}
 
 /*
- * Reads `path` if given (it must exist), else "revgate.ini" in the current
- * directory if present. Errors: ERR_CONFIG (syntax, unknown key), ERR_IO.
+ * Reads `path` if given (it must exist), else the nearest revgate.ini in
+ * the current directory or above it, up to the top of the git work tree
+ * (cfg->path then says where, relative to the current directory); none
+ * found leaves cfg->path NULL. Errors: ERR_CONFIG (syntax, unknown key),
+ * ERR_IO.
  */
 int config_load(struct config *cfg, const char *path);
 /* The value set in the file, else the table's default, else NULL. */

@@ -436,6 +436,27 @@ int gitrepo_read_blob(struct gitrepo *r, const struct objid *id, struct strbuf *
 	return 0;
 }
 
+int gitrepo_config_set(struct gitrepo *r, const char *key, const char *value)
+{
+	git_config *cfg = NULL, *local = NULL;
+	int ret = 0;
+	if (git_repository_config(&cfg, r->repo) < 0)
+		return git_fail("cannot read the git configuration");
+	if (git_config_open_level(&local, cfg, GIT_CONFIG_LEVEL_LOCAL) < 0) {
+		ret = git_fail("cannot open the repository's git configuration");
+		goto out;
+	}
+	int rc = value ? git_config_set_string(local, key, value) : git_config_delete_entry(local, key);
+	if (rc == GIT_ENOTFOUND && !value)
+		git_error_clear();
+	else if (rc < 0)
+		ret = git_fail("cannot write the git configuration");
+out:
+	git_config_free(local);
+	git_config_free(cfg);
+	return ret;
+}
+
 int gitrepo_hooks_dir(struct gitrepo *r, char **out)
 {
 	git_config *cfg = NULL;

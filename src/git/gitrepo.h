@@ -126,6 +126,11 @@ int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out);
 /* Appends the content of blob `id` to `out`. ERR_GIT. */
 int gitrepo_read_blob(struct gitrepo *r, const struct objid *id, struct strbuf *out);
 
+/* Sets `key` in the repository's own configuration (.git/config), or
+ * removes it when `value` is NULL (removing an unset key is no error).
+ * ERR_GIT. */
+int gitrepo_config_set(struct gitrepo *r, const char *key, const char *value);
+
 /* The hooks directory: core.hooksPath (relative to the work tree) when set,
  * else .git/hooks. Fresh string. ERR_GIT. */
 int gitrepo_hooks_dir(struct gitrepo *r, char **out);

@@ -185,6 +185,75 @@ setup() {
 	[ -z "$output" ]
 }
 
+# revgate.ini below the work tree's top, where git runs the hooks from
+move_config_to_db() {
+	mkdir db
+	git mv migrations db/migrations
+	git mv revgate.ini db/revgate.ini
+	commit "config and revisions under db/"
+}
+
+@test "pre-commit with db/revgate.ini: install records the directory, an applied edit is stopped" {
+	move_config_to_db
+	run rg -C db hooks install
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"db/revgate.ini: the hooks run revgate in 'db' (git config revgate.configDir)"* ]]
+	[ "$(git config revgate.configDir)" = db ]
+	git checkout -q -b feat
+	printf -- '-- revision: c\n-- down_revision: b\n-- message: c\n\n-- +upgrade\nSELECT 1;\n\n-- +downgrade\nSELECT 2;\n' \
+		>db/migrations/20250102_0000_c_c.sql
+	git add db
+	run git commit -q -m "add c"
+	[ "$status" -eq 0 ]
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' db/migrations/20250101_0002_b_b.sql
+	git add db
+	run git commit -q -m "edit b"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+	# 'git commit -a' names a temporary index; the hook still reads it from db/
+	git reset -q HEAD db
+	run git commit -q -a -m "edit b"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+}
+
+@test "with db/revgate.ini unrecorded, migrations-dir and the hook fail instead of passing" {
+	move_config_to_db
+	rg hooks install >/dev/null 2>&1
+	run rg hooks migrations-dir
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no revgate.ini here or above it, and no 'migrations' directory"* ]]
+	[[ "$output" == *"revgate -C DIR hooks install"* ]]
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' db/migrations/20250101_0002_b_b.sql
+	git add db
+	run git commit -q -m "edit b"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no revgate.ini here or above it"* ]]
+}
+
+@test "revgate.ini is found above the current directory, and -C still works" {
+	move_config_to_db
+	cd db/migrations
+	run rg hooks migrations-dir
+	[ "$status" -eq 0 ]
+	[ "$output" = "../migrations" ]
+	run rg heads
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"b"* ]]
+	cd "$REPO"
+	run rg -C db/migrations heads
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"b"* ]]
+	run rg -C db lint
+	[ "$status" -eq 0 ]
+	# the search stops at the work tree's top: a file above it is another project's
+	cd "$REPO"
+	printf '[revgate]\nmigrations = elsewhere\n' >"$BATS_TEST_TMPDIR/revgate.ini"
+	run rg hooks migrations-dir
+	[ "$status" -eq 2 ]
+	rm "$BATS_TEST_TMPDIR/revgate.ini"
+}
+
 @test "hooks install outside a repository is exit 2" {
 	mkdir -p "$BATS_TEST_TMPDIR/plain"
 	cd "$BATS_TEST_TMPDIR/plain"
