@@ -161,6 +161,7 @@ struct apply_session {
 	char *htable;
 	bool locked;
 	bool have_history; /* the history table exists */
+	bool history_ext;  /* ... with downgrade_checksum and header_keys */
 	struct strlist heads; /* the version table's rows */
 	apply_event_fn on_event;
 	void *event_ctx;
@@ -233,10 +234,15 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads);
 /*
  * Checks applied revisions against the files: the byte checksum recorded
  * when each was applied, and, when it differs, the statement checksums, to
- * name the first statement that changed. Adds one finding per differing
- * revision to `out` (rule "applied-revision-changed", error; or
- * "applied-revision-cosmetic-change", warning, when only comments or
- * whitespace changed). Revisions without a recorded checksum are skipped.
+ * name the first statement that changed, the downgrade's token-stream
+ * checksum and the header keys. Adds findings to `out`: a changed
+ * statement ("applied-checksum-mismatch", error), a changed header
+ * ("applied-header-changed": error for down_revision, depends_on and
+ * transaction, warning for the others, naming each key), a changed
+ * downgrade ("applied-downgrade-changed", warning), or else an edit only in
+ * comments or whitespace ("applied-checksum-cosmetic", warning, which says
+ * when the downgrade and header were not recorded by an older revgate).
+ * Revisions without a recorded checksum are skipped.
  */
 int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked);
 
@@ -265,6 +271,13 @@ int apply_test_check_empty(struct apply_session *ss);
  */
 int apply_test(struct apply_session *ss, struct findings *out, struct apply_failure *fail,
 	       size_t *nsteps);
+
+/* What else a history row records of a revision, so that verify can tell
+ * a cosmetic edit from a changed downgrade or header: the token-stream
+ * checksum of the downgrade section ("absent" hashed when it has none)
+ * and the header keys that carry meaning, one "key: value" line each
+ * (down_revision, depends_on, branch_labels, transaction, irreversible). */
+void apply_revision_keys(const struct revision *rev, char downgrade[65], struct strbuf *header);
 
 /* Statement checksums of a section: `whole` over all, one short hex per
  * statement in `each`. */

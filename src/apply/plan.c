@@ -309,6 +309,9 @@ static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const s
 			hash_sha256_hex(rev->text, rev->len, checksum);
 			apply_section_checksums(rev, &s->stmts, stmt_checksum, &each);
 			char *each_sql = sqltext_array(&each);
+			char down[65];
+			struct strbuf keys = STRBUF_INIT;
+			apply_revision_keys(rev, down, &keys);
 			struct sqltext_history h = {
 				.revision = rev->id,
 				.direction = s->dir == APPLY_UP ? "upgrade" : "downgrade",
@@ -318,8 +321,11 @@ static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const s
 				.checksum = checksum,
 				.statement_checksum = stmt_checksum,
 				.statement_checksums = each_sql,
+				.downgrade_checksum = down,
+				.header_keys = keys.buf,
 			};
 			sqltext_history_insert_literal(out, ht, &h);
+			strbuf_release(&keys);
 			free(each_sql);
 			strlist_release(&each);
 		}

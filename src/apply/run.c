@@ -32,6 +32,42 @@ void apply_failure_release(struct apply_failure *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* One "key: value" line; lists sorted, as the graph reads them as sets. */
+static void header_line(struct strbuf *out, const char *key, const struct strlist *l)
+{
+	struct strlist sorted = STRLIST_INIT;
+	strlist_sorted_copy(&sorted, l);
+	char *v = strlist_join(&sorted, ", ");
+	strbuf_addf(out, "%s: %s\n", key, v);
+	free(v);
+	strlist_release(&sorted);
+}
+
+void apply_revision_keys(const struct revision *rev, char downgrade[65], struct strbuf *header)
+{
+	struct strbuf toks = STRBUF_INIT;
+	if (!rev->downgrade.present) {
+		strbuf_addstr(&toks, "absent");
+	} else {
+		struct sql_error err = {0};
+		size_t len = rev->downgrade.end - rev->downgrade.start;
+		if (sql_token_stream(rev->text, rev->downgrade.start, len, &toks, &err) < 0) {
+			/* unscannable text: its bytes are its meaning */
+			err_clear();
+			strbuf_reset(&toks);
+			strbuf_add(&toks, rev->text + rev->downgrade.start, len);
+		}
+		sql_error_release(&err);
+	}
+	hash_sha256_hex(toks.buf, toks.len, downgrade);
+	strbuf_release(&toks);
+	header_line(header, "down_revision", &rev->down_revisions);
+	header_line(header, "depends_on", &rev->depends_on);
+	header_line(header, "branch_labels", &rev->branch_labels);
+	strbuf_addf(header, "transaction: %s\n", rev->transactional ? "true" : "false");
+	strbuf_addf(header, "irreversible: %s\n", rev->irreversible ? rev->irreversible : "no");
+}
+
 int apply_section_checksums(const struct revision *rev, const struct sql_script *stmts,
 			    char whole[65], struct strlist *each)
 {
@@ -69,15 +105,20 @@ static void fill_client(struct apply_session *ss, struct sqltext_history *h)
 	h->tool_version = "revgate " REVGATE_VERSION;
 }
 
+static int history_nparams(const struct apply_session *ss)
+{
+	return ss->history_ext ? SQLTEXT_HISTORY_NPARAMS : SQLTEXT_HISTORY_NPARAMS_V1;
+}
+
 int history_insert(struct apply_session *ss, struct db *db, struct sqltext_history *h)
 {
 	struct strbuf sql = STRBUF_INIT;
 	const char *params[SQLTEXT_HISTORY_NPARAMS];
 	char *arrays[2];
 	fill_client(ss, h);
-	sqltext_history_insert(&sql, ss->htable);
+	sqltext_history_insert(&sql, ss->htable, ss->history_ext);
 	sqltext_history_params(h, params, arrays);
-	int ret = db_query(db, sql.buf, SQLTEXT_HISTORY_NPARAMS, params, NULL);
+	int ret = db_query(db, sql.buf, history_nparams(ss), params, NULL);
 	free(arrays[0]);
 	free(arrays[1]);
 	strbuf_release(&sql);
@@ -90,9 +131,9 @@ void history_batch(struct apply_session *ss, struct db_batch *b, struct sqltext_
 	const char *params[SQLTEXT_HISTORY_NPARAMS];
 	char *arrays[2];
 	fill_client(ss, h);
-	sqltext_history_insert(&sql, ss->htable);
+	sqltext_history_insert(&sql, ss->htable, ss->history_ext);
 	sqltext_history_params(h, params, arrays);
-	db_batch_add(b, sql.buf, SQLTEXT_HISTORY_NPARAMS, params);
+	db_batch_add(b, sql.buf, history_nparams(ss), params);
 	free(arrays[0]);
 	free(arrays[1]);
 	strbuf_release(&sql);
@@ -103,8 +144,9 @@ void history_batch(struct apply_session *ss, struct db_batch *b, struct sqltext_
 struct step_run {
 	struct apply_session *ss;
 	const struct apply_step *s;
-	char checksum[65], stmt_checksum[65];
+	char checksum[65], stmt_checksum[65], down_checksum[65];
 	char *stmt_checksums; /* '{..}' */
+	struct strbuf header_keys;
 	char *started_at;
 	char *segments;
 	double t0;
@@ -122,6 +164,8 @@ static void step_history(struct step_run *sr, struct sqltext_history *h, const c
 	h->checksum = sr->checksum;
 	h->statement_checksum = sr->stmt_checksum;
 	h->statement_checksums = sr->stmt_checksums;
+	h->downgrade_checksum = sr->down_checksum;
+	h->header_keys = sr->header_keys.buf;
 	h->segments = sr->segments;
 	h->git_commit = sr->ss->git_commit;
 }
@@ -411,12 +455,15 @@ static void step_run_init(struct step_run *sr, struct apply_session *ss, const s
 	apply_section_checksums(s->rev, &s->stmts, sr->stmt_checksum, &each);
 	sr->stmt_checksums = sqltext_array(&each);
 	strlist_release(&each);
+	strbuf_init(&sr->header_keys, 0);
+	apply_revision_keys(s->rev, sr->down_checksum, &sr->header_keys);
 	sr->segments = xstrfmt("%zu", s->nseg);
 }
 
 static void step_run_release(struct step_run *sr)
 {
 	free(sr->stmt_checksums);
+	strbuf_release(&sr->header_keys);
 	free(sr->started_at);
 	free(sr->segments);
 }
@@ -603,12 +650,18 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads)
 		h.outcome = "stamped";
 		h.from = &before;
 		h.to = &after;
+		char down[65];
+		struct strbuf keys = STRBUF_INIT;
 		if (heads->n && graph_find(ss->g, heads->v[i], &idx)) {
 			const struct revision *rev = ss->g->nodes[idx].rev;
 			hash_sha256_hex(rev->text, rev->len, checksum);
 			h.checksum = checksum;
+			apply_revision_keys(rev, down, &keys);
+			h.downgrade_checksum = down;
+			h.header_keys = keys.buf;
 		}
 		history_batch(ss, &b, &h);
+		strbuf_release(&keys);
 	}
 	int ret = db_batch_run(ss->db, &b);
 	for (size_t i = first; ret == 0 && i < end; i++)

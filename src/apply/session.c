@@ -342,6 +342,34 @@ int apply_drop_tables(struct apply_session *ss)
 	return ret;
 }
 
+/* Whether the history table has the columns added after it first
+ * shipped; adds them when `create` and the role may (else rows are
+ * written without them, and verify says they were not recorded). */
+static int history_columns(struct apply_session *ss, bool create)
+{
+	static const char q[] = "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) "
+				"AND attname IN ('downgrade_checksum', 'header_keys') "
+				"AND NOT attisdropped";
+	const char *params[] = {ss->htable};
+	struct db_res *r = NULL;
+	int ret = db_query(ss->db, q, 1, params, &r);
+	if (ret < 0)
+		return ret;
+	ss->history_ext = !strcmp(db_res_value(r, 0, 0), "2");
+	db_res_free(r);
+	if (ss->history_ext || !create)
+		return 0;
+	struct strbuf sql = STRBUF_INIT;
+	sqltext_history_upgrade(&sql, ss->htable);
+	strbuf_setlen(&sql, sql.len - 2); /* PQexecParams: no ";\n" */
+	if (db_exec(ss->db, sql.buf) == 0)
+		ss->history_ext = true;
+	else
+		err_clear();
+	strbuf_release(&sql);
+	return 0;
+}
+
 static int read_heads(struct apply_session *ss, bool create)
 {
 	static const char q[] = "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL";
@@ -361,6 +389,8 @@ static int read_heads(struct apply_session *ss, bool create)
 			goto out;
 		have_version = ss->have_history = true;
 	}
+	if (ss->have_history && (ret = history_columns(ss, create)) < 0)
+		goto out;
 	if (!have_version)
 		goto out;
 	strbuf_addf(&sql, "SELECT version_num FROM %s", ss->vtable);

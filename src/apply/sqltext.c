@@ -88,10 +88,13 @@ void sqltext_history_ddl(struct strbuf *out, const char *schema, const char *tab
 		    "    client_addr INET DEFAULT inet_client_addr(),\n"
 		    "    tool_version TEXT NOT NULL,\n"
 		    "    sqlstate TEXT,\n"
-		    "    error TEXT\n"
+		    "    error TEXT,\n"
+		    "    downgrade_checksum TEXT,\n"
+		    "    header_keys TEXT\n"
 		    ");\n"
 		    "CREATE INDEX IF NOT EXISTS %s ON %s (revision, id);\n",
 		    qtable, qidx, qtable);
+	sqltext_history_upgrade(out, qtable);
 	/* append-only: a trigger refuses UPDATE, DELETE and TRUNCATE; created
 	 * once, so the script can run again */
 	struct strbuf lit = STRBUF_INIT, litfn = STRBUF_INIT;
@@ -183,15 +186,24 @@ static const char history_columns[] =
 	"statement_checksum, statement_checksums, git_commit, started_at, finished_at, "
 	"duration_ms, os_user, client_host, tool_version, sqlstate, error";
 
-void sqltext_history_insert(struct strbuf *out, const char *qtable)
+void sqltext_history_upgrade(struct strbuf *out, const char *qtable)
 {
 	strbuf_addf(out,
-		    "INSERT INTO %s (%s) VALUES ($1, $2, $3, $4::int, $5::int, $6::text[], "
+		    "ALTER TABLE %s ADD COLUMN IF NOT EXISTS downgrade_checksum TEXT, "
+		    "ADD COLUMN IF NOT EXISTS header_keys TEXT;\n",
+		    qtable);
+}
+
+void sqltext_history_insert(struct strbuf *out, const char *qtable, bool extended)
+{
+	strbuf_addf(out,
+		    "INSERT INTO %s (%s%s) VALUES ($1, $2, $3, $4::int, $5::int, $6::text[], "
 		    "$7::text[], $8, $9, $10::text[], $11, coalesce($12::timestamptz, now()), "
 		    "coalesce($13::timestamptz, clock_timestamp()), coalesce($14::float8, "
 		    "extract(epoch FROM clock_timestamp() - coalesce($12::timestamptz, now())) * "
-		    "1000), $15, $16, $17, $18, $19)",
-		    qtable, history_columns);
+		    "1000), $15, $16, $17, $18, $19%s)",
+		    qtable, history_columns, extended ? ", downgrade_checksum, header_keys" : "",
+		    extended ? ", $20, $21" : "");
 }
 
 char *sqltext_array(const struct strlist *l)
@@ -216,7 +228,8 @@ void sqltext_history_params(const struct sqltext_history *h, const char **params
 		h->segments,	   arrays[0],	     arrays[1],	     h->checksum,
 		h->statement_checksum, h->statement_checksums, h->git_commit, h->started_at,
 		h->finished_at,	   h->duration_ms,   h->os_user,     h->client_host,
-		h->tool_version,   h->sqlstate,	     h->error,
+		h->tool_version,   h->sqlstate,	     h->error,	     h->downgrade_checksum,
+		h->header_keys,
 	};
 	memcpy(params, v, sizeof(v));
 }
@@ -226,8 +239,8 @@ void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
 {
 	char *from = sqltext_array(h->from), *to = sqltext_array(h->to);
 	strbuf_addf(out, "INSERT INTO %s (revision, direction, outcome, from_heads, to_heads, "
-			 "checksum, statement_checksum, statement_checksums, finished_at, "
-			 "tool_version) VALUES (",
+			 "checksum, statement_checksum, statement_checksums, downgrade_checksum, "
+			 "header_keys, finished_at, tool_version) VALUES (",
 		    qtable);
 	literal(out, h->revision);
 	strbuf_addstr(out, ", ");
@@ -244,6 +257,10 @@ void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
 	literal(out, h->statement_checksum);
 	strbuf_addstr(out, ", ");
 	literal(out, h->statement_checksums);
+	strbuf_addstr(out, ", ");
+	literal(out, h->downgrade_checksum);
+	strbuf_addstr(out, ", ");
+	literal(out, h->header_keys);
 	strbuf_addstr(out, ", clock_timestamp(), ");
 	literal(out, "revgate " REVGATE_VERSION " (offline)");
 	strbuf_addstr(out, ");\n");

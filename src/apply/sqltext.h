@@ -15,6 +15,8 @@
 #include "core/strbuf.h"
 #include "core/strlist.h"
 
+#include <stdbool.h>
+
 /* "schema"."name" (or "name"), quoted as PQescapeIdentifier quotes. */
 char *sqltext_ident(const char *schema, const char *name);
 
@@ -48,16 +50,25 @@ struct sqltext_history {
 	const char *segment, *segments;
 	const struct strlist *from, *to;
 	const char *checksum, *statement_checksum, *statement_checksums; /* the last as '{..}' */
+	/* token-stream checksum of the downgrade section, and the header keys
+	 * that carry meaning, one "key: value" per line (apply_revision_keys) */
+	const char *downgrade_checksum, *header_keys;
 	const char *git_commit;
 	const char *started_at, *finished_at, *duration_ms;
 	const char *os_user, *client_host, *tool_version;
 	const char *sqlstate, *error;
 };
-#define SQLTEXT_HISTORY_NPARAMS 19
-/* INSERT ... VALUES ($1..$19) and the parameters in that order (borrowed
- * from `h`, except the two arrays, which go into `arrays` as fresh
- * strings the caller frees). */
-void sqltext_history_insert(struct strbuf *out, const char *qtable);
+#define SQLTEXT_HISTORY_NPARAMS 21
+/* Without downgrade_checksum and header_keys, for a history table made
+ * before they existed that revgate could not alter. */
+#define SQLTEXT_HISTORY_NPARAMS_V1 19
+/* INSERT ... VALUES ($1..$21), or $1..$19 without `extended`, and the
+ * parameters in that order (borrowed from `h`, except the two arrays,
+ * which go into `arrays` as fresh strings the caller frees). */
+void sqltext_history_insert(struct strbuf *out, const char *qtable, bool extended);
+/* ALTER TABLE adding the columns a history table made by an older revgate
+ * lacks (idempotent). */
+void sqltext_history_upgrade(struct strbuf *out, const char *qtable);
 void sqltext_history_params(const struct sqltext_history *h, const char **params, char *arrays[2]);
 /* The same row with literals, for the offline script (no client facts). */
 void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,

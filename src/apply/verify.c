@@ -3,7 +3,8 @@
  * files. The byte checksum recorded when a revision ran settles most cases
  * at the cost of one hash; only a revision whose bytes differ is split and
  * compared statement by statement (token streams, so a comment or
- * whitespace edit is told apart from a change of meaning).
+ * whitespace edit is told apart from a change of meaning), its downgrade
+ * section by token stream, and its header key by key.
  */
 #include "apply/internal.h"
 #include "core/err.h"
@@ -17,6 +18,8 @@
 
 #define RULE_APPLIED_CHANGED "applied-checksum-mismatch"
 #define RULE_APPLIED_COSMETIC "applied-checksum-cosmetic"
+#define RULE_APPLIED_DOWNGRADE "applied-downgrade-changed"
+#define RULE_APPLIED_HEADER "applied-header-changed"
 
 /* Parses '{a,b,c}' into `out`. */
 static void parse_array(const char *s, struct strlist *out)
@@ -31,14 +34,90 @@ static void parse_array(const char *s, struct strlist *out)
 	free(body);
 }
 
-static void compare_statements(const struct revision *rev, const char *stored,
-			       struct findings *out)
+/* What a history row recorded of an applied revision (NULL: not recorded). */
+struct recorded {
+	const char *statement_checksums;
+	const char *downgrade_checksum;
+	const char *header_keys;
+};
+
+/* The value of `key` in "key: value" lines, or NULL (fresh string). */
+static char *header_value(const char *lines, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *p = lines; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n > kl + 1 && !strncmp(p, key, kl) && p[kl] == ':' && p[kl + 1] == ' ')
+			return xstrndup(p + kl + 2, n - kl - 2);
+		p = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Compares the header keys; adds one finding naming every key that
+ * changed. Returns whether it added one. */
+static bool compare_header(const struct revision *rev, const char *then, struct findings *out)
+{
+	static const char *const keys[] = {"down_revision", "depends_on", "transaction",
+					   "branch_labels", "irreversible"};
+	static const size_t n_meaning = 3; /* the first three change what runs, and how */
+	struct strbuf now = STRBUF_INIT, what = STRBUF_INIT;
+	char down[65];
+	bool meaning = false;
+	apply_revision_keys(rev, down, &now);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *a = header_value(then, keys[i]), *b = header_value(now.buf, keys[i]);
+		if (strcmp(a ? a : "", b ? b : "")) {
+			strbuf_addf(&what, "%s%s ('%s' -> '%s')", what.len ? ", " : "", keys[i],
+				    a ? a : "", b ? b : "");
+			meaning |= i < n_meaning;
+		}
+		free(a);
+		free(b);
+	}
+	if (what.len) {
+		struct finding *f = findings_add(
+			out, RULE_APPLIED_HEADER, meaning ? SEV_ERROR : SEV_WARNING, rev->path, 0, 0,
+			"the header of revision '%s' changed since it was applied: %s", rev->id,
+			what.buf);
+		finding_set_hint(f, meaning ? "the database ran the revision as its old header said: "
+					      "restore the header and put the change in a new revision"
+					    : "restore the header, or accept it knowingly");
+	}
+	bool added = what.len > 0;
+	strbuf_release(&now);
+	strbuf_release(&what);
+	return added;
+}
+
+static void compare_revision(const struct revision *rev, const struct recorded *rec,
+			     struct findings *out)
 {
 	struct sql_script stmts = SQL_SCRIPT_INIT;
 	struct sql_error err = {0};
 	struct strlist now = STRLIST_INIT, then = STRLIST_INIT;
 	char whole[65];
-	if (!stored || sql_split(rev->text, rev->upgrade.start, rev->upgrade.end, &stmts, &err) < 0) {
+	bool reported = false;
+	if (rec->header_keys)
+		reported |= compare_header(rev, rec->header_keys, out);
+	if (rec->downgrade_checksum) {
+		char down[65];
+		struct strbuf keys = STRBUF_INIT;
+		apply_revision_keys(rev, down, &keys);
+		strbuf_release(&keys);
+		if (strcmp(down, rec->downgrade_checksum)) {
+			struct finding *f = findings_add_at(
+				out, RULE_APPLIED_DOWNGRADE, SEV_WARNING, rev->path, rev->text, rev->len,
+				rev->downgrade.present ? rev->downgrade.start : 0,
+				"the downgrade of revision '%s' changed since it was applied", rev->id);
+			finding_set_hint(f, "a downgrade runs what the file says now, not what was "
+					    "reviewed with the upgrade: check it before you rely on it");
+			reported = true;
+		}
+	}
+	if (!rec->statement_checksums ||
+	    sql_split(rev->text, rev->upgrade.start, rev->upgrade.end, &stmts, &err) < 0) {
 		err_clear();
 		struct finding *f = findings_add(out, RULE_APPLIED_CHANGED, SEV_ERROR, rev->path, 0, 0,
 						 "revision '%s' changed since it was applied",
@@ -48,16 +127,26 @@ static void compare_statements(const struct revision *rev, const char *stored,
 		goto out;
 	}
 	apply_section_checksums(rev, &stmts, whole, &now);
-	parse_array(stored, &then);
+	parse_array(rec->statement_checksums, &then);
 	size_t k = 0;
 	while (k < now.n && k < then.n && !strcmp(now.v[k], then.v[k]))
 		k++;
 	if (k == now.n && k == then.n) {
-		struct finding *f = findings_add(out, RULE_APPLIED_COSMETIC, SEV_WARNING, rev->path,
-						 0, 0,
-						 "revision '%s' was edited since it was applied, "
-						 "but only in comments or whitespace",
-						 rev->id);
+		if (reported)
+			goto out;
+		struct finding *f;
+		if (rec->downgrade_checksum && rec->header_keys)
+			f = findings_add(out, RULE_APPLIED_COSMETIC, SEV_WARNING, rev->path, 0, 0,
+					 "revision '%s' was edited since it was applied, but only in "
+					 "comments or whitespace",
+					 rev->id);
+		else
+			f = findings_add(out, RULE_APPLIED_COSMETIC, SEV_WARNING, rev->path, 0, 0,
+					 "revision '%s' was edited since it was applied; its upgrade "
+					 "changed only in comments or whitespace, its downgrade and "
+					 "header were not recorded when it ran, so they could not be "
+					 "checked",
+					 rev->id);
 		finding_set_hint(f, "harmless for the database; restore the file to silence this");
 		goto out;
 	}
@@ -101,10 +190,13 @@ int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked
 	bitset_init(&applied, g->n);
 	if (heads.n)
 		graph_ancestors(g, heads.v, heads.n, true, &applied);
+	/* rows written before the downgrade and header were recorded (or by
+	 * a revgate that could not add the columns) read as not recorded */
 	strbuf_addf(&sql,
-		    "SELECT DISTINCT ON (revision) revision, checksum, statement_checksums "
+		    "SELECT DISTINCT ON (revision) revision, checksum, statement_checksums, %s "
 		    "FROM %s WHERE outcome IN ('applied', 'stamped') "
 		    "ORDER BY revision, id DESC",
+		    ss->history_ext ? "downgrade_checksum, header_keys" : "NULL::text, NULL::text",
 		    ss->htable);
 	if ((ret = db_query(ss->db, sql.buf, 0, NULL, &r)) < 0)
 		goto out;
@@ -117,8 +209,10 @@ int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked
 		char now[65];
 		hash_sha256_hex(rev->text, rev->len, now);
 		(*checked)++;
+		struct recorded rec = {db_res_value(r, i, 2), db_res_value(r, i, 3),
+				       db_res_value(r, i, 4)};
 		if (strcmp(now, sum))
-			compare_statements(rev, db_res_value(r, i, 2), out);
+			compare_revision(rev, &rec, out);
 	}
 out:
 	db_res_free(r);

@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# verify (and the gate before upgrade) on a real PostgreSQL 15: an applied
+# revision whose downgrade or header changed is not called a comment or
+# whitespace edit; history rows from before these were recorded say so.
+
+load helpers
+
+setup_file() {
+	# shellcheck source=tests/lib/pg.bash
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	pg_start "$BATS_FILE_TMPDIR/pg" >&3 2>&1 || return 1
+	export PGHOST PGPORT PGUSER PGDATABASE PG_BIN
+}
+
+teardown_file() {
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	PG_TEST_DIR="$BATS_FILE_TMPDIR/pg" PG_TEST_DATA="$BATS_FILE_TMPDIR/pg/data" pg_stop
+}
+
+psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+
+setup() {
+	new_project
+	DB="v_${BATS_TEST_NUMBER}"
+	"$PG_BIN/createdb" "$DB"
+	export DATABASE_URL="postgresql:///$DB?host=$PGHOST&port=$PGPORT&user=postgres"
+	mkrev aaaa0001 none "CREATE TABLE t1 (id int);" "DROP TABLE t1;"
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "SELECT 1;" "SELECT 1;"
+}
+
+teardown() {
+	cd /
+	rm -rf "$PROJ"
+}
+
+# mkrev ID DOWN UPGRADE DOWNGRADE [HEADER_LINE...]
+mkrev() {
+	local id=$1 down=$2 up=$3 dn=$4 stamp=${STAMP:-20250101_0000}
+	shift 4
+	{
+		echo "-- revision: $id"
+		echo "-- down_revision: $down"
+		for l in "$@"; do echo "$l"; done
+		echo "-- message: revision $id"
+		echo
+		echo "-- +upgrade"
+		printf '%s\n' "$up"
+		echo
+		echo "-- +downgrade"
+		printf '%s\n' "$dn"
+	} >"migrations/${stamp}_${id}_rev.sql"
+}
+
+@test "a changed downgrade is named (a warning), not called cosmetic" {
+	mkrev aaaa0001 none "CREATE TABLE t1 (id int);" "DROP TABLE t1 CASCADE; DROP SCHEMA public CASCADE;"
+	run rg verify
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning[applied-downgrade-changed]: the downgrade of revision 'aaaa0001' changed since it was applied"* ]]
+	[[ "$output" != *"only in comments or whitespace"* ]]
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"the downgrade of revision 'aaaa0001' changed"* ]]
+}
+
+@test "a header change that alters meaning is an error; upgrade refuses" {
+	mkrev aaaa0001 none "CREATE TABLE t1 (id int);" "DROP TABLE t1;" "-- transaction: false"
+	run rg verify
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-header-changed]: the header of revision 'aaaa0001' changed since it was applied: transaction ('true' -> 'false')"* ]]
+	[[ "$output" != *"only in comments or whitespace"* ]]
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(psql_ -c "SELECT version_num FROM revgate_version")" = "aaaa0001" ]
+}
+
+@test "irreversible and branch labels changes are named as warnings" {
+	mkrev aaaa0001 none "CREATE TABLE t1 (id int);" "DROP TABLE t1;" "-- branch_labels: core" \
+		"-- irreversible: drops data"
+	run rg verify
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning[applied-header-changed]: the header of revision 'aaaa0001' changed since it was applied: branch_labels ('' -> 'core'), irreversible ('no' -> 'drops data')"* ]]
+}
+
+@test "a comment edit is still cosmetic" {
+	mkrev aaaa0001 none "CREATE TABLE t1 (id int); -- why" "DROP TABLE t1; -- and back"
+	run rg verify
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning[applied-checksum-cosmetic]: revision 'aaaa0001' was edited since it was applied, but only in comments or whitespace"* ]]
+}
+
+@test "history rows from before the downgrade and header were recorded say so" {
+	psql_ -c "ALTER TABLE revgate_history DROP COLUMN downgrade_checksum, DROP COLUMN header_keys"
+	mkrev aaaa0001 none "CREATE TABLE t1 (id int); -- why" "DROP TABLE t1 CASCADE;"
+	run rg verify
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"its upgrade changed only in comments or whitespace, its downgrade and header were not recorded when it ran, so they could not be checked"* ]]
+	# upgrade adds the columns and records both from now on
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(psql_ -c "SELECT count(*) FROM revgate_history WHERE revision = 'bbbb0002' AND downgrade_checksum IS NOT NULL AND header_keys LIKE '%transaction: true%'")" -eq 1 ]
+}
