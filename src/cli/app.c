@@ -61,16 +61,28 @@ static int setup_config(struct app *app)
 int app_setup(struct app *app, unsigned needs)
 {
 	int ret;
-	if (needs & NEEDS_REVISIONS)
+	if (needs & (NEEDS_REVISIONS | NEEDS_HEADERS))
 		needs |= NEEDS_CONFIG;
 	if ((needs & NEEDS_CONFIG) && !(app->ready & NEEDS_CONFIG)) {
 		if ((ret = setup_config(app)) < 0)
 			return ret;
 		app->ready |= NEEDS_CONFIG;
 	}
-	if ((needs & NEEDS_REVISIONS) && !(app->ready & NEEDS_REVISIONS)) {
-		ret = revset_load_dir(&app->revs, app->migrations_dir, app->name_pattern, &app->limits,
-				      &app->load_findings);
+	bool want_full = (needs & NEEDS_REVISIONS) && !(app->ready & NEEDS_REVISIONS);
+	bool want_headers = (needs & NEEDS_HEADERS) && !(app->ready & NEEDS_HEADERS);
+	if (want_full && (app->ready & NEEDS_HEADERS))
+		BUG("revisions were loaded from the header cache before a command needed their text");
+	if (want_full || want_headers) {
+		if (want_full) {
+			ret = revset_load_dir(&app->revs, app->migrations_dir, app->name_pattern,
+					      &app->limits, &app->load_findings);
+		} else {
+			char *cache = config_cache_dir(&app->cfg);
+			ret = revset_load_headers(&app->revs, app->migrations_dir, cache,
+						  app->name_pattern, &app->limits,
+						  &app->load_findings);
+			free(cache);
+		}
 		if (ret == ERR_NOTFOUND)
 			return err_set(ERR_CONFIG, "the migrations directory '%s' does not exist "
 						   "(run 'revgate init', or set 'migrations' in "
@@ -80,7 +92,7 @@ int app_setup(struct app *app, unsigned needs)
 			return ret;
 		graph_build(&app->graph, app->revs.v, app->revs.n, &app->load_findings);
 		findings_sort(&app->load_findings);
-		app->ready |= NEEDS_REVISIONS;
+		app->ready |= want_full ? NEEDS_REVISIONS | NEEDS_HEADERS : NEEDS_HEADERS;
 	}
 	return 0;
 }

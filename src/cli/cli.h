@@ -33,6 +33,7 @@ int exit_status_for(int err);
 enum command_needs {
 	NEEDS_CONFIG = 1 << 0,
 	NEEDS_REVISIONS = 1 << 1, /* the migrations directory read and the graph built */
+	NEEDS_HEADERS = 1 << 2,   /* the graph only: revisions may come from the header cache */
 };
 
 struct matcher;

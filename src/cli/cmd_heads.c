@@ -53,7 +53,7 @@ const struct command cmd_heads = {
 	.description = "A head is a revision that no other revision names as its parent. More than\n"
 		       "one head means 'upgrade head' is ambiguous: join them with 'revgate merge'.",
 	.opts = heads_opts,
-	.needs = NEEDS_REVISIONS,
+	.needs = NEEDS_HEADERS,
 	.formats = "text|json",
 };
 
@@ -93,6 +93,6 @@ const struct command cmd_branches = {
 	.summary = "list branch points (revisions with several children)",
 	.usage = "revgate branches [--verbose] [--format text|json]",
 	.opts = branches_opts,
-	.needs = NEEDS_REVISIONS,
+	.needs = NEEDS_HEADERS,
 	.formats = "text|json",
 };

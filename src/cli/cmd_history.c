@@ -66,6 +66,6 @@ const struct command cmd_history = {
 		"revision before its parents, siblings by file name. -r takes Alembic's range\n"
 		"syntax: 'ae10:', ':head', 'base:3f2e', relative forms such as '-3:'.",
 	.opts = history_opts,
-	.needs = NEEDS_REVISIONS,
+	.needs = NEEDS_HEADERS,
 	.formats = "text|json",
 };

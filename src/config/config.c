@@ -40,8 +40,9 @@ const struct config_key config_keys[] = {
 	{"lint", "index_name_pattern", NULL, "PCRE2 pattern index names must match"},
 	{"lint", "constraint_name_pattern", NULL, "PCRE2 pattern constraint names must match"},
 	{"lint", "cache_dir", NULL,
-	 "where snapshots of the schema replayed from long histories are kept (default: "
-	 "$XDG_CACHE_HOME/revgate, else ~/.cache/revgate; 'off' disables them)"},
+	 "where revgate keeps its caches — parsed revision headers and snapshots of the "
+	 "schema replayed from long histories (default: $XDG_CACHE_HOME/revgate, else "
+	 "~/.cache/revgate; 'off' disables them)"},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -211,6 +212,19 @@ void config_section_entries(const struct config *cfg, const char *section,
 	for (size_t i = 0; i < cfg->n && *n < max; i++)
 		if (!strcmp(cfg->v[i].section, section))
 			out[(*n)++] = &cfg->v[i];
+}
+
+char *config_cache_dir(const struct config *cfg)
+{
+	const char *v = config_get(cfg, "lint", "cache_dir");
+	if (v)
+		return *v && strcmp(v, "off") ? xstrdup(v) : NULL;
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		return xstrfmt("%s/revgate", xdg);
+	if (home && *home)
+		return xstrfmt("%s/.cache/revgate", home);
+	return NULL;
 }
 
 void config_release(struct config *cfg)

@@ -51,6 +51,10 @@ int config_duration_ms(const char *value, const char *what, long *ms);
 /* Entries of one section in file order (for [rules]). */
 void config_section_entries(const struct config *cfg, const char *section,
 			    const struct config_entry **out, size_t *n, size_t max);
+/* Where revgate keeps caches: [lint] cache_dir, else $XDG_CACHE_HOME/revgate,
+ * else ~/.cache/revgate; NULL when set to 'off' or no home is known.
+ * Returns a fresh string. */
+char *config_cache_dir(const struct config *cfg);
 void config_release(struct config *cfg);
 
 #endif

@@ -29,6 +29,15 @@ static void rehash(struct strmap *m, size_t cap)
 	free(old);
 }
 
+void strmap_reserve(struct strmap *m, size_t n)
+{
+	size_t cap = 16;
+	while (cap < n * 2 + 2)
+		cap *= 2;
+	if (cap > m->cap)
+		rehash(m, cap);
+}
+
 bool strmap_put(struct strmap *m, const char *key, size_t value)
 {
 	if ((m->n + 1) * 2 > m->cap)

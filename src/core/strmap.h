@@ -22,6 +22,8 @@ struct strmap {
 };
 #define STRMAP_INIT {NULL, 0, 0}
 
+/* Makes room for `n` keys at once, so filling a large map does not rehash. */
+void strmap_reserve(struct strmap *m, size_t n);
 /* Inserts or replaces; returns true when the key was new. */
 bool strmap_put(struct strmap *m, const char *key, size_t value);
 bool strmap_get(const struct strmap *m, const char *key, size_t *value);

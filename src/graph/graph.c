@@ -353,6 +353,7 @@ void graph_build(struct graph *g, struct revision *const *revs, size_t n, struct
 	memset(g, 0, sizeof(*g));
 	g->complete = true;
 	g->nodes = xcalloc(n ? n : 1, sizeof(*g->nodes));
+	strmap_reserve(&g->by_id, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct revision *rev = revs[i];
 		if (!rev->usable) {

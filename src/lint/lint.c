@@ -89,18 +89,8 @@ int lint_settings_from_config(struct lint_settings *s, const struct config *cfg)
 	v = config_get(cfg, "lint", "constraint_name_pattern");
 	if (v && *v && matcher_compile(&s->constraint_name, v, "constraint_name_pattern") < 0)
 		return ERR_CONFIG;
-	v = config_get(cfg, "lint", "cache_dir");
 	free(s->cache_dir);
-	s->cache_dir = NULL;
-	if (v && *v && strcmp(v, "off"))
-		s->cache_dir = xstrdup(v);
-	else if (!v) {
-		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-		if (xdg && *xdg)
-			s->cache_dir = xstrfmt("%s/revgate", xdg);
-		else if (home && *home)
-			s->cache_dir = xstrfmt("%s/.cache/revgate", home);
-	}
+	s->cache_dir = config_cache_dir(cfg);
 	const struct config_entry *e[LINT_MAX_RULES * 2];
 	size_t n;
 	config_section_entries(cfg, "rules", e, &n, ARRAY_SIZE(e));

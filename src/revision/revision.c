@@ -10,8 +10,10 @@
 #include "core/textpos.h"
 #include "core/xalloc.h"
 #include "match/match.h"
+#include "revision/hcache.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,6 +21,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 const char revision_default_name_pattern[] =
 	"^[0-9]{8}_[0-9]{4}_(?<revision>[A-Za-z0-9]+)(?:_[^/]*)?\\.sql$";
@@ -638,21 +642,45 @@ void revset_add_text(struct revset *set, const char *path, char *text, size_t le
 	set->v[set->n++] = rev;
 }
 
+/* What reading one file left: the revision, and for the header cache the
+ * file's status and whether it parsed without a finding. */
+struct load_slot {
+	struct revision *rev; /* NULL when the file was refused */
+	struct stat st;
+	bool stat_ok;
+	bool fresh_clean;
+};
+
 /* One reader's share of a directory: files [from, to) of the sorted names. */
 struct load_job {
 	const char *dir;
 	const struct strlist *names, *links;
 	const struct matcher *name_pattern;
+	const struct hcache *cache; /* NULL: read every file */
+	int dirfd;                  /* the directory, for fstatat without a path walk */
 	size_t max, from, to;
-	struct revision **out; /* one slot per name; NULL when the file was refused */
+	struct load_slot *out;
 	struct findings findings;
 };
 
 static void load_one(struct load_job *job, size_t i, struct strbuf *sb)
 {
 	const char *name = job->names->v[i];
+	struct load_slot *slot = &job->out[i];
 	char *path = path_join(job->dir, name);
 	struct stat st;
+	if (job->cache && fstatat(job->dirfd, name, &st, 0) == 0) {
+		slot->st = st;
+		slot->stat_ok = true;
+		if (!strlist_has(job->links, name)) {
+			slot->rev = hcache_lookup(job->cache, name, path, &st);
+			if (slot->rev) {
+				free(path);
+				return;
+			}
+		}
+	}
+	size_t before = job->findings.n;
 	if (strlist_has(job->links, name) && lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
 	    !inside_dir(job->dir, path)) {
 		struct finding *f = findings_add(
@@ -668,8 +696,9 @@ static void load_one(struct load_job *job, size_t i, struct strbuf *sb)
 		char *text = strbuf_detach(sb, &len);
 		struct revset one = REVSET_INIT;
 		revset_add_text(&one, path, text, len, job->name_pattern, &job->findings);
-		job->out[i] = one.v[0];
+		slot->rev = one.v[0];
 		free(one.v);
+		slot->fresh_clean = job->findings.n == before && !strlist_has(job->links, name);
 	}
 	free(path);
 }
@@ -686,13 +715,18 @@ static void *load_range(void *arg)
 
 /* Large directories are read by two threads: the cost is system calls per file. */
 #define LOAD_PARALLEL_MIN 256
+/* A file changed less than this many seconds before it was read may have
+ * changed again within the same clock tick: it is never cached. */
+#define HCACHE_RACY_SECONDS 2
 
-int revset_load_dir(struct revset *set, const char *dir, const struct matcher *name_pattern,
-		    const struct revision_limits *limits, struct findings *out)
+static int load_dir(struct revset *set, const char *dir, struct hcache *cache,
+		    const struct matcher *name_pattern, const struct revision_limits *limits,
+		    struct findings *out)
 {
 	struct strlist names = STRLIST_INIT, links = STRLIST_INIT;
 	struct matcher *own = NULL;
-	struct revision **slots = NULL;
+	struct load_slot *slots = NULL;
+	time_t started = time(NULL);
 	int ret = dir_list_suffix(dir, ".sql", &names, &links);
 	if (ret)
 		goto out;
@@ -703,7 +737,8 @@ int revset_load_dir(struct revset *set, const char *dir, const struct matcher *n
 		name_pattern = own;
 	}
 	slots = xcalloc(names.n ? names.n : 1, sizeof(*slots));
-	struct load_job jobs[2] = {{0}};
+	int dirfd = cache ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	struct load_job jobs[2];
 	size_t njobs = names.n >= LOAD_PARALLEL_MIN ? 2 : 1;
 	for (size_t j = 0; j < njobs; j++) {
 		jobs[j] = (struct load_job){
@@ -711,6 +746,8 @@ int revset_load_dir(struct revset *set, const char *dir, const struct matcher *n
 			.names = &names,
 			.links = &links,
 			.name_pattern = name_pattern,
+			.cache = dirfd >= 0 ? cache : NULL,
+			.dirfd = dirfd,
 			.max = limits && limits->max_file_size ? limits->max_file_size
 							       : REVISION_MAX_FILE_SIZE_DEFAULT,
 			.from = names.n * j / njobs,
@@ -725,19 +762,44 @@ int revset_load_dir(struct revset *set, const char *dir, const struct matcher *n
 		pthread_join(helper, NULL);
 	else if (njobs == 2)
 		load_range(&jobs[1]);
+	if (dirfd >= 0)
+		close(dirfd);
 	for (size_t j = 0; j < njobs; j++)
 		findings_move(out, &jobs[j].findings);
 	for (size_t i = 0; i < names.n; i++) {
-		if (!slots[i])
+		struct load_slot *sl = &slots[i];
+		if (!sl->rev)
 			continue;
+		if (cache && sl->fresh_clean && sl->stat_ok &&
+		    sl->st.st_ctim.tv_sec < started - HCACHE_RACY_SECONDS)
+			hcache_store(cache, names.v[i], &sl->st, sl->rev);
 		ALLOC_GROW(set->v, set->n + 1, set->alloc);
-		set->v[set->n++] = slots[i];
+		set->v[set->n++] = sl->rev;
 	}
+	if (cache)
+		hcache_save(cache, (const char *const *)names.v, names.n);
 out:
 	free(slots);
 	matcher_free(own);
 	strlist_release(&names);
 	strlist_release(&links);
+	return ret;
+}
+
+int revset_load_dir(struct revset *set, const char *dir, const struct matcher *name_pattern,
+		    const struct revision_limits *limits, struct findings *out)
+{
+	return load_dir(set, dir, NULL, name_pattern, limits, out);
+}
+
+int revset_load_headers(struct revset *set, const char *dir, const char *cache_dir,
+			const struct matcher *name_pattern, const struct revision_limits *limits,
+			struct findings *out)
+{
+	struct hcache cache;
+	hcache_open(&cache, cache_dir, dir);
+	int ret = load_dir(set, dir, cache_dir ? &cache : NULL, name_pattern, limits, out);
+	hcache_release(&cache);
 	return ret;
 }
 

@@ -52,6 +52,7 @@ struct revision {
 	bool transactional; /* false with "-- transaction: false" */
 	bool plain_sql;     /* not a revision: the whole file is the upgrade */
 	bool usable;        /* id and parents are known: the graph can place it */
+	bool header_only;   /* from the header cache: no text, sections only flagged */
 	unsigned id_line, down_line, depends_line, labels_line; /* header lines, 0 if absent */
 	char *text;         /* whole file, NUL-terminated */
 	size_t len;
@@ -102,6 +103,15 @@ struct revset {
  */
 int revset_load_dir(struct revset *set, const char *dir, const struct matcher *name_pattern,
 		    const struct revision_limits *limits, struct findings *out);
+/*
+ * Like revset_load_dir for commands that read only headers (heads, history,
+ * ...): files unchanged since they were cached under `cache_dir` are not
+ * read, and the cache is refreshed. `cache_dir` NULL reads every file.
+ */
+int revset_load_headers(struct revset *set, const char *dir, const char *cache_dir,
+			const struct matcher *name_pattern, const struct revision_limits *limits,
+			struct findings *out);
+
 /* Parses one file already in memory into the set, as revset_load_dir does
  * for each file (used for files read from git blobs). Takes over `text`. */
 void revset_add_text(struct revset *set, const char *path, char *text, size_t len,
