@@ -158,6 +158,7 @@ struct apply_session {
 	struct db *db;   /* the work connection */
 	struct db *lock; /* holds the advisory lock */
 	char *vtable;    /* quoted, schema-qualified */
+	char *lock_key;  /* the advisory lock's second key, from the resolved table */
 	char *htable;
 	bool locked;
 	bool have_history; /* the history table exists */

@@ -26,14 +26,39 @@
  * other. */
 #define LOCK_CLASS "1919252071"
 
-static char *lock_key(const struct apply_session *ss)
+/*
+ * The second key hashes the table's resolved, schema-qualified name, never
+ * its spelling: `public.revgate_version` and `revgate_version` are one
+ * table, so one lock. The schema is the one the table is found in, else
+ * the configured one, else where it would be created (current_schema()).
+ */
+static int resolve_lock_key(struct apply_session *ss, struct db *db)
 {
+	static const char q[] =
+		"SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n "
+		"ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), $2, current_schema(), "
+		"'public')";
+	const char *params[] = {ss->vtable, ss->s->version_schema};
+	struct db_res *r = NULL;
+	int ret = db_query(db, q, 2, params, &r);
+	if (ret < 0)
+		return ret;
+	char *name = sqltext_ident(db_res_value(r, 0, 0), ss->s->version_table);
+	db_res_free(r);
 	uint32_t h = 2166136261u;
-	for (const char *p = ss->vtable; *p; p++) {
+	for (const char *p = name; *p; p++) {
 		h ^= (unsigned char)*p;
 		h *= 16777619u;
 	}
-	return xstrfmt("%u", h & 0x7fffffffu);
+	free(name);
+	free(ss->lock_key);
+	ss->lock_key = xstrfmt("%u", h & 0x7fffffffu);
+	return 0;
+}
+
+static char *lock_key(const struct apply_session *ss)
+{
+	return xstrdup(ss->lock_key);
 }
 
 /* ---- signals ---- */
@@ -447,8 +472,10 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	signals_install();
 	if (ret == 0 && lock) {
 		lock_conn_settings(ss);
-		ret = take_lock(ss);
+		ret = resolve_lock_key(ss, ss->lock);
 	}
+	if (ret == 0 && lock)
+		ret = take_lock(ss);
 	if (ret == 0 && lock)
 		ret = db_connect(&ss->db, s->url, s->dbname, app);
 	free(app);
@@ -476,8 +503,10 @@ int apply_lock(struct apply_session *ss, bool create)
 	db_cancel_disarm();
 	if (ret == 0) {
 		lock_conn_settings(ss);
-		ret = take_lock(ss);
+		ret = resolve_lock_key(ss, ss->lock);
 	}
+	if (ret == 0)
+		ret = take_lock(ss);
 	if (ret == 0) {
 		char *app = xstrfmt("revgate %s", ss->command);
 		ret = db_connect(&ss->db, ss->s->url, ss->s->dbname, app);
@@ -502,6 +531,7 @@ void apply_close(struct apply_session *ss)
 	strlist_release(&ss->heads);
 	free(ss->vtable);
 	free(ss->htable);
+	free(ss->lock_key);
 	free(ss->command);
 	free(ss->os_user);
 	free(ss->host);

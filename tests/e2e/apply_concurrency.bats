@@ -185,3 +185,19 @@ SELECT pg_sleep(2);" 20250101_0002
 	kill "$holder" 2>/dev/null || true
 	wait "$holder" 2>/dev/null || true
 }
+
+@test "the lock follows the table, not how its name is spelled" {
+	mkrev aaaa0001 none "SELECT pg_sleep(2);" 20250101_0001
+	rg upgrade --version-table public.revgate_version >out.0 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -n "$(psql_ -c "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()")" ] && break
+		sleep 0.05
+	done
+	run rg upgrade --lock-wait 0
+	wait "$pid"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"another run holds the migration lock"* ]]
+	[ "$(psql_ -c "SELECT count(*) FROM revgate_history WHERE outcome = 'applied'")" -eq 1 ]
+}
