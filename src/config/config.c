@@ -104,10 +104,12 @@ static int on_entry(void *user, const char *section, const char *name, const cha
  * revgate.ini in the current directory or the nearest one above it, as a
  * path relative to the current directory ("revgate.ini", "../revgate.ini"),
  * so the migrations directory resolves against the file's own directory.
- * The search stops at the first file found, at the top of a git work tree
- * (a directory holding .git: git runs hooks from there, and a file above
- * it belongs to another project) and at the file system's root. NULL when
- * there is none.
+ * The search stops at the first file found, at a directory holding its own
+ * default migrations directory (a project that runs on defaults: a
+ * revgate.ini above it belongs to another one), at the top of a git work
+ * tree (a directory holding .git: git runs hooks from there, and a file
+ * above it belongs to another project) and at the file system's root. NULL
+ * when there is none.
  */
 static char *config_find(void)
 {
@@ -121,7 +123,9 @@ static char *config_find(void)
 		}
 		free(candidate);
 		char *git = xstrfmt("%s.git", up.buf);
-		bool top = path_exists(git);
+		char *own = xstrfmt("%smigrations", up.buf);
+		bool top = path_exists(git) || path_is_dir(own);
+		free(own);
 		free(git);
 		if (top)
 			break;

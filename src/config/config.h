@@ -38,8 +38,9 @@ struct config {
 
 /*
  * Reads `path` if given (it must exist), else the nearest revgate.ini in
- * the current directory or above it, up to the top of the git work tree
- * (cfg->path then says where, relative to the current directory); none
+ * the current directory or above it, up to the top of the git work tree or
+ * a directory with its own migrations directory (cfg->path then says where,
+ * relative to the current directory); none
  * found leaves cfg->path NULL. Errors: ERR_CONFIG (syntax, unknown key),
  * ERR_IO.
  */

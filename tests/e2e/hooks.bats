@@ -254,6 +254,17 @@ move_config_to_db() {
 	rm "$BATS_TEST_TMPDIR/revgate.ini"
 }
 
+@test "a directory with its own migrations directory is a project: the search stops there" {
+	mkdir -p sub/migrations
+	printf -- '-- revision: s1\n-- down_revision: none\n-- message: s1\n\n-- +upgrade\nSELECT 1;\n\n-- +downgrade\nSELECT 2;\n' \
+		>sub/migrations/20250101_0000_s1_s1.sql
+	run rg -C sub heads
+	[ "$status" -eq 0 ]
+	[[ "$output" == "s1"* ]]
+	run rg heads
+	[[ "$output" == "b"* ]]
+}
+
 @test "hooks install outside a repository is exit 2" {
 	mkdir -p "$BATS_TEST_TMPDIR/plain"
 	cd "$BATS_TEST_TMPDIR/plain"
