@@ -53,7 +53,12 @@ static char *unescape(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\\' && i + 1 < n) {
 			i++;
-			*o++ = s[i] == 't' ? '\t' : s[i] == 'n' ? '\n' : s[i];
+			char c = s[i];
+			if (c == 't')
+				c = '\t';
+			else if (c == 'n')
+				c = '\n';
+			*o++ = c;
 		} else {
 			*o++ = s[i];
 		}

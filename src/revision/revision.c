@@ -738,7 +738,7 @@ static int load_dir(struct revset *set, const char *dir, struct hcache *cache,
 	}
 	slots = xcalloc(names.n ? names.n : 1, sizeof(*slots));
 	int dirfd = cache ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	struct load_job jobs[2];
+	struct load_job jobs[2] = {{0}};
 	size_t njobs = names.n >= LOAD_PARALLEL_MIN ? 2 : 1;
 	for (size_t j = 0; j < njobs; j++) {
 		jobs[j] = (struct load_job){
