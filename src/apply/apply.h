@@ -157,9 +157,11 @@ struct apply_session {
 	const struct graph *g;
 	struct db *db;   /* the work connection */
 	struct db *lock; /* holds the advisory lock */
-	char *vtable;    /* quoted, schema-qualified */
-	char *lock_key;  /* the advisory lock's second key, from the resolved table */
+	char *vtable;    /* quoted, always schema-qualified (resolved at open) */
 	char *htable;
+	char *schema;    /* the version table's schema, resolved (unquoted) */
+	char *lock_key;  /* the advisory lock's second key, from the resolved table */
+	char *search_path; /* the work connection's, as it connected */
 	bool locked;
 	bool have_history; /* the history table exists */
 	bool history_ext;  /* ... with downgrade_checksum and header_keys */

@@ -20,6 +20,10 @@ double mono_ms(void);
  * transaction). Fills the client facts (user, host, tool version).
  */
 int history_insert(struct apply_session *ss, struct db *db, struct sqltext_history *h);
+/* After each step: the work connection's search_path, role and timeouts
+ * back to what it connected with, so a revision's SET search_path or SET
+ * ROLE never reaches the next revision. */
+int session_reset(struct apply_session *ss);
 /* Adds the same insert to a batch. */
 void history_batch(struct apply_session *ss, struct db_batch *b, struct sqltext_history *h);
 

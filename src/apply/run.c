@@ -327,6 +327,11 @@ static int run_tx_segment(struct step_run *sr, const struct apply_segment *seg, 
 	for (size_t i = seg->first; i < seg->first + seg->n; i++)
 		db_batch_add_text(&b, sr->s->rev->text + sr->s->stmts.v[i].start,
 				  sr->s->stmts.v[i].len);
+	/* revgate's rows are written as the role that connected, whatever
+	 * role the revision switched to (SET ROLE is undone with the
+	 * transaction if it fails, and by session_reset after) */
+	if (finish)
+		db_batch_add(&b, "RESET ROLE", 0, NULL);
 	size_t first_version = finish ? add_finish(sr, &b) : b.n;
 	/* the version-table statements check their own row counts on the
 	 * server, so the COMMIT rides in the same round trip */
@@ -439,8 +444,6 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 			ss->on_event(ss->event_ctx, &ev);
 		}
 	}
-	if (db_exec(ss->db, "RESET lock_timeout") < 0 || db_exec(ss->db, "RESET statement_timeout") < 0)
-		err_clear();
 	return 0;
 }
 
@@ -598,6 +601,12 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 			}
 			if (apply_interrupted())
 				return stopped(ss, p, i, fail, single, ret);
+			return ret;
+		}
+		/* a revision's SET search_path or SET ROLE ends with it */
+		if ((ret = session_reset(ss)) < 0) {
+			if (single)
+				rollback(ss);
 			return ret;
 		}
 		if (!single)

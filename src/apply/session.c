@@ -27,31 +27,35 @@
 #define LOCK_CLASS "1919252071"
 
 /*
- * The second key hashes the table's resolved, schema-qualified name, never
- * its spelling: `public.revgate_version` and `revgate_version` are one
- * table, so one lock. The schema is the one the table is found in, else
- * the configured one, else where it would be created (current_schema()).
+ * Qualifies the version and history tables with the schema the server
+ * resolves them to: the configured one, else the one the table is found
+ * in, else where it would be created (current_schema()). revgate's own SQL
+ * then never follows a search_path a revision changed, and the lock's
+ * second key hashes the resolved name, never its spelling:
+ * `public.revgate_version` and `revgate_version` are one table, so one lock.
  */
-static int resolve_lock_key(struct apply_session *ss, struct db *db)
+static int resolve_tables(struct apply_session *ss, struct db *db)
 {
 	static const char q[] =
-		"SELECT coalesce((SELECT n.nspname FROM pg_class c JOIN pg_namespace n "
-		"ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), $2, current_schema(), "
+		"SELECT coalesce($2, (SELECT n.nspname FROM pg_class c JOIN pg_namespace n "
+		"ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), current_schema(), "
 		"'public')";
-	const char *params[] = {ss->vtable, ss->s->version_schema};
+	char *given = db_quote_ident(db, NULL, ss->s->version_table);
+	const char *params[] = {given, ss->s->version_schema};
 	struct db_res *r = NULL;
 	int ret = db_query(db, q, 2, params, &r);
+	free(given);
 	if (ret < 0)
 		return ret;
-	char *name = sqltext_ident(db_res_value(r, 0, 0), ss->s->version_table);
+	ss->schema = xstrdup(db_res_value(r, 0, 0));
 	db_res_free(r);
+	ss->vtable = db_quote_ident(db, ss->schema, ss->s->version_table);
+	ss->htable = db_quote_ident(db, ss->schema, ss->s->history_table);
 	uint32_t h = 2166136261u;
-	for (const char *p = name; *p; p++) {
+	for (const char *p = ss->vtable; *p; p++) {
 		h ^= (unsigned char)*p;
 		h *= 16777619u;
 	}
-	free(name);
-	free(ss->lock_key);
 	ss->lock_key = xstrfmt("%u", h & 0x7fffffffu);
 	return 0;
 }
@@ -250,12 +254,43 @@ static void lock_conn_settings(struct apply_session *ss)
 /* The work connection: a server that finds its client gone (revgate
  * killed with SIGKILL) aborts the running statement within a second
  * instead of finishing it and committing what was queued behind it. */
-static void work_conn_settings(struct apply_session *ss)
+static void check_client_setting(struct apply_session *ss)
 {
 	if (db_exec(ss->db, "SELECT set_config('client_connection_check_interval', '1s', "
 			    "false)") < 0)
 		err_clear();
+}
+
+static int work_conn_settings(struct apply_session *ss)
+{
+	check_client_setting(ss);
 	db_cancel_arm(ss->db);
+	struct db_res *r = NULL;
+	int ret = db_query(ss->db, "SELECT current_setting('search_path')", 0, NULL, &r);
+	if (ret == 0) {
+		free(ss->search_path);
+		ss->search_path = xstrdup(db_res_value(r, 0, 0));
+	}
+	db_res_free(r);
+	return ret;
+}
+
+/*
+ * Not RESET ALL: it would also undo what the server or role set for the
+ * session, and on servers that share one session between connections
+ * (PGlite's socket server) everyone's settings.
+ */
+int session_reset(struct apply_session *ss)
+{
+	const char *params[] = {ss->search_path};
+	int ret = db_query(ss->db, "SELECT set_config('search_path', $1, false)", 1, params, NULL);
+	if (ret == 0)
+		ret = db_exec(ss->db, "RESET ROLE");
+	if (ret == 0)
+		ret = db_exec(ss->db, "RESET lock_timeout");
+	if (ret == 0)
+		ret = db_exec(ss->db, "RESET statement_timeout");
+	return ret;
 }
 
 int apply_check_continue(struct apply_session *ss)
@@ -264,26 +299,16 @@ int apply_check_continue(struct apply_session *ss)
 		return interrupted_error();
 	if (!ss->locked)
 		return 0;
-	char *key = lock_key(ss);
-	const char *params[] = {LOCK_CLASS, key};
-	struct db_res *r = NULL;
-	int ret = db_alive(ss->lock)
-			  ? db_query(ss->lock,
-				     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-				     "AND granted AND pid = pg_backend_pid() AND objsubid = 2 "
-				     "AND classid::bigint = $1::bigint AND objid::bigint = $2::bigint",
-				     2, params, &r)
-			  : -1;
-	if (ret < 0 || strcmp(db_res_value(r, 0, 0), "1")) {
-		err_clear();
-		ss->locked = false;
-		ret = err_set(ERR_RUNTIME, "lost the migration lock on %s (its connection ended); "
-					   "stopped before the next step",
-			      ss->vtable);
-	}
-	db_res_free(r);
-	free(key);
-	return ret;
+	/* a session-level lock lives as long as its session: a live lock
+	 * connection holds it (pg_locks would say more, but not every server
+	 * speaking the protocol has one, and only this run unlocks it) */
+	if (db_alive(ss->lock) && db_exec(ss->lock, "SELECT 1") == 0)
+		return 0;
+	err_clear();
+	ss->locked = false;
+	return err_set(ERR_RUNTIME, "lost the migration lock on %s (its connection ended); "
+				    "stopped before the next step",
+		       ss->vtable);
 }
 
 static void release_lock(struct apply_session *ss)
@@ -313,7 +338,7 @@ static int ensure_tables(struct apply_session *ss, bool have_version, bool have_
 	}
 	if (ret == 0 && !have_history) {
 		strbuf_reset(&sql);
-		sqltext_history_ddl(&sql, ss->s->version_schema, ss->s->history_table);
+		sqltext_history_ddl(&sql, ss->schema, ss->s->history_table);
 		/* PQexecParams takes one statement at a time */
 		struct sql_script stmts = SQL_SCRIPT_INIT;
 		struct sql_error serr = {0};
@@ -350,7 +375,7 @@ out:
 int apply_drop_tables(struct apply_session *ss)
 {
 	char *fn = xstrfmt("%s_append_only", ss->s->history_table);
-	char *qfn = db_quote_ident(ss->db, ss->s->version_schema, fn);
+	char *qfn = db_quote_ident(ss->db, ss->schema, fn);
 	char *sql[] = {
 		xstrfmt("DROP TABLE IF EXISTS %s", ss->vtable),
 		xstrfmt("DROP TABLE IF EXISTS %s", ss->htable),
@@ -464,25 +489,21 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	 * waiting in line cost twenty connections, not forty */
 	bool lock = !(flags & APPLY_OPEN_NO_LOCK);
 	int ret = db_connect(lock ? &ss->lock : &ss->db, s->url, s->dbname, lock ? lock_app : app);
-	if (ret == 0) {
-		struct db *any = lock ? ss->lock : ss->db;
-		ss->vtable = db_quote_ident(any, s->version_schema, s->version_table);
-		ss->htable = db_quote_ident(any, s->version_schema, s->history_table);
-	}
+	if (ret == 0)
+		ret = resolve_tables(ss, lock ? ss->lock : ss->db);
 	signals_install();
 	if (ret == 0 && lock) {
 		lock_conn_settings(ss);
-		ret = resolve_lock_key(ss, ss->lock);
-	}
-	if (ret == 0 && lock)
 		ret = take_lock(ss);
+	}
 	if (ret == 0 && lock)
 		ret = db_connect(&ss->db, s->url, s->dbname, app);
 	free(app);
 	free(lock_app);
+	if (ret == 0)
+		ret = work_conn_settings(ss);
 	if (ret < 0)
 		return ret;
-	work_conn_settings(ss);
 	return read_heads(ss, flags & APPLY_OPEN_CREATE);
 }
 
@@ -503,18 +524,17 @@ int apply_lock(struct apply_session *ss, bool create)
 	db_cancel_disarm();
 	if (ret == 0) {
 		lock_conn_settings(ss);
-		ret = resolve_lock_key(ss, ss->lock);
-	}
-	if (ret == 0)
 		ret = take_lock(ss);
+	}
 	if (ret == 0) {
 		char *app = xstrfmt("revgate %s", ss->command);
 		ret = db_connect(&ss->db, ss->s->url, ss->s->dbname, app);
 		free(app);
 	}
+	if (ret == 0)
+		ret = work_conn_settings(ss);
 	if (ret < 0)
 		return ret;
-	work_conn_settings(ss);
 	strlist_release(&ss->heads);
 	return read_heads(ss, create);
 }
@@ -532,6 +552,8 @@ void apply_close(struct apply_session *ss)
 	free(ss->vtable);
 	free(ss->htable);
 	free(ss->lock_key);
+	free(ss->schema);
+	free(ss->search_path);
 	free(ss->command);
 	free(ss->os_user);
 	free(ss->host);

@@ -357,3 +357,22 @@ RELEASE SAVEPOINT s;" "DROP TABLE a;"
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "a revision's SET search_path and SET ROLE end with it" {
+	psql_ -c "CREATE ROLE app NOLOGIN"
+	mkrev aaaa0001 none "CREATE SCHEMA other;
+SET search_path = other;
+CREATE TABLE in_other (id int);
+SET ROLE app;" "SELECT 1;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE TABLE t2 (id int);" "DROP TABLE t2;"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	# the next revision ran in the default schema, as the connecting role
+	[ "$(psql_ -c "SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 't2'")" = "postgres" ]
+	[ -n "$(psql_ -c "SELECT to_regclass('other.in_other')")" ]
+	# revgate's tables stayed where they were, and nothing went to 'other'
+	[ -z "$(psql_ -c "SELECT to_regclass('other.revgate_version')")" ]
+	[ "$(psql_ -c "SELECT count(*) FROM public.revgate_history WHERE outcome = 'applied'")" -eq 2 ]
+}
