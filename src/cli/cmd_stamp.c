@@ -40,6 +40,23 @@ static int stamp_heads(const struct graph *g, const struct strlist *current, cha
 	}
 	if (ret < 0)
 		goto out;
+	/* two targets on one line of history would both become rows: the
+	 * version table would claim a revision and its own ancestor as heads */
+	for (size_t i = 0; i < dests.n; i++) {
+		size_t d, e;
+		graph_find(g, dests.v[i], &d);
+		for (size_t k = 0; k < dests.n; k++) {
+			if (k == i)
+				continue;
+			graph_find(g, dests.v[k], &e);
+			if (graph_shares_lineage(g, d, &e, 1, true)) {
+				ret = err_set(ERR_USAGE, "Requested revision %s overlaps with other "
+							 "requested revisions %s",
+					      dests.v[i], dests.v[k]);
+				goto out;
+			}
+		}
+	}
 	if (!purge && !base) {
 		for (size_t i = 0; i < current->n; i++) {
 			size_t h;

@@ -376,3 +376,17 @@ SET ROLE app;" "SELECT 1;"
 	[ -z "$(psql_ -c "SELECT to_regclass('other.revgate_version')")" ]
 	[ "$(psql_ -c "SELECT count(*) FROM public.revgate_history WHERE outcome = 'applied'")" -eq 2 ]
 }
+
+@test "stamp refuses targets on one line of history, and writes nothing" {
+	mkrev aaaa0001 none "SELECT 1;" "SELECT 1;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "SELECT 1;" "SELECT 1;"
+	run rg stamp aaaa0001 bbbb0002
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Requested revision aaaa0001 overlaps with other requested revisions bbbb0002"* ]]
+	[ -z "$(psql_ -c "SELECT version_num FROM revgate_version")" ]
+	[ "$(psql_ -c "SELECT count(*) FROM revgate_history")" -eq 0 ]
+	run rg stamp bbbb0002
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+}
