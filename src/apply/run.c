@@ -562,7 +562,11 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 	for (size_t i = 0; i < p->n; i++) {
 		const struct apply_step *s = &p->v[i];
 		struct step_run sr;
-		if ((ret = apply_check_continue(ss)) < 0) {
+		/* in one transaction for the whole run, the lock is checked
+		 * once: a server that shares one session between connections
+		 * (PGlite) would make the lock connection wait for it */
+		if ((!single || i == 0 || apply_interrupted()) &&
+		    (ret = apply_check_continue(ss)) < 0) {
 			if (single)
 				rollback(ss);
 			return stopped(ss, p, i, NULL, single, ret);
