@@ -249,6 +249,18 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads);
  */
 int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked);
 
+/* Where a half-done revision stopped, for messages (fresh string, may be
+ * ""): " after segment 1 of 3" when segment 1 completed and nothing was
+ * recorded after it, " in segment 2 of 3 (failed)" or "(interrupted)" when
+ * segment 2 is the one that did not complete. */
+char *apply_pending_where(const struct apply_pending *p);
+/*
+ * The half-done revision `rev` names: its exact id, or a unique prefix of
+ * at least four characters. ERR_USAGE for a shorter prefix, ERR_AMBIGUOUS
+ * (listing the candidates) for several, ERR_NOTFOUND for none.
+ */
+int apply_pending_find(const struct apply_pending *v, size_t n, const char *rev,
+		       const struct apply_pending **out);
 /* Marks a half-done revision resolved: `done` records it as applied
  * (version table updated as if the step had completed), else as rolled
  * back by the operator (version table untouched). */

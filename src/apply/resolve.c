@@ -115,3 +115,53 @@ out:
 	strlist_release(&after);
 	return ret;
 }
+
+char *apply_pending_where(const struct apply_pending *p)
+{
+	if (!p->segments)
+		return xstrdup("");
+	if (!strcmp(p->outcome, "interrupted") && p->segment > 0) {
+		bool signal = p->error && !strncmp(p->error, "interrupted by", 14);
+		return xstrfmt(" in segment %d of %d (%s)", p->segment, p->segments,
+			       signal ? "interrupted" : "failed");
+	}
+	if (p->segment <= 0)
+		return xstrfmt(" before segment 1 of %d completed", p->segments);
+	return xstrfmt(" after segment %d of %d", p->segment, p->segments);
+}
+
+int apply_pending_find(const struct apply_pending *v, size_t n, const char *rev,
+		       const struct apply_pending **out)
+{
+	size_t len = strlen(rev), hits = 0;
+	struct strbuf names = STRBUF_INIT;
+	*out = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].revision, rev)) {
+			*out = &v[i];
+			return 0;
+		}
+	if (len < 4)
+		return err_set(ERR_USAGE, "'%s' is too short to name a revision: give its id or a "
+					  "unique prefix of 4 or more characters",
+			       rev);
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(v[i].revision, rev, len))
+			continue;
+		strbuf_addf(&names, "%s%s", hits ? ", " : "", v[i].revision);
+		*out = &v[i];
+		hits++;
+	}
+	int ret = 0;
+	if (!hits)
+		ret = err_set(ERR_NOTFOUND, "revision '%s' is not half-done (see 'revgate resolve')",
+			      rev);
+	else if (hits > 1)
+		ret = err_set(ERR_AMBIGUOUS, "'%s' names several half-done revisions: %s; give "
+					     "more of the id",
+			      rev, names.buf);
+	if (ret < 0)
+		*out = NULL;
+	strbuf_release(&names);
+	return ret;
+}

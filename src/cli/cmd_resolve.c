@@ -33,9 +33,9 @@ static int run_resolve(struct app *app, const struct command *cmd, struct cli_ar
 		goto out;
 	if (!done && !undone) {
 		for (size_t i = 0; i < n; i++) {
-			printf("revision %s: %s stopped", p[i].revision, p[i].direction);
-			if (p[i].segments)
-				printf(" after segment %d of %d", p[i].segment, p[i].segments);
+			char *where = apply_pending_where(&p[i]);
+			printf("revision %s: %s stopped%s", p[i].revision, p[i].direction, where);
+			free(where);
 			if (p[i].error)
 				printf(": %s%s%s", p[i].error, p[i].sqlstate ? " (SQLSTATE " : "",
 				       p[i].sqlstate ? p[i].sqlstate : "");
@@ -58,14 +58,8 @@ static int run_resolve(struct app *app, const struct command *cmd, struct cli_ar
 	}
 	const char *rev = done ? done : undone;
 	const struct apply_pending *hit = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(p[i].revision, rev) || !strncmp(p[i].revision, rev, strlen(rev)))
-			hit = &p[i];
-	if (!hit) {
-		ret = err_set(ERR_NOTFOUND, "revision '%s' is not half-done (see 'revgate resolve')",
-			      rev);
+	if ((ret = apply_pending_find(p, n, rev, &hit)) < 0)
 		goto out;
-	}
 	if ((ret = apply_resolve(&ss, hit, done != NULL)) < 0)
 		goto out;
 	char *h = strlist_join(&ss.heads, ", ");

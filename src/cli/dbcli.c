@@ -91,8 +91,9 @@ int dbcli_refuse_pending(struct app *app, struct apply_session *ss)
 	for (size_t i = 0; i < n; i++) {
 		fprintf(stderr, "revgate: revision '%s' is half-done: its %s stopped", p[i].revision,
 			p[i].direction);
-		if (p[i].segments)
-			fprintf(stderr, " after segment %d of %d", p[i].segment, p[i].segments);
+		char *where = apply_pending_where(&p[i]);
+		fputs(where, stderr);
+		free(where);
 		if (p[i].error)
 			fprintf(stderr, " (%s%s%s)", p[i].error, p[i].sqlstate ? ", SQLSTATE " : "",
 				p[i].sqlstate ? p[i].sqlstate : "");

@@ -390,3 +390,38 @@ SET ROLE app;" "SELECT 1;"
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "bbbb0002" ]
 }
+
+@test "resolve names the segment that failed and needs an exact id or a unique prefix" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int); INSERT INTO a VALUES (1), (1);" "DROP TABLE a;"
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE TABLE x (id int);
+CREATE UNIQUE INDEX CONCURRENTLY a_id ON a (id);
+CREATE TABLE y (id int);" "SELECT 1;" "-- transaction: false"
+	run rg upgrade
+	[ "$status" -eq 3 ]
+	run rg resolve
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"revision bbbb0002: upgrade stopped in segment 2 of 4 (failed): "*"SQLSTATE 23505"* ]]
+	run rg upgrade
+	[[ "$output" == *"'bbbb0002' is half-done: its upgrade stopped in segment 2 of 4 (failed)"* ]]
+	# a second half-done revision with the same first characters
+	psql_ -c "INSERT INTO revgate_history (revision, direction, outcome, segment, segments, tool_version) VALUES ('bbbb0003', 'upgrade', 'segment', 1, 2, 'test')"
+	for rev in "" b bbb; do
+		run rg resolve --rolled-back "$rev"
+		echo "$output"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"too short to name a revision"* ]]
+	done
+	run rg resolve --done bbbb
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'bbbb' names several half-done revisions: bbbb0002, bbbb0003"* ]]
+	run rg resolve --rolled-back cccc
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"revision 'cccc' is not half-done"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	run rg resolve --rolled-back bbbb0002
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"resolved bbbb0002 as rolled back"* ]]
+}
