@@ -279,6 +279,28 @@ out:
 
 /* ---- the offline script ---- */
 
+/*
+ * One statement of the script and its terminator. A statement whose last
+ * line holds a comment (a section's last statement without ';' keeps what
+ * follows it) gets the ';' on a line of its own, where it cannot end up
+ * inside the comment and glue the next statement onto this one.
+ */
+static void add_statement(struct strbuf *out, const char *text, size_t len)
+{
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	strbuf_add(out, text, len);
+	const char *last = text + len;
+	while (last > text && last[-1] != '\n')
+		last--;
+	size_t n = (size_t)(text + len - last);
+	bool comment = false;
+	for (size_t k = 0; k + 1 < n; k++)
+		if ((last[k] == '-' && last[k + 1] == '-') || (last[k] == '/' && last[k + 1] == '*'))
+			comment = true;
+	strbuf_addstr(out, comment ? "\n;\n" : ";\n");
+}
+
 static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const struct apply_step *s,
 			 const char *vt, const char *ht, bool in_batch)
 {
@@ -297,10 +319,8 @@ static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const s
 			strbuf_addstr(out, "BEGIN;\n");
 		if (!seg->transactional)
 			strbuf_addstr(out, "-- outside a transaction:\n");
-		for (size_t i = seg->first; i < seg->first + seg->n; i++) {
-			strbuf_add(out, rev->text + s->stmts.v[i].start, s->stmts.v[i].len);
-			strbuf_addstr(out, ";\n");
-		}
+		for (size_t i = seg->first; i < seg->first + seg->n; i++)
+			add_statement(out, rev->text + s->stmts.v[i].start, s->stmts.v[i].len);
 		if (last) {
 			for (size_t i = 0; i < s->change.n; i++)
 				sqltext_version_op(out, vt, &s->change.ops[i], NULL);

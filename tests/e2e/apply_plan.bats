@@ -99,3 +99,32 @@ PY
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"ae10"* ]]
 }
+
+@test "--sql keeps a statement whose last line is a comment apart from the next" {
+	new_project
+	unset DATABASE_URL
+	printf -- '-- revision: aaaa0001\n-- down_revision: none\n-- message: one\n\n-- +upgrade\nCREATE TABLE t (id int) -- trailing note;\n\n-- +downgrade\nDROP TABLE t -- bye\n' \
+		>migrations/20250101_0000_aaaa0001_one.sql
+	printf -- '-- revision: bbbb0002\n-- down_revision: aaaa0001\n-- message: two\n\n-- +upgrade\nCREATE TABLE u (id int); /* note */\n\n-- +downgrade\nDROP TABLE u;\n' \
+		>migrations/20250101_0001_bbbb0002_two.sql
+	run rg upgrade --sql :bbbb0002
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the terminator is on a line of its own, after the comment
+	[[ "$output" == *$'CREATE TABLE t (id int) -- trailing note\n;\nINSERT INTO "revgate_version"'* ]]
+	# and the script runs on a real server
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	pg_start "$BATS_TEST_TMPDIR/pg" >/dev/null 2>&1
+	printf '%s\n' "$output" >script.sql
+	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -f script.sql >psql.out 2>&1
+	rc=$?
+	got=$("$PG_BIN/psql" -X -qAt -c "SELECT version_num FROM revgate_version" -c "SELECT count(*) FROM pg_tables WHERE tablename IN ('t', 'u')")
+	run rg downgrade --sql bbbb0002:base
+	down=$output
+	pg_stop
+	cat psql.out
+	[ "$rc" -eq 0 ]
+	[ "$got" = $'bbbb0002\n2' ]
+	[[ "$down" == *$'DROP TABLE t -- bye\n;\n'* ]]
+	rm -rf "$PROJ"
+}
