@@ -116,6 +116,12 @@ static const struct cli_opt *find_short(const struct cli_opt *opts, char c, int 
 static int apply_common(struct app *app, const struct command *cmd, const char *name,
 			const char *value)
 {
+	bool takes_value = !strcmp(name, "directory") || !strcmp(name, "config") ||
+			   !strcmp(name, "format");
+	if (takes_value && !value)
+		return err_set(ERR_USAGE, "option '--%s' needs a value", name);
+	if (!value)
+		value = "";
 	if (!strcmp(name, "directory")) {
 		if (chdir(value) < 0)
 			return err_set(ERR_USAGE, "cannot change to directory '%s'", value);

@@ -55,7 +55,7 @@ bool objid_is_zero(const struct objid *id)
 void objid_hex(const struct objid *id, char out[OBJID_HEXSZ + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < OBJID_RAWSZ; i++) {
+	for (size_t i = 0; i < OBJID_RAWSZ; i++) {
 		out[2 * i] = hex[id->raw[i] >> 4];
 		out[2 * i + 1] = hex[id->raw[i] & 15];
 	}

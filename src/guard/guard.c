@@ -334,7 +334,8 @@ static void ours_from_head(struct guard_ctx *c, const struct revset *set)
 		objid_hash_blob(set->v[i]->text, set->v[i]->len, &id);
 		side_push(&wt, set->v[i]->file_name, &id, set->v[i]);
 	}
-	qsort(wt.v, wt.n, sizeof(*wt.v), gfile_cmp);
+	if (wt.n > 1)
+		qsort(wt.v, wt.n, sizeof(*wt.v), gfile_cmp);
 	side_from_dir(&c->ours, &c->dirs[0]);
 	for (size_t i = 0; i < c->ours.n; i++) {
 		struct gfile *w = guard_side_find(&wt, c->ours.v[i].name);
