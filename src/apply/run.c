@@ -387,6 +387,8 @@ static int record_segment(struct step_run *sr, size_t k, const char *started, do
 	return ret;
 }
 
+static void interrupt_message(struct apply_failure *fail);
+
 static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 {
 	struct apply_session *ss = sr->ss;
@@ -421,8 +423,10 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 				/* nothing left behind: a first transactional
 				 * segment rolled back, so no segment number */
 				bool clean = k == 0 && seg->transactional;
-				if (apply_interrupted())
+				if (apply_interrupted()) {
+					interrupt_message(fail);
 					record_failure(sr, "interrupted", clean ? -1 : (int)k, fail);
+				}
 				else
 					record_failure(sr, clean ? "failed" : "interrupted", (int)k,
 						       fail);

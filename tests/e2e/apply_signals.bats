@@ -132,3 +132,23 @@ check_interrupted() {
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "cccc0003" ]
 }
+
+@test "SIGTERM in a revision outside a transaction: exit 130, history says where, resolve needed" {
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE TABLE s1 (id int);
+SELECT pg_sleep(3);
+CREATE TABLE s2 (id int);" "SELECT 1;"
+	sed -i 's/^-- message: bbbb0002$/-- message: bbbb0002\n-- transaction: false/' migrations/*bbbb0002*
+	interrupt TERM
+	[ "$(cat "$BATS_TEST_TMPDIR/rc")" -eq 130 ]
+	grep -q "interrupted by SIGTERM: revision 'bbbb0002' stopped part-way (it runs outside a transaction); run 'revgate resolve'" "$BATS_TEST_TMPDIR/out"
+	sleep 2.5
+	[ "$(rows)" = "aaaa0001" ]
+	[ -n "$(psql_ -c "SELECT to_regclass('s1')")" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('s2')")" ]
+	[ "$(psql_ -c "SELECT outcome || ' ' || segment FROM revgate_history WHERE revision = 'bbbb0002' ORDER BY id DESC LIMIT 1")" = "interrupted 2" ]
+	# the lock is free; the next run stops at once on the half-done revision
+	run timeout 10 "$REVGATE" upgrade --lock-wait 0
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'bbbb0002' is half-done: its upgrade stopped in segment 2 of 4 (interrupted)"* ]]
+}
