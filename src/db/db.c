@@ -251,14 +251,22 @@ static void collect_secrets(struct strlist *l, const char *text)
 {
 	for (const char *p = text; (p = strstr(p, "://")); p += 3) {
 		const char *auth = p + 3;
-		const char *end = auth + strcspn(auth, "?# \t\r\n'\"");
-		const char *at = NULL;
+		/* libpq's reading: the userinfo ends at the first '@' before any
+		 * '/' ('?', '#' and quotes may be in it); and the wider one, up
+		 * to the last '@' before a blank, for a '/' in a password */
+		const char *at1 = auth + strcspn(auth, "@/");
+		const char *end = auth + strcspn(auth, " \t\r\n");
+		const char *at2 = NULL;
 		for (const char *q = auth; q < end; q++)
 			if (*q == '@')
-				at = q;
-		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-		if (colon)
-			add_secret(l, colon + 1, (size_t)(at - colon - 1));
+				at2 = q;
+		const char *ats[2] = {*at1 == '@' ? at1 : NULL, at2};
+		for (size_t i = 0; i < 2; i++) {
+			const char *at = ats[i];
+			const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+			if (colon)
+				add_secret(l, colon + 1, (size_t)(at - colon - 1));
+		}
 	}
 	for (const char *p = text; *p; p++) {
 		if (!password_key_at(text, p))
@@ -276,18 +284,24 @@ static void collect_secrets(struct strlist *l, const char *text)
 			while (*e && *e != '\'')
 				e += (*e == '\\' && e[1]) ? 2 : 1;
 		} else {
-			while (*e && !isspace((unsigned char)*e) && *e != '&')
+			/* a key=value value ends at a blank, a URI parameter at
+			 * '&' too: both are candidates */
+			while (*e && !isspace((unsigned char)*e))
 				e++;
+			size_t amp = strcspn(v, "&");
+			if (amp < (size_t)(e - v))
+				add_secret(l, v, amp);
 		}
 		add_secret(l, v, (size_t)(e - v));
 	}
 }
 
-/* `msg` redacted, and every occurrence of every secret replaced (fresh
- * string); the belt to db_url_redact's braces. */
+/* `msg` with every occurrence of every secret replaced, then redacted
+ * (fresh string); the belt to db_url_redact's braces. */
 static char *scrub(const struct strlist *secrets, const char *msg)
 {
-	char *cur = db_url_redact(msg);
+	/* the known secrets first: the redaction below may cut one in two */
+	char *cur = xstrdup(msg);
 	for (size_t i = 0; secrets && i < secrets->n; i++) {
 		const char *pw = secrets->v[i];
 		size_t pl = strlen(pw);
@@ -305,7 +319,9 @@ static char *scrub(const struct strlist *secrets, const char *msg)
 		free(cur);
 		cur = strbuf_detach(&sb, NULL);
 	}
-	return cur;
+	char *redacted = db_url_redact(cur);
+	free(cur);
+	return redacted;
 }
 
 /* First line of a libpq message, scrubbed, without the "FATAL:  " prefix. */
