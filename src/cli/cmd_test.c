@@ -43,11 +43,11 @@ static int scratch_create(const struct apply_settings *s, char **name)
 		n = NULL;
 	} else {
 		char *why = xstrdup(err_msg());
-		ret = err_set(ERR_DB, "cannot create a scratch database on %s (%s); "
-				      "refusing to run the downgrades anywhere else (grant the role "
-				      "CREATEDB, or pass --in-place --url URL to test in an empty "
-				      "database)",
-			      db_where(db), why);
+		ret = err_set(ERR_DB, "cannot create a scratch database on %s (the URL from %s): "
+				      "%s; refusing to run the downgrades anywhere else (grant the "
+				      "role CREATEDB, or pass --in-place --url URL to test in an "
+				      "empty database)",
+			      db_where(db), s->url_source ? s->url_source : "?", why);
 		free(why);
 	}
 	free(sql);

@@ -106,7 +106,7 @@ CREATE TABLE leftover (x int);"
 	pg_stop
 	echo "$out1"; echo "$out2"; echo "$out3"
 	[ "$status1" -eq 3 ]
-	[[ "$out1" == *"cannot create a scratch database"*"permission denied to create database"*"refusing to run the downgrades"*"--in-place --url URL"* ]]
+	[[ "$out1" == *"cannot create a scratch database"*"(the URL from DATABASE_URL)"*"permission denied to create database"*"refusing to run the downgrades"*"--in-place --url URL"* ]]
 	[ "$status2" -eq 2 ]
 	[[ "$out2" == *"--in-place needs --url"* ]]
 	[ "$status3" -eq 1 ]
