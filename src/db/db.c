@@ -135,7 +135,7 @@ static bool password_key_at(const char *s, const char *p)
  * other to have recognised the form: a key=value string may hold "://" in
  * another value, and a message may quote a URL in its middle.
  */
-char *db_url_redact(const char *url)
+static char *redact_forms(const char *url)
 {
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	const char *p = url;
@@ -190,7 +190,10 @@ char *db_url_redact(const char *url)
 			if (*e)
 				e++;
 		} else {
-			while (*e && !isspace((unsigned char)*e) && *e != '&' && *e != '#')
+			/* a key=value value runs to a blank, as libpq reads it; a
+			 * URI parameter also ends at '&' */
+			bool uri_param = p > a.buf && (p[-1] == '?' || p[-1] == '&');
+			while (*e && !isspace((unsigned char)*e) && !(uri_param && *e == '&'))
 				e++;
 		}
 		p = e;
@@ -285,25 +288,30 @@ static void collect_secrets(struct strlist *l, const char *text)
 				e += (*e == '\\' && e[1]) ? 2 : 1;
 		} else {
 			/* a key=value value ends at a blank, a URI parameter at
-			 * '&' too: both are candidates */
-			while (*e && !isspace((unsigned char)*e))
+			 * '&' too */
+			bool uri_param = p > text && (p[-1] == '?' || p[-1] == '&');
+			while (*e && !isspace((unsigned char)*e) && !(uri_param && *e == '&'))
 				e++;
-			size_t amp = strcspn(v, "&");
-			if (amp < (size_t)(e - v))
-				add_secret(l, v, amp);
 		}
 		add_secret(l, v, (size_t)(e - v));
 	}
 }
 
-/* `msg` with every occurrence of every secret replaced, then redacted
- * (fresh string); the belt to db_url_redact's braces. */
-static char *scrub(const struct strlist *secrets, const char *msg)
+/* `msg` with every occurrence of every secret replaced (fresh string). */
+static char *replace_secrets(const struct strlist *secrets, const char *msg)
 {
-	/* the known secrets first: the redaction below may cut one in two */
 	char *cur = xstrdup(msg);
-	for (size_t i = 0; secrets && i < secrets->n; i++) {
-		const char *pw = secrets->v[i];
+	size_t n = secrets ? secrets->n : 0;
+	bool *done = n ? xcalloc(n, sizeof(bool)) : NULL;
+	/* longest first: a shorter candidate is often a prefix of a longer
+	 * one, and replacing it first would leave the longer one's tail */
+	for (size_t round = 0; round < n; round++) {
+		size_t best = n;
+		for (size_t i = 0; i < n; i++)
+			if (!done[i] && (best == n || strlen(secrets->v[i]) > strlen(secrets->v[best])))
+				best = i;
+		done[best] = true;
+		const char *pw = secrets->v[best];
 		size_t pl = strlen(pw);
 		if (pl < 4)
 			continue;
@@ -319,9 +327,36 @@ static char *scrub(const struct strlist *secrets, const char *msg)
 		free(cur);
 		cur = strbuf_detach(&sb, NULL);
 	}
-	char *redacted = db_url_redact(cur);
+	free(done);
+	return cur;
+}
+
+/*
+ * The passwords the text itself holds, read as libpq reads them (a '#',
+ * '&', '?', quote or second '@' in a URI password, a space in its user
+ * name), replaced first; then the two passes, which also catch passwords
+ * too short to search for. The secrets first: the passes may cut one in
+ * two and leave its tail.
+ */
+char *db_url_redact(const char *url)
+{
+	struct strlist own = STRLIST_INIT;
+	collect_secrets(&own, url);
+	char *cur = replace_secrets(&own, url);
+	char *red = redact_forms(cur);
 	free(cur);
-	return redacted;
+	strlist_release(&own);
+	return red;
+}
+
+/* `msg` with every secret of the connection replaced, then redacted
+ * (fresh string); the belt to db_url_redact's braces. */
+static char *scrub(const struct strlist *secrets, const char *msg)
+{
+	char *cur = replace_secrets(secrets, msg);
+	char *red = db_url_redact(cur);
+	free(cur);
+	return red;
 }
 
 /* First line of a libpq message, scrubbed, without the "FATAL:  " prefix. */

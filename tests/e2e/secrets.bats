@@ -187,3 +187,12 @@ uri() { echo "postgresql://postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"; }
 	grep -q 'does not exist (create it with' "$OUT"
 	! grep -n -- "$PW" "$OUT"
 }
+
+@test "a space in the URI user name, or a short password before a '#', keeps the password hidden" {
+	keep current --url "postgresql://app user:$PW@/$DB?host=$PGHOST&bogus=1"
+	keep current --url "postgresql://app user:$PW@/$DB?host=$PGHOST&port=$PGPORT"
+	keep current --url "host=/nonexistent password=o%#$PW bogus"
+	cat "$OUT"
+	grep -q 'invalid database URL' "$OUT"
+	! grep -n -- "$PW" "$OUT"
+}
