@@ -270,7 +270,7 @@ int apply_test(struct apply_session *ss, struct findings *out, struct apply_fail
 	/* 4. merged branches in the other order, when the history has any and
 	 * can go back to base */
 	other_order(g, &order, &alt);
-	if (low != 0 || alt.n != n || !memcmp(alt.v, order.v, n * sizeof(size_t)))
+	if (low != 0 || alt.n != n || n == 0 || !memcmp(alt.v, order.v, n * sizeof(size_t)))
 		goto out;
 	for (size_t i = n; i > 0; i--) {
 		if ((ret = run_one(&t, order.v[i - 1], APPLY_DOWN)) < 0)

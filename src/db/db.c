@@ -216,7 +216,7 @@ static int hexval(int c)
  * them where they stand in a URL anyway. */
 static void add_secret(struct strlist *l, const char *s, size_t n)
 {
-	if (n < 4)
+	if (!s || n < 4)
 		return;
 	char *raw = xstrndup(s, n);
 	struct strbuf dec = STRBUF_INIT, unesc = STRBUF_INIT;
@@ -429,8 +429,9 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 	*out = NULL;
 	struct strlist secrets = STRLIST_INIT;
 	collect_secrets(&secrets, url);
-	if (getenv("PGPASSWORD") && *getenv("PGPASSWORD"))
-		add_secret(&secrets, getenv("PGPASSWORD"), strlen(getenv("PGPASSWORD")));
+	const char *pgpassword = getenv("PGPASSWORD");
+	if (pgpassword && *pgpassword)
+		add_secret(&secrets, pgpassword, strlen(pgpassword));
 	PQconninfoOption *opts = PQconninfoParse(url, &errmsg);
 	if (!opts) {
 		/* libpq's message quotes the token it could not read, which
