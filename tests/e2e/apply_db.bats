@@ -5,26 +5,10 @@
 # outside a transaction, and edited revisions.
 
 load helpers
-
-setup_file() {
-	# shellcheck source=tests/lib/pg.bash
-	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
-	pg_start "$BATS_FILE_TMPDIR/pg" >&3 2>&1 || return 1
-	export PGHOST PGPORT PGUSER PGDATABASE PG_BIN
-}
-
-teardown_file() {
-	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
-	PG_TEST_DIR="$BATS_FILE_TMPDIR/pg" PG_TEST_DATA="$BATS_FILE_TMPDIR/pg/data" pg_stop
-}
-
-psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+load db_helpers
 
 setup() {
-	new_project
-	DB="t_${BATS_TEST_NUMBER}"
-	"$PG_BIN/createdb" "$DB"
-	export DATABASE_URL="postgresql:///$DB?host=$PGHOST&port=$PGPORT&user=postgres"
+	new_db t
 }
 
 teardown() {
