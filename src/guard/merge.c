@@ -51,11 +51,8 @@ static int build_merged(struct guard_ctx *c, struct merged *m)
 		const char *name = NULL;
 		if (io < c->ours.n)
 			name = c->ours.v[io].name;
-		/* listings never hold a NULL name; the analyzer cannot see that */
-		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 		if (ib < c->base.n && (!name || strcmp(c->base.v[ib].name, name) < 0))
 			name = c->base.v[ib].name;
-		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 		if (im < c->mb.n && (!name || strcmp(c->mb.v[im].name, name) < 0))
 			name = c->mb.v[im].name;
 		if (!name)
