@@ -36,8 +36,8 @@ static void chain_build(struct chain *c)
 	static const char *const texts[] = {
 		"-- revision: a1\n-- down_revision: none\n-- +upgrade\nSELECT 1;\n",
 		"-- revision: a2\n-- down_revision: a1\n-- +upgrade\nSELECT 1;\n",
-		"-- revision: a3\n-- down_revision: a2\n-- branch_labels: feat\n"
-		"-- +upgrade\nSELECT 1;\n",
+		("-- revision: a3\n-- down_revision: a2\n-- branch_labels: feat\n"
+		 "-- +upgrade\nSELECT 1;\n"),
 	};
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < 3; i++) {
