@@ -368,6 +368,19 @@ bool lu_existing_table(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv)
 	return !t || !lint_table_is_new(ctx, t);
 }
 
+const PgQuery__Constraint *lu_added_constraint(const PgQuery__AlterTableCmd *cmd,
+					       PgQuery__ConstrType t)
+{
+	const PgQuery__Constraint *k = NULL;
+	if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def &&
+	    cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+		k = cmd->def->constraint;
+	else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && cmd->def &&
+		 cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+		k = lu_col_constraint(cmd->def->column_def, t);
+	return k && k->contype == t ? k : NULL;
+}
+
 const PgQuery__Constraint *lu_col_constraint(const PgQuery__ColumnDef *cd, PgQuery__ConstrType t)
 {
 	for (size_t i = 0; i < cd->n_constraints; i++)

@@ -61,6 +61,10 @@ const struct cat_table *lu_alter_table(const struct lint_ctx *ctx,
 bool lu_existing_table(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv);
 /* The constraint of a column definition of the given type, or NULL. */
 const PgQuery__Constraint *lu_col_constraint(const PgQuery__ColumnDef *cd, PgQuery__ConstrType t);
+/* The constraint of kind `t` an ALTER TABLE command adds, through ADD
+ * CONSTRAINT or on a column of ADD COLUMN, or NULL. */
+const PgQuery__Constraint *lu_added_constraint(const PgQuery__AlterTableCmd *cmd,
+					       PgQuery__ConstrType t);
 /* A ColumnDef's DEFAULT expression (from raw_default or a DEFAULT constraint). */
 const PgQuery__Node *lu_col_default(const PgQuery__ColumnDef *cd);
 /* Whether a type name is serial, bigserial or smallserial. */

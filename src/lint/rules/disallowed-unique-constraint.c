@@ -10,16 +10,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		return;
 	LU_FOREACH_CMD(as, cmd)
 	{
-		const PgQuery__Constraint *k = NULL;
-		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def &&
-		    cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			k = cmd->def->constraint;
-		else if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && cmd->def &&
-			 cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-			k = lu_col_constraint(cmd->def->column_def,
-					      PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE);
-		if (!k || k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ||
-		    (k->indexname && *k->indexname))
+		const PgQuery__Constraint *k =
+			lu_added_constraint(cmd, PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE);
+		if (!k || (k->indexname && *k->indexname))
 			continue;
 		char *rel = lu_rel(as->relation);
 		const char *name = k->conname && *k->conname ? k->conname : "name";
