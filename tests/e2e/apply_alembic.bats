@@ -5,19 +5,7 @@
 # carry the same ids and the same SQL, across a branch and a merge.
 
 load helpers
-
-setup_file() {
-	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
-	pg_start "$BATS_FILE_TMPDIR/pg" >&3 2>&1 || return 1
-	export PGHOST PGPORT PGUSER PGDATABASE PG_BIN
-}
-
-teardown_file() {
-	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
-	PG_TEST_DIR="$BATS_FILE_TMPDIR/pg" PG_TEST_DATA="$BATS_FILE_TMPDIR/pg/data" pg_stop
-}
-
-psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+load db_helpers
 
 # rev ID DOWN(S) TABLE: the same revision for both tools.
 rev() {

@@ -7,27 +7,12 @@
 # carried everywhere without being needed.
 
 load helpers
+load db_helpers
 
 PW=Xq7-s3cr3t-Pa55word
 
-setup_file() {
-	# shellcheck source=tests/lib/pg.bash
-	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
-	pg_start "$BATS_FILE_TMPDIR/pg" >&3 2>&1 || return 1
-	export PGHOST PGPORT PGUSER PGDATABASE PG_BIN
-}
-
-teardown_file() {
-	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
-	PG_TEST_DIR="$BATS_FILE_TMPDIR/pg" PG_TEST_DATA="$BATS_FILE_TMPDIR/pg/data" pg_stop
-}
-
-psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-
 setup() {
-	new_project
-	DB="s_${BATS_TEST_NUMBER}"
-	"$PG_BIN/createdb" "$DB"
+	new_db s
 	unset DATABASE_URL PGPASSWORD
 	OUT="$BATS_TEST_TMPDIR/all-output"
 	: >"$OUT"
