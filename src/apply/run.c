@@ -210,6 +210,44 @@ static void add_settings(struct step_run *sr, struct db_batch *b, bool local)
 	free(app);
 }
 
+/* A duration from the config as the user wrote it: "300ms", "5s". */
+static char *duration_text(long ms)
+{
+	return ms % 1000 ? xstrfmt("%ldms", ms) : xstrfmt("%lds", ms / 1000);
+}
+
+/*
+ * A statement stopped by one of the timeouts revgate sets for each
+ * revision: the server's message says which ran out, the hint says where
+ * its value comes from and what to do. A cancel after a signal also
+ * carries 57014, and is reported as the interruption instead.
+ */
+static void timeout_hint(const struct apply_session *ss, struct apply_failure *fail)
+{
+	const char *state = fail->err.sqlstate;
+	char *value = NULL;
+	if (!state || apply_interrupted())
+		return;
+	if (!strcmp(state, "57014") && ss->s->statement_timeout_ms > 0 &&
+	    strstr(fail->err.message, "statement timeout")) {
+		value = duration_text(ss->s->statement_timeout_ms);
+		free(fail->err.hint);
+		fail->err.hint = xstrfmt("the statement ran longer than statement_timeout (%s, "
+					 "set by 'statement_timeout' in [database] of the config): "
+					 "raise it there, or make the statement faster",
+					 value);
+	} else if (!strcmp(state, "55P03") && strstr(fail->err.message, "lock timeout")) {
+		value = duration_text(ss->s->lock_timeout_ms);
+		free(fail->err.hint);
+		fail->err.hint = xstrfmt("another session held a lock the statement needed for "
+					 "longer than lock_timeout (%s, set by 'lock_timeout' in "
+					 "[database] of the config): run when the table is less "
+					 "busy, or raise it there",
+					 value);
+	}
+	free(value);
+}
+
 /* Fills `fail` for statement `k` of the step (SIZE_MAX: revgate's own SQL). */
 static void describe_failure(struct step_run *sr, size_t k, const struct db_error *e,
 			     struct apply_failure *fail)
@@ -231,6 +269,7 @@ static void describe_failure(struct step_run *sr, size_t k, const struct db_erro
 	fail->err.detail = e->detail ? xstrdup(e->detail) : NULL;
 	fail->err.hint = e->hint ? xstrdup(e->hint) : NULL;
 	fail->err.context = e->context ? xstrdup(e->context) : NULL;
+	timeout_hint(sr->ss, fail);
 	if (k >= sr->s->stmts.n)
 		return;
 	const struct sql_stmt *st = &sr->s->stmts.v[k];
@@ -246,10 +285,75 @@ static void describe_failure(struct step_run *sr, size_t k, const struct db_erro
 	line_index_release(&li);
 }
 
-/* Records a failure row, on the work connection when it still works, else
- * on the lock connection (the work backend may have been killed). */
+/*
+ * A failure in the SQL revgate adds to a revision (the version-table
+ * change, the history row, the COMMIT): the message says which, naming the
+ * table, so that a full disk or a lock on revgate's own tables is not
+ * mistaken for the revision's fault. The version-table guard's message
+ * already says what happened.
+ */
+static void own_sql_failure(struct step_run *sr, const char *what, struct apply_failure *fail)
+{
+	if (!strncmp(fail->err.message, SQLTEXT_GUARD_PREFIX, strlen(SQLTEXT_GUARD_PREFIX)))
+		return;
+	const struct apply_session *ss = sr->ss;
+	char *table = strstr(what, "version table")   ? xstrfmt(" %s", ss->vtable)
+		      : strstr(what, "history table") ? xstrfmt(" %s", ss->htable)
+						      : xstrdup("");
+	char *m = xstrfmt("cannot %s%s: %s", what, table, fail->err.message);
+	free(fail->err.message);
+	fail->err.message = m;
+	free(table);
+}
+
+enum lost_where {
+	LOST_TX,     /* before the transaction's COMMIT was sent or seen */
+	LOST_COMMIT, /* waiting for the COMMIT's answer */
+	LOST_ALONE,  /* a statement outside a transaction */
+};
+
+/*
+ * The connection ended under a statement (the server crashed, shut down,
+ * or ended the session): say so, and what the server did with the work.
+ * A transaction it did not commit, it rolled back. A COMMIT whose answer
+ * never came may or may not have been kept; the version table, read by
+ * the next run, tells which.
+ */
+static void connection_lost(const struct apply_session *ss, enum lost_where where,
+			    struct apply_failure *fail)
+{
+	static const char *const what[] = {
+		[LOST_TX] = "the server rolled back the revision's transaction, so nothing of "
+			    "it was kept",
+		[LOST_COMMIT] = "it ended while the revision was committing: whether the server "
+				"kept it shows in the version table once the server is back, and "
+				"the next run goes on from there",
+		[LOST_ALONE] = "the statement ran outside a transaction, so it may have done part "
+			       "of its work ('revgate resolve' shows what the database holds)",
+	};
+	char *m = xstrfmt("lost the connection to %s: %s; %s", db_where(ss->db), fail->err.message,
+			  what[where]);
+	free(fail->err.message);
+	fail->err.message = m;
+}
+
+/* Adds a sentence to the failure's detail line. */
+static void add_detail(struct apply_failure *fail, const char *text)
+{
+	char *d = fail->err.detail ? xstrfmt("%s; %s", fail->err.detail, text) : xstrdup(text);
+	free(fail->err.detail);
+	fail->err.detail = d;
+}
+
+/*
+ * Records a failure row, on the work connection when it still works, else
+ * on the lock connection (the work backend may have been killed). When
+ * neither can write it (the server is gone, the history's disk is full),
+ * the failure itself stays what the user sees, and its detail says that
+ * the history has no row for it.
+ */
 static void record_failure(struct step_run *sr, const char *outcome, int segment,
-			   const struct apply_failure *fail)
+			   struct apply_failure *fail)
 {
 	struct apply_session *ss = sr->ss;
 	struct sqltext_history h;
@@ -264,8 +368,15 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	h.sqlstate = fail->err.sqlstate;
 	h.error = fail->err.message;
 	struct db *db = db_alive(ss->db) ? ss->db : ss->lock;
-	if (!ss->have_history || !db_alive(db) || history_insert(ss, db, &h) < 0)
-		err_clear();
+	if (!ss->have_history || (db_alive(db) && history_insert(ss, db, &h) == 0))
+		return;
+	char *why = db_alive(db) ? xstrdup(err_msg()) : xstrdup("no connection to the server");
+	err_clear();
+	char *note = xstrfmt("the history table %s has no row for this failure: %s", ss->htable,
+			     why);
+	add_detail(fail, note);
+	free(note);
+	free(why);
 }
 
 static void rollback(struct apply_session *ss)
@@ -339,11 +450,22 @@ static int run_tx_segment(struct step_run *sr, const struct apply_segment *seg, 
 		db_batch_add(&b, "COMMIT", 0, NULL);
 	int ret = db_batch_run(ss->db, &b);
 	if (ret < 0) {
-		size_t k = b.failed >= first_stmt && b.failed < first_stmt + seg->n
-				   ? seg->first + (b.failed - first_stmt)
-				   : SIZE_MAX;
+		bool theirs = b.failed >= first_stmt && b.failed < first_stmt + seg->n;
+		size_t k = theirs ? seg->first + (b.failed - first_stmt) : SIZE_MAX;
 		describe_failure(sr, k, db_last_error(ss->db), fail);
-		if (!in_tx && b.failed + 1 < b.n)
+		bool commit = !in_tx && b.failed + 1 == b.n;
+		if (!theirs) {
+			const char *what = commit ? "commit the revision"
+					   : b.failed < first_stmt ? "start the revision's transaction"
+					   : b.failed < first_version ? "reset the role after the revision"
+					   : b.failed < first_version + sr->s->change.n
+						   ? "update the version table"
+						   : "record the step in the history table";
+			own_sql_failure(sr, what, fail);
+		}
+		if (!db_alive(ss->db))
+			connection_lost(ss, commit ? LOST_COMMIT : LOST_TX, fail);
+		else if (!in_tx && b.failed + 1 < b.n)
 			rollback(ss);
 		goto out;
 	}
@@ -362,8 +484,11 @@ static int run_alone(struct step_run *sr, const struct apply_segment *seg,
 	char *sql = xstrndup(sr->s->rev->text + st->start, st->len);
 	int ret = db_exec(sr->ss->db, sql);
 	free(sql);
-	if (ret < 0)
+	if (ret < 0) {
 		describe_failure(sr, seg->first, db_last_error(sr->ss->db), fail);
+		if (!db_alive(sr->ss->db))
+			connection_lost(sr->ss, LOST_ALONE, fail);
+	}
 	return ret;
 }
 

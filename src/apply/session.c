@@ -116,6 +116,13 @@ static int interrupted_error(void)
 		       caught_signal == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
+int interrupted_or(int ret)
+{
+	if (!caught_signal || ret == ERR_INTERRUPTED)
+		return ret;
+	return interrupted_error();
+}
+
 int atoi_safe(const char *s)
 {
 	return s ? (int)strtol(s, NULL, 10) : 0;
@@ -541,6 +548,10 @@ int apply_lock(struct apply_session *ss, bool create)
 
 void apply_close(struct apply_session *ss)
 {
+	/* closing may fail (an unlock on a connection the server dropped)
+	 * and must not replace the error that ended the command */
+	struct err_keep keep;
+	err_keep_save(&keep);
 	db_cancel_disarm();
 	/* the work connection first: whatever it still holds ends before
 	 * the lock lets the next run in */
@@ -558,6 +569,7 @@ void apply_close(struct apply_session *ss)
 	free(ss->os_user);
 	free(ss->host);
 	memset(ss, 0, sizeof(*ss));
+	err_keep_restore(&keep);
 }
 
 int apply_check_heads_known(const struct apply_session *ss)

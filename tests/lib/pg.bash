@@ -9,6 +9,10 @@
 #                      server on a unix socket only, export the connection env
 #   pg_stop            stop the server (immediate) and remove DIR
 #   pg_restart         restart the server (fast), same env
+#   pg_server_stop [MODE]  stop the server (pg_ctl -m MODE: immediate, the
+#                      default, is a crash; fast or smart), keep DIR and env
+#   pg_server_start    start a server stopped by pg_server_stop again, on the
+#                      same socket and port
 #   pg_psql ARGS...    the real psql with the env, without ~/.psqlrc (-X)
 #   pg_createdb NAME   create database NAME
 #   pg_url [DBNAME]    print the libpq URI of DBNAME (default: $PGDATABASE)
@@ -315,4 +319,25 @@ pg_createdb() {
 		return 2
 	fi
 	"$PG_BIN/createdb" -- "$1"
+}
+
+pg_server_stop() {
+	local mode=${1:-immediate}
+	if [ -z "${PG_TEST_DATA:-}" ]; then
+		echo "pg_server_stop: no cluster started" >&2
+		return 1
+	fi
+	_pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TEST_DATA" -m "$mode" -w -t 60 stop >/dev/null 2>&1
+}
+
+pg_server_start() {
+	if [ -z "${PG_TEST_DATA:-}" ]; then
+		echo "pg_server_start: no cluster started" >&2
+		return 1
+	fi
+	if ! _pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TEST_DATA" -l "$PG_TEST_DIR/server.log" \
+		-o "-p $PGPORT" -w -t 60 start >/dev/null 2>&1; then
+		_pg_dump_log
+		return 1
+	fi
 }

@@ -1,0 +1,209 @@
+#!/usr/bin/env bats
+# Faults during a run on a real PostgreSQL 15 (one throwaway cluster for
+# this file): the server crashing or shutting down mid-revision, a full
+# disk under revgate's own tables, statement_timeout, and signals during
+# the commands that only read or stamp. Each must end with one clear
+# message and an exit code from DESIGN.md, nothing half applied, the
+# version and history tables consistent, and a next run that goes on.
+
+load helpers
+load db_helpers
+
+setup() {
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	new_db f
+	# the test cluster runs with synchronous_commit off, which a crash
+	# (pg_ctl -m immediate) may undo: here a commit must survive one
+	psql_ -c "ALTER DATABASE $DB SET synchronous_commit = on"
+}
+
+teardown() {
+	# a test that stopped the server brings it back for the next one
+	if [ -n "${PG_TEST_DATA:-}" ] && [ ! -f "$PG_TEST_DATA/postmaster.pid" ]; then
+		pg_server_start || true
+	fi
+	cd /
+	rm -rf "$PROJ"
+}
+
+mkrev() {
+	local id=$1 down=$2 up=$3 stamp=$4
+	shift 4
+	{
+		echo "-- revision: $id"
+		echo "-- down_revision: $down"
+		for l in "$@"; do echo "$l"; done
+		echo "-- message: revision $id"
+		echo
+		echo "-- +upgrade"
+		printf '%s\n' "$up"
+		echo
+		echo "-- +downgrade"
+		echo "SELECT 1;"
+	} >"migrations/${stamp}_${id}_rev.sql"
+}
+
+rows() { psql_ -c "SELECT coalesce(string_agg(version_num, ',' ORDER BY version_num), '') FROM revgate_version"; }
+
+# outcomes REV: the history rows of REV, oldest first, "outcome[/segment]"
+outcomes() {
+	psql_ -c "SELECT coalesce(string_agg(outcome || coalesce('/' || segment, ''), ' ' ORDER BY id), '') FROM revgate_history WHERE revision = '$1'"
+}
+
+# wait_for_query TEXT: until a backend other than ours runs a query with TEXT
+wait_for_query() {
+	for _ in $(seq 100); do
+		[ -n "$(psql_ -c "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%$1%' AND pid <> pg_backend_pid()")" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ---- the server goes away ----
+
+# crash_mid_run MODE: an upgrade whose second revision sleeps; the server
+# stops (pg_ctl -m MODE) while it runs and stays down until the run ended.
+crash_mid_run() {
+	rg upgrade >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$! rc=0
+	wait_for_query 'pg_sleep(30)'
+	pg_server_stop "$1"
+	local t0=$SECONDS
+	wait "$pid" || rc=$?
+	echo "$rc" >"$BATS_TEST_TMPDIR/rc"
+	cat "$BATS_TEST_TMPDIR/out"
+	# it gave up at once instead of waiting for the server
+	[ $((SECONDS - t0)) -le 5 ]
+	pg_server_start
+}
+
+@test "the server crashes mid-revision: connection lost, rolled back by the server, the next run applies it once" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE k (id int);
+SELECT pg_sleep(30);" 20250101_0002
+	crash_mid_run immediate
+	[ "$(cat "$BATS_TEST_TMPDIR/rc")" -eq 3 ]
+	out=$(cat "$BATS_TEST_TMPDIR/out")
+	[[ "$out" == *"lost the connection"* ]]
+	[[ "$out" == *"revision 'bbbb0002'"*"rolled back"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('k')")" ]
+	[ "$(outcomes bbbb0002)" = "" ]
+	sed -i 's/pg_sleep(30)/pg_sleep(0)/' migrations/*bbbb0002*
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	[ "$(outcomes bbbb0002)" = "applied" ]
+}
+
+@test "the server shuts down (fast) mid-revision: the same, and the message names the shutdown" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE k (id int);
+SELECT pg_sleep(30);" 20250101_0002
+	mkrev cccc0003 bbbb0002 "CREATE TABLE c (id int);" 20250101_0003
+	crash_mid_run fast
+	[ "$(cat "$BATS_TEST_TMPDIR/rc")" -eq 3 ]
+	out=$(cat "$BATS_TEST_TMPDIR/out")
+	[[ "$out" == *"lost the connection"*"terminating connection due to administrator command"*"rolled back the revision's transaction"* ]]
+	[[ "$out" == *"revgate upgrade: revision 'bbbb0002' failed and was rolled back"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('k')")" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('c')")" ]
+	sed -i 's/pg_sleep(30)/pg_sleep(0)/' migrations/*bbbb0002*
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "cccc0003" ]
+	[ "$(outcomes bbbb0002)" = "applied" ]
+	[ "$(outcomes cccc0003)" = "applied" ]
+}
+
+@test "the server crashes in a revision outside a transaction: half-done, the next run refuses until resolved" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE s1 (id int);
+SELECT pg_sleep(30);
+CREATE TABLE s2 (id int);" 20250101_0002 "-- transaction: false"
+	crash_mid_run immediate
+	[ "$(cat "$BATS_TEST_TMPDIR/rc")" -eq 3 ]
+	out=$(cat "$BATS_TEST_TMPDIR/out")
+	[[ "$out" == *"lost the connection"*"outside a transaction, so it may have done part of its work"* ]]
+	[[ "$out" == *"revision 'bbbb0002' stopped part-way"*"run 'revgate resolve'"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	[ -n "$(psql_ -c "SELECT to_regclass('s1')")" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('s2')")" ]
+	[ "$(outcomes bbbb0002)" = "started segment/1" ]
+	sed -i 's/pg_sleep(30)/pg_sleep(0)/' migrations/*bbbb0002*
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"revision 'bbbb0002' is half-done: its upgrade stopped after segment 1 of 4"* ]]
+	[[ "$output" == *"run 'revgate resolve'"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	# the operator finishes it by hand and says so
+	psql_ -c "CREATE TABLE s2 (id int)"
+	run rg resolve --done bbbb0002
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	[ "$(psql_ -c "SELECT count(*) FROM revgate_history WHERE revision = 'bbbb0002' AND outcome = 'applied'")" -eq 1 ]
+}
+
+@test "the server shuts down during CREATE INDEX CONCURRENTLY: resolve names the INVALID index it left" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);
+INSERT INTO a SELECT generate_series(1, 200);
+CREATE FUNCTION slow_key(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS \$\$ BEGIN PERFORM pg_sleep(0.05); RETURN \$1; END \$\$;" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "CREATE INDEX CONCURRENTLY a_slow ON a (slow_key(id));" 20250101_0002 "-- transaction: false"
+	rg upgrade aaaa0001 >/dev/null 2>&1
+	rg upgrade >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	wait_for_query 'CREATE INDEX CONCURRENTLY'
+	sleep 0.3
+	pg_server_stop fast
+	rc=0
+	wait "$pid" || rc=$?
+	pg_server_start
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$rc" -eq 3 ]
+	grep -q "stopped part-way" "$BATS_TEST_TMPDIR/out"
+	[ "$(psql_ -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_slow'::regclass")" = "f" ]
+	run rg upgrade
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'bbbb0002' is half-done"* ]]
+	run rg resolve
+	echo "$output"
+	[[ "$output" == *"a_slow"*"INVALID"* ]]
+	psql_ -c "DROP INDEX a_slow"
+	run rg resolve --rolled-back bbbb0002
+	[ "$status" -eq 0 ]
+	sed -i 's/slow_key(id)/id/' migrations/*bbbb0002*
+	run rg upgrade --force
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	[ "$(psql_ -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_slow'::regclass")" = "t" ]
+}
+
+@test "the server is down before the run: cannot reach it, exit 3, no password shown, nothing else tried" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	pg_server_stop fast
+	run rg upgrade --url "postgresql://postgres:sekret-pw-4242@/$DB?host=$PGHOST&port=$PGPORT"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot reach the PostgreSQL server at"*"is the server running"* ]]
+	[[ "$output" != *"sekret-pw-4242"* ]]
+	[ "$(grep -c . <<<"$output")" -eq 1 ]
+	for cmd in current verify "stamp aaaa0001"; do
+		# shellcheck disable=SC2086
+		run rg $cmd
+		echo "$output"
+		[ "$status" -eq 3 ]
+		[[ "$output" == *"cannot reach the PostgreSQL server"* ]]
+	done
+	pg_server_start
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "aaaa0001" ]
+}
