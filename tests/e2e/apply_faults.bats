@@ -207,3 +207,91 @@ CREATE FUNCTION slow_key(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS \$\$ BEG
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "aaaa0001" ]
 }
+
+# ---- statement_timeout ----
+
+config_timeout() {
+	printf '[revgate]\nmigrations = migrations\n[database]\nstatement_timeout = %s\n' "$1" >revgate.ini
+}
+
+@test "statement_timeout from the config: a slow statement fails fast with 57014, the message names the key, nothing kept" {
+	config_timeout 300ms
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE slow (id int);
+SELECT pg_sleep(5);" 20250101_0002
+	start=$(date +%s%N)
+	run rg upgrade
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "$elapsed" -lt 3000 ]
+	[[ "$output" == *"_bbbb0002_rev.sql:7:1: error: canceling statement due to statement timeout (SQLSTATE 57014)"* ]]
+	[[ "$output" == *"hint: the statement ran longer than statement_timeout (300ms, set by 'statement_timeout' in [database] of the config)"* ]]
+	[[ "$output" == *"revision 'bbbb0002' failed and was rolled back"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('slow')")" ]
+	[ "$(psql_ -c "SELECT outcome || ' ' || sqlstate FROM revgate_history WHERE revision = 'bbbb0002'")" = "failed 57014" ]
+	# raised, the next run applies it
+	config_timeout 10s
+	sed -i 's/pg_sleep(5)/pg_sleep(0.5)/' migrations/*bbbb0002*
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	[ "$(outcomes bbbb0002)" = "failed applied" ]
+}
+
+@test "statement_timeout outside a transaction: the segment fails with 57014 and the revision is half-done" {
+	config_timeout 300ms
+	mkrev aaaa0001 none "CREATE TABLE s1 (id int);
+SELECT pg_sleep(5);
+CREATE TABLE s2 (id int);" 20250101_0001 "-- transaction: false"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"statement timeout (SQLSTATE 57014)"*"'statement_timeout' in [database]"* ]]
+	[[ "$output" == *"stopped part-way"* ]]
+	[ "$(outcomes aaaa0001)" = "started segment/1 interrupted/2" ]
+	[ "$(psql_ -c "SELECT sqlstate FROM revgate_history WHERE outcome = 'interrupted'")" = "57014" ]
+	run rg upgrade
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'aaaa0001' is half-done: its upgrade stopped in segment 2 of 4 (failed)"* ]]
+}
+
+@test "statement_timeout counts per statement, and not the lock wait nor revgate's own work" {
+	config_timeout 300ms
+	mkrev aaaa0001 none "CREATE TABLE a (id int);
+SELECT pg_sleep(0.2);
+SELECT pg_sleep(0.2);
+SELECT pg_sleep(0.2);
+SELECT pg_sleep(0.2);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "SELECT pg_sleep(0.2);
+SELECT pg_sleep(0.2);
+SELECT pg_sleep(0.2);" 20250101_0002 "-- transaction: false"
+	rg upgrade >first.out 2>&1 &
+	first=$!
+	wait_for_query 'pg_sleep(0.2)'
+	# the second run waits for the lock longer than statement_timeout
+	run rg upgrade --lock-wait 30s
+	echo "$output"
+	st=0
+	wait "$first" || st=$?
+	cat first.out
+	[ "$st" -eq 0 ]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to do"* ]] || [[ "$output" == *"database at: bbbb0002"* ]]
+	[ "$(rows)" = "bbbb0002" ]
+}
+
+@test "a revision's own SET statement_timeout ends with it; a database default does not cut a revision short" {
+	mkrev aaaa0001 none "SET statement_timeout = '100ms';
+CREATE TABLE a (id int);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "SET statement_timeout = '100ms';" 20250101_0002 "-- transaction: false"
+	mkrev cccc0003 bbbb0002 "SELECT pg_sleep(0.4);" 20250101_0003
+	mkrev dddd0004 cccc0003 "SELECT pg_sleep(0.4);" 20250101_0004 "-- transaction: false"
+	psql_ -c "ALTER DATABASE $DB SET statement_timeout = '200ms'"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "dddd0004" ]
+}
