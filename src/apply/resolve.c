@@ -35,7 +35,7 @@ int apply_diagnose(struct apply_session *ss, struct strlist *lines)
 					   idx, db_res_value(r, i, 1), idx, idx));
 	}
 	db_res_free(r);
-	return ret;
+	return interrupted_or(ret);
 }
 
 int apply_resolve(struct apply_session *ss, const struct apply_pending *pending, bool done)
@@ -113,7 +113,7 @@ out:
 	strlist_release(&heads);
 	strlist_release(&before);
 	strlist_release(&after);
-	return ret;
+	return ret < 0 ? interrupted_or(ret) : 0;
 }
 
 char *apply_pending_where(const struct apply_pending *p)

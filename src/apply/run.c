@@ -762,8 +762,16 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 
 /* ---- stamp ---- */
 
+static int stamp_interrupted(void)
+{
+	return err_set(ERR_INTERRUPTED, "interrupted by %s; the version table was not changed",
+		       apply_interrupted() == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
 int apply_stamp(struct apply_session *ss, const struct strlist *heads)
 {
+	if (apply_interrupted())
+		return stamp_interrupted();
 	struct db_batch b = DB_BATCH_INIT;
 	struct strlist before = STRLIST_INIT, after = STRLIST_INIT;
 	strlist_sorted_copy(&before, &ss->heads);
@@ -817,6 +825,8 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads)
 		ret = db_exec(ss->db, "COMMIT");
 	if (ret == 0)
 		set_heads(ss, heads);
+	else if (apply_interrupted())
+		ret = stamp_interrupted();
 	db_batch_release(&b);
 	strlist_release(&before);
 	strlist_release(&after);

@@ -509,9 +509,11 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	free(lock_app);
 	if (ret == 0)
 		ret = work_conn_settings(ss);
-	if (ret < 0)
-		return ret;
-	return read_heads(ss, flags & APPLY_OPEN_CREATE);
+	if (ret == 0)
+		ret = read_heads(ss, flags & APPLY_OPEN_CREATE);
+	/* a signal while connecting or reading ends the command here: the
+	 * query it cancelled failed with an error that is not the point */
+	return interrupted_or(ret);
 }
 
 int apply_lock(struct apply_session *ss, bool create)
@@ -540,10 +542,11 @@ int apply_lock(struct apply_session *ss, bool create)
 	}
 	if (ret == 0)
 		ret = work_conn_settings(ss);
-	if (ret < 0)
-		return ret;
-	strlist_release(&ss->heads);
-	return read_heads(ss, create);
+	if (ret == 0) {
+		strlist_release(&ss->heads);
+		ret = read_heads(ss, create);
+	}
+	return interrupted_or(ret);
 }
 
 void apply_close(struct apply_session *ss)
@@ -574,6 +577,11 @@ void apply_close(struct apply_session *ss)
 
 int apply_check_heads_known(const struct apply_session *ss)
 {
+	/* the check every database command makes before it acts or reports:
+	 * a signal caught since (its cancel may have failed a query whose
+	 * error the command set aside) stops it here */
+	if (caught_signal)
+		return interrupted_error();
 	for (size_t i = 0; i < ss->heads.n; i++) {
 		size_t idx;
 		if (!graph_find(ss->g, ss->heads.v[i], &idx))
@@ -640,5 +648,5 @@ int apply_pending_list(struct apply_session *ss, struct apply_pending **out, siz
 	}
 	db_res_free(r);
 	strbuf_release(&sql);
-	return ret;
+	return ret < 0 ? interrupted_or(ret) : 0;
 }

@@ -219,5 +219,5 @@ out:
 	bitset_release(&applied);
 	idxvec_release(&heads);
 	strbuf_release(&sql);
-	return ret;
+	return interrupted_or(ret);
 }

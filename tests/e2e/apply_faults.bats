@@ -295,3 +295,71 @@ CREATE TABLE a (id int);" 20250101_0001
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "dddd0004" ]
 }
+
+# ---- signals during the commands that read or stamp ----
+
+# interrupt_blocked SIG TABLE CMD...: CMD waits on a lock another session
+# holds on TABLE; SIG arrives while it waits. Leaves the output in out,
+# the exit status in rc.
+interrupt_blocked() {
+	local sig=$1 table=$2
+	shift 2
+	psql_ -c "BEGIN; LOCK TABLE $table IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(20); COMMIT" >/dev/null 2>&1 &
+	local holder=$! pid rc=0
+	for _ in $(seq 100); do
+		[ -n "$(psql_ -c "SELECT 1 FROM pg_locks WHERE relation = to_regclass('$table') AND mode = 'AccessExclusiveLock' AND granted")" ] && break
+		sleep 0.05
+	done
+	# shellcheck disable=SC2086
+	$REVGATE_WRAPPER "$REVGATE" "$@" >out 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -n "$(psql_ -c "SELECT 1 FROM pg_stat_activity WHERE application_name = 'revgate $1' AND wait_event_type = 'Lock'")" ] && break
+		sleep 0.05
+	done
+	kill -"$sig" "$pid"
+	wait "$pid" || rc=$?
+	echo "$rc" >rc
+	psql_ -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%LOCK TABLE%' AND pid <> pg_backend_pid()" >/dev/null
+	wait "$holder" || true
+	cat out
+}
+
+@test "a signal during 'revgate current' exits 130 like an interrupted upgrade" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	rg upgrade >/dev/null 2>&1
+	interrupt_blocked TERM revgate_version current
+	[ "$(cat rc)" -eq 130 ]
+	[ "$(cat out)" = "revgate current: interrupted by SIGTERM" ]
+}
+
+@test "a signal during 'revgate verify' exits 130" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	rg upgrade >/dev/null 2>&1
+	interrupt_blocked INT revgate_history verify
+	[ "$(cat rc)" -eq 130 ]
+	[ "$(cat out)" = "revgate verify: interrupted by SIGINT" ]
+}
+
+@test "a signal during 'revgate stamp' exits 130, changes nothing and releases the lock" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE b (id int);" 20250101_0002
+	rg upgrade aaaa0001 >/dev/null 2>&1
+	interrupt_blocked TERM revgate_history stamp bbbb0002
+	[ "$(cat rc)" -eq 130 ]
+	[ "$(cat out)" = "revgate stamp: interrupted by SIGTERM; the version table was not changed" ]
+	[ "$(rows)" = "aaaa0001" ]
+	[ "$(outcomes bbbb0002)" = "" ]
+	run rg stamp bbbb0002 --lock-wait 0
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+}
+
+@test "a signal while 'revgate resolve' reads the history exits 130" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	rg upgrade >/dev/null 2>&1
+	interrupt_blocked INT revgate_history resolve
+	[ "$(cat rc)" -eq 130 ]
+	[ "$(cat out)" = "revgate resolve: interrupted by SIGINT" ]
+}
