@@ -370,9 +370,15 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	struct db *db = db_alive(ss->db) ? ss->db : ss->lock;
 	if (!ss->have_history || (db_alive(db) && history_insert(ss, db, &h) == 0))
 		return;
-	char *why = db_alive(db) ? xstrdup(err_msg()) : xstrdup("no connection to the server");
+	/* the failure may be the history's own (its disk is full): then
+	 * once is enough */
+	const char *again = db_last_error(db)->message;
+	char *why = !db_alive(db) ? xstrdup(": no connection to the server")
+		    : again && strstr(fail->err.message, again)
+			    ? xstrdup(" (writing it failed the same way)")
+			    : xstrfmt(": %s", err_msg());
 	err_clear();
-	char *note = xstrfmt("the history table %s has no row for this failure: %s", ss->htable,
+	char *note = xstrfmt("the history table %s has no row for this failure%s", ss->htable,
 			     why);
 	add_detail(fail, note);
 	free(note);
@@ -525,8 +531,12 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 	h.finished_at = sr->started_at;
 	h.duration_ms = "0";
 	int ret = history_insert(ss, ss->db, &h);
+	/* the row that makes an interrupted run visible comes first: without
+	 * it, nothing of the revision may run */
 	if (ret < 0)
-		return ret;
+		return err_wrap(ret, "cannot record the start of revision '%s' in the history table "
+				     "%s, so nothing of it ran",
+				s->rev->id, ss->htable);
 	struct db_batch settings = DB_BATCH_INIT;
 	add_settings(sr, &settings, false);
 	ret = db_batch_run(ss->db, &settings);
@@ -540,8 +550,11 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 		double seg_t0 = mono_ms();
 		ret = seg->transactional ? run_tx_segment(sr, seg, last, false, fail)
 					 : run_alone(sr, seg, fail);
-		if (ret == 0 && !last)
-			ret = record_segment(sr, k, seg_start, seg_t0);
+		if (ret == 0 && !last && (ret = record_segment(sr, k, seg_start, seg_t0)) < 0)
+			ret = err_wrap(ret, "segment %zu of %zu of revision '%s' ran, but the history "
+					    "table %s could not record it (the revision is half-done: "
+					    "run 'revgate resolve', which shows what the database holds)",
+				       k + 1, s->nseg, s->rev->id, ss->htable);
 		free(seg_start);
 		if (ret < 0) {
 			if (fail->set) {

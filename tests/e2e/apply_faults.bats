@@ -22,6 +22,7 @@ teardown() {
 	if [ -n "${PG_TEST_DATA:-}" ] && [ ! -f "$PG_TEST_DATA/postmaster.pid" ]; then
 		pg_server_start || true
 	fi
+	drop_small_tablespace
 	cd /
 	rm -rf "$PROJ"
 }
@@ -186,6 +187,35 @@ CREATE FUNCTION slow_key(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS \$\$ BEG
 	[ "$(psql_ -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_slow'::regclass")" = "t" ]
 }
 
+@test "the server crashes while a revision commits: the message says the version table tells, the next run goes on" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	# a deferred trigger makes the COMMIT itself slow
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE d (id int);
+CREATE FUNCTION slow_check() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN PERFORM pg_sleep(30); RETURN NULL; END \$\$;
+CREATE CONSTRAINT TRIGGER d_slow AFTER INSERT ON d DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_check();
+INSERT INTO d VALUES (1);" 20250101_0002
+	rg upgrade >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -n "$(psql_ -c "SELECT 1 FROM pg_stat_activity WHERE application_name = 'revgate upgrade bbbb0002' AND query = 'COMMIT'")" ] && break
+		sleep 0.05
+	done
+	pg_server_stop immediate
+	rc=0
+	wait "$pid" || rc=$?
+	pg_server_start
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$rc" -eq 3 ]
+	grep -q "lost the connection to .*; it ended while the revision was committing: whether the server kept it shows in the version table once the server is back" "$BATS_TEST_TMPDIR/out"
+	[ "$(rows)" = "aaaa0001" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('d')")" ]
+	sed -i 's/pg_sleep(30)/pg_sleep(0)/' migrations/*bbbb0002*
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+}
+
 @test "the server is down before the run: cannot reach it, exit 3, no password shown, nothing else tried" {
 	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
 	pg_server_stop fast
@@ -206,6 +236,167 @@ CREATE FUNCTION slow_key(int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS \$\$ BEG
 	run rg upgrade
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "aaaa0001" ]
+}
+
+# ---- a full disk under revgate's own tables ----
+
+# small_tablespace: tablespace $TS on a small filesystem of its own at
+# $TS_DIR, owned by the server's user. Needs root (mount); skips otherwise.
+small_tablespace() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a small filesystem for a tablespace"
+	[ -n "${PG_TEST_OWNER:-}" ] || skip "the cluster's owner is unknown"
+	TS_DIR=$BATS_TEST_TMPDIR/ts
+	TS=ts_$BATS_TEST_NUMBER
+	mkdir -p "$TS_DIR"
+	_pg_make_reachable "$TS_DIR"
+	mount -t tmpfs -o "size=1m,uid=$(id -u "$PG_TEST_OWNER"),mode=0700" tmpfs "$TS_DIR" ||
+		skip "cannot mount a tmpfs here"
+	TS_MOUNTED=1
+	psql_ -c "CREATE TABLESPACE $TS LOCATION '$TS_DIR'"
+}
+
+# The tablespace goes with the test's database; the filesystem is always
+# unmounted, even after a failure.
+drop_small_tablespace() {
+	[ -n "${TS_MOUNTED:-}" ] || return 0
+	rm -f "$TS_DIR/filler"
+	"$PG_BIN/psql" -X -qAt -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+	"$PG_BIN/psql" -X -qAt -d postgres -c "DROP TABLESPACE IF EXISTS $TS" >/dev/null 2>&1 || true
+	umount "$TS_DIR" 2>/dev/null || umount -l "$TS_DIR"
+	TS_MOUNTED=
+}
+
+fill_disk() { dd if=/dev/zero of="$TS_DIR/filler" bs=4k >/dev/null 2>&1 || true; }
+free_disk() { rm -f "$TS_DIR/filler"; }
+
+# fill_pages TABLE VALUES: rows into TABLE, one transaction each, until the
+# full disk refuses a new page: its pages are then full.
+fill_pages() {
+	seq 1 1000 | sed "s/.*/INSERT INTO $1 $2;/" |
+		"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=0 -d "$DB" >/dev/null 2>&1 || true
+}
+
+# The version table on the full disk, its pages full of rows that are
+# deleted but still seen by an open snapshot: changing its row needs a new
+# page. Every change of a version row writes a new row version.
+version_table_on_full_disk() {
+	small_tablespace
+	psql_ -c "ALTER TABLE revgate_version SET TABLESPACE $TS" \
+		-c "ALTER TABLE revgate_version SET (autovacuum_enabled = false)"
+	fill_disk
+	fill_pages revgate_version "VALUES ('filler&')"
+	psql_ -c "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM revgate_version; SELECT pg_sleep(60); COMMIT" >/dev/null 2>&1 &
+	wait_for_query 'SELECT pg_sleep(60)'
+	psql_ -c "DELETE FROM revgate_version WHERE version_num LIKE 'filler%'"
+}
+
+# The history table on the full disk with its pages full.
+history_table_on_full_disk() {
+	small_tablespace
+	psql_ -c "ALTER TABLE revgate_history SET TABLESPACE $TS"
+	fill_disk
+	fill_pages revgate_history "(revision, direction, outcome, tool_version) VALUES ('filler', 'filler', 'filler', 'filler')"
+}
+
+@test "the version table's disk is full: the revision rolls back with its version update, SQLSTATE 53100, the next run goes on" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	rg upgrade >/dev/null 2>&1
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE b (id int);" 20250101_0002
+	version_table_on_full_disk
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"_bbbb0002_rev.sql: error: cannot update the version table \"public\".\"revgate_version\": could not extend file"*"No space left on device (SQLSTATE 53100)"* ]]
+	[[ "$output" == *"revision 'bbbb0002' failed and was rolled back"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('b')")" ]
+	[ "$(psql_ -c "SELECT outcome || ' ' || sqlstate FROM revgate_history WHERE revision = 'bbbb0002'")" = "failed 53100" ]
+	free_disk
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	[ -n "$(psql_ -c "SELECT to_regclass('b')")" ]
+	[ "$(outcomes bbbb0002)" = "failed applied" ]
+}
+
+@test "the history table's disk is full: the revision rolls back with its history row, the message says so, the next run goes on" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	rg upgrade >/dev/null 2>&1
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE b (id int);" 20250101_0002
+	history_table_on_full_disk
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"error: cannot record the step in the history table \"public\".\"revgate_history\": could not extend file"*"(SQLSTATE 53100)"* ]]
+	[[ "$output" == *"detail: the history table \"public\".\"revgate_history\" has no row for this failure (writing it failed the same way)"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('b')")" ]
+	[ "$(outcomes bbbb0002)" = "" ]
+	free_disk
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	[ "$(outcomes bbbb0002)" = "applied" ]
+}
+
+@test "a revision fails while the history's disk is full: its own error stays the message, the missing row is said" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	rg upgrade >/dev/null 2>&1
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE b (id int);
+SELECT 1 / 0;" 20250101_0002
+	history_table_on_full_disk
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"_bbbb0002_rev.sql:7:"*": error: division by zero (SQLSTATE 22012)"* ]]
+	[[ "$output" == *"detail: the history table \"public\".\"revgate_history\" has no row for this failure: could not extend file"*"No space left on device"* ]]
+	[ "$(rows)" = "aaaa0001" ]
+	free_disk
+	sed -i 's|SELECT 1 / 0;|SELECT 1;|' migrations/*bbbb0002*
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+}
+
+@test "a revision outside a transaction with the history's disk full: nothing of it runs" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	rg upgrade >/dev/null 2>&1
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE s1 (id int);
+CREATE TABLE s2 (id int);" 20250101_0002 "-- transaction: false"
+	history_table_on_full_disk
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot record the start of revision 'bbbb0002' in the history table \"public\".\"revgate_history\", so nothing of it ran: could not extend file"*"(SQLSTATE 53100)"* ]]
+	[ -z "$(psql_ -c "SELECT to_regclass('s1')")" ]
+	[ "$(rows)" = "aaaa0001" ]
+	free_disk
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+	[ "$(outcomes bbbb0002)" = "started segment/1 segment/2 applied" ]
+}
+
+@test "a segment outside a transaction ran but its history row failed: the message says it ran and the revision is half-done" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	rg upgrade >/dev/null 2>&1
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE s1 (id int);
+CREATE TABLE s2 (id int);" 20250101_0002 "-- transaction: false"
+	# the history refuses segment rows as a full disk would
+	psql_ -c "CREATE FUNCTION no_space() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN IF NEW.outcome = 'segment' THEN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END IF; RETURN NEW; END \$\$" \
+		-c "CREATE TRIGGER no_space BEFORE INSERT ON revgate_history FOR EACH ROW EXECUTE FUNCTION no_space()"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"segment 1 of 3 of revision 'bbbb0002' ran, but the history table \"public\".\"revgate_history\" could not record it"*"run 'revgate resolve'"*"No space left on device (SQLSTATE 53100)"* ]]
+	[ -n "$(psql_ -c "SELECT to_regclass('s1')")" ]
+	[ -z "$(psql_ -c "SELECT to_regclass('s2')")" ]
+	psql_ -c "DROP TRIGGER no_space ON revgate_history"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'bbbb0002' is half-done"* ]]
 }
 
 # ---- statement_timeout ----
