@@ -122,7 +122,8 @@ void graph_ancestors(const struct graph *g, const size_t *from, size_t n, bool i
 {
 	struct idxvec stack = IDXVEC_INIT;
 	for (size_t k = 0; k < n; k++)
-		idxvec_push(&stack, from[k]);
+		if (from[k] < g->n)
+			idxvec_push(&stack, from[k]);
 	while (stack.n) {
 		size_t i = stack.v[--stack.n];
 		if (bitset_test(out, i))
@@ -145,6 +146,8 @@ void graph_descendants(const struct graph *g, const size_t *from, size_t n, bool
 	struct idxvec stack = IDXVEC_INIT;
 	bitset_init(&start, g->n);
 	for (size_t k = 0; k < n; k++) {
+		if (from[k] >= g->n)
+			continue;
 		bitset_set(&start, from[k]);
 		idxvec_push(&stack, from[k]);
 	}

@@ -116,11 +116,12 @@ bool graph_is_merge_point(const struct graph *g, size_t i);
 void graph_normalized_down(const struct graph *g, size_t i, struct idxvec *out);
 
 /* All ancestors of `from` (each included), through parents and, with
- * include_deps, normalized dependencies. */
+ * include_deps, normalized dependencies. Entries that name no node (a
+ * relative target that walked past the bases) have none and are skipped. */
 void graph_ancestors(const struct graph *g, const size_t *from, size_t n, bool include_deps,
 		     struct bitset *out);
-/* All descendants of `from` (included), through children and, with
- * include_deps, dependents. `omit_immediate_deps` follows Alembic's
+/* All descendants of `from` (included, entries naming no node skipped),
+ * through children and, with include_deps, dependents. `omit_immediate_deps` follows Alembic's
  * downgrade rule: from the start nodes, only down_revision children. */
 void graph_descendants(const struct graph *g, const size_t *from, size_t n, bool include_deps,
 		       bool omit_immediate_deps, struct bitset *out);

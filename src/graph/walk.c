@@ -716,6 +716,8 @@ static int check_overlap(const struct graph *g, const struct idxvec *targets)
 	bs_init(g, &anc);
 	int ret = 0;
 	for (size_t k = 0; k < targets->n && !ret; k++) {
+		if (targets->v[k] >= g->n)
+			continue;
 		memset(anc.w, 0, ((g->n + 63) / 64) * sizeof(uint64_t));
 		graph_ancestors(g, &targets->v[k], 1, true, &anc);
 		for (size_t q = 0; q < targets->n; q++) {

@@ -108,6 +108,51 @@ static void test_relative_beyond_long(void **state)
 }
 
 /*
+ * fuzz_target: upgrade to "base" from current "billi,-6": "-6" walks past
+ * the bases and names no node, and the overlap check read the ancestors of
+ * that non-node, out of bounds. Now a relative current that walked off the
+ * history counts as nothing, beside or before real revisions.
+ */
+static void test_current_walked_off_history(void **state)
+{
+	(void)state;
+	struct chain c;
+	chain_build(&c);
+	static const char *const currents[][2] = {
+	    {"a2", "-6"}, {"-6", "a2"}, {"-6", "-3"}, {"a3", "feat@-9"}};
+	static const char *const targets[] = {"base", "heads", "a3", "a1", "+1", "-1"};
+	for (size_t i = 0; i < sizeof(currents) / sizeof(*currents); i++) {
+		struct strlist cur = STRLIST_INIT;
+		strlist_push(&cur, currents[i][0]);
+		strlist_push(&cur, currents[i][1]);
+		for (size_t t = 0; t < sizeof(targets) / sizeof(*targets); t++) {
+			struct idxvec out = IDXVEC_INIT;
+			(void)graph_upgrade_steps(&c.g, &cur, targets[t], &out);
+			for (size_t q = 0; q < out.n; q++)
+				assert_true(out.v[q] < c.g.n);
+			out.n = 0;
+			(void)graph_downgrade_steps(&c.g, &cur, targets[t], &out);
+			for (size_t q = 0; q < out.n; q++)
+				assert_true(out.v[q] < c.g.n || out.v[q] == GRAPH_NONE);
+			idxvec_release(&out);
+			err_clear();
+		}
+		strlist_release(&cur);
+	}
+	/* the real revision beside the walked-off one still counts */
+	struct strlist cur = STRLIST_INIT;
+	strlist_push(&cur, "a2");
+	strlist_push(&cur, "-6");
+	struct idxvec out = IDXVEC_INIT;
+	assert_int_equal(graph_upgrade_steps(&c.g, &cur, "heads", &out), 0);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(c.g.nodes[out.v[0]].id, "a3");
+	idxvec_release(&out);
+	strlist_release(&cur);
+	chain_release(&c);
+}
+
+/*
  * fuzz_config: "lock_wait = 1111...11h" (and 4e111s): the double was
  * converted to long out of range, undefined behaviour; "nan" and "inf"
  * passed as durations. Now they are configuration errors.
@@ -177,6 +222,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_relative_beyond_long),
+		cmocka_unit_test(test_current_walked_off_history),
 		cmocka_unit_test(test_duration_out_of_range),
 		cmocka_unit_test(test_json_invalid_utf8),
 	};
