@@ -6,9 +6,7 @@
 # crashes, leaks, timeouts and out-of-memory inputs land in
 # build/fuzz/findings/<target>/. Turn each into a regression test, then
 # copy it to tests/fuzz/seeds/<target>/ so every later run replays it.
-# Exit status: 1 when any target found something. REVGATE_FUZZ_SKIP_KNOWN=1
-# makes fuzz_dotenv pass over the class of a leak already reported
-# (tests/fuzz/known/), to look for others.
+# Exit status: 1 when any target found something.
 set -uo pipefail
 cd "$(dirname "$0")/../.." && root=$PWD
 secs=${1:-30}

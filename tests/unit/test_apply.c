@@ -42,6 +42,22 @@ static void test_redact(void **state)
 	r = db_url_redact("postgresql://app@db/app");
 	assert_string_equal(r, "postgresql://app@db/app");
 	free(r);
+	/* characters that end a password early in a naive scan, one per class */
+	static const char *const cases[][2] = {
+	    {"postgresql://app:pa#ss@db/app", "postgresql://app:***@db/app"},
+	    {"postgresql://app:pa&ss@db/app", "postgresql://app:***@db/app"},
+	    {"postgresql://app:pa?ss@db/app", "postgresql://app:***@db/app"},
+	    {"postgresql://app:it's@db/app", "postgresql://app:***@db/app"},
+	    {"postgresql://a b:pass word@db/app", "postgresql://a b:***@db/app"},
+	    {"postgresql://app:p@ss@db/app", "postgresql://app:***@db/app"},
+	    {"host=/tmp password=pa&ss#x user=x", "host=/tmp password=*** user=x"},
+	    {"password=pa#ss host=/tmp", "password=*** host=/tmp"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = db_url_redact(cases[i][0]);
+		assert_string_equal(r, cases[i][1]);
+		free(r);
+	}
 }
 
 static void test_url_sources(void **state)
