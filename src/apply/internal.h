@@ -34,8 +34,9 @@ static inline void err_keep_restore(const struct err_keep *k)
 }
 
 /* ERR_INTERRUPTED, naming the signal, when SIGINT or SIGTERM was caught
- * during the session (the signal's cancel request makes the statement that
- * ran fail, with an error that is not the user's concern); else `ret`. */
+ * during the session, whatever `ret` (the signal's cancel request makes
+ * the statement that ran fail, with an error that is not the user's
+ * concern); else `ret`. */
 int interrupted_or(int ret);
 
 /* A decimal integer from a server value; 0 for NULL or junk. */

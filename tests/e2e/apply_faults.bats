@@ -554,3 +554,21 @@ interrupt_blocked() {
 	[ "$(cat rc)" -eq 130 ]
 	[ "$(cat out)" = "revgate resolve: interrupted by SIGINT" ]
 }
+
+@test "a signal during 'revgate test' exits 130 without a finding about the revision" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "SELECT pg_sleep(5);" 20250101_0002
+	# shellcheck disable=SC2086
+	$REVGATE_WRAPPER "$REVGATE" test >out 2>&1 &
+	pid=$!
+	wait_for_query 'pg_sleep(5)'
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	cat out
+	[ "$rc" -eq 130 ]
+	grep -q "revgate test: interrupted by SIGTERM" out
+	! grep -q "test-upgrade-failed" out
+	# the scratch database is gone
+	[ -z "$(psql_ -c "SELECT datname FROM pg_database WHERE datname LIKE '%revgate%test%' OR datname LIKE 'revgate%'")" ]
+}
