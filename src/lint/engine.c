@@ -8,7 +8,8 @@
  *
  * Ignore comments: a comment "-- revgate: ignore a, b" (or a block comment)
  * between the previous statement and a statement silences those rules for
- * that statement; in the header, for the whole file. A directive that
+ * that statement, and so does one at the end of the statement's last line;
+ * in the header, for the whole file. A directive that
  * silences nothing is itself reported (unused-ignore), and one that names
  * an unknown rule is an error (unknown-rule).
  */
@@ -414,23 +415,54 @@ static void header_directives(struct lint_run *run)
 	}
 }
 
-/* Statement directives: comments in the gap before the statement. */
-static void gap_directives(struct lint_run *run, size_t from, size_t to)
+/*
+ * Parses the directives among the comments of text [from, to) that begin in
+ * [keep_from, keep_to): the region is scanned whole so a block comment that
+ * crosses keep_to still reads as one token.
+ */
+static void scan_directives(struct lint_run *run, size_t from, size_t to, size_t keep_from,
+			    size_t keep_to)
 {
-	run->stmt_dirs_from = run->ndirs;
-	if (to <= from || !memmem(run->rev->text + from, to - from, "revgate:", 8))
+	if (keep_to <= keep_from || !memmem(run->rev->text + from, to - from, "revgate:", 8))
 		return;
 	struct sql_tokens toks = SQL_TOKENS_INIT;
 	struct sql_error err = {0, NULL};
 	if (sql_scan(run->rev->text, from, to - from, &toks, &err) == 0) {
 		for (size_t i = 0; i < toks.n; i++)
-			if (toks.v[i].kind == SQL_TOKEN_LINE_COMMENT ||
-			    toks.v[i].kind == SQL_TOKEN_BLOCK_COMMENT)
+			if ((toks.v[i].kind == SQL_TOKEN_LINE_COMMENT ||
+			     toks.v[i].kind == SQL_TOKEN_BLOCK_COMMENT) &&
+			    toks.v[i].start >= keep_from && toks.v[i].start < keep_to)
 				parse_comment(run, run->rev->text, toks.v[i].start, toks.v[i].end,
 					      false);
 	}
 	sql_error_release(&err);
 	sql_tokens_release(&toks);
+}
+
+/*
+ * Where the gap after a statement ending at `end` splits between its
+ * trailing comments and the next statement's leading ones: comments that
+ * begin on the line where the statement ends are its own
+ * ("ALTER ...; -- revgate: ignore x"), unless the next statement begins on
+ * that line too, which then owns everything between them. `next` is the
+ * next statement's start, or the section's end (`next_is_stmt` false).
+ */
+static size_t trailing_end(const char *t, size_t end, size_t next, bool next_is_stmt)
+{
+	const char *nl = memchr(t + end, '\n', next - end);
+	return nl ? (size_t)(nl - t) + 1 : next_is_stmt ? end : next;
+}
+
+/*
+ * A statement's directives: the comments in the gap before it that follow
+ * the previous statement's line, and those trailing it on its last line.
+ */
+static void statement_directives(struct lint_run *run, size_t gap_from, size_t lead_from,
+				 size_t start, size_t end, size_t trail_to, size_t next)
+{
+	run->stmt_dirs_from = run->ndirs;
+	scan_directives(run, gap_from, start, lead_from, start);
+	scan_directives(run, end, next, end, trail_to);
 }
 
 static void report_unused(struct lint_run *run)
@@ -451,7 +483,7 @@ static void report_unused(struct lint_run *run)
 					  "'revgate: ignore %s' silences nothing", dir->rules.v[k]);
 			finding_set_hint(f, "remove '%s' from the comment: %s", dir->rules.v[k],
 					 dir->header ? "no statement of this file reports it"
-						     : "the next statement does not report it");
+						     : "its statement does not report it");
 		}
 	}
 }
@@ -788,11 +820,18 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 		run->facts.syntax_error[sec] = true;
 		flush(run, false);
 	}
-	size_t prev = sec == LINT_UPGRADE ? rev->upgrade.start : rev->downgrade.start;
+	const struct rev_section *rs = sec == LINT_UPGRADE ? &rev->upgrade : &rev->downgrade;
+	size_t prev = rs->start, lead_from = rs->start;
 	for (size_t i = 0; i < pre->script.n; i++) {
 		size_t start = pre->script.v[i].start, len = pre->script.v[i].len;
-		gap_directives(run, prev, start);
+		bool last = i + 1 == pre->script.n;
+		size_t next = last ? rs->end : pre->script.v[i + 1].start;
+		if (next < start + len)
+			next = start + len;
+		size_t trail_to = trailing_end(rev->text, start + len, next, !last);
+		statement_directives(run, prev, lead_from, start, start + len, trail_to, next);
 		prev = start + len;
+		lead_from = trail_to;
 		if (pre->v) {
 			lint_prepared_stmt(run, ctx, cat, &pre->v[i]);
 		} else {

@@ -129,6 +129,34 @@ static void test_ignore_comments(void **state)
 	assert_non_null(find("ban-drop-table"));
 }
 
+/* A comment at the end of a statement's last line belongs to that statement,
+ * not to the next one, unless the next one starts on that line too. */
+static void test_trailing_ignore_comments(void **state)
+{
+	(void)state;
+	lint(NULL, "DROP TABLE a; -- revgate: ignore ban-drop-table\nDROP TABLE b;\n");
+	assert_int_equal(count("ban-drop-table"), 1);
+	assert_int_equal(find("ban-drop-table")->line, 2);
+	assert_null(find("unused-ignore"));
+	/* a block comment that begins on the line and ends below it */
+	lint(NULL, "DROP TABLE a; /* revgate: ignore\n  ban-drop-table */\nDROP TABLE b;\n");
+	assert_int_equal(count("ban-drop-table"), 1);
+	assert_int_equal(find("ban-drop-table")->line, 3);
+	/* between two statements of one line: the next one's */
+	lint(NULL, "SELECT 1; /* revgate: ignore ban-drop-table */ DROP TABLE a;\nDROP TABLE b;\n");
+	assert_int_equal(count("ban-drop-table"), 1);
+	assert_int_equal(find("ban-drop-table")->line, 2);
+	/* the last statement of a section, and a leading comment still works */
+	lint(NULL, "-- revgate: ignore ban-drop-table\nDROP TABLE a;\n"
+		   "DROP TABLE b; -- revgate: ignore ban-drop-table");
+	assert_null(find("ban-drop-table"));
+	assert_null(find("unused-ignore"));
+	/* an unused trailing directive is reported on its own line */
+	lint(NULL, "SELECT 1; -- revgate: ignore ban-drop-table\nDROP TABLE b;\n");
+	assert_int_equal(count("ban-drop-table"), 1);
+	assert_int_equal(find("unused-ignore")->line, 1);
+}
+
 static void test_severity_overrides(void **state)
 {
 	(void)state;
@@ -310,6 +338,7 @@ int main(void)
 	    T(test_positions_in_the_file),
 	    T(test_syntax_error_position),
 	    T(test_ignore_comments),
+	    T(test_trailing_ignore_comments),
 	    T(test_severity_overrides),
 	    T(test_new_tables_are_exempt),
 	    T(test_volatile_defaults),
