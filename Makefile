@@ -97,6 +97,7 @@ fuzz:
 
 # cppcheck and clang-tidy (.clang-tidy) on src/; fails on any warning.
 check:
+	@scripts/deps.sh check
 	@scripts/check.sh
 
 clean:

@@ -4,6 +4,7 @@
 #   scripts/deps.sh test    build + test tools, PostgreSQL 15, Alembic, PGlite
 #   scripts/deps.sh demo    build + PostgreSQL 15 + PGlite
 #   scripts/deps.sh bench   test + hyperfine and the peers compared against
+#   scripts/deps.sh check   build + cppcheck and clang-tidy (make check)
 # As root it runs apt-get; otherwise it names the packages to install.
 # npm packages are installed locally (node_modules/), never globally.
 set -euo pipefail
@@ -15,14 +16,16 @@ build_pkgs=(build-essential pkg-config libpg-query-dev libprotobuf-c-dev
 test_pkgs=(libcmocka-dev libjson-c-dev bats postgresql-15 python3 python3-alembic
 	python3-psycopg2 nodejs npm clang libclang-rt-14-dev valgrind shellcheck)
 bench_pkgs=(hyperfine)
+check_pkgs=(cppcheck clang-tidy)
 
 want=("${build_pkgs[@]}")
 case "$purpose" in
 build) ;;
 test | demo) want+=("${test_pkgs[@]}") ;;
 bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+check) want+=("${check_pkgs[@]}") ;;
 *)
-	echo "usage: $0 build|test|demo|bench" >&2
+	echo "usage: $0 build|test|demo|bench|check" >&2
 	exit 2
 	;;
 esac
