@@ -450,18 +450,17 @@ CREATE TABLE s2 (id int);" 20250101_0001 "-- transaction: false"
 }
 
 @test "statement_timeout counts per statement, and not the lock wait nor revgate's own work" {
-	config_timeout 300ms
+	config_timeout 600ms
 	mkrev aaaa0001 none "CREATE TABLE a (id int);
-SELECT pg_sleep(0.2);
-SELECT pg_sleep(0.2);
-SELECT pg_sleep(0.2);
-SELECT pg_sleep(0.2);" 20250101_0001
-	mkrev bbbb0002 aaaa0001 "SELECT pg_sleep(0.2);
-SELECT pg_sleep(0.2);
-SELECT pg_sleep(0.2);" 20250101_0002 "-- transaction: false"
+SELECT pg_sleep(0.3);
+SELECT pg_sleep(0.3);
+SELECT pg_sleep(0.3);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "SELECT pg_sleep(0.3);
+SELECT pg_sleep(0.3);
+SELECT pg_sleep(0.3);" 20250101_0002 "-- transaction: false"
 	rg upgrade >first.out 2>&1 &
 	first=$!
-	wait_for_query 'pg_sleep(0.2)'
+	wait_for_query 'pg_sleep(0.3)'
 	# the second run waits for the lock longer than statement_timeout
 	run rg upgrade --lock-wait 30s
 	echo "$output"
