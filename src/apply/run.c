@@ -368,6 +368,8 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	h.sqlstate = fail->err.sqlstate;
 	h.error = fail->err.message;
 	struct db *db = db_alive(ss->db) ? ss->db : ss->lock;
+	struct err_keep keep;
+	err_keep_save(&keep);
 	if (!ss->have_history || (db_alive(db) && history_insert(ss, db, &h) == 0))
 		return;
 	/* the failure may be the history's own (its disk is full): then
@@ -377,7 +379,7 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 		    : again && strstr(fail->err.message, again)
 			    ? xstrdup(" (writing it failed the same way)")
 			    : xstrfmt(": %s", err_msg());
-	err_clear();
+	err_keep_restore(&keep);
 	char *note = xstrfmt("the history table %s has no row for this failure%s", ss->htable,
 			     why);
 	add_detail(fail, note);
@@ -385,10 +387,15 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	free(why);
 }
 
+/* After a failure: the error that caused it stays the one reported, even
+ * when the ROLLBACK fails too (the connection ended just then). */
 static void rollback(struct apply_session *ss)
 {
-	if (db_alive(ss->db) && db_exec(ss->db, "ROLLBACK") < 0)
-		err_clear();
+	struct err_keep keep;
+	err_keep_save(&keep);
+	if (db_alive(ss->db))
+		(void)db_exec(ss->db, "ROLLBACK");
+	err_keep_restore(&keep);
 }
 
 /* Checks that every version-table change touched one row. */

@@ -24,6 +24,10 @@ struct db {
 	struct strlist secrets;
 	char *where; /* scrubbed */
 	struct db_error last;
+	/* the server ended the session (a FATAL or PANIC error: terminated,
+	 * shut down, crashed) though libpq may not have seen the socket
+	 * close yet */
+	bool gone;
 };
 
 struct db_res {
@@ -566,7 +570,7 @@ int db_backend_pid(const struct db *db)
 
 bool db_alive(const struct db *db)
 {
-	return db && db->conn && PQstatus(db->conn) == CONNECTION_OK;
+	return db && db->conn && !db->gone && PQstatus(db->conn) == CONNECTION_OK;
 }
 
 const char *db_where(const struct db *db)
@@ -631,8 +635,18 @@ static int store_error(struct db *db, const PGresult *res)
 			m = PQerrorMessage(db->conn);
 		db->last.message = first_line(&db->secrets, m && *m ? m : "unknown error");
 	}
-	if (PQstatus(db->conn) != CONNECTION_OK)
+	/* a FATAL error ends the session: the server closes the connection
+	 * right after sending it */
+	const char *sev = res ? PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) : NULL;
+	if (sev && (!strcmp(sev, "FATAL") || !strcmp(sev, "PANIC")))
+		db->gone = true;
+	if (db->gone || PQstatus(db->conn) != CONNECTION_OK) {
+		db->gone = true;
+		if (db->last.sqlstate)
+			return err_set(ERR_DB, "lost the connection to %s: %s (SQLSTATE %s)", db->where,
+				       db->last.message, db->last.sqlstate);
 		return err_set(ERR_DB, "lost the connection to %s: %s", db->where, db->last.message);
+	}
 	if (db->last.sqlstate)
 		return err_set(ERR_DB, "%s (SQLSTATE %s)", db->last.message, db->last.sqlstate);
 	return err_set(ERR_DB, "%s", db->last.message);

@@ -571,3 +571,55 @@ interrupt_blocked() {
 	# the scratch database is gone
 	[ -z "$(psql_ -c "SELECT datname FROM pg_database WHERE datname LIKE '%revgate%test%' OR datname LIKE 'revgate%'")" ]
 }
+
+# ---- the work connection ends under the commands that write ----
+
+# terminate_blocked CMD...: CMD waits to write the history (another session
+# holds it in SHARE mode, which lets reads through); its connection is then
+# ended by the server.
+terminate_blocked() {
+	psql_ -c "BEGIN; LOCK TABLE revgate_history IN SHARE MODE; SELECT pg_sleep(20); COMMIT" >/dev/null 2>&1 &
+	local holder=$! pid rc=0
+	for _ in $(seq 100); do
+		[ -n "$(psql_ -c "SELECT 1 FROM pg_locks WHERE relation = to_regclass('revgate_history') AND mode = 'ShareLock' AND granted")" ] && break
+		sleep 0.05
+	done
+	# shellcheck disable=SC2086
+	$REVGATE_WRAPPER "$REVGATE" "$@" >out 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do
+		[ "$(psql_ -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'revgate $1' AND wait_event_type = 'Lock'")" = t ] && break
+		sleep 0.05
+	done
+	wait "$pid" || rc=$?
+	echo "$rc" >rc
+	psql_ -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%LOCK TABLE%' AND pid <> pg_backend_pid()" >/dev/null
+	wait "$holder" || true
+	cat out
+}
+
+@test "resolve loses its connection while it writes: exit 3 naming the lost connection, nothing recorded" {
+	mkrev aaaa0001 none "CREATE TABLE s1 (id int);
+SELECT 1 / 0;" 20250101_0001 "-- transaction: false"
+	run rg upgrade
+	[ "$status" -eq 3 ]
+	terminate_blocked resolve --rolled-back aaaa0001
+	[ "$(cat rc)" -eq 3 ]
+	grep -q "^revgate resolve: lost the connection to .*: terminating connection due to administrator command" out
+	[ "$(outcomes aaaa0001)" = "started segment/1 interrupted/2" ]
+	run rg resolve --rolled-back aaaa0001
+	[ "$status" -eq 0 ]
+}
+
+@test "stamp loses its connection while it writes: exit 3 naming the lost connection, nothing changed" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	mkrev bbbb0002 aaaa0001 "CREATE TABLE b (id int);" 20250101_0002
+	rg upgrade aaaa0001 >/dev/null 2>&1
+	terminate_blocked stamp bbbb0002
+	[ "$(cat rc)" -eq 3 ]
+	grep -q "^revgate stamp: lost the connection to .*: terminating connection due to administrator command" out
+	[ "$(rows)" = "aaaa0001" ]
+	run rg stamp bbbb0002 --lock-wait 0
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "bbbb0002" ]
+}
