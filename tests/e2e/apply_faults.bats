@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
 # Faults during a run on a real PostgreSQL 15 (one throwaway cluster for
 # this file): the server crashing or shutting down mid-revision, a full
-# disk under revgate's own tables, statement_timeout, and signals during
-# the commands that only read or stamp. Each must end with one clear
-# message and an exit code from DESIGN.md, nothing half applied, the
-# version and history tables consistent, and a next run that goes on.
+# disk under revgate's own tables, statement_timeout, signals during the
+# commands that read, stamp or resolve, and the server ending the session
+# of one that writes. Each must end with one clear message and an exit
+# code from DESIGN.md, nothing half applied, the version and history
+# tables consistent, and a next run that goes on.
 
 load helpers
 load db_helpers
@@ -285,7 +286,7 @@ version_table_on_full_disk() {
 		-c "ALTER TABLE revgate_version SET (autovacuum_enabled = false)"
 	fill_disk
 	fill_pages revgate_version "VALUES ('filler&')"
-	psql_ -c "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM revgate_version; SELECT pg_sleep(60); COMMIT" >/dev/null 2>&1 &
+	psql_ -c "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM revgate_version; SELECT pg_sleep(60); COMMIT" >/dev/null 2>&1 3>&- &
 	wait_for_query 'SELECT pg_sleep(60)'
 	psql_ -c "DELETE FROM revgate_version WHERE version_num LIKE 'filler%'"
 }
@@ -494,7 +495,7 @@ CREATE TABLE a (id int);" 20250101_0001
 interrupt_blocked() {
 	local sig=$1 table=$2
 	shift 2
-	psql_ -c "BEGIN; LOCK TABLE $table IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(20); COMMIT" >/dev/null 2>&1 &
+	psql_ -c "BEGIN; LOCK TABLE $table IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(20); COMMIT" >/dev/null 2>&1 3>&- &
 	local holder=$! pid rc=0
 	for _ in $(seq 100); do
 		[ -n "$(psql_ -c "SELECT 1 FROM pg_locks WHERE relation = to_regclass('$table') AND mode = 'AccessExclusiveLock' AND granted")" ] && break
@@ -578,7 +579,7 @@ interrupt_blocked() {
 # holds it in SHARE mode, which lets reads through); its connection is then
 # ended by the server.
 terminate_blocked() {
-	psql_ -c "BEGIN; LOCK TABLE revgate_history IN SHARE MODE; SELECT pg_sleep(20); COMMIT" >/dev/null 2>&1 &
+	psql_ -c "BEGIN; LOCK TABLE revgate_history IN SHARE MODE; SELECT pg_sleep(20); COMMIT" >/dev/null 2>&1 3>&- &
 	local holder=$! pid rc=0
 	for _ in $(seq 100); do
 		[ -n "$(psql_ -c "SELECT 1 FROM pg_locks WHERE relation = to_regclass('revgate_history') AND mode = 'ShareLock' AND granted")" ] && break
