@@ -42,27 +42,47 @@ static void merged_release(struct merged *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* The name of a side's file at `i`, or NULL past its end. */
+static const char *name_at(const struct side *s, size_t i)
+{
+	return i < s->n ? s->v[i].name : NULL;
+}
+
+/* Byte order, with NULL (a listing at its end) after every name. */
+static int name_cmp(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a == NULL) - (b == NULL);
+	return strcmp(a, b);
+}
+
+/* The side's file at `*i` when it is named `name` (then *i moves on), else NULL. */
+static struct gfile *take(const struct side *s, size_t *i, const char *name)
+{
+	const char *here = name_at(s, *i);
+	if (!here || strcmp(here, name))
+		return NULL;
+	return &s->v[(*i)++];
+}
+
 static int build_merged(struct guard_ctx *c, struct merged *m)
 {
 	size_t io = 0, ib = 0, im = 0;
 	int ret;
-	/* walk the three sorted listings together */
+	/* walk the three sorted listings together, a name at a time; the
+	 * NULL checks stay in name_cmp() and take(), where the analyzer sees
+	 * them */
 	for (;;) {
-		const char *name = NULL;
-		if (io < c->ours.n)
-			name = c->ours.v[io].name;
-		if (ib < c->base.n && (!name || strcmp(c->base.v[ib].name, name) < 0))
-			name = c->base.v[ib].name;
-		if (im < c->mb.n && (!name || strcmp(c->mb.v[im].name, name) < 0))
-			name = c->mb.v[im].name;
+		const char *name = name_at(&c->ours, io);
+		if (name_cmp(name_at(&c->base, ib), name) < 0)
+			name = name_at(&c->base, ib);
+		if (name_cmp(name_at(&c->mb, im), name) < 0)
+			name = name_at(&c->mb, im);
 		if (!name)
 			break;
-		struct gfile *o = io < c->ours.n && !strcmp(c->ours.v[io].name, name) ? &c->ours.v[io++]
-										   : NULL;
-		struct gfile *b = ib < c->base.n && !strcmp(c->base.v[ib].name, name) ? &c->base.v[ib++]
-										   : NULL;
-		struct gfile *x = im < c->mb.n && !strcmp(c->mb.v[im].name, name) ? &c->mb.v[im++]
-										 : NULL;
+		struct gfile *o = take(&c->ours, &io, name);
+		struct gfile *b = take(&c->base, &ib, name);
+		struct gfile *x = take(&c->mb, &im, name);
 		struct gfile *f = (struct gfile *)merged_file(x, b, o);
 		if (!f)
 			continue;
