@@ -1,25 +1,58 @@
 /*
  * The libgit2 wrapper (see gitrepo.h). Every libgit2 call that can fail goes
- * through git_fail(), which turns git_error_last() into the error slot.
+ * through git_fail(), which turns git_error_last() into the error slot, or
+ * object_fail() where an object could not be read: that names the fix.
  */
 #include "git/gitrepo.h"
 #include "core/err.h"
 #include "core/xalloc.h"
+#include "git/loose.h"
 
+#include <errno.h>
 #include <git2.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct gitrepo {
 	git_repository *repo;
 	git_index *index; /* loaded on first use */
 };
 
-static int git_fail(const char *what)
+static const char *git_message(void)
 {
 	const git_error *e = git_error_last();
-	return err_set(ERR_GIT, "%s: %s", what, e && e->message ? e->message : "unknown git error");
+	return e && e->message ? e->message : "unknown git error";
+}
+
+static int git_fail(const char *what)
+{
+	return err_set(ERR_GIT, "%s: %s", what, git_message());
+}
+
+/* A partial clone (--filter) leaves objects out on purpose, and only the
+ * git command line fetches them on demand. */
+static bool is_partial_clone(struct gitrepo *r);
+
+/*
+ * An object that could not be read (libgit2 returned `rc`): missing or
+ * damaged. Either way no check can run, and the fix lies in the repository.
+ */
+static int object_fail(struct gitrepo *r, const char *what, int rc)
+{
+	char *msg = xstrdup(git_message());
+	if (rc == GIT_ENOTFOUND && is_partial_clone(r))
+		rc = err_set(ERR_GIT, "%s: %s; this is a partial clone, and revgate cannot fetch "
+				      "what its filter left out: clone or fetch without --filter "
+				      "(in GitHub Actions: no 'filter' in actions/checkout)",
+			     what, msg);
+	else
+		rc = err_set(ERR_GIT, "%s: %s; the repository is damaged: 'git fsck' lists what "
+				      "is broken, and a fresh clone restores it",
+			     what, msg);
+	free(msg);
+	return rc;
 }
 
 /* libgit2 is started on first use only: its start-up (certificate bundle,
@@ -30,6 +63,11 @@ static void start_git(void)
 {
 	if (!git_started) {
 		git_libgit2_init();
+		/* the order in which repositories opened later ask their object
+		 * stores: packs, then the check of loose objects, then the loose
+		 * reader it protects (see loose.h) */
+		git_libgit2_opts(GIT_OPT_SET_ODB_PACKED_PRIORITY, LOOSE_PACKED_PRIORITY);
+		git_libgit2_opts(GIT_OPT_SET_ODB_LOOSE_PRIORITY, LOOSE_READER_PRIORITY);
 		git_started = true;
 	}
 }
@@ -108,6 +146,11 @@ int gitrepo_open(struct gitrepo **out, const char *dir)
 					   "in a work tree",
 			       dir);
 	}
+	if (loose_check_add(repo) < 0) {
+		rc = git_fail("cannot open the git object store");
+		git_repository_free(repo);
+		return rc;
+	}
 	struct gitrepo *r = xcalloc(1, sizeof(*r));
 	r->repo = repo;
 	*out = r;
@@ -172,7 +215,9 @@ int gitrepo_head(struct gitrepo *r, struct gitrepo_head *out)
 		return 0;
 	}
 	if (rc < 0)
-		return git_fail("cannot read HEAD");
+		return err_set(ERR_GIT, "cannot read HEAD: %s; the repository is damaged: 'git "
+					"fsck' lists what is broken",
+			       git_message());
 	out->detached = git_repository_head_detached(r->repo) == 1;
 	if (!out->detached && git_reference_is_branch(head))
 		out->branch = xstrdup(git_reference_shorthand(head));
@@ -180,7 +225,7 @@ int gitrepo_head(struct gitrepo *r, struct gitrepo_head *out)
 	rc = git_reference_peel(&obj, head, GIT_OBJECT_COMMIT);
 	git_reference_free(head);
 	if (rc < 0)
-		return git_fail("cannot read the commit HEAD points at");
+		return object_fail(r, "cannot read the commit HEAD points at", rc);
 	from_oid(&out->commit, git_object_id(obj));
 	git_object_free(obj);
 	return 0;
@@ -192,21 +237,59 @@ void gitrepo_head_release(struct gitrepo_head *h)
 	memset(h, 0, sizeof(*h));
 }
 
+/* Whether `spec` names a reference that points at an object id: when
+ * revparse still finds nothing, that object is missing. */
+static bool ref_names_object(struct gitrepo *r, const char *spec, git_oid *target)
+{
+	git_reference *ref = NULL, *direct = NULL;
+	bool found = false;
+	if (git_reference_dwim(&ref, r->repo, spec) == 0 &&
+	    git_reference_resolve(&direct, ref) == 0 && git_reference_target(direct)) {
+		git_oid_cpy(target, git_reference_target(direct));
+		found = true;
+	}
+	git_reference_free(direct);
+	git_reference_free(ref);
+	git_error_clear();
+	return found;
+}
+
 int gitrepo_resolve(struct gitrepo *r, const char *spec, struct objid *out)
 {
 	git_object *obj = NULL, *commit = NULL;
+	git_oid target;
 	int rc = git_revparse_single(&obj, r->repo, spec);
+	if (rc == GIT_ENOTFOUND && ref_names_object(r, spec, &target)) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &target);
+		char *what = xstrfmt("'%s' points at commit %.7s, which cannot be read", spec, hex);
+		/* ref_names_object cleared libgit2's message: say it again */
+		git_error_set_str(GIT_ERROR_ODB, "the object is not in the repository");
+		rc = object_fail(r, what, rc);
+		free(what);
+		return rc;
+	}
 	if (rc == GIT_ENOTFOUND || rc == GIT_EAMBIGUOUS || rc == GIT_EINVALIDSPEC) {
 		git_error_clear();
 		return ERR_NOTFOUND;
 	}
-	if (rc < 0)
-		return git_fail("cannot resolve a git revision");
+	if (rc < 0) {
+		char *what = xstrfmt("cannot read '%s'", spec);
+		rc = object_fail(r, what, rc);
+		free(what);
+		return rc;
+	}
 	rc = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
 	git_object_free(obj);
-	if (rc < 0) {
+	if (rc == GIT_EPEEL || rc == GIT_EINVALIDSPEC || rc == GIT_EINVALID) {
 		git_error_clear();
-		return ERR_NOTFOUND;
+		return ERR_NOTFOUND; /* names a tree or a blob */
+	}
+	if (rc < 0) {
+		char *what = xstrfmt("cannot read the commit '%s' names", spec);
+		rc = object_fail(r, what, rc);
+		free(what);
+		return rc;
 	}
 	from_oid(out, git_object_id(commit));
 	git_object_free(commit);
@@ -226,12 +309,17 @@ int gitrepo_merge_base(struct gitrepo *r, const struct objid *a, const struct ob
 	to_oid(&oa, a);
 	to_oid(&ob, b);
 	int rc = git_merge_base(&base, r->repo, &oa, &ob);
+	const git_error *e = git_error_last();
+	if (rc == GIT_ENOTFOUND && (!e || e->klass != GIT_ERROR_MERGE)) {
+		/* a commit of the history is missing, not the common ancestor */
+		return object_fail(r, "cannot walk the history to the merge base", rc);
+	}
 	if (rc == GIT_ENOTFOUND) {
 		git_error_clear();
 		return ERR_NOTFOUND;
 	}
 	if (rc < 0)
-		return git_fail("cannot compute the merge base");
+		return object_fail(r, "cannot walk the history to the merge base", rc);
 	from_oid(out, &base);
 	return 0;
 }
@@ -265,38 +353,65 @@ static void gitdir_push(struct gitdir *d, const char *name, size_t len, const gi
 	d->n++;
 }
 
+/* object_fail() with "<prefix><the commit's short id>" as what failed */
+static int fail_at(struct gitrepo *r, const char *prefix, const struct objid *commit, int rc)
+{
+	char hex[8];
+	gitrepo_short_id(commit, hex);
+	char *what = xstrfmt("%s%s", prefix, hex);
+	rc = object_fail(r, what, rc);
+	free(what);
+	return rc;
+}
+
+/* A commit and its root tree. */
+static int read_commit_tree(struct gitrepo *r, const struct objid *commit, git_commit **c,
+			    git_tree **root)
+{
+	git_oid oid;
+	to_oid(&oid, commit);
+	int rc = git_commit_lookup(c, r->repo, &oid);
+	if (rc < 0)
+		return fail_at(r, "cannot read commit ", commit, rc);
+	rc = git_commit_tree(root, *c);
+	if (rc < 0)
+		return fail_at(r, "cannot read the tree of commit ", commit, rc);
+	return 0;
+}
+
 int gitrepo_list_commit(struct gitrepo *r, const struct objid *commit, const char *rel,
 			struct gitdir *out)
 {
-	git_oid oid;
 	git_commit *c = NULL;
 	git_tree *root = NULL, *sub = NULL;
 	git_tree_entry *te = NULL;
-	int ret = 0;
-	to_oid(&oid, commit);
-	if (git_commit_lookup(&c, r->repo, &oid) < 0) {
-		ret = git_fail("cannot read a commit");
-		goto out;
-	}
-	if (git_commit_tree(&root, c) < 0) {
-		ret = git_fail("cannot read a commit's tree");
+	int ret = 0, rc;
+	if ((rc = read_commit_tree(r, commit, &c, &root)) < 0) {
+		ret = rc;
 		goto out;
 	}
 	git_tree *dir = root;
 	if (*rel) {
-		int rc = git_tree_entry_bypath(&te, root, rel);
-		if (rc == GIT_ENOTFOUND) {
+		rc = git_tree_entry_bypath(&te, root, rel);
+		/* a missing subtree on the way is "not found" too: tell it from
+		 * a path that is not there */
+		if (rc == GIT_ENOTFOUND && git_error_last() &&
+		    git_error_last()->klass == GIT_ERROR_TREE) {
 			git_error_clear();
 			goto out; /* present stays false */
 		}
-		if (rc < 0) {
-			ret = git_fail("cannot read a tree");
+		if (rc == 0 && git_tree_entry_filemode(te) == GIT_FILEMODE_COMMIT) {
+			out->submodule = true;
 			goto out;
 		}
-		if (git_tree_entry_type(te) != GIT_OBJECT_TREE)
+		if (rc == 0 && git_tree_entry_type(te) != GIT_OBJECT_TREE)
 			goto out;
-		if (git_tree_lookup(&sub, r->repo, git_tree_entry_id(te)) < 0) {
-			ret = git_fail("cannot read a tree");
+		if (rc == 0)
+			rc = git_tree_lookup(&sub, r->repo, git_tree_entry_id(te));
+		if (rc < 0) {
+			char *prefix = xstrfmt("cannot read '%s' at commit ", rel);
+			ret = fail_at(r, prefix, commit, rc);
+			free(prefix);
 			goto out;
 		}
 		dir = sub;
@@ -353,25 +468,20 @@ static int walk_one(const char *root, const git_tree_entry *e, void *payload)
 int gitrepo_walk_commit(struct gitrepo *r, const struct objid *commit, gitrepo_file_fn *fn,
 			void *data)
 {
-	git_oid oid;
 	git_commit *c = NULL;
 	git_tree *root = NULL;
 	struct walk_ctx w = {.fn = fn, .data = data, .dir = STRBUF_INIT};
 	int ret = 0;
-	to_oid(&oid, commit);
-	if (git_commit_lookup(&c, r->repo, &oid) < 0) {
-		ret = git_fail("cannot read a commit");
+	int rc = read_commit_tree(r, commit, &c, &root);
+	if (rc < 0) {
+		ret = rc;
 		goto out;
 	}
-	if (git_commit_tree(&root, c) < 0) {
-		ret = git_fail("cannot read a commit's tree");
-		goto out;
-	}
-	int rc = git_tree_walk(root, GIT_TREEWALK_PRE, walk_one, &w);
+	rc = git_tree_walk(root, GIT_TREEWALK_PRE, walk_one, &w);
 	if (w.ret < 0)
 		ret = w.ret;
 	else if (rc < 0)
-		ret = git_fail("cannot read a tree");
+		ret = fail_at(r, "cannot read the tree of commit ", commit, rc);
 out:
 	strbuf_release(&w.dir);
 	git_tree_free(root);
@@ -379,16 +489,42 @@ out:
 	return ret;
 }
 
-int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out)
+static char *shown_path(const struct gitrepo *r, const char *dir, const char *name);
+
+static int load_index(struct gitrepo *r)
 {
 	/* during 'git commit -a' or 'git commit PATH' the hooks see a temporary
 	 * index named by GIT_INDEX_FILE: that is what the commit will hold */
 	const char *env = getenv("GIT_INDEX_FILE");
 	if (!r->index && env && *env) {
 		if (git_index_open(&r->index, env) < 0)
-			return git_fail("cannot read the index named by GIT_INDEX_FILE");
+			return err_set(ERR_GIT, "cannot read the index '%s' (GIT_INDEX_FILE): %s",
+				       env, git_message());
 	} else if (!r->index && git_repository_index(&r->index, r->repo) < 0) {
-		return git_fail("cannot read the index");
+		char *path = shown_path(r, git_repository_path(r->repo), "index");
+		int rc = err_set(ERR_GIT, "cannot read the index '%s': %s; if it is damaged, 'git "
+					  "reset' writes it again from HEAD (staged changes are lost, "
+					  "the working tree is kept)",
+				 path, git_message());
+		free(path);
+		return rc;
+	}
+	return 0;
+}
+
+static bool is_gitlink(const git_index_entry *e)
+{
+	return e && (e->mode & 0170000) == 0160000;
+}
+
+int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out)
+{
+	int rc = load_index(r);
+	if (rc < 0)
+		return rc;
+	if (*rel && is_gitlink(git_index_get_bypath(r->index, rel, 0))) {
+		out->submodule = true;
+		return 0;
 	}
 	struct strbuf prefix = STRBUF_INIT;
 	if (*rel)
@@ -429,11 +565,92 @@ int gitrepo_read_blob(struct gitrepo *r, const struct objid *id, struct strbuf *
 	git_oid oid;
 	git_blob *b = NULL;
 	to_oid(&oid, id);
-	if (git_blob_lookup(&b, r->repo, &oid) < 0)
-		return git_fail("cannot read a file from git");
+	int rc = git_blob_lookup(&b, r->repo, &oid);
+	if (rc < 0) {
+		char hex[8];
+		gitrepo_short_id(id, hex);
+		char *what = xstrfmt("cannot read blob %s", hex);
+		rc = object_fail(r, what, rc);
+		free(what);
+		return rc;
+	}
 	strbuf_add(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
 	git_blob_free(b);
 	return 0;
+}
+
+/* `dir` + `name`, relative to the work tree's root when it lies inside
+ * (".git/index.lock"), else absolute. Fresh string. */
+static char *shown_path(const struct gitrepo *r, const char *dir, const char *name)
+{
+	const char *root = gitrepo_workdir(r);
+	size_t n = root ? strlen(root) : 0;
+	if (n && !strncmp(dir, root, n))
+		return xstrfmt("%s%s", dir + n, name);
+	return xstrfmt("%s%s", dir, name);
+}
+
+int gitrepo_index_lock(struct gitrepo *r, char **out)
+{
+	const char *env = getenv("GIT_INDEX_FILE");
+	char *lock = env && *env ? xstrfmt("%s.lock", env)
+				 : xstrfmt("%sindex.lock", git_repository_path(r->repo));
+	*out = NULL;
+	if (access(lock, F_OK) == 0)
+		*out = env && *env ? xstrdup(lock)
+				   : shown_path(r, git_repository_path(r->repo), "index.lock");
+	free(lock);
+	return 0;
+}
+
+int gitrepo_gitlink_at(struct gitrepo *r, const char *rel, char **out)
+{
+	*out = NULL;
+	if (!*rel)
+		return 0;
+	int rc = load_index(r);
+	if (rc < 0)
+		return rc;
+	/* rel itself or a directory above it */
+	char *path = xstrdup(rel);
+	for (char *end = path + strlen(path); end;) {
+		*end = '\0';
+		if (is_gitlink(git_index_get_bypath(r->index, path, 0))) {
+			*out = xstrdup(path);
+			break;
+		}
+		end = strrchr(path, '/');
+	}
+	free(path);
+	return 0;
+}
+
+static int promisor_true(const git_config_entry *e, void *payload)
+{
+	int on = 0;
+	if (git_config_parse_bool(&on, e->value) == 0 && on) {
+		*(bool *)payload = true;
+		return 1; /* found: stop */
+	}
+	return 0;
+}
+
+static bool is_partial_clone(struct gitrepo *r)
+{
+	git_config *cfg = NULL;
+	git_buf buf = {0};
+	bool partial = false;
+	if (git_repository_config_snapshot(&cfg, r->repo) == 0) {
+		/* git marks the remote a partial clone came from as a promisor */
+		partial = git_config_get_string_buf(&buf, cfg, "extensions.partialclone") == 0;
+		if (!partial)
+			git_config_foreach_match(cfg, "^remote\\..*\\.promisor$", promisor_true,
+						 &partial);
+		git_buf_dispose(&buf);
+		git_config_free(cfg);
+	}
+	git_error_clear();
+	return partial;
 }
 
 int gitrepo_config_set(struct gitrepo *r, const char *key, const char *value)
@@ -447,10 +664,18 @@ int gitrepo_config_set(struct gitrepo *r, const char *key, const char *value)
 		goto out;
 	}
 	int rc = value ? git_config_set_string(local, key, value) : git_config_delete_entry(local, key);
-	if (rc == GIT_ENOTFOUND && !value)
+	if (rc == GIT_ENOTFOUND && !value) {
 		git_error_clear();
-	else if (rc < 0)
+	} else if (rc == GIT_ELOCKED) {
+		char *lock = shown_path(r, git_repository_commondir(r->repo), "config.lock");
+		ret = err_set(ERR_CONFIG, "cannot set %s: '%s' exists, so another git command is "
+					  "changing the configuration, or one stopped before it "
+					  "finished; when none is running, remove '%s' and run again",
+			      key, lock, lock);
+		free(lock);
+	} else if (rc < 0) {
 		ret = git_fail("cannot write the git configuration");
+	}
 out:
 	git_config_free(local);
 	git_config_free(cfg);

@@ -10,8 +10,13 @@
  * Object ids are plain values.
  *
  * Errors: ERR_CONFIG when the repository cannot answer the question asked
- * (not a repository, a shallow clone, an unborn branch, a missing base ref:
- * exit 2 with a message saying what to do); ERR_GIT for libgit2 failures.
+ * (not a repository, a shallow clone, an unborn branch, a missing base ref,
+ * a lock file in the way: exit 2 with a message saying what to do); ERR_GIT
+ * for libgit2 failures. An object that cannot be read (missing, or damaged:
+ * a truncated or overwritten loose object, a broken pack) is ERR_GIT with a
+ * message naming it and the fix ('git fsck', a fresh clone, a fetch without
+ * --filter); a truncated loose object is caught before libgit2 reads it
+ * (see loose.h).
  */
 #ifndef REVGATE_GIT_GITREPO_H
 #define REVGATE_GIT_GITREPO_H
@@ -95,15 +100,18 @@ struct gitdir_entry {
 /* The regular files directly inside one directory of a snapshot, sorted by name. */
 struct gitdir {
 	bool present; /* false when the snapshot has no such directory */
+	bool submodule; /* the snapshot has a submodule (a gitlink) at the path */
 	struct gitdir_entry *v;
 	size_t n, alloc;
 };
-#define GITDIR_INIT {false, NULL, 0, 0}
+#define GITDIR_INIT {false, false, NULL, 0, 0}
 void gitdir_release(struct gitdir *d);
 /* The entry named `name`, or NULL (binary search). */
 const struct gitdir_entry *gitdir_find(const struct gitdir *d, const char *name);
 
-/* `rel` (relative to the work tree, "" for the root) at commit `commit`. ERR_GIT. */
+/* `rel` (relative to the work tree, "" for the root) at commit `commit`;
+ * `submodule` is set instead of `present` when `rel` is a gitlink there.
+ * ERR_GIT. */
 int gitrepo_list_commit(struct gitrepo *r, const struct objid *commit, const char *rel,
 			struct gitdir *out);
 /*
@@ -119,15 +127,34 @@ typedef int gitrepo_file_fn(const char *dir, const char *name, const struct obji
 int gitrepo_walk_commit(struct gitrepo *r, const struct objid *commit, gitrepo_file_fn *fn,
 			void *data);
 /* `rel` as the index holds it (stage 0); GIT_INDEX_FILE, which git sets for
- * its hooks, names the index when set. ERR_CONFIG when a file in it has an
- * unresolved merge conflict; ERR_GIT. */
+ * its hooks, names the index when set; `submodule` is set instead of
+ * `present` when `rel` is a gitlink there. ERR_CONFIG when a file in it
+ * has an unresolved merge conflict; ERR_GIT. */
 int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out);
+
+/*
+ * The index's lock file (".git/index.lock", or GIT_INDEX_FILE's) when it
+ * exists: another git command is writing the index, or one stopped before
+ * it finished. `*out` is a fresh path to show (relative to the work tree's
+ * root when inside it), or NULL when there is no lock. Never fails.
+ */
+int gitrepo_index_lock(struct gitrepo *r, char **out);
+
+/*
+ * The submodule (a gitlink in the index) at `rel` or at a directory above
+ * it, as a fresh path relative to the work tree's root; NULL when there is
+ * none. A migrations directory there is a submodule that is not checked
+ * out: its files are in another repository. ERR_GIT when the index cannot
+ * be read.
+ */
+int gitrepo_gitlink_at(struct gitrepo *r, const char *rel, char **out);
 
 /* Appends the content of blob `id` to `out`. ERR_GIT. */
 int gitrepo_read_blob(struct gitrepo *r, const struct objid *id, struct strbuf *out);
 
 /* Sets `key` in the repository's own configuration (.git/config), or
  * removes it when `value` is NULL (removing an unset key is no error).
+ * ERR_CONFIG when .git/config.lock is in the way (the message names it);
  * ERR_GIT. */
 int gitrepo_config_set(struct gitrepo *r, const char *key, const char *value);
 

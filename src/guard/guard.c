@@ -98,6 +98,21 @@ char *guard_base_path(const struct guard_ctx *c, const char *name)
 	return guard_display_path(c, name);
 }
 
+/* Which snapshot a file belongs to, for messages ("on main"). Fresh string. */
+static char *side_label(const struct guard_ctx *c, const struct gfile *f)
+{
+	static const char *const ours[] = {
+		[GUARD_WORKTREE] = "in the working tree",
+		[GUARD_STAGED] = "in the index",
+		[GUARD_BASE] = "at HEAD",
+	};
+	if (guard_side_find(&c->ours, f->name) == f)
+		return xstrdup(ours[c->req->mode]);
+	if (guard_side_find(&c->base, f->name) == f)
+		return xstrfmt("on %s", c->base_name);
+	return xstrdup("at the merge base");
+}
+
 /* The parsed revision of a file, reading its blob once per run. */
 int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out)
 {
@@ -120,13 +135,17 @@ int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out)
 		return 0;
 	}
 	struct strbuf sb = STRBUF_INIT;
+	char *path = guard_display_path(c, f->name);
 	int ret = gitrepo_read_blob(c->repo, &f->blob, &sb);
 	if (ret < 0) {
+		char *side = side_label(c, f);
+		ret = err_wrap(ret, "'%s' %s", path, side);
+		free(side);
+		free(path);
 		free(key);
 		strbuf_release(&sb);
 		return ret;
 	}
-	char *path = guard_display_path(c, f->name);
 	size_t len;
 	char *text = strbuf_detach(&sb, &len);
 	revset_add_text(&c->owned, path, text, len, c->req->name_pattern, &c->scratch);
@@ -275,6 +294,7 @@ static int load_staged(struct guard_ctx *c, struct revset *set, struct findings 
 		struct strbuf sb = STRBUF_INIT;
 		char *path = guard_display_path(c, e->name);
 		if ((ret = gitrepo_read_blob(c->repo, &e->blob, &sb)) < 0) {
+			ret = err_wrap(ret, "'%s' in the index", path);
 			free(path);
 			strbuf_release(&sb);
 			goto out;

@@ -66,3 +66,43 @@ tick() {
 	export GIT_COMMITTER_DATE="2025-01-02T00:$(printf %02d $((n % 60))):00Z"
 	export GIT_AUTHOR_DATE="$GIT_COMMITTER_DATE"
 }
+
+# long_history DIR N: a repository of N commits on main, written at once by
+# git fast-import (a loop of 'git commit' would take minutes). The first
+# commit adds revgate.ini and revisions a and b (a -> b); every 10,000th
+# adds revision rK after the one before (b -> r1 -> r2 ...); the others
+# change no file. Commit dates rise one second a commit.
+long_history() {
+	local dir=$1 n=$2
+	git init -q -b main "$dir" || return 1
+	awk -v N="$n" '
+	function data(s) { printf "data %d\n%s", length(s), s }
+	function rev(id, parent, up) {
+		return "-- revision: " id "\n-- down_revision: " parent "\n-- message: " id \
+			"\n\n-- +upgrade\n" up "\n\n-- +downgrade\nSELECT 2;\n"
+	}
+	BEGIN {
+		for (i = 1; i <= N; i++) {
+			printf "commit refs/heads/main\nmark :%d\n", i
+			printf "committer C <c@example.com> %d +0000\n", 1735689600 + i
+			data("commit " i "\n")
+			if (i > 1)
+				printf "from :%d\n", i - 1
+			if (i == 1) {
+				printf "M 644 inline revgate.ini\n"
+				data("[revgate]\nmigrations = migrations\n")
+				printf "M 644 inline migrations/20250101_0001_a_a.sql\n"
+				data(rev("a", "none", "CREATE TABLE t (id int);"))
+				printf "M 644 inline migrations/20250101_0002_b_b.sql\n"
+				data(rev("b", "a", "ALTER TABLE t ADD COLUMN c int;"))
+			}
+			if (i % 10000 == 0) {
+				k = i / 10000
+				printf "M 644 inline migrations/20250102_%04d_r%d_r%d.sql\n", k, k, k
+				data(rev("r" k, k == 1 ? "b" : "r" (k - 1), "SELECT " k ";"))
+			}
+			printf "\n"
+		}
+	}' | git -C "$dir" fast-import --quiet || return 1
+	git -C "$dir" reset -q --hard main
+}

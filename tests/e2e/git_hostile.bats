@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# Hostile git repositories under the git guard: a history of 100,000
+# commits and damaged objects. Each test asserts what the user sees: the
+# exit status, the message, and that nothing was changed. Timing belongs to
+# bench/git.sh.
+
+load git_helpers
+
+# The long history is written once for the file (git fast-import, ~4 s);
+# each test works on a copy of it.
+setup_file() {
+	export GIT_CONFIG_NOSYSTEM=1 HOME="$BATS_FILE_TMPDIR/home"
+	export GIT_AUTHOR_NAME=A GIT_AUTHOR_EMAIL=a@example.com
+	export GIT_COMMITTER_NAME=C GIT_COMMITTER_EMAIL=c@example.com
+	export GIT_AUTHOR_DATE="2025-03-01T00:00:00Z" GIT_COMMITTER_DATE="2025-03-01T00:00:00Z"
+	mkdir -p "$HOME"
+	BIG="$BATS_FILE_TMPDIR/big"
+	long_history "$BIG" 100000
+	# feat forks 99,950 commits before main's tip and adds x after b
+	git -C "$BIG" checkout -q -b feat main~99950
+	printf -- '-- revision: x\n-- down_revision: b\n-- message: x\n\n-- +upgrade\nSELECT 7;\n\n-- +downgrade\nSELECT 8;\n' \
+		>"$BIG/migrations/20250103_0000_x_x.sql"
+	git -C "$BIG" add migrations
+	git -C "$BIG" commit -q -m "feat adds x"
+	git -C "$BIG" checkout -q main
+	BIG_ROOT=$(git -C "$BIG" rev-list --max-parents=0 main)
+	export BIG BIG_ROOT
+}
+
+setup() {
+	git_setup
+}
+
+# revgate with a time limit: a hang is a failure, not a stuck suite
+rg_t() {
+	# shellcheck disable=SC2086
+	timeout 120 ${REVGATE_WRAPPER:-} "$RG_BIN" "$@"
+}
+
+big_copy() {
+	cp -a "$BIG" "$BATS_TEST_TMPDIR/big"
+	cd "$BATS_TEST_TMPDIR/big" || return 1
+}
+
+# checksums of every file but git's objects: what a refused command must leave alone
+tree_sum() {
+	find . -path ./.git/objects -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum
+}
+
+# the loose file of object ID
+loose() {
+	local f=.git/objects/${1:0:2}/${1:2}
+	[ -f "$f" ] || return 1
+	chmod u+w "$f"
+	echo "$f"
+}
+
+# main: a and b; feat edits b (committed), so b's blob on main must be read
+damaged_setup() {
+	rev a none "CREATE TABLE t (id int);" >/dev/null
+	rev b a "ALTER TABLE t ADD COLUMN c int;" >/dev/null
+	commit "base"
+	git checkout -q -b feat
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)"
+	commit "feat edits b"
+}
+
+# ---- 100,000 commits ----
+
+@test "100,000 commits: --base a far ancestor walks back to it and judges the change" {
+	big_copy
+	[ "$(git rev-list --count main)" -eq 100000 ]
+	# main added r1..r10 since its first commit: not applied there, no finding
+	run rg_t lint --base "$BIG_ROOT"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"applied-revision"* ]]
+	[[ "$output" != *"heads-after-merge"* ]]
+	# b was on the first commit: an edit of it is an edit of an applied revision
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' migrations/20250101_0002_b_b.sql
+	git commit -q -am "edit b"
+	run rg_t lint --base "$BIG_ROOT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]: applied revision 'b' changed statement 1 of its upgrade"* ]]
+	run rg_t lint --base main~1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+}
+
+@test "100,000 commits: a branch forked 99,950 commits back, with --base and --staged" {
+	big_copy
+	git checkout -q feat
+	run rg_t lint --base main
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[heads-after-merge]: merging main will leave 2 heads: 'r10' (main), 'x' (this branch)"* ]]
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' migrations/20250101_0002_b_b.sql
+	run rg_t lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" != *"applied-revision-edited"* ]]
+	[[ "$output" == *"heads-after-merge"* ]]
+	git add migrations
+	run rg_t lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]: applied revision 'b'"*"on main"* ]]
+	[[ "$output" == *"heads-after-merge"* ]]
+}
+
+@test "100,000 commits: rebase puts the branch on the head 99,950 commits ahead" {
+	big_copy
+	git checkout -q feat
+	run rg_t rebase
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rebased onto 'r10', the head of main:"* ]]
+	[[ "$output" == *"x: down_revision b -> r10; 20250103_0000_x_x.sql -> 20260101_0000_x_x.sql"* ]]
+	grep -q '^-- down_revision: r10$' migrations/20260101_0000_x_x.sql
+	git add -A migrations
+	git commit -q -m "rebase x onto r10"
+	git merge -q main -m "merge main"
+	run rg_t heads
+	[ "$output" = "x (head)" ]
+	run rg_t lint --base main
+	[ "$status" -eq 0 ]
+}
+
+# ---- damaged objects ----
+
+@test "a truncated loose blob: exit 3, one line naming the file and git fsck, no hang" {
+	damaged_setup
+	blob=$(git rev-parse "main:$(revfile b)")
+	f=$(loose "$blob")
+	truncate -s 20 "$f"
+	for args in "lint --base main" "lint --staged" "lint"; do
+		# shellcheck disable=SC2086
+		run rg_t $args
+		[ "$status" -eq 3 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == "revgate lint: '$(revfile b)' on main: cannot read blob ${blob:0:7}: the object file '$f' is truncated; the repository is damaged: 'git fsck' lists what is broken"* ]]
+	done
+}
+
+@test "an overwritten loose tree and commit: exit 3 naming them; rebase writes nothing" {
+	damaged_setup
+	git checkout -q main
+	tick
+	rev d b >/dev/null
+	commit "main adds d"
+	git checkout -q feat
+	rev c b >/dev/null
+	commit "feat adds c"
+	before=$(tree_sum)
+	tree=$(git rev-parse main:migrations)
+	echo garbage >"$(loose "$tree")"
+	run rg_t lint --base main
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot read 'migrations' at commit $(git rev-parse --short=7 main): the object file '.git/objects/${tree:0:2}/${tree:2}' is not a zlib stream"*"git fsck"* ]]
+	run rg_t rebase
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"is not a zlib stream"* ]]
+	[ "$(tree_sum)" = "$before" ]
+	# the base tip's commit itself
+	tip=$(git rev-parse main)
+	printf 'x' >"$(loose "$tip")"
+	run rg_t lint --base main
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"cannot read 'main': the object file '.git/objects/${tip:0:2}/${tip:2}' is truncated"* ]]
+	[ "$(tree_sum)" = "$before" ]
+}
+
+@test "a missing commit is named, not taken for a missing branch" {
+	damaged_setup
+	tip=$(git rev-parse main)
+	rm -f "$(loose "$tip")"
+	run rg_t lint --base main
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"'main' points at commit ${tip:0:7}, which cannot be read"*"git fsck"* ]]
+	[[ "$output" != *"does not exist"* ]]
+}
+
+@test "an object whose header understates its size is refused before it is read" {
+	damaged_setup
+	blob=$(git rev-parse "main:$(revfile b)")
+	f=$(loose "$blob")
+	git cat-file blob "$blob" |
+		python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(b"blob 3\0" + sys.stdin.buffer.read()))' >"$f.new"
+	mv -f "$f.new" "$f"
+	run rg_t lint --base main
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"the object file '$f' holds another size than its header states"* ]]
+}
+
+@test "a truncated or overwritten pack: exit 3 with git fsck, no hang" {
+	damaged_setup
+	git gc -q
+	pack=$(ls .git/objects/pack/*.pack)
+	chmod u+w "$pack"
+	cp "$pack" "$BATS_TEST_TMPDIR/pack"
+	truncate -s $(($(stat -c %s "$pack") / 2)) "$pack"
+	run rg_t lint --base main
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"git fsck"* ]]
+	cp "$BATS_TEST_TMPDIR/pack" "$pack"
+	dd if=/dev/zero of="$pack" bs=1 seek=200 count=64 conv=notrunc status=none
+	run rg_t lint --base main
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"git fsck"* ]]
+}
+
+@test "a damaged index: --staged names it and the way back" {
+	damaged_setup
+	truncate -s 50 .git/index
+	run rg_t lint --staged
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot read the index '.git/index': "*"'git reset' writes it again from HEAD"* ]]
+}
