@@ -6,6 +6,7 @@
 #include "core/strmap.h"
 #include "core/textpos.h"
 #include "core/xalloc.h"
+#include "git/gitrepo.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -134,13 +135,42 @@ static char *rewrite(const struct revision *r, const char *parent)
 	return strbuf_detach(&sb, NULL);
 }
 
+/*
+ * git's index lock means another git command is at work on this work tree
+ * (a commit, a checkout, a rebase of git's own), or one died before it
+ * finished: files rewritten under it could be lost or half staged, and
+ * the 'git add' that follows a rebase would fail anyway. So nothing is
+ * written while it is there.
+ */
+static int check_unlocked(const char *dir)
+{
+	struct gitrepo *r = NULL;
+	char *lock = NULL;
+	int ret = gitrepo_open(&r, dir);
+	if (ret == 0 && r)
+		ret = gitrepo_index_lock(r, &lock);
+	gitrepo_free(r);
+	if (ret < 0 || !lock)
+		return ret;
+	ret = err_set(ERR_CONFIG, "'%s' exists: another git command is running in this "
+				  "repository, or one stopped before it finished; nothing was "
+				  "changed: when no git command is running, remove '%s' and run "
+				  "'revgate rebase' again",
+		      lock, lock);
+	free(lock);
+	return ret;
+}
+
 int rebase_plan_apply(const struct rebase_plan *p, const char *dir)
 {
+	int ret = check_unlocked(dir);
+	if (ret < 0)
+		return ret;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct rebase_step *s = &p->v[i];
 		char *text = rewrite(s->rev, s->new_parent);
 		char *target = s->new_name ? path_join(dir, s->new_name) : xstrdup(s->rev->path);
-		int ret = file_write_atomic(target, text, strlen(text), s->new_name != NULL);
+		ret = file_write_atomic(target, text, strlen(text), s->new_name != NULL);
 		if (ret == 0 && s->new_name && unlink(s->rev->path) < 0)
 			ret = err_set(ERR_IO, "cannot remove '%s': %s", s->rev->path, strerror(errno));
 		free(text);

@@ -43,7 +43,8 @@ struct rebase_plan {
  */
 int rebase_plan_make(struct rebase_plan *p, const struct graph *ours, const struct revset *base,
 		     time_t now);
-/* Rewrites and renames the files of `p` in `dir`. ERR_IO. */
+/* Rewrites and renames the files of `p` in `dir`. ERR_CONFIG, before any
+ * write, while git's index lock (.git/index.lock) exists; ERR_IO. */
 int rebase_plan_apply(const struct rebase_plan *p, const char *dir);
 void rebase_plan_release(struct rebase_plan *p);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # Hostile git repositories under the git guard: a history of 100,000
-# commits and damaged objects. Each test asserts what the user sees: the
-# exit status, the message, and that nothing was changed. Timing belongs to
-# bench/git.sh.
+# commits, damaged objects, lock files left behind, linked worktrees,
+# shallow and partial clones, a detached HEAD. Each test asserts what the
+# user sees: the exit status, the message, and that nothing was changed.
+# Timing belongs to bench/git.sh.
 
 load git_helpers
 
@@ -212,4 +213,165 @@ damaged_setup() {
 	run rg_t lint --staged
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"cannot read the index '.git/index': "*"'git reset' writes it again from HEAD"* ]]
+}
+
+# ---- lock files left behind ----
+
+# main: a, b, d; feat: c after b (a rebase has work to do)
+rebase_setup() {
+	rev a none >/dev/null
+	rev b a >/dev/null
+	commit "base"
+	git checkout -q -b feat
+	rev c b >/dev/null
+	commit "feat adds c"
+	git checkout -q main
+	tick
+	rev d b >/dev/null
+	commit "main adds d"
+	git checkout -q feat
+}
+
+@test "index.lock left behind: lint --staged reads on, rebase refuses and changes nothing" {
+	rebase_setup
+	: >.git/index.lock
+	run rg_t lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"heads-after-merge"* ]]
+	[[ "$output" != *"index.lock"* ]]
+	run rg_t rebase --dry-run
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"would rebase onto 'd'"* ]]
+	before=$(tree_sum)
+	run rg_t rebase
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "revgate rebase: '.git/index.lock' exists: another git command is running in this repository, or one stopped before it finished; nothing was changed: when no git command is running, remove '.git/index.lock' and run 'revgate rebase' again" ]]
+	[ "$(tree_sum)" = "$before" ]
+	rm .git/index.lock
+	run rg_t rebase
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rebased onto 'd'"* ]]
+}
+
+@test "config.lock left behind: hooks install says so and installs nothing" {
+	mkdir db
+	printf '[revgate]\nmigrations = ../migrations\n' >db/revgate.ini
+	rev a none >/dev/null
+	commit "base"
+	: >.git/config.lock
+	: >.git/index.lock
+	run rg_t -C db hooks install
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cannot set revgate.configDir: '.git/config.lock' exists"*"remove '.git/config.lock' and run again"* ]]
+	[ ! -e .git/hooks/pre-commit ]
+	[ -z "$(git config revgate.configDir)" ]
+	# the index lock is no reason to refuse: install does not touch the index
+	rm .git/config.lock
+	run rg_t -C db hooks install
+	[ "$status" -eq 0 ]
+	[ -x .git/hooks/pre-commit ]
+	[ "$(git config revgate.configDir)" = db ]
+}
+
+# ---- linked worktrees ----
+
+@test "a linked worktree: --staged, --base and the pre-commit hook use its own index and HEAD" {
+	rev a none "CREATE TABLE t (id int);" >/dev/null
+	rev b a "ALTER TABLE t ADD COLUMN c int;" >/dev/null
+	commit "base"
+	git worktree add -q -b feat "$BATS_TEST_TMPDIR/wt"
+	cd "$BATS_TEST_TMPDIR/wt"
+	rg_t hooks install >/dev/null
+	[ -x "$REPO/.git/hooks/pre-commit" ]
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)"
+	git add migrations
+	run rg_t lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+	# the main work tree's index is clean
+	run rg_t -C "$REPO" lint --staged
+	[ "$status" -eq 0 ]
+	run git commit -q -m "edit b"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"error[applied-revision-edited]"* ]]
+	[ "$(git rev-parse HEAD)" = "$(git -C "$REPO" rev-parse main)" ]
+	git checkout -q -- . && git reset -q --hard
+	rev c b >/dev/null
+	git add migrations
+	run git commit -q -m "add c"
+	[ "$status" -eq 0 ]
+	run rg_t lint --base main
+	[ "$status" -eq 0 ]
+	# main moves on in the main work tree: the worktree's HEAD sees two heads
+	cd "$REPO"
+	tick
+	rev d b >/dev/null
+	commit "main adds d"
+	cd "$BATS_TEST_TMPDIR/wt"
+	run rg_t lint --base main
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"merging main will leave 2 heads: 'c' (this branch), 'd' (main)"* ]]
+}
+
+# ---- shallow and partial clones ----
+
+@test "a --depth 1 clone of the branch alone: --base names fetch-depth 0, then works" {
+	rev a none >/dev/null
+	rev b a >/dev/null
+	commit "base"
+	git checkout -q -b feat
+	rev c b >/dev/null
+	commit "feat adds c"
+	git checkout -q main
+	git clone -q --depth 1 --single-branch --branch feat "file://$REPO" "$BATS_TEST_TMPDIR/ci"
+	cd "$BATS_TEST_TMPDIR/ci"
+	run rg_t lint --base origin/main
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"shallow clone"*"'git fetch --unshallow'"*"'fetch-depth: 0' in actions/checkout"* ]]
+	# the base fetched, but still cut above the merge base
+	git fetch -q --depth 1 origin main:refs/remotes/origin/main
+	run rg_t lint --base origin/main
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"fetch-depth: 0"* ]]
+	git fetch -q --unshallow origin
+	run rg_t lint --base origin/main
+	[ "$status" -eq 0 ]
+}
+
+@test "a partial clone without the base's blobs: exit 3 naming the filter" {
+	rev a none >/dev/null
+	rev b a "SELECT 1;" >/dev/null
+	commit "base"
+	git checkout -q -b feat
+	sed -i 's/SELECT 1;/SELECT 11;/' "$(revfile b)"
+	commit "feat edits b"
+	git config uploadpack.allowFilter true
+	git clone -q --filter=blob:none --branch feat "file://$REPO" "$BATS_TEST_TMPDIR/partial"
+	cd "$BATS_TEST_TMPDIR/partial"
+	run rg_t lint --base origin/main
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"'$(revfile b)' on origin/main: cannot read blob"*"this is a partial clone, and revgate cannot fetch what its filter left out: clone or fetch without --filter"* ]]
+}
+
+# ---- detached HEAD, branches without a commit ----
+
+@test "a detached HEAD: --staged judges the index against the base and says so" {
+	rev a none "CREATE TABLE t (id int);" >/dev/null
+	rev b a "ALTER TABLE t ADD COLUMN c int;" >/dev/null
+	commit "base"
+	git checkout -q -b feat
+	rev c b >/dev/null
+	commit "feat adds c"
+	git checkout -q --detach
+	run rg_t lint --staged
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"HEAD is detached at $(git rev-parse --short=7 HEAD): comparing it with 'main'"* ]]
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)"
+	git add migrations
+	run rg_t lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]: applied revision 'b'"* ]]
 }
