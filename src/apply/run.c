@@ -467,7 +467,9 @@ static int run_tx_segment(struct step_run *sr, const struct apply_segment *seg, 
 		size_t k = theirs ? seg->first + (b.failed - first_stmt) : SIZE_MAX;
 		describe_failure(sr, k, db_last_error(ss->db), fail);
 		bool commit = !in_tx && b.failed + 1 == b.n;
-		if (!theirs) {
+		bool lost = !db_alive(ss->db);
+		/* a COMMIT that lost its connection is said once, below */
+		if (!theirs && !(commit && lost)) {
 			const char *what = commit ? "commit the revision"
 					   : b.failed < first_stmt ? "start the revision's transaction"
 					   : b.failed < first_version ? "reset the role after the revision"
@@ -476,7 +478,7 @@ static int run_tx_segment(struct step_run *sr, const struct apply_segment *seg, 
 						   : "record the step in the history table";
 			own_sql_failure(sr, what, fail);
 		}
-		if (!db_alive(ss->db))
+		if (lost)
 			connection_lost(ss, commit ? LOST_COMMIT : LOST_TX, fail);
 		else if (!in_tx && b.failed + 1 < b.n)
 			rollback(ss);
@@ -540,10 +542,14 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 	int ret = history_insert(ss, ss->db, &h);
 	/* the row that makes an interrupted run visible comes first: without
 	 * it, nothing of the revision may run */
-	if (ret < 0)
-		return err_wrap(ret, "cannot record the start of revision '%s' in the history table "
-				     "%s, so nothing of it ran",
-				s->rev->id, ss->htable);
+	if (ret < 0) {
+		char *why = xstrdup(err_msg());
+		ret = err_set(ret, "cannot record the start of revision '%s' in the history table "
+				   "%s: %s; nothing of it ran",
+			      s->rev->id, ss->htable, why);
+		free(why);
+		return ret;
+	}
 	struct db_batch settings = DB_BATCH_INIT;
 	add_settings(sr, &settings, false);
 	ret = db_batch_run(ss->db, &settings);
@@ -557,11 +563,15 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 		double seg_t0 = mono_ms();
 		ret = seg->transactional ? run_tx_segment(sr, seg, last, false, fail)
 					 : run_alone(sr, seg, fail);
-		if (ret == 0 && !last && (ret = record_segment(sr, k, seg_start, seg_t0)) < 0)
-			ret = err_wrap(ret, "segment %zu of %zu of revision '%s' ran, but the history "
-					    "table %s could not record it (the revision is half-done: "
-					    "run 'revgate resolve', which shows what the database holds)",
-				       k + 1, s->nseg, s->rev->id, ss->htable);
+		if (ret == 0 && !last && (ret = record_segment(sr, k, seg_start, seg_t0)) < 0) {
+			char *why = xstrdup(err_msg());
+			ret = err_set(ret, "segment %zu of %zu of revision '%s' ran, but the history "
+					   "table %s could not record it: %s; the revision is "
+					   "half-done: run 'revgate resolve', which shows what the "
+					   "database holds",
+				      k + 1, s->nseg, s->rev->id, ss->htable, why);
+			free(why);
+		}
 		free(seg_start);
 		if (ret < 0) {
 			if (fail->set) {

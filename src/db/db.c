@@ -635,6 +635,10 @@ static int store_error(struct db *db, const PGresult *res)
 			m = PQerrorMessage(db->conn);
 		db->last.message = first_line(&db->secrets, m && *m ? m : "unknown error");
 	}
+	/* an error libpq made itself (no SQLSTATE) may come from a socket the
+	 * server closed, which libpq only marks on its next read: read now */
+	if (!db->last.sqlstate && PQstatus(db->conn) == CONNECTION_OK)
+		(void)PQconsumeInput(db->conn);
 	/* a FATAL error ends the session: the server closes the connection
 	 * right after sending it */
 	const char *sev = res ? PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED) : NULL;

@@ -369,7 +369,7 @@ CREATE TABLE s2 (id int);" 20250101_0002 "-- transaction: false"
 	run rg upgrade
 	echo "$output"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"cannot record the start of revision 'bbbb0002' in the history table \"public\".\"revgate_history\", so nothing of it ran: could not extend file"*"(SQLSTATE 53100)"* ]]
+	[[ "$output" == *"cannot record the start of revision 'bbbb0002' in the history table \"public\".\"revgate_history\": could not extend file"*"(SQLSTATE 53100); nothing of it ran"* ]]
 	[ -z "$(psql_ -c "SELECT to_regclass('s1')")" ]
 	[ "$(rows)" = "aaaa0001" ]
 	free_disk
@@ -390,7 +390,7 @@ CREATE TABLE s2 (id int);" 20250101_0002 "-- transaction: false"
 	run rg upgrade
 	echo "$output"
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"segment 1 of 3 of revision 'bbbb0002' ran, but the history table \"public\".\"revgate_history\" could not record it"*"run 'revgate resolve'"*"No space left on device (SQLSTATE 53100)"* ]]
+	[[ "$output" == *"segment 1 of 3 of revision 'bbbb0002' ran, but the history table \"public\".\"revgate_history\" could not record it: could not extend file: No space left on device (SQLSTATE 53100); the revision is half-done: run 'revgate resolve'"* ]]
 	[ -n "$(psql_ -c "SELECT to_regclass('s1')")" ]
 	[ -z "$(psql_ -c "SELECT to_regclass('s2')")" ]
 	psql_ -c "DROP TRIGGER no_space ON revgate_history"
