@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +87,16 @@ static char *last_log_line(const char *path)
 	return line;
 }
 
-int pg_cluster_start(struct pg_cluster *c)
+/* The signal caught while the cluster starts. Global by necessity: the
+ * handler can reach nothing else. */
+static volatile sig_atomic_t start_signal;
+
+static void on_start_signal(int sig)
+{
+	start_signal = sig;
+}
+
+static int cluster_start(struct pg_cluster *c)
 {
 	char tmpl[] = "/tmp/revgate-test.XXXXXX";
 	const struct passwd *owner = NULL;
@@ -118,6 +128,8 @@ int pg_cluster_start(struct pg_cluster *c)
 		free(line);
 		goto out;
 	}
+	if (start_signal)
+		goto out;
 	for (int attempt = 0; attempt < 5; attempt++) {
 		c->port = 20000 + (int)((getpid() * 7 + attempt * 101) % 30000);
 		char *opts = xstrfmt("-k %s -p %d -c listen_addresses= -F -c full_page_writes=off "
@@ -145,6 +157,33 @@ out:
 	free(initdb);
 	free(pg_ctl);
 	return ret;
+}
+
+/*
+ * initdb and the server's start take a second or two, the longest a
+ * signal is likely to land in: it is held off until the child at work
+ * ends, then what was made is stopped and removed. Killed by the signal
+ * instead, revgate would leave a server running in /tmp.
+ */
+int pg_cluster_start(struct pg_cluster *c)
+{
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_start_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	start_signal = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	int ret = cluster_start(c);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (!start_signal)
+		return ret;
+	pg_cluster_stop(c);
+	return err_set(ERR_INTERRUPTED, "interrupted by %s while the throwaway cluster started; "
+					"it was stopped and removed",
+		       start_signal == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

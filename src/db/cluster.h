@@ -23,7 +23,9 @@ struct pg_cluster {
 
 /* Creates and starts the cluster. ERR_CONFIG when no initdb is installed
  * ($PG_BIN, else /usr/lib/postgresql/<version>/bin), ERR_RUNTIME when it
- * does not start (with the server's last log line). */
+ * does not start (with the server's last log line), ERR_INTERRUPTED after
+ * SIGINT or SIGTERM during the start, with the cluster already removed:
+ * a signal must not leave a server running that nobody will stop. */
 int pg_cluster_start(struct pg_cluster *c);
 /* Stops the server (immediate) and removes the directory; safe to call
  * on a cluster that never started. */

@@ -624,3 +624,27 @@ SELECT 1 / 0;" 20250101_0001 "-- transaction: false"
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "bbbb0002" ]
 }
+
+@test "a signal while 'revgate test' starts its throwaway cluster: exit 130, no server left behind" {
+	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
+	unset DATABASE_URL
+	before=$(find /tmp -maxdepth 1 -name 'revgate-test.*' | sort)
+	# shellcheck disable=SC2086
+	$REVGATE_WRAPPER "$REVGATE" test >out 2>&1 &
+	pid=$!
+	# initdb is at work once its directory appears
+	for _ in $(seq 500); do
+		[ "$(find /tmp -maxdepth 1 -name 'revgate-test.*' | sort)" != "$before" ] && break
+		sleep 0.02
+	done
+	new=$(comm -13 <(echo "$before") <(find /tmp -maxdepth 1 -name 'revgate-test.*' | sort))
+	[ -n "$new" ]
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	cat out
+	[ "$rc" -eq 130 ]
+	grep -q "revgate test: interrupted by SIGTERM while the throwaway cluster started; it was stopped and removed" out
+	[ ! -e "$new" ]
+	! pgrep -f "$new/data" >/dev/null
+}
