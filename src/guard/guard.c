@@ -20,8 +20,25 @@
 #include "graph/graph.h"
 #include "guard/context.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Adds one remark to the result's note line ("; " between remarks). */
+static void note_add(struct guard_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void note_add(struct guard_result *res, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	if (res->note)
+		strbuf_addf(&sb, "%s; ", res->note);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(res->note);
+	res->note = strbuf_detach(&sb, NULL);
+}
 
 void guard_result_release(struct guard_result *r)
 {
@@ -223,8 +240,8 @@ static int settle_base(struct guard_ctx *c, struct guard_result *res, bool *vacu
 		char h[8], b[8];
 		gitrepo_short_id(&c->head.commit, h);
 		gitrepo_short_id(&c->base_tip, b);
-		res->note = xstrfmt("HEAD is detached at %s: comparing it with '%s' (%s)", h,
-				    c->base_name, b);
+		note_add(res, "HEAD is detached at %s: comparing it with '%s' (%s)", h, c->base_name,
+			 b);
 	}
 	return 0;
 }
@@ -461,11 +478,8 @@ static int find_base_elsewhere(struct guard_ctx *c, struct guard_result *res)
 	if (c->mb_listed && !c->mb.n &&
 	    (ret = relist(c, &c->merge_base, c->base_rel, &c->dirs[2], &c->mb)) < 0)
 		goto out;
-	if (!res->note)
-		res->note = xstrfmt("'%s' keeps its revisions in '%s', not in '%s': comparing "
-				    "with those",
-				    c->base_name, *c->base_rel ? c->base_rel : ".",
-				    *c->rel ? c->rel : ".");
+	note_add(res, "'%s' keeps its revisions in '%s', not in '%s': comparing with those",
+		 c->base_name, *c->base_rel ? c->base_rel : ".", *c->rel ? c->rel : ".");
 out:
 	free(s.example);
 	strlist_release(&s.hits);
@@ -486,6 +500,25 @@ static void report_base_lost(const struct guard_ctx *c, struct findings *out)
 			 c->base_name);
 }
 
+/*
+ * A migrations directory in a submodule that is not checked out is an empty
+ * directory (or none) of the superproject: linting it would pass on nothing.
+ * Asked only when ours holds no revision, so the common case reads no index.
+ */
+static int check_not_submodule(struct guard_ctx *c)
+{
+	char *link = NULL;
+	int ret = gitrepo_gitlink_at(c->repo, c->rel, &link);
+	if (ret < 0 || !link)
+		return ret;
+	ret = err_set(ERR_CONFIG, "'%s' is in the git submodule '%s', which is not checked out "
+				  "here: run 'git submodule update --init %s' (in GitHub Actions: "
+				  "'submodules: true' in actions/checkout)",
+		      c->req->migrations_dir, link, link);
+	free(link);
+	return ret;
+}
+
 static int list_sides(struct guard_ctx *c, struct revset *set, struct findings *load_findings,
 		      struct guard_result *res)
 {
@@ -493,16 +526,22 @@ static int list_sides(struct guard_ctx *c, struct revset *set, struct findings *
 	switch (c->req->mode) {
 	case GUARD_WORKTREE:
 		ours_from_set(c, set);
+		if (!c->ours.n && (ret = check_not_submodule(c)) < 0)
+			return ret;
 		break;
 	case GUARD_STAGED:
 		if ((ret = gitrepo_list_index(c->repo, c->rel, &c->dirs[0])) < 0)
 			return ret;
 		if ((ret = load_staged(c, set, load_findings)) < 0)
 			return ret;
+		if (!c->ours.n && (ret = check_not_submodule(c)) < 0)
+			return ret;
 		res->lint_set_replaced = true;
 		break;
 	case GUARD_BASE:
 		if ((ret = gitrepo_list_commit(c->repo, &c->head.commit, c->rel, &c->dirs[0])) < 0)
+			return ret;
+		if (!c->dirs[0].present && (ret = check_not_submodule(c)) < 0)
 			return ret;
 		if (!c->dirs[0].present)
 			return err_set(ERR_CONFIG, "HEAD has no migrations directory '%s': there is "
@@ -548,6 +587,31 @@ static const char *mode_option(enum guard_mode mode)
 	return mode == GUARD_STAGED ? "--staged" : "--base";
 }
 
+/*
+ * The migrations directory lies in a checked-out submodule while revgate
+ * runs in the superproject: the checks read the submodule's HEAD, index
+ * and branches, which is worth a word, since --base names a branch there.
+ */
+static void note_submodule(const struct guard_ctx *c, struct guard_result *res)
+{
+	struct gitrepo *outer = NULL;
+	char *here = NULL, *rel = NULL, *link = NULL;
+	if (gitrepo_relpath(c->repo, ".", &here) == 0)
+		goto out; /* revgate runs inside that repository */
+	if (gitrepo_open(&outer, ".") == 0 && outer &&
+	    gitrepo_relpath(outer, gitrepo_workdir(c->repo), &rel) == 0 &&
+	    gitrepo_gitlink_at(outer, rel, &link) == 0 && link)
+		note_add(res, "'%s' is in the git submodule '%s': the git checks read the "
+			      "submodule's HEAD, index and branches",
+			 c->req->migrations_dir, link);
+out:
+	err_clear(); /* only a remark: its failures do not matter */
+	free(link);
+	free(rel);
+	free(here);
+	gitrepo_free(outer);
+}
+
 static int open_repo(struct guard_ctx *c, struct guard_result *res)
 {
 	int ret = gitrepo_open(&c->repo, c->req->migrations_dir);
@@ -561,6 +625,7 @@ static int open_repo(struct guard_ctx *c, struct guard_result *res)
 		return 0;
 	}
 	res->in_repo = true;
+	note_submodule(c, res);
 	return gitrepo_relpath(c->repo, c->req->migrations_dir, &c->rel);
 }
 
@@ -611,6 +676,8 @@ int guard_base_open(struct guard_base *b, const char *migrations_dir, const char
 	if ((ret = gitrepo_list_commit(c.repo, &c.base_tip, c.rel, &c.dirs[1])) < 0)
 		goto out;
 	side_from_dir(&c.base, &c.dirs[1]);
+	if (!c.base.n && (ret = check_not_submodule(&c)) < 0)
+		goto out;
 	if (!c.base.n) {
 		/* the base may keep its revisions elsewhere (see
 		 * find_base_elsewhere): HEAD's revisions name them by id */

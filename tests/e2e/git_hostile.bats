@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # Hostile git repositories under the git guard: a history of 100,000
 # commits, damaged objects, lock files left behind, linked worktrees,
-# shallow and partial clones, a detached HEAD. Each test asserts what the
-# user sees: the exit status, the message, and that nothing was changed.
-# Timing belongs to bench/git.sh.
+# submodules, shallow and partial clones, a detached HEAD. Each test
+# asserts what the user sees: the exit status, the message, and that
+# nothing was changed. Timing belongs to bench/git.sh.
 
 load git_helpers
 
@@ -312,6 +312,90 @@ rebase_setup() {
 	run rg_t lint --base main
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"merging main will leave 2 heads: 'c' (this branch), 'd' (main)"* ]]
+}
+
+# ---- submodules ----
+
+# a superproject at $SUPER whose submodule at PATH is the repository $REPO
+super_with() {
+	SUPER="$BATS_TEST_TMPDIR/super"
+	git init -q -b main "$SUPER"
+	cd "$SUPER"
+	git -c protocol.file.allow=always submodule add -q "$REPO" "$1" 2>/dev/null
+	git commit -q -m "add submodule $1"
+}
+
+@test "migrations in a checked-out submodule: the submodule's index and HEAD, and a note" {
+	rev a none "CREATE TABLE t (id int);" >/dev/null
+	rev b a "ALTER TABLE t ADD COLUMN c int;" >/dev/null
+	commit "base"
+	super_with db
+	printf '[revgate]\nmigrations = db/migrations\n' >revgate.ini
+	git add revgate.ini && git commit -q -m config
+	run rg_t lint --staged
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"'db/migrations' is in the git submodule 'db': the git checks read the submodule's HEAD, index and branches"* ]]
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' db/migrations/20250101_0002_b_b.sql
+	git -C db add migrations
+	run rg_t lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"db/migrations/20250101_0002_b_b.sql:6:1: error[applied-revision-edited]"*"on origin/main"* ]]
+	# inside the submodule it is the repository at hand: no note
+	cd db
+	run rg_t lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" != *"submodule"* ]]
+}
+
+@test "a migrations directory that is a submodule not checked out: exit 2 naming the fix" {
+	rev a none >/dev/null
+	rev b a >/dev/null
+	commit "base"
+	# the submodule's own root holds the revision files
+	git mv migrations/* . && git rm -q revgate.ini && commit "flat"
+	super_with migrations
+	printf '[revgate]\nmigrations = migrations\n' >revgate.ini
+	git add revgate.ini && git commit -q -m config
+	git clone -q "$SUPER" "$BATS_TEST_TMPDIR/clone"
+	cd "$BATS_TEST_TMPDIR/clone"
+	[ -d migrations ] && [ -z "$(ls -A migrations)" ]
+	for args in "lint" "lint --staged" "lint --base main" "rebase"; do
+		# shellcheck disable=SC2086
+		run rg_t $args
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"'migrations' is in the git submodule 'migrations', which is not checked out here: run 'git submodule update --init migrations' (in GitHub Actions: 'submodules: true' in actions/checkout)"* ]]
+	done
+	git -c protocol.file.allow=always submodule update -q --init migrations
+	run rg_t lint --staged
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"in the git submodule 'migrations'"* ]]
+}
+
+@test "a submodule next to and inside the migrations directory is not a revision" {
+	rev a none >/dev/null
+	commit "lib"
+	LIB=$REPO
+	REPO="$BATS_TEST_TMPDIR/app"
+	git init -q -b main "$REPO"
+	cd "$REPO"
+	mkdir migrations
+	printf '[revgate]\nmigrations = migrations\n' >revgate.ini
+	SEQ=0
+	rev p none "CREATE TABLE p (id int);" >/dev/null
+	git -c protocol.file.allow=always submodule add -q "$LIB" vendor/lib 2>/dev/null
+	git -c protocol.file.allow=always submodule add -q "$LIB" migrations/shared 2>/dev/null
+	commit "app with two submodules"
+	git checkout -q -b feat
+	run rg_t lint --base main
+	[ "$status" -eq 0 ]
+	run rg_t lint --staged
+	[ "$status" -eq 0 ]
+	sed -i 's/CREATE TABLE p (id int)/CREATE TABLE p (id bigint)/' "$(revfile p)"
+	git add migrations
+	run rg_t lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]: applied revision 'p'"* ]]
+	[[ "$output" != *"shared"* ]]
 }
 
 # ---- shallow and partial clones ----
