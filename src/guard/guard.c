@@ -185,7 +185,12 @@ static int shallow_error(void)
 		       fetch_hint);
 }
 
-static int settle_base(struct guard_ctx *c, struct guard_result *res, bool *vacuous)
+/*
+ * `need_merge_base`: the merge base is computed (walking the history back to
+ * it) only where the checks use it; the rebase reads the base tip alone.
+ */
+static int settle_base(struct guard_ctx *c, struct guard_result *res, bool need_merge_base,
+		       bool *vacuous)
 {
 	const struct guard_request *req = c->req;
 	int ret;
@@ -205,14 +210,17 @@ static int settle_base(struct guard_ctx *c, struct guard_result *res, bool *vacu
 										 : "main");
 	}
 	ret = gitrepo_resolve(c->repo, c->base_name, &c->base_tip);
+	const char *branch = c->head.branch ? c->head.branch : "HEAD";
 	if (ret == ERR_NOTFOUND) {
-		/* a repository without any commit: nothing can be applied yet */
-		if (c->head.unborn && req->mode != GUARD_BASE && !req->base) {
+		/* no commit yet and no base (a new repository, even with a base
+		 * named in revgate.ini): nothing can be applied yet, and refusing
+		 * would stop the first commit in the pre-commit hook */
+		if (c->head.unborn && req->mode != GUARD_BASE) {
 			*vacuous = true;
 			if (req->mode == GUARD_STAGED)
-				res->note = xstrfmt("no commit yet on '%s': nothing is applied, the "
-						    "git checks have nothing to compare",
-						    c->head.branch ? c->head.branch : "HEAD");
+				note_add(res, "no commit yet on '%s': nothing is applied, the git "
+					      "checks have nothing to compare",
+					 branch);
 			return 0;
 		}
 		return err_set(ERR_CONFIG, "the base '%s' does not exist in this repository: fetch "
@@ -222,13 +230,25 @@ static int settle_base(struct guard_ctx *c, struct guard_result *res, bool *vacu
 	}
 	if (ret < 0)
 		return ret;
-	if (c->head.unborn)
+	if (c->head.unborn && req->mode == GUARD_BASE)
 		return err_set(ERR_CONFIG, "the branch '%s' has no commit yet, so it shares no "
-					   "history with '%s': commit first%s",
-			       c->head.branch ? c->head.branch : "HEAD", c->base_name,
-			       req->mode == GUARD_BASE ? "" : ", or branch from the base");
+					   "history with '%s': commit first",
+			       branch, c->base_name);
+	if (c->head.unborn) {
+		/* an orphan branch ('git checkout --orphan'): its first commit
+		 * is judged against what the base has applied; there is no
+		 * merge base, so nothing to merge */
+		c->merge_base = c->base_tip;
+		note_add(res, "no commit yet on '%s': comparing %s with '%s'", branch,
+			 req->mode == GUARD_STAGED ? "the index" : "the working tree", c->base_name);
+		return 0;
+	}
 	if (shallow && !objid_equal(&c->head.commit, &c->base_tip))
 		return shallow_error();
+	if (!need_merge_base) {
+		c->merge_base = c->base_tip;
+		return 0;
+	}
 	ret = gitrepo_merge_base(c->repo, &c->head.commit, &c->base_tip, &c->merge_base);
 	if (ret == ERR_NOTFOUND)
 		return err_set(ERR_CONFIG, "HEAD and '%s' share no history: revgate cannot tell "
@@ -638,7 +658,7 @@ int guard_run(const struct guard_request *req, struct revset *lint_set,
 	int ret = open_repo(&c, res);
 	if (ret < 0 || !c.repo)
 		goto out;
-	if ((ret = settle_base(&c, res, &vacuous)) < 0 || vacuous)
+	if ((ret = settle_base(&c, res, true, &vacuous)) < 0 || vacuous)
 		goto out;
 	if ((ret = list_sides(&c, lint_set, load_findings, res)) < 0)
 		goto out;
@@ -671,7 +691,7 @@ int guard_base_open(struct guard_base *b, const char *migrations_dir, const char
 	int ret = open_repo(&c, &res);
 	if (ret < 0)
 		goto out;
-	if ((ret = settle_base(&c, &res, &vacuous)) < 0)
+	if ((ret = settle_base(&c, &res, false, &vacuous)) < 0)
 		goto out;
 	if ((ret = gitrepo_list_commit(c.repo, &c.base_tip, c.rel, &c.dirs[1])) < 0)
 		goto out;

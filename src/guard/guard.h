@@ -80,12 +80,18 @@ void guard_result_release(struct guard_result *r);
  *   link); when the base holds revision files but none with ours' ids, an
  *   applied-revision-deleted error says what is applied cannot be told.
  *
+ * - A branch without a commit yet: with no base either (a new repository),
+ *   nothing is applied and the run returns 0 with a note; with a base (an
+ *   orphan branch), the index or the working tree is compared with the base
+ *   tip, and there is no merge base to merge from.
+ *
  * Errors (exit 2, with a message naming the fix): not a repository (for
  * --staged and --base), a shallow clone (with GUARD_WORKTREE only when
  * HEAD is not the base tip), a missing base ref, HEAD and the
  * base sharing no history, an unborn branch with --base, a migrations
- * directory missing from HEAD, an unresolved conflict in the index.
- * ERR_GIT for repository failures.
+ * directory missing from HEAD or lying in a submodule that is not checked
+ * out, an unresolved conflict in the index. ERR_GIT for repository
+ * failures, among them an object that cannot be read.
  */
 int guard_run(const struct guard_request *req, struct revset *lint_set,
 	      struct findings *load_findings, struct guard_result *res, struct findings *out);
@@ -103,11 +109,13 @@ struct guard_base {
 };
 #define GUARD_BASE_INIT {NULL, NULL, {{0}}, REVSET_INIT}
 
-/* Opens the repository and reads the base (`base` NULL: the default). When
- * the base holds no revision file in the migrations directory, its revisions
- * are looked for by HEAD's ids wherever its tree keeps them. Same errors as
- * guard_run(), and ERR_CONFIG when the base holds revision files but none
- * with HEAD's ids (what is applied cannot be told). */
+/* Opens the repository and reads the base (`base` NULL: the default),
+ * without walking the history to the merge base: the rebase needs the base
+ * tip alone. When the base holds no revision file in the migrations
+ * directory, its revisions are looked for by HEAD's ids wherever its tree
+ * keeps them. Same errors as guard_run() but for the shared history, and
+ * ERR_CONFIG when the base holds revision files but none with HEAD's ids
+ * (what is applied cannot be told). */
 int guard_base_open(struct guard_base *b, const char *migrations_dir, const char *base,
 		    const struct matcher *name_pattern, const struct revision_limits *limits);
 void guard_base_release(struct guard_base *b);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # Hostile git repositories under the git guard: a history of 100,000
 # commits, damaged objects, lock files left behind, linked worktrees,
-# submodules, shallow and partial clones, a detached HEAD. Each test
-# asserts what the user sees: the exit status, the message, and that
-# nothing was changed. Timing belongs to bench/git.sh.
+# submodules, shallow and partial clones, a detached HEAD and branches
+# without a commit. Each test asserts what the user sees: the exit status,
+# the message, and that nothing was changed. Timing belongs to bench/git.sh.
 
 load git_helpers
 
@@ -458,4 +458,46 @@ super_with() {
 	run rg_t lint --staged
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"error[applied-revision-edited]: applied revision 'b'"* ]]
+}
+
+@test "an orphan branch: its first commit is judged against the base, not refused" {
+	rev a none "CREATE TABLE t (id int);" >/dev/null
+	rev b a "ALTER TABLE t ADD COLUMN c int;" >/dev/null
+	commit "base"
+	rg_t hooks install >/dev/null
+	git checkout -q --orphan fresh
+	run rg_t lint --staged
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no commit yet on 'fresh': comparing the index with 'main'"* ]]
+	sed -i 's/ADD COLUMN c int/ADD COLUMN c bigint/' "$(revfile b)"
+	git add migrations
+	run rg_t lint --staged
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-revision-edited]: applied revision 'b'"* ]]
+	run git commit -q -m "first on fresh"
+	[ "$status" -ne 0 ]
+	git checkout -q main -- migrations
+	run git commit -q -m "first on fresh"
+	[ "$status" -eq 0 ]
+	# --base compares HEAD, which had nothing to compare before the commit
+	git checkout -q --orphan other
+	run rg_t lint --base main
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"the branch 'other' has no commit yet"* ]]
+}
+
+@test "a new repository with [git] base in revgate.ini: the first commit passes the hook" {
+	printf '[git]\nbase = develop\n' >>revgate.ini
+	rev a none >/dev/null
+	rg_t hooks install >/dev/null
+	git add -A
+	run rg_t lint --staged
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no commit yet on 'main': nothing is applied"* ]]
+	run git commit -q -m "first"
+	[ "$status" -eq 0 ]
+	# with a commit, a base that does not exist is an error again
+	run rg_t lint --staged
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"the base 'develop' does not exist"* ]]
 }
