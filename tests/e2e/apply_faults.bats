@@ -65,6 +65,9 @@ wait_for_query() {
 
 # crash_mid_run MODE: an upgrade whose second revision sleeps; the server
 # stops (pg_ctl -m MODE) while it runs and stays down until the run ended.
+# The server ends the lock connection an instant after the work one: the
+# failure row it then tries to write may or may not make it, and both are
+# consistent states.
 crash_mid_run() {
 	rg upgrade >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	local pid=$! rc=0
@@ -90,13 +93,13 @@ SELECT pg_sleep(30);" 20250101_0002
 	[[ "$out" == *"revision 'bbbb0002'"*"rolled back"* ]]
 	[ "$(rows)" = "aaaa0001" ]
 	[ -z "$(psql_ -c "SELECT to_regclass('k')")" ]
-	[ "$(outcomes bbbb0002)" = "" ]
+	[[ "$(outcomes bbbb0002)" =~ ^(failed)?$ ]]
 	sed -i 's/pg_sleep(30)/pg_sleep(0)/' migrations/*bbbb0002*
 	run rg upgrade
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "bbbb0002" ]
-	[ "$(outcomes bbbb0002)" = "applied" ]
+	[[ "$(outcomes bbbb0002)" =~ ^(failed\ )?applied$ ]]
 }
 
 @test "the server shuts down (fast) mid-revision: the same, and the message names the shutdown" {
@@ -117,7 +120,7 @@ SELECT pg_sleep(30);" 20250101_0002
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "cccc0003" ]
-	[ "$(outcomes bbbb0002)" = "applied" ]
+	[[ "$(outcomes bbbb0002)" =~ ^(failed\ )?applied$ ]]
 	[ "$(outcomes cccc0003)" = "applied" ]
 }
 
@@ -134,12 +137,13 @@ CREATE TABLE s2 (id int);" 20250101_0002 "-- transaction: false"
 	[ "$(rows)" = "aaaa0001" ]
 	[ -n "$(psql_ -c "SELECT to_regclass('s1')")" ]
 	[ -z "$(psql_ -c "SELECT to_regclass('s2')")" ]
-	[ "$(outcomes bbbb0002)" = "started segment/1" ]
+	[[ "$(outcomes bbbb0002)" =~ ^started\ segment/1(\ interrupted/2)?$ ]]
 	sed -i 's/pg_sleep(30)/pg_sleep(0)/' migrations/*bbbb0002*
 	run rg upgrade
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"revision 'bbbb0002' is half-done: its upgrade stopped after segment 1 of 4"* ]]
+	[[ "$output" == *"revision 'bbbb0002' is half-done: its upgrade stopped after segment 1 of 4"* ]] ||
+		[[ "$output" == *"revision 'bbbb0002' is half-done: its upgrade stopped in segment 2 of 4 (failed)"* ]]
 	[[ "$output" == *"run 'revgate resolve'"* ]]
 	[ "$(rows)" = "aaaa0001" ]
 	# the operator finishes it by hand and says so
