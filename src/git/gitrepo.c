@@ -237,8 +237,8 @@ void gitrepo_head_release(struct gitrepo_head *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* Whether `spec` names a reference that points at an object id: when
- * revparse still finds nothing, that object is missing. */
+/* Whether `spec` names a reference (a branch, a remote branch, a tag, HEAD)
+ * and which object it points at. */
 static bool ref_names_object(struct gitrepo *r, const char *spec, git_oid *target)
 {
 	git_reference *ref = NULL, *direct = NULL;
@@ -258,16 +258,23 @@ int gitrepo_resolve(struct gitrepo *r, const char *spec, struct objid *out)
 {
 	git_object *obj = NULL, *commit = NULL;
 	git_oid target;
-	int rc = git_revparse_single(&obj, r->repo, spec);
-	if (rc == GIT_ENOTFOUND && ref_names_object(r, spec, &target)) {
-		char hex[GIT_OID_HEXSZ + 1];
-		git_oid_tostr(hex, sizeof(hex), &target);
-		char *what = xstrfmt("'%s' points at commit %.7s, which cannot be read", spec, hex);
-		/* ref_names_object cleared libgit2's message: say it again */
-		git_error_set_str(GIT_ERROR_ODB, "the object is not in the repository");
-		rc = object_fail(r, what, rc);
-		free(what);
-		return rc;
+	int rc;
+	/* a reference is looked up here, not by revparse: that way a missing
+	 * object is told from a missing name (and libgit2 1.5's revparse
+	 * leaks the reference on that path) */
+	if (ref_names_object(r, spec, &target)) {
+		rc = git_object_lookup(&obj, r->repo, &target, GIT_OBJECT_ANY);
+		if (rc < 0) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &target);
+			char *what = xstrfmt("'%s' points at object %.7s, which cannot be read", spec,
+					     hex);
+			rc = object_fail(r, what, rc);
+			free(what);
+			return rc;
+		}
+	} else {
+		rc = git_revparse_single(&obj, r->repo, spec);
 	}
 	if (rc == GIT_ENOTFOUND || rc == GIT_EAMBIGUOUS || rc == GIT_EINVALIDSPEC) {
 		git_error_clear();
@@ -428,7 +435,8 @@ int gitrepo_list_commit(struct gitrepo *r, const struct objid *commit, const cha
 	}
 	/* git orders trees with an implied '/' after directory names; only
 	 * files are kept, so a plain sort gives strcmp order */
-	qsort(out->v, out->n, sizeof(*out->v), entry_cmp);
+	if (out->n > 1) /* qsort must not see the NULL of an empty listing */
+		qsort(out->v, out->n, sizeof(*out->v), entry_cmp);
 out:
 	git_tree_entry_free(te);
 	git_tree_free(sub);
@@ -554,7 +562,8 @@ int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out)
 			continue; /* a symbolic link or a submodule */
 		gitdir_push(out, name, strlen(name), &e->id);
 	}
-	qsort(out->v, out->n, sizeof(*out->v), entry_cmp);
+	if (out->n > 1) /* qsort must not see the NULL of an empty listing */
+		qsort(out->v, out->n, sizeof(*out->v), entry_cmp);
 out:
 	strbuf_release(&prefix);
 	return ret;
@@ -625,14 +634,26 @@ int gitrepo_gitlink_at(struct gitrepo *r, const char *rel, char **out)
 	return 0;
 }
 
-static int promisor_true(const git_config_entry *e, void *payload)
+/* remote.<name>.promisor = true: git marks the remote a partial clone
+ * came from so. Read entry by entry: libgit2 1.5's git_config_foreach_match
+ * leaks its regex match data. */
+static bool has_promisor(git_config *cfg)
 {
-	int on = 0;
-	if (git_config_parse_bool(&on, e->value) == 0 && on) {
-		*(bool *)payload = true;
-		return 1; /* found: stop */
+	static const char suffix[] = ".promisor";
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	bool found = false;
+	if (git_config_iterator_new(&it, cfg) < 0)
+		return false;
+	while (!found && git_config_next(&e, it) == 0) {
+		size_t n = strlen(e->name);
+		int on = 0;
+		found = !strncmp(e->name, "remote.", 7) && n > sizeof(suffix) - 1 &&
+			!strcmp(e->name + n - (sizeof(suffix) - 1), suffix) &&
+			git_config_parse_bool(&on, e->value) == 0 && on;
 	}
-	return 0;
+	git_config_iterator_free(it);
+	return found;
 }
 
 static bool is_partial_clone(struct gitrepo *r)
@@ -641,11 +662,8 @@ static bool is_partial_clone(struct gitrepo *r)
 	git_buf buf = {0};
 	bool partial = false;
 	if (git_repository_config_snapshot(&cfg, r->repo) == 0) {
-		/* git marks the remote a partial clone came from as a promisor */
-		partial = git_config_get_string_buf(&buf, cfg, "extensions.partialclone") == 0;
-		if (!partial)
-			git_config_foreach_match(cfg, "^remote\\..*\\.promisor$", promisor_true,
-						 &partial);
+		partial = git_config_get_string_buf(&buf, cfg, "extensions.partialclone") == 0 ||
+			  has_promisor(cfg);
 		git_buf_dispose(&buf);
 		git_config_free(cfg);
 	}

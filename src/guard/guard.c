@@ -277,7 +277,8 @@ static void ours_from_set(struct guard_ctx *c, const struct revset *set)
 		objid_hash_blob(set->v[i]->text, set->v[i]->len, &id);
 		side_push(&c->ours, set->v[i]->file_name, &id, set->v[i]);
 	}
-	qsort(c->ours.v, c->ours.n, sizeof(*c->ours.v), gfile_cmp);
+	if (c->ours.n > 1) /* an empty directory: no array for qsort */
+		qsort(c->ours.v, c->ours.n, sizeof(*c->ours.v), gfile_cmp);
 }
 
 static bool is_graph_rule(const char *rule)

