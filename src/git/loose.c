@@ -229,36 +229,84 @@ static void check_free(git_odb_backend *b)
 	free(lc);
 }
 
-int loose_check_add(git_repository *repo)
+/* zlib's entry points, when the process holds zlib. */
+struct zlib_fns {
+	zinit_fn *init;
+	zinflate_fn *inflate;
+	zend_fn *end;
+};
+
+/* A check for the loose objects of one objects directory (`dir` with a
+ * trailing '/'; messages show it from byte `shown` on). */
+static int add_one(git_odb *odb, const struct zlib_fns *z, const char *dir, size_t shown)
 {
-	zinit_fn *init = (zinit_fn *)dlsym(RTLD_DEFAULT, "inflateInit_");
-	zinflate_fn *inflate_ = (zinflate_fn *)dlsym(RTLD_DEFAULT, "inflate");
-	zend_fn *end = (zend_fn *)dlsym(RTLD_DEFAULT, "inflateEnd");
-	if (!init || !inflate_ || !end)
-		return 0;
-	git_odb *odb = NULL;
-	int rc = git_repository_odb(&odb, repo);
-	if (rc < 0)
-		return rc;
 	struct loose_check *lc = xcalloc(1, sizeof(*lc));
-	rc = git_odb_init_backend(&lc->parent, GIT_ODB_BACKEND_VERSION);
+	int rc = git_odb_init_backend(&lc->parent, GIT_ODB_BACKEND_VERSION);
+	lc->objects = xstrdup(dir);
+	lc->shown = shown;
+	lc->init = z->init;
+	lc->inflate = z->inflate;
+	lc->end = z->end;
 	if (rc == 0) {
 		lc->parent.read = check_read;
 		lc->parent.read_prefix = check_read_prefix;
 		lc->parent.read_header = check_read_header;
 		lc->parent.free = check_free;
-		lc->objects = xstrfmt("%sobjects/", git_repository_commondir(repo));
-		/* messages name the file from the work tree's root when inside */
-		const char *root = git_repository_workdir(repo);
-		if (root && !strncmp(lc->objects, root, strlen(root)))
-			lc->shown = strlen(root);
-		lc->init = init;
-		lc->inflate = inflate_;
-		lc->end = end;
 		rc = git_odb_add_backend(odb, &lc->parent, LOOSE_CHECK_PRIORITY);
 	}
 	if (rc < 0)
 		check_free(&lc->parent);
+	return rc;
+}
+
+/*
+ * The objects directories that `dir`'s info/alternates names (a clone made
+ * with --shared or --reference reads objects there), each checked as well,
+ * to the depth libgit2 follows them.
+ */
+static int add_alternates(git_odb *odb, const struct zlib_fns *z, const char *dir, int depth)
+{
+	char *file = xstrfmt("%sinfo/alternates", dir);
+	FILE *f = depth < 5 ? fopen(file, "r") : NULL;
+	char line[4096];
+	int rc = 0;
+	while (f && rc == 0 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		char *alt = *line == '/' ? xstrfmt("%s/", line) : xstrfmt("%s%s/", dir, line);
+		rc = add_one(odb, z, alt, 0);
+		if (rc == 0)
+			rc = add_alternates(odb, z, alt, depth + 1);
+		free(alt);
+	}
+	if (f)
+		fclose(f);
+	free(file);
+	return rc;
+}
+
+int loose_check_add(git_repository *repo)
+{
+	struct zlib_fns z = {
+		.init = (zinit_fn *)dlsym(RTLD_DEFAULT, "inflateInit_"),
+		.inflate = (zinflate_fn *)dlsym(RTLD_DEFAULT, "inflate"),
+		.end = (zend_fn *)dlsym(RTLD_DEFAULT, "inflateEnd"),
+	};
+	if (!z.init || !z.inflate || !z.end)
+		return 0;
+	git_odb *odb = NULL;
+	int rc = git_repository_odb(&odb, repo);
+	if (rc < 0)
+		return rc;
+	char *objects = xstrfmt("%sobjects/", git_repository_commondir(repo));
+	/* messages name the file from the work tree's root when inside */
+	const char *root = git_repository_workdir(repo);
+	size_t shown = root && !strncmp(objects, root, strlen(root)) ? strlen(root) : 0;
+	rc = add_one(odb, &z, objects, shown);
+	if (rc == 0)
+		rc = add_alternates(odb, &z, objects, 0);
+	free(objects);
 	git_odb_free(odb);
 	return rc;
 }

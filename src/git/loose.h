@@ -6,7 +6,9 @@
  * holds. Before libgit2 reads a loose object, this backend inflates the file
  * itself and checks that the stream is whole and as long as its header
  * says; a damaged object becomes an error that names its file, a sound one
- * is left to libgit2's own reader.
+ * is left to libgit2's own reader. The objects directories named in
+ * info/alternates (clones made with --shared or --reference) are checked
+ * too.
  *
  * Ownership: the object database of `repo` owns the backend once added and
  * frees it with the repository.

@@ -167,6 +167,19 @@ damaged_setup() {
 	[ "$(tree_sum)" = "$before" ]
 }
 
+@test "a truncated loose object in an alternate (a --shared clone) is caught too" {
+	damaged_setup
+	git clone -q --shared --branch feat "$REPO" "$BATS_TEST_TMPDIR/shared"
+	blob=$(git rev-parse "main:$(revfile b)")
+	f=$(loose "$blob")
+	truncate -s 20 "$f"
+	cd "$BATS_TEST_TMPDIR/shared"
+	[ ! -e ".git/objects/${blob:0:2}/${blob:2}" ]
+	run rg_t lint --base origin/main
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot read blob ${blob:0:7}: the object file '$REPO/$f' is truncated"* ]]
+}
+
 @test "a missing commit is named, not taken for a missing branch" {
 	damaged_setup
 	tip=$(git rev-parse main)
@@ -312,6 +325,17 @@ rebase_setup() {
 	run rg_t lint --base main
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"merging main will leave 2 heads: 'c' (this branch), 'd' (main)"* ]]
+	# each work tree has its own index lock: the worktree's stops a rebase
+	# here, the main one's does not
+	: >"$REPO/.git/worktrees/wt/index.lock"
+	run rg_t rebase
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'$REPO/.git/worktrees/wt/index.lock' exists"* ]]
+	rm "$REPO/.git/worktrees/wt/index.lock"
+	: >"$REPO/.git/index.lock"
+	run rg_t rebase
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"rebased onto 'd'"* ]]
 }
 
 # ---- submodules ----
