@@ -8,7 +8,6 @@
 #include "core/xalloc.h"
 #include "git/loose.h"
 
-#include <errno.h>
 #include <git2.h>
 #include <limits.h>
 #include <stdlib.h>
