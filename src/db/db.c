@@ -173,8 +173,9 @@ static char *redact_forms(const char *url)
 			strbuf_addch(&b, *p++);
 			continue;
 		}
+		/* libpq skips any white space around '=', line breaks too */
 		const char *e = p + 8;
-		while (*e == ' ' || *e == '\t')
+		while (isspace((unsigned char)*e))
 			e++;
 		if (*e != '=') {
 			strbuf_add(&b, p, (size_t)(e - p));
@@ -183,7 +184,7 @@ static char *redact_forms(const char *url)
 		}
 		strbuf_addstr(&b, "password=***");
 		e++;
-		while (*e == ' ' || *e == '\t')
+		while (isspace((unsigned char)*e))
 			e++;
 		if (*e == '\'') {
 			/* libpq escapes with a backslash; SQL doubles the quote:

@@ -52,6 +52,8 @@ static void test_redact(void **state)
 	    {"postgresql://app:p@ss@db/app", "postgresql://app:***@db/app"},
 	    {"host=/tmp password=pa&ss#x user=x", "host=/tmp password=*** user=x"},
 	    {"password=pa#ss host=/tmp", "password=*** host=/tmp"},
+	    {"host=/tmp password\n=\nhunter22 user=x", "host=/tmp password=*** user=x"},
+	    {"password\r\f= \vhunter22", "password=***"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r = db_url_redact(cases[i][0]);
