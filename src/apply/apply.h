@@ -138,6 +138,7 @@ struct apply_failure {
 	unsigned line, column; /* of the failing statement (or the error position in it) */
 	char *excerpt;         /* the source line */
 	struct db_error err;   /* message, detail, hint, SQLSTATE */
+	bool commit_unknown;   /* the connection ended before COMMIT's answer came */
 };
 void apply_failure_release(struct apply_failure *f);
 

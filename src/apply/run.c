@@ -331,6 +331,7 @@ static void connection_lost(const struct apply_session *ss, enum lost_where wher
 		[LOST_ALONE] = "the statement ran outside a transaction, so it may have done part "
 			       "of its work ('revgate resolve' shows what the database holds)",
 	};
+	fail->commit_unknown = where == LOST_COMMIT;
 	char *m = xstrfmt("lost the connection to %s: %s; %s", db_where(ss->db), fail->err.message,
 			  what[where]);
 	free(fail->err.message);

@@ -228,7 +228,12 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 			if (!strcmp(p.v[i].rev->id, fail.revision))
 				whole = apply_step_transactional(&p.v[i]);
 		dbcli_print_failure(app, &fail);
-		if (o.single_transaction)
+		if (fail.commit_unknown)
+			ret = err_set(ERR_DB, "revision '%s': the connection ended during COMMIT; "
+					      "run 'revgate current' once the server is back to see "
+					      "whether it was kept",
+				      fail.revision);
+		else if (o.single_transaction)
 			ret = err_set(ERR_DB, "revision '%s' failed; the whole run was rolled back",
 				      fail.revision);
 		else if (whole)

@@ -212,6 +212,9 @@ INSERT INTO d VALUES (1);" 20250101_0002
 	cat "$BATS_TEST_TMPDIR/out"
 	[ "$rc" -eq 3 ]
 	grep -q "lost the connection to .*; it ended while the revision was committing: whether the server kept it shows in the version table once the server is back" "$BATS_TEST_TMPDIR/out"
+	# the closing line does not claim a rollback nobody saw
+	grep -q "revision 'bbbb0002': the connection ended during COMMIT; run 'revgate current'" "$BATS_TEST_TMPDIR/out"
+	! grep -q "was rolled back" "$BATS_TEST_TMPDIR/out"
 	[ "$(rows)" = "aaaa0001" ]
 	[ -z "$(psql_ -c "SELECT to_regclass('d')")" ]
 	sed -i 's/pg_sleep(30)/pg_sleep(0)/' migrations/*bbbb0002*
