@@ -67,6 +67,11 @@ static void start_git(void)
 		 * reader it protects (see loose.h) */
 		git_libgit2_opts(GIT_OPT_SET_ODB_PACKED_PRIORITY, LOOSE_PACKED_PRIORITY);
 		git_libgit2_opts(GIT_OPT_SET_ODB_LOOSE_PRIORITY, LOOSE_READER_PRIORITY);
+		/* revgate reads each tree and blob once; the commits the merge
+		 * base walks through are parsed by the walk, never read again:
+		 * libgit2's object cache only kept them (100,000 commits: 28 MB
+		 * and a fifth of the walk's time) */
+		git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 		git_started = true;
 	}
 }
