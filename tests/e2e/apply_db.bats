@@ -15,22 +15,11 @@ teardown() {
 	rm -rf "$PROJ"
 }
 
-# mkrev ID DOWN UPGRADE_SQL [DOWNGRADE_SQL] [HEADER_LINE...]
+# mkrev ID DOWN UPGRADE_SQL [DOWNGRADE_SQL [HEADER...]], dated $STAMP
 mkrev() {
-	local id=$1 down=$2 up=$3 dn=${4-} stamp=${STAMP:-20250101_0000}
+	local id=$1 down=$2 up=$3 dn=${4-}
 	shift 4 2>/dev/null || shift $#
-	{
-		echo "-- revision: $id"
-		echo "-- down_revision: $down"
-		for l in "$@"; do echo "$l"; done
-		echo "-- message: revision $id"
-		echo
-		echo "-- +upgrade"
-		printf '%s\n' "$up"
-		echo
-		echo "-- +downgrade"
-		printf '%s\n' "$dn"
-	} >"migrations/${stamp}_${id}_rev.sql"
+	sql_rev "$id" "$down" "$up" "$dn" "${STAMP:-20250101_0000}" "$@"
 }
 
 rows() { psql_ -c "SELECT string_agg(version_num, ',' ORDER BY version_num) FROM revgate_version"; }

@@ -28,21 +28,11 @@ teardown() {
 	rm -rf "$PROJ"
 }
 
+# mkrev ID DOWN UPGRADE_SQL STAMP [HEADER...]: downgrade "SELECT 1;"
 mkrev() {
 	local id=$1 down=$2 up=$3 stamp=$4
 	shift 4
-	{
-		echo "-- revision: $id"
-		echo "-- down_revision: $down"
-		for l in "$@"; do echo "$l"; done
-		echo "-- message: revision $id"
-		echo
-		echo "-- +upgrade"
-		printf '%s\n' "$up"
-		echo
-		echo "-- +downgrade"
-		echo "SELECT 1;"
-	} >"migrations/${stamp}_${id}_rev.sql"
+	sql_rev "$id" "$down" "$up" "SELECT 1;" "$stamp" "$@"
 }
 
 rows() { psql_ -c "SELECT coalesce(string_agg(version_num, ',' ORDER BY version_num), '') FROM revgate_version"; }

@@ -20,10 +20,11 @@ teardown() {
 	rm -rf "$PROJ"
 }
 
+# mkrev ID DOWN UPGRADE_SQL [DOWNGRADE_SQL [HEADER...]], dated $STAMP
 mkrev() {
-	local id=$1 down=$2 up=$3 dn=$4 stamp=${STAMP:-20250101_0000}
-	printf -- '-- revision: %s\n-- down_revision: %s\n-- message: %s\n\n-- +upgrade\n%s\n\n-- +downgrade\n%s\n' \
-		"$id" "$down" "$id" "$up" "$dn" >"migrations/${stamp}_${id}_rev.sql"
+	local id=$1 down=$2 up=$3 dn=${4-}
+	shift 4 2>/dev/null || shift $#
+	sql_rev "$id" "$down" "$up" "$dn" "${STAMP:-20250101_0000}" "$@"
 }
 
 rows() { psql_ -c "SELECT coalesce(string_agg(version_num, ',' ORDER BY version_num), '') FROM revgate_version"; }
@@ -120,8 +121,7 @@ check_interrupted() {
 @test "SIGTERM in a revision outside a transaction: exit 130, history says where, resolve needed" {
 	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE TABLE s1 (id int);
 SELECT pg_sleep(3);
-CREATE TABLE s2 (id int);" "SELECT 1;"
-	sed -i 's/^-- message: bbbb0002$/-- message: bbbb0002\n-- transaction: false/' migrations/*bbbb0002*
+CREATE TABLE s2 (id int);" "SELECT 1;" "-- transaction: false"
 	interrupt TERM
 	[ "$(cat "$BATS_TEST_TMPDIR/rc")" -eq 130 ]
 	grep -q "interrupted by SIGTERM: revision 'bbbb0002' stopped part-way (it runs outside a transaction); run 'revgate resolve'" "$BATS_TEST_TMPDIR/out"

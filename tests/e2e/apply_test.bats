@@ -21,10 +21,11 @@ teardown() {
 	rm -rf "$PROJ"
 }
 
+# mkrev ID DOWN UPGRADE_SQL [DOWNGRADE_SQL [HEADER...]], dated $STAMP
 mkrev() {
-	local id=$1 down=$2 up=$3 dn=$4 stamp=${STAMP:-20250101_0000}
-	printf -- '-- revision: %s\n-- down_revision: %s\n-- message: %s\n\n-- +upgrade\n%s\n\n-- +downgrade\n%s\n' \
-		"$id" "$down" "$id" "$up" "$dn" >"migrations/${stamp}_${id}_rev.sql"
+	local id=$1 down=$2 up=$3 dn=${4-}
+	shift 4 2>/dev/null || shift $#
+	sql_rev "$id" "$down" "$up" "$dn" "${STAMP:-20250101_0000}" "$@"
 }
 
 @test "a sound history passes on a throwaway cluster, which is removed after" {

@@ -17,10 +17,11 @@ new_project() {
 	rg init >/dev/null
 }
 
-# write_rev FILE_ID DOWN [EXTRA_HEADER_LINES...] : a minimal valid revision
-write_rev() {
-	local id=$1 down=$2 stamp=${STAMP:-20250101_0000}
-	shift 2
+# sql_rev ID DOWN UPGRADE_SQL DOWNGRADE_SQL STAMP [EXTRA_HEADER_LINES...]:
+# a revision with the given SQL, in migrations/STAMP_ID_rev.sql
+sql_rev() {
+	local id=$1 down=$2 up=$3 dn=$4 stamp=$5
+	shift 5
 	{
 		echo "-- revision: $id"
 		echo "-- down_revision: $down"
@@ -28,9 +29,17 @@ write_rev() {
 		echo "-- message: revision $id"
 		echo
 		echo "-- +upgrade"
-		echo "CREATE TABLE t_$id (id bigint);"
+		printf '%s\n' "$up"
 		echo
 		echo "-- +downgrade"
-		echo "DROP TABLE t_$id;"
+		printf '%s\n' "$dn"
 	} >"migrations/${stamp}_${id}_rev.sql"
+}
+
+# write_rev FILE_ID DOWN [EXTRA_HEADER_LINES...] : a minimal valid revision
+write_rev() {
+	local id=$1 down=$2
+	shift 2
+	sql_rev "$id" "$down" "CREATE TABLE t_$id (id bigint);" "DROP TABLE t_$id;" \
+		"${STAMP:-20250101_0000}" "$@"
 }
