@@ -129,6 +129,7 @@ damaged_setup() {
 	blob=$(git rev-parse "main:$(revfile b)")
 	f=$(loose "$blob")
 	truncate -s 20 "$f"
+	before=$(tree_sum)
 	for args in "lint --base main" "lint --staged" "lint"; do
 		# shellcheck disable=SC2086
 		run rg_t $args
@@ -136,6 +137,7 @@ damaged_setup() {
 		[ "${#lines[@]}" -eq 1 ]
 		[[ "$output" == "revgate lint: '$(revfile b)' on main: cannot read blob ${blob:0:7}: the object file '$f' is truncated; the repository is damaged: 'git fsck' lists what is broken"* ]]
 	done
+	[ "$(tree_sum)" = "$before" ]
 }
 
 @test "an overwritten loose tree and commit: exit 3 naming them; rebase writes nothing" {
