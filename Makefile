@@ -5,7 +5,7 @@
 
 CC ?= cc
 SANITIZE ?=
-PKGS := libgit2 libpq libpcre2-8 inih libcrypto
+PKGS := libgit2 libpq libpcre2-8 inih libcrypto zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

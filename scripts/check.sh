@@ -19,7 +19,7 @@ else
 fi
 jobs=${CHECK_JOBS:-$(nproc)}
 version=$(cat VERSION 2>/dev/null || echo 0.0.0)
-pkgs="libgit2 libpq libpcre2-8 inih libcrypto"
+pkgs="libgit2 libpq libpcre2-8 inih libcrypto zlib"
 # the flags the Makefile compiles with, for both tools
 flags=(-std=c11 -D_GNU_SOURCE "-DREVGATE_VERSION=\"$version\"" -Isrc)
 read -ra pkgflags <<<"$(pkg-config --cflags $pkgs 2>/dev/null)"

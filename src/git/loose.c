@@ -11,7 +11,6 @@
 #include <git2/sys/odb_backend.h>
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -21,19 +20,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* zlib's inflate, looked up in the process: revgate does not link zlib
- * itself, libgit2 does, and its copy is what libgit2 inflates with. */
-typedef int zinit_fn(z_streamp strm, const char *version, int stream_size);
-typedef int zinflate_fn(z_streamp strm, int flush);
-typedef int zend_fn(z_streamp strm);
-
 struct loose_check {
 	git_odb_backend parent; /* first: libgit2 hands this pointer back */
 	char *objects;          /* the objects directory, with a trailing '/' */
 	size_t shown;           /* where the part to show in messages starts */
-	zinit_fn *init;
-	zinflate_fn *inflate;
-	zend_fn *end;
 };
 
 enum { HEADER_MAX = 64, CHUNK = 16384 };
@@ -100,7 +90,7 @@ static void scan_file(const struct loose_check *lc, int fd, struct scan *s)
 	z_stream zs;
 	bool eof = false;
 	memset(&zs, 0, sizeof(zs));
-	if (lc->init(&zs, ZLIB_VERSION, (int)sizeof(zs)) != Z_OK) {
+	if (inflateInit(&zs) != Z_OK) {
 		free(in);
 		free(out);
 		return; /* out of memory in zlib: let libgit2 try */
@@ -120,7 +110,7 @@ static void scan_file(const struct loose_check *lc, int fd, struct scan *s)
 		}
 		zs.next_out = out;
 		zs.avail_out = CHUNK;
-		int z = lc->inflate(&zs, Z_NO_FLUSH);
+		int z = inflate(&zs, Z_NO_FLUSH);
 		take_output(s, out, CHUNK - zs.avail_out);
 		if (z == Z_STREAM_END)
 			break;
@@ -133,7 +123,7 @@ static void scan_file(const struct loose_check *lc, int fd, struct scan *s)
 		s->problem = "has no object header";
 	else if (!s->problem && s->body != s->declared)
 		s->problem = "holds another size than its header states";
-	lc->end(&zs);
+	inflateEnd(&zs);
 	free(in);
 	free(out);
 }
@@ -229,24 +219,14 @@ static void check_free(git_odb_backend *b)
 	free(lc);
 }
 
-/* zlib's entry points, when the process holds zlib. */
-struct zlib_fns {
-	zinit_fn *init;
-	zinflate_fn *inflate;
-	zend_fn *end;
-};
-
 /* A check for the loose objects of one objects directory (`dir` with a
  * trailing '/'; messages show it from byte `shown` on). */
-static int add_one(git_odb *odb, const struct zlib_fns *z, const char *dir, size_t shown)
+static int add_one(git_odb *odb, const char *dir, size_t shown)
 {
 	struct loose_check *lc = xcalloc(1, sizeof(*lc));
 	int rc = git_odb_init_backend(&lc->parent, GIT_ODB_BACKEND_VERSION);
 	lc->objects = xstrdup(dir);
 	lc->shown = shown;
-	lc->init = z->init;
-	lc->inflate = z->inflate;
-	lc->end = z->end;
 	if (rc == 0) {
 		lc->parent.read = check_read;
 		lc->parent.read_prefix = check_read_prefix;
@@ -264,7 +244,7 @@ static int add_one(git_odb *odb, const struct zlib_fns *z, const char *dir, size
  * with --shared or --reference reads objects there), each checked as well,
  * to the depth libgit2 follows them.
  */
-static int add_alternates(git_odb *odb, const struct zlib_fns *z, const char *dir, int depth)
+static int add_alternates(git_odb *odb, const char *dir, int depth)
 {
 	char *file = xstrfmt("%sinfo/alternates", dir);
 	FILE *f = depth < 5 ? fopen(file, "r") : NULL;
@@ -275,9 +255,9 @@ static int add_alternates(git_odb *odb, const struct zlib_fns *z, const char *di
 		if (!*line || *line == '#')
 			continue;
 		char *alt = *line == '/' ? xstrfmt("%s/", line) : xstrfmt("%s%s/", dir, line);
-		rc = add_one(odb, z, alt, 0);
+		rc = add_one(odb, alt, 0);
 		if (rc == 0)
-			rc = add_alternates(odb, z, alt, depth + 1);
+			rc = add_alternates(odb, alt, depth + 1);
 		free(alt);
 	}
 	if (f)
@@ -288,13 +268,6 @@ static int add_alternates(git_odb *odb, const struct zlib_fns *z, const char *di
 
 int loose_check_add(git_repository *repo)
 {
-	struct zlib_fns z = {
-		.init = (zinit_fn *)dlsym(RTLD_DEFAULT, "inflateInit_"),
-		.inflate = (zinflate_fn *)dlsym(RTLD_DEFAULT, "inflate"),
-		.end = (zend_fn *)dlsym(RTLD_DEFAULT, "inflateEnd"),
-	};
-	if (!z.init || !z.inflate || !z.end)
-		return 0;
 	git_odb *odb = NULL;
 	int rc = git_repository_odb(&odb, repo);
 	if (rc < 0)
@@ -303,9 +276,9 @@ int loose_check_add(git_repository *repo)
 	/* messages name the file from the work tree's root when inside */
 	const char *root = git_repository_workdir(repo);
 	size_t shown = root && !strncmp(objects, root, strlen(root)) ? strlen(root) : 0;
-	rc = add_one(odb, &z, objects, shown);
+	rc = add_one(odb, objects, shown);
 	if (rc == 0)
-		rc = add_alternates(odb, &z, objects, 0);
+		rc = add_alternates(odb, objects, 0);
 	free(objects);
 	git_odb_free(odb);
 	return rc;

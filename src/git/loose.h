@@ -25,10 +25,8 @@
 #define LOOSE_READER_PRIORITY 1
 
 /*
- * Adds the check to the object database of `repo`. Without zlib in the
- * process (a libgit2 built with its own copy) it adds nothing and returns
- * 0: libgit2 reads as before. Returns a libgit2 error code with
- * git_error_last() set.
+ * Adds the check to the object database of `repo`. Returns a libgit2 error
+ * code with git_error_last() set.
  */
 int loose_check_add(git_repository *repo);
 
