@@ -821,7 +821,8 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 		flush(run, false);
 	}
 	const struct rev_section *rs = sec == LINT_UPGRADE ? &rev->upgrade : &rev->downgrade;
-	size_t prev = rs->start, lead_from = rs->start;
+	size_t prev = rs->start;
+	size_t lead_from = prev; /* where the next statement's own comments begin */
 	for (size_t i = 0; i < pre->script.n; i++) {
 		size_t start = pre->script.v[i].start, len = pre->script.v[i].len;
 		bool last = i + 1 == pre->script.n;
