@@ -3,11 +3,13 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/xalloc.h"
+#include "git/gitrepo.h"
 #include "match/match.h"
 #include "output/output.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,6 +60,63 @@ static int setup_config(struct app *app)
 	return 0;
 }
 
+/*
+ * The submodule, not checked out, that a missing directory `dir` lies in,
+ * or NULL: its files are in another repository that was never fetched.
+ * Only a hint for the message, so any failure on the way means "none".
+ */
+static char *missing_dir_submodule(const char *dir)
+{
+	/* the nearest directory above `dir` that exists, and the path below it */
+	char *near = xstrdup(dir);
+	const char *at = near, *rest = "";
+	struct stat st;
+	while (stat(at, &st) < 0) {
+		char *slash = strrchr(near, '/');
+		if (!slash) {
+			at = ".";
+			rest = dir;
+			break;
+		}
+		*slash = '\0';
+		rest = dir + (slash - near) + 1;
+		if (!*near) {
+			at = "/";
+			break;
+		}
+	}
+	struct gitrepo *repo = NULL;
+	char *rel = NULL, *link = NULL;
+	if (gitrepo_open(&repo, at) == 0 && repo && gitrepo_relpath(repo, at, &rel) == 0) {
+		char *full = *rel ? xstrfmt("%s/%s", rel, rest) : xstrdup(rest);
+		(void)gitrepo_gitlink_at(repo, full, &link);
+		free(full);
+	}
+	err_clear();
+	free(rel);
+	gitrepo_free(repo);
+	free(near);
+	return link;
+}
+
+static int missing_migrations_dir(const char *dir)
+{
+	char *link = missing_dir_submodule(dir);
+	int ret;
+	if (link)
+		ret = err_set(ERR_CONFIG,
+			      "the migrations directory '%s' is in the git submodule '%s', which "
+			      "is not checked out here: run 'git submodule update --init %s' (in "
+			      "GitHub Actions: 'submodules: true' in actions/checkout)",
+			      dir, link, link);
+	else
+		ret = err_set(ERR_CONFIG, "the migrations directory '%s' does not exist "
+					  "(run 'revgate init', or set 'migrations' in revgate.ini)",
+			      dir);
+	free(link);
+	return ret;
+}
+
 int app_setup(struct app *app, unsigned needs)
 {
 	int ret;
@@ -84,10 +143,7 @@ int app_setup(struct app *app, unsigned needs)
 			free(cache);
 		}
 		if (ret == ERR_NOTFOUND)
-			return err_set(ERR_CONFIG, "the migrations directory '%s' does not exist "
-						   "(run 'revgate init', or set 'migrations' in "
-						   "revgate.ini)",
-				       app->migrations_dir);
+			return missing_migrations_dir(app->migrations_dir);
 		if (ret < 0)
 			return ret;
 		graph_build(&app->graph, app->revs.v, app->revs.n, &app->load_findings);

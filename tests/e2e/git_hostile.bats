@@ -397,6 +397,31 @@ super_with() {
 	[[ "$output" == *"in the git submodule 'migrations'"* ]]
 }
 
+@test "migrations below a submodule not checked out: every command names the fix" {
+	rev a none >/dev/null
+	commit "base"
+	super_with db
+	printf '[revgate]\nmigrations = db/migrations\n' >revgate.ini
+	git add revgate.ini && git commit -q -m config
+	git clone -q "$SUPER" "$BATS_TEST_TMPDIR/clone"
+	cd "$BATS_TEST_TMPDIR/clone"
+	for args in "heads" "history" "lint" "lint --staged"; do
+		# shellcheck disable=SC2086
+		run rg_t $args
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"the migrations directory 'db/migrations' is in the git submodule 'db', which is not checked out here: run 'git submodule update --init db'"* ]]
+	done
+	# a directory that is simply missing still says so
+	printf '[revgate]\nmigrations = nowhere/migrations\n' >revgate.ini
+	run rg_t heads
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"the migrations directory 'nowhere/migrations' does not exist"* ]]
+	git -c protocol.file.allow=always submodule update -q --init db
+	printf '[revgate]\nmigrations = db/migrations\n' >revgate.ini
+	run rg_t heads
+	[ "$status" -eq 0 ]
+}
+
 @test "a submodule next to and inside the migrations directory is not a revision" {
 	rev a none >/dev/null
 	commit "lib"
