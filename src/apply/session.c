@@ -246,15 +246,18 @@ static int take_lock(struct apply_session *ss)
 	return ret;
 }
 
-/* The lock connection sits idle for the whole run: a server or role
- * setting that ends idle sessions would end the lock with it. */
-static void lock_conn_settings(struct apply_session *ss)
+/*
+ * The lock connection sits idle for the whole run, and the work connection
+ * while revgate reads files, lints and waits for the lock: a server or role
+ * setting that ends idle sessions would end the run with them.
+ */
+static void no_idle_timeouts(struct db *db)
 {
 	/* one at a time: idle_session_timeout is unknown before PostgreSQL 14 */
-	if (db_exec(ss->lock, "SELECT set_config('idle_in_transaction_session_timeout', '0', "
-			      "false)") < 0)
+	if (db_exec(db, "SELECT set_config('idle_in_transaction_session_timeout', '0', "
+			"false)") < 0)
 		err_clear();
-	if (db_exec(ss->lock, "SELECT set_config('idle_session_timeout', '0', false)") < 0)
+	if (db_exec(db, "SELECT set_config('idle_session_timeout', '0', false)") < 0)
 		err_clear();
 }
 
@@ -270,6 +273,7 @@ static void check_client_setting(struct apply_session *ss)
 
 static int work_conn_settings(struct apply_session *ss)
 {
+	no_idle_timeouts(ss->db);
 	check_client_setting(ss);
 	db_cancel_arm(ss->db);
 	struct db_res *r = NULL;
@@ -500,7 +504,7 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 		ret = resolve_tables(ss, lock ? ss->lock : ss->db);
 	signals_install();
 	if (ret == 0 && lock) {
-		lock_conn_settings(ss);
+		no_idle_timeouts(ss->lock);
 		ret = take_lock(ss);
 	}
 	if (ret == 0 && lock)
@@ -532,7 +536,7 @@ int apply_lock(struct apply_session *ss, bool create)
 	free(lock_app);
 	db_cancel_disarm();
 	if (ret == 0) {
-		lock_conn_settings(ss);
+		no_idle_timeouts(ss->lock);
 		ret = take_lock(ss);
 	}
 	if (ret == 0) {

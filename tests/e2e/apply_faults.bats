@@ -471,6 +471,21 @@ SELECT pg_sleep(0.3);" 20250101_0002 "-- transaction: false"
 	[ "$(rows)" = "bbbb0002" ]
 }
 
+@test "idle_session_timeout on the database does not end a run while it lints and plans" {
+	psql_ -c "ALTER DATABASE $DB SET idle_session_timeout = '100ms'"
+	# a large PL/pgSQL body keeps the lint gate busy for a while after the
+	# work connection read the version table
+	{
+		printf -- '-- revision: aaaa0001\n-- down_revision: none\n-- message: m\n\n-- +upgrade\nDO $$\nBEGIN\n'
+		seq 200000 | sed 's/.*/  PERFORM &;/'
+		printf 'END\n$$;\n\n-- +downgrade\nSELECT 1;\n'
+	} >migrations/20250101_0001_aaaa0001_rev.sql
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(rows)" = "aaaa0001" ]
+}
+
 @test "a revision's own SET statement_timeout ends with it; a database default does not cut a revision short" {
 	mkrev aaaa0001 none "SET statement_timeout = '100ms';
 CREATE TABLE a (id int);" 20250101_0001
