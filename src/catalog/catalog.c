@@ -816,16 +816,7 @@ static void put_str(struct strbuf *sb, const char *s)
 		return;
 	}
 	strbuf_addch(sb, '=');
-	for (; *s; s++) {
-		if (*s == '\\')
-			strbuf_addstr(sb, "\\\\");
-		else if (*s == '\t')
-			strbuf_addstr(sb, "\\t");
-		else if (*s == '\n')
-			strbuf_addstr(sb, "\\n");
-		else
-			strbuf_addch(sb, *s);
-	}
+	strbuf_add_field_escaped(sb, s);
 }
 
 static void put_int(struct strbuf *sb, long v)
@@ -914,20 +905,12 @@ static char *get_str(struct reader *r)
 		return NULL;
 	}
 	r->p++;
+	/* escaped fields hold no raw tab or newline: the field ends at one */
+	const char *start = r->p;
+	while (r->p < r->end && *r->p != '\t' && *r->p != '\n')
+		r->p++;
 	struct strbuf sb = STRBUF_INIT;
-	while (r->p < r->end && *r->p != '\t' && *r->p != '\n') {
-		char ch = *r->p++;
-		if (ch == '\\' && r->p < r->end) {
-			char e = *r->p++;
-			if (e == 't')
-				ch = '\t';
-			else if (e == 'n')
-				ch = '\n';
-			else
-				ch = e;
-		}
-		strbuf_addch(&sb, ch);
-	}
+	strbuf_add_field_unescaped(&sb, start, (size_t)(r->p - start));
 	return strbuf_detach(&sb, NULL);
 }
 

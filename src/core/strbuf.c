@@ -103,3 +103,33 @@ void strbuf_rtrim(struct strbuf *sb)
 	if (sb->alloc)
 		sb->buf[sb->len] = '\0';
 }
+
+void strbuf_add_field_escaped(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			strbuf_addstr(sb, "\\\\");
+		else if (*s == '\t')
+			strbuf_addstr(sb, "\\t");
+		else if (*s == '\n')
+			strbuf_addstr(sb, "\\n");
+		else
+			strbuf_addch(sb, *s);
+	}
+}
+
+void strbuf_add_field_unescaped(struct strbuf *sb, const char *s, size_t n)
+{
+	strbuf_grow(sb, n);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\\' && i + 1 < n) {
+			c = s[++i];
+			if (c == 't')
+				c = '\t';
+			else if (c == 'n')
+				c = '\n';
+		}
+		strbuf_addch(sb, c);
+	}
+}

@@ -36,4 +36,12 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 /* Removes trailing whitespace. */
 void strbuf_rtrim(struct strbuf *sb);
 
+/*
+ * One field of a tab-separated line: `s` with '\\', tab and newline written
+ * as "\\\\", "\\t" and "\\n", so the field holds no separator. The unescape
+ * reverses it for the `n` bytes of a field read back.
+ */
+void strbuf_add_field_escaped(struct strbuf *sb, const char *s);
+void strbuf_add_field_unescaped(struct strbuf *sb, const char *s, size_t n);
+
 #endif

@@ -16,16 +16,7 @@
 
 static void put_field(struct strbuf *sb, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\\')
-			strbuf_addstr(sb, "\\\\");
-		else if (*s == '\t')
-			strbuf_addstr(sb, "\\t");
-		else if (*s == '\n')
-			strbuf_addstr(sb, "\\n");
-		else
-			strbuf_addch(sb, *s);
-	}
+	strbuf_add_field_escaped(sb, s);
 	strbuf_addch(sb, '\t');
 }
 
@@ -49,22 +40,9 @@ static void put_list(struct strbuf *sb, const struct strlist *l)
 
 static char *unescape(const char *s, size_t n)
 {
-	char *out = xmalloc(n + 1), *o = out;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 1 < n) {
-			i++;
-			char c = s[i];
-			if (c == 't')
-				c = '\t';
-			else if (c == 'n')
-				c = '\n';
-			*o++ = c;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return out;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add_field_unescaped(&sb, s, n);
+	return strbuf_detach(&sb, NULL);
 }
 
 static char *opt_value(char *f)
