@@ -9,30 +9,6 @@
 #include "apply/sqltext.h"
 #include "core/err.h"
 
-#include <stdio.h>
-
-/*
- * The error slot kept across clean-up that may fail on its own (a ROLLBACK
- * or an unlock on a connection the server has dropped) and clear it, so
- * that the error the user sees is the one that stopped the run.
- */
-struct err_keep {
-	int code;
-	char msg[1024];
-};
-static inline void err_keep_save(struct err_keep *k)
-{
-	k->code = err_last_code();
-	snprintf(k->msg, sizeof(k->msg), "%s", k->code ? err_msg() : "");
-}
-static inline void err_keep_restore(const struct err_keep *k)
-{
-	if (k->code)
-		(void)err_set(k->code, "%s", k->msg);
-	else
-		err_clear();
-}
-
 /* ERR_INTERRUPTED, naming the signal, when SIGINT or SIGTERM was caught
  * during the session, whatever `ret` (the signal's cancel request makes
  * the statement that ran fail, with an error that is not the user's

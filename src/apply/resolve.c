@@ -99,11 +99,11 @@ int apply_resolve(struct apply_session *ss, const struct apply_pending *pending,
 	if (ret < 0) {
 		/* the failure stays the error reported, whatever the ROLLBACK
 		 * (on a connection that just ended) says */
-		struct err_keep keep;
-		err_keep_save(&keep);
+		struct err_saved keep;
+		err_save(&keep);
 		if (db_alive(ss->db))
 			(void)db_exec(ss->db, "ROLLBACK");
-		err_keep_restore(&keep);
+		err_restore(&keep);
 		goto out;
 	}
 	if ((ret = db_exec(ss->db, "COMMIT")) == 0) {

@@ -369,8 +369,8 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	h.sqlstate = fail->err.sqlstate;
 	h.error = fail->err.message;
 	struct db *db = db_alive(ss->db) ? ss->db : ss->lock;
-	struct err_keep keep;
-	err_keep_save(&keep);
+	struct err_saved keep;
+	err_save(&keep);
 	if (!ss->have_history || (db_alive(db) && history_insert(ss, db, &h) == 0))
 		return;
 	/* the failure may be the history's own (its disk is full): then
@@ -380,7 +380,7 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 		    : again && strstr(fail->err.message, again)
 			    ? xstrdup(" (writing it failed the same way)")
 			    : xstrfmt(": %s", err_msg());
-	err_keep_restore(&keep);
+	err_restore(&keep);
 	char *note = xstrfmt("the history table %s has no row for this failure%s", ss->htable,
 			     why);
 	add_detail(fail, note);
@@ -392,11 +392,11 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
  * when the ROLLBACK fails too (the connection ended just then). */
 static void rollback(struct apply_session *ss)
 {
-	struct err_keep keep;
-	err_keep_save(&keep);
+	struct err_saved keep;
+	err_save(&keep);
 	if (db_alive(ss->db))
 		(void)db_exec(ss->db, "ROLLBACK");
-	err_keep_restore(&keep);
+	err_restore(&keep);
 }
 
 /* Checks that every version-table change touched one row. */

@@ -248,8 +248,8 @@ static int take_lock(struct apply_session *ss)
 
 /*
  * The lock connection sits idle for the whole run, and the work connection
- * while revgate reads files, lints and waits for the lock: a server or role
- * setting that ends idle sessions would end the run with them.
+ * while revgate verifies, plans and lints before the first revision: a
+ * server or role setting that ends idle sessions would end the run.
  */
 static void no_idle_timeouts(struct db *db)
 {
@@ -557,8 +557,8 @@ void apply_close(struct apply_session *ss)
 {
 	/* closing may fail (an unlock on a connection the server dropped)
 	 * and must not replace the error that ended the command */
-	struct err_keep keep;
-	err_keep_save(&keep);
+	struct err_saved keep;
+	err_save(&keep);
 	db_cancel_disarm();
 	/* the work connection first: whatever it still holds ends before
 	 * the lock lets the next run in */
@@ -576,7 +576,7 @@ void apply_close(struct apply_session *ss)
 	free(ss->os_user);
 	free(ss->host);
 	memset(ss, 0, sizeof(*ss));
-	err_keep_restore(&keep);
+	err_restore(&keep);
 }
 
 int apply_check_heads_known(const struct apply_session *ss)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char slot[1024];
+static _Thread_local char slot[ERR_MSG_MAX];
 static _Thread_local int slot_code;
 
 static void store(const char *msg)
@@ -65,4 +65,16 @@ void err_clear(void)
 {
 	slot[0] = '\0';
 	slot_code = 0;
+}
+
+void err_save(struct err_saved *s)
+{
+	s->code = slot_code;
+	memcpy(s->msg, slot, sizeof(slot));
+}
+
+void err_restore(const struct err_saved *s)
+{
+	slot_code = s->code;
+	memcpy(slot, s->msg, sizeof(slot));
 }

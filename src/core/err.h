@@ -47,4 +47,17 @@ const char *err_msg(void);
 int err_last_code(void);
 void err_clear(void);
 
+/*
+ * A copy of the slot, for clean-up that may fail on its own (a ROLLBACK or
+ * an unlock on a connection the server has dropped): save before it,
+ * restore after, and the error reported stays the one that stopped the work.
+ */
+#define ERR_MSG_MAX 1024
+struct err_saved {
+	int code;
+	char msg[ERR_MSG_MAX];
+};
+void err_save(struct err_saved *s);
+void err_restore(const struct err_saved *s);
+
 #endif
