@@ -242,25 +242,15 @@ void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
 			 "checksum, statement_checksum, statement_checksums, downgrade_checksum, "
 			 "header_keys, finished_at, tool_version) VALUES (",
 		    qtable);
-	literal(out, h->revision);
-	strbuf_addstr(out, ", ");
-	literal(out, h->direction);
-	strbuf_addstr(out, ", ");
-	literal(out, h->outcome);
-	strbuf_addstr(out, ", ");
-	literal(out, from);
-	strbuf_addstr(out, ", ");
-	literal(out, to);
-	strbuf_addstr(out, ", ");
-	literal(out, h->checksum);
-	strbuf_addstr(out, ", ");
-	literal(out, h->statement_checksum);
-	strbuf_addstr(out, ", ");
-	literal(out, h->statement_checksums);
-	strbuf_addstr(out, ", ");
-	literal(out, h->downgrade_checksum);
-	strbuf_addstr(out, ", ");
-	literal(out, h->header_keys);
+	/* in the order of the columns above */
+	const char *v[] = {h->revision, h->direction, h->outcome, from, to, h->checksum,
+			   h->statement_checksum, h->statement_checksums, h->downgrade_checksum,
+			   h->header_keys};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (i)
+			strbuf_addstr(out, ", ");
+		literal(out, v[i]);
+	}
 	strbuf_addstr(out, ", clock_timestamp(), ");
 	literal(out, "revgate " REVGATE_VERSION " (offline)");
 	strbuf_addstr(out, ");\n");
