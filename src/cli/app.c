@@ -9,7 +9,6 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,59 +59,13 @@ static int setup_config(struct app *app)
 	return 0;
 }
 
-/*
- * The submodule, not checked out, that a missing directory `dir` lies in,
- * or NULL: its files are in another repository that was never fetched.
- * Only a hint for the message, so any failure on the way means "none".
- */
-static char *missing_dir_submodule(const char *dir)
-{
-	/* the nearest directory above `dir` that exists, and the path below it */
-	char *near = xstrdup(dir);
-	const char *at = near, *rest = "";
-	struct stat st;
-	while (stat(at, &st) < 0) {
-		char *slash = strrchr(near, '/');
-		if (!slash) {
-			at = ".";
-			rest = dir;
-			break;
-		}
-		*slash = '\0';
-		rest = dir + (slash - near) + 1;
-		if (!*near) {
-			at = "/";
-			break;
-		}
-	}
-	struct gitrepo *repo = NULL;
-	char *rel = NULL, *link = NULL;
-	if (gitrepo_open(&repo, at) == 0 && repo && gitrepo_relpath(repo, at, &rel) == 0) {
-		char *full = *rel ? xstrfmt("%s/%s", rel, rest) : xstrdup(rest);
-		(void)gitrepo_gitlink_at(repo, full, &link);
-		free(full);
-	}
-	err_clear();
-	free(rel);
-	gitrepo_free(repo);
-	free(near);
-	return link;
-}
-
 static int missing_migrations_dir(const char *dir)
 {
-	char *link = missing_dir_submodule(dir);
-	int ret;
-	if (link)
-		ret = err_set(ERR_CONFIG,
-			      "the migrations directory '%s' is in the git submodule '%s', which "
-			      "is not checked out here: run 'git submodule update --init %s' (in "
-			      "GitHub Actions: 'submodules: true' in actions/checkout)",
-			      dir, link, link);
-	else
-		ret = err_set(ERR_CONFIG, "the migrations directory '%s' does not exist "
-					  "(run 'revgate init', or set 'migrations' in revgate.ini)",
-			      dir);
+	char *link = gitrepo_unfetched_submodule(dir);
+	int ret = link ? gitrepo_submodule_error(dir, link)
+		       : err_set(ERR_CONFIG, "the migrations directory '%s' does not exist (run "
+					     "'revgate init', or set 'migrations' in revgate.ini)",
+				 dir);
 	free(link);
 	return ret;
 }

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct gitrepo {
@@ -636,6 +637,49 @@ int gitrepo_gitlink_at(struct gitrepo *r, const char *rel, char **out)
 	}
 	free(path);
 	return 0;
+}
+
+char *gitrepo_unfetched_submodule(const char *dir)
+{
+	/* the nearest directory above `dir` that exists, and the path below it */
+	char *near = xstrdup(dir);
+	const char *at = near, *rest = "";
+	struct stat st;
+	while (stat(at, &st) < 0) {
+		char *slash = strrchr(near, '/');
+		if (!slash) {
+			at = ".";
+			rest = dir;
+			break;
+		}
+		*slash = '\0';
+		rest = dir + (slash - near) + 1;
+		if (!*near) {
+			at = "/";
+			break;
+		}
+	}
+	struct gitrepo *repo = NULL;
+	char *rel = NULL, *link = NULL;
+	if (gitrepo_open(&repo, at) == 0 && repo && gitrepo_relpath(repo, at, &rel) == 0) {
+		char *full = *rel ? xstrfmt("%s/%s", rel, rest) : xstrdup(rest);
+		(void)gitrepo_gitlink_at(repo, full, &link);
+		free(full);
+	}
+	err_clear();
+	free(rel);
+	gitrepo_free(repo);
+	free(near);
+	return link;
+}
+
+int gitrepo_submodule_error(const char *dir, const char *link)
+{
+	return err_set(ERR_CONFIG,
+		       "the migrations directory '%s' is in the git submodule '%s', which is not "
+		       "checked out here: run 'git submodule update --init %s' (in GitHub Actions: "
+		       "'submodules: true' in actions/checkout)",
+		       dir, link, link);
 }
 
 /* remote.<name>.promisor = true: git marks the remote a partial clone

@@ -149,6 +149,18 @@ int gitrepo_index_lock(struct gitrepo *r, char **out);
  */
 int gitrepo_gitlink_at(struct gitrepo *r, const char *rel, char **out);
 
+/*
+ * The submodule not checked out that directory `dir` (which need not exist)
+ * lies in, found from the nearest directory above it that exists: a fresh
+ * path relative to the work tree's root, or NULL. Only a hint for a
+ * message, so any failure on the way means NULL and clears the error slot.
+ */
+char *gitrepo_unfetched_submodule(const char *dir);
+
+/* ERR_CONFIG: the migrations directory `dir` lies in the submodule `link`,
+ * which is not checked out, and the message says how to fetch it. */
+int gitrepo_submodule_error(const char *dir, const char *link);
+
 /* Appends the content of blob `id` to `out`. ERR_GIT. */
 int gitrepo_read_blob(struct gitrepo *r, const struct objid *id, struct strbuf *out);
 

@@ -532,10 +532,7 @@ static int check_not_submodule(struct guard_ctx *c)
 	int ret = gitrepo_gitlink_at(c->repo, c->rel, &link);
 	if (ret < 0 || !link)
 		return ret;
-	ret = err_set(ERR_CONFIG, "'%s' is in the git submodule '%s', which is not checked out "
-				  "here: run 'git submodule update --init %s' (in GitHub Actions: "
-				  "'submodules: true' in actions/checkout)",
-		      c->req->migrations_dir, link, link);
+	ret = gitrepo_submodule_error(c->req->migrations_dir, link);
 	free(link);
 	return ret;
 }
