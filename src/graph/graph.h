@@ -121,8 +121,9 @@ void graph_normalized_down(const struct graph *g, size_t i, struct idxvec *out);
 void graph_ancestors(const struct graph *g, const size_t *from, size_t n, bool include_deps,
 		     struct bitset *out);
 /* All descendants of `from` (included, entries naming no node skipped),
- * through children and, with include_deps, dependents. `omit_immediate_deps` follows Alembic's
- * downgrade rule: from the start nodes, only down_revision children. */
+ * through children and, with include_deps, dependents.
+ * `omit_immediate_deps` follows Alembic's downgrade rule: from the start
+ * nodes, only down_revision children. */
 void graph_descendants(const struct graph *g, const size_t *from, size_t n, bool include_deps,
 		       bool omit_immediate_deps, struct bitset *out);
 
