@@ -430,6 +430,20 @@ static int connect_failure(struct db *db, const char *user, const char *dbname)
 int db_connect(struct db **out, const char *url, const char *dbname_override,
 	       const char *app_name)
 {
+	return db_connect_opts(out, url, dbname_override, app_name, NULL);
+}
+
+/* libpq's own check of a value (a port that is not a number, an sslmode it
+ * does not know): a mistake in the URL, not a server that refused. */
+static bool option_value_error(const char *line)
+{
+	return (!strncmp(line, "invalid ", 8) && strstr(line, " value")) ||
+	       strstr(line, "invalid port number");
+}
+
+int db_connect_opts(struct db **out, const char *url, const char *dbname_override,
+		    const char *app_name, const char *options)
+{
 	char *errmsg = NULL;
 	*out = NULL;
 	struct strlist secrets = STRLIST_INIT;
@@ -456,14 +470,35 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 	if (pw)
 		add_secret(&db->secrets, pw, strlen(pw));
 	free(pw);
+	/* revgate's startup options first, the user's (the URL's, else
+	 * PGOPTIONS, which an explicit "options" would hide) after them */
+	char *merged = NULL;
+	if (options) {
+		char *theirs = conninfo_value(opts, "options");
+		const char *env = getenv("PGOPTIONS");
+		if (!theirs && env && *env)
+			theirs = xstrdup(env);
+		merged = theirs ? xstrfmt("%s %s", options, theirs) : xstrdup(options);
+		free(theirs);
+	}
 	PQconninfoFree(opts);
 
 	/* connect_timeout first, so a value in the URL overrides it; the
 	 * application_name last, so revgate is always named */
-	const char *const keys[] = {"connect_timeout", "dbname", "application_name",
-				    dbname_override ? "dbname" : NULL, NULL};
-	const char *const vals[] = {"10", url, app_name, dbname_override, NULL};
+	const char *keys[6] = {"connect_timeout", "dbname", "application_name"};
+	const char *vals[6] = {"10", url, app_name};
+	size_t nk = 3;
+	if (merged) {
+		keys[nk] = "options";
+		vals[nk++] = merged;
+	}
+	if (dbname_override) {
+		keys[nk] = "dbname";
+		vals[nk++] = dbname_override;
+	}
+	keys[nk] = vals[nk] = NULL;
 	db->conn = PQconnectdbParams(keys, vals, 1);
+	free(merged);
 
 	/* the parameters as libpq expanded them (a "dbname=" that holds a
 	 * URL, the environment): what it used is what messages describe,
@@ -497,7 +532,15 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 	if (!db->conn) {
 		ret = err_set(ERR_DB, "cannot connect to %s: out of memory", db->where);
 	} else if (PQstatus(db->conn) != CONNECTION_OK) {
-		ret = connect_failure(db, suser, sdbname);
+		char *line = first_line(&db->secrets, PQerrorMessage(db->conn));
+		if (option_value_error(line)) {
+			char *redacted = scrub(&db->secrets, url);
+			ret = err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
+			free(redacted);
+		} else {
+			ret = connect_failure(db, suser, sdbname);
+		}
+		free(line);
 	} else {
 		PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
 	}

@@ -52,6 +52,11 @@ struct db;
  * password, missing database or role) and never contains the password.
  */
 int db_connect(struct db **out, const char *url, const char *dbname, const char *app_name);
+/* The same, with `options` (libpq's "options": "-c key=value ...") given to
+ * the server at startup, before any the URL or PGOPTIONS gives. A setting
+ * given there survives RESET and RESET ALL. */
+int db_connect_opts(struct db **out, const char *url, const char *dbname, const char *app_name,
+		    const char *options);
 void db_close(struct db *db);
 
 /*
