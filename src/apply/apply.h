@@ -42,6 +42,11 @@ struct apply_settings {
 	long lock_timeout_ms;
 	long statement_timeout_ms;
 	long lock_wait_ms;
+	/* lock_timeout of revgate's own statements on its tables */
+	long own_lock_timeout_ms;
+	/* lock_timeout of concurrent index builds and other CONCURRENTLY
+	 * statements, which wait for every older transaction (0: wait) */
+	long concurrent_lock_timeout_ms;
 };
 #define APPLY_SETTINGS_INIT {0}
 
@@ -139,8 +144,24 @@ struct apply_failure {
 	char *excerpt;         /* the source line */
 	struct db_error err;   /* message, detail, hint, SQLSTATE */
 	bool commit_unknown;   /* the connection ended before COMMIT's answer came */
+	/* ... or under a statement outside a transaction, which may have
+	 * finished: the history says it started, not how it ended */
+	bool outcome_unknown;
 };
 void apply_failure_release(struct apply_failure *f);
+
+/* What the history says of one segment of a half-done revision. */
+enum apply_seg_state {
+	APPLY_SEG_NOT_STARTED,
+	APPLY_SEG_DONE,    /* a row says it completed */
+	APPLY_SEG_FAILED,  /* it did not complete: the server refused it, or a signal stopped it */
+	APPLY_SEG_UNKNOWN, /* a row says it started; the connection ended before its end */
+};
+
+struct apply_seg_record {
+	enum apply_seg_state state;
+	char *error, *sqlstate; /* why it failed, or how its outcome was settled */
+};
 
 /* A revision left half-done by a failed or interrupted non-transactional
  * segment, as the history table records it. */
@@ -151,6 +172,8 @@ struct apply_pending {
 	int segment, segments; /* last segment recorded; 0 when none */
 	char *error;
 	char *sqlstate;
+	char *checksum; /* of the file when the revision ran; NULL when not recorded */
+	struct apply_seg_record *seg; /* [segments], from the rows since it last settled */
 };
 
 struct apply_session {
@@ -163,6 +186,10 @@ struct apply_session {
 	char *schema;    /* the version table's schema, resolved (unquoted) */
 	char *lock_key;  /* the advisory lock's second key, from the resolved table */
 	char *search_path; /* the work connection's, as it connected */
+	char *replication_role; /* session_replication_role, as it connected */
+	/* what the running statement was last seen waiting for ("a lock on
+	 * table t held by pid 12 ('psql', ...)"), or NULL */
+	char *waited_for;
 	bool locked;
 	bool have_history; /* the history table exists */
 	bool history_ext;  /* ... with downgrade_checksum and header_keys */
@@ -251,21 +278,72 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads);
 int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked);
 
 /* Where a half-done revision stopped, for messages (fresh string, may be
- * ""): " after segment 1 of 3" when segment 1 completed and nothing was
- * recorded after it, " in segment 2 of 3 (failed)" or "(interrupted)" when
- * segment 2 is the one that did not complete. */
+ * ""): " after segment 1 of 3" when segment 1 completed and the next did
+ * not start, " in segment 2 of 3 (failed)", "(interrupted)" or "(outcome
+ * unknown)" when segment 2 is the first that did not complete. */
 char *apply_pending_where(const struct apply_pending *p);
+
+/* One segment of a half-done revision, as `resolve` shows it. */
+struct apply_seg_view {
+	unsigned line;       /* of its first statement; 0 for the version-table update alone */
+	bool transactional;
+	size_t statements;
+	enum apply_seg_state state;
+	const char *error;   /* borrowed from the pending record */
+	char *excerpt;       /* its first statement's first line, or NULL */
+	char *catalog;       /* what the catalog showed when asked, or NULL */
+	bool settled;        /* its outcome was unknown; the catalog settled it, now recorded */
+	bool repeatable;     /* outcome unknown, but running it again is harmless */
+	char *invalid_index; /* an INVALID index it left (quoted, qualified), or NULL */
+};
+
+struct apply_inspection {
+	const struct revision *rev; /* borrowed from the graph */
+	/* the file is not what ran (checksum or segments differ): segments are
+	 * shown as recorded, and nothing is settled or resumed */
+	bool file_changed;
+	struct apply_plan plan;     /* the one step, as it would run now */
+	struct apply_seg_view *seg;
+	size_t n;
+};
+void apply_inspection_release(struct apply_inspection *in);
+
+/*
+ * Reads what each segment of the half-done revision did, asking the
+ * catalog about the segment whose outcome is unknown and, with `settle`,
+ * recording its outcome when the answer is certain (the statement's index
+ * present and valid, its column there, ...); finds INVALID indexes its
+ * failed concurrent builds left. Updates `p`. ERR_NOTFOUND when the
+ * revision is not in the migrations directory, ERR_DB.
+ */
+int apply_inspect(struct apply_session *ss, struct apply_pending *p, bool settle,
+		  struct apply_inspection *out);
+
+/*
+ * Continues the half-done revision from its first segment not known to be
+ * complete, after dropping (DROP INDEX CONCURRENTLY) an INVALID index that
+ * segment left; on success the revision is applied (or reverted). ERR_CHECK
+ * when the file changed since, or when that segment's outcome is unknown
+ * and the catalog cannot tell; else as apply_run. `dropped` receives the
+ * indexes dropped.
+ */
+int apply_resume(struct apply_session *ss, struct apply_pending *p, struct strlist *dropped,
+		 struct apply_failure *fail);
 /*
  * The half-done revision `rev` names: its exact id, or a unique prefix of
  * at least four characters. ERR_USAGE for a shorter prefix, ERR_AMBIGUOUS
  * (listing the candidates) for several, ERR_NOTFOUND for none.
  */
-int apply_pending_find(const struct apply_pending *v, size_t n, const char *rev,
-		       const struct apply_pending **out);
+int apply_pending_find(struct apply_pending *v, size_t n, const char *rev,
+		       struct apply_pending **out);
 /* Marks a half-done revision resolved: `done` records it as applied
  * (version table updated as if the step had completed), else as rolled
- * back by the operator (version table untouched). */
-int apply_resolve(struct apply_session *ss, const struct apply_pending *pending, bool done);
+ * back by the operator (version table untouched). The claim is checked
+ * against the catalog first: ERR_CHECK, naming each, when a segment not
+ * recorded as complete has visibly not taken effect (`done`: an INVALID
+ * index, a missing column), or when what ran is still there (rolled back:
+ * its index, its table; an INVALID index it left). */
+int apply_resolve(struct apply_session *ss, struct apply_pending *pending, bool done);
 /* A diagnosis from the catalog for a half-done revision (INVALID indexes). */
 int apply_diagnose(struct apply_session *ss, struct strlist *lines);
 

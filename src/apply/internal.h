@@ -34,4 +34,36 @@ int session_reset(struct apply_session *ss);
 /* Adds the same insert to a batch. */
 void history_batch(struct apply_session *ss, struct db_batch *b, struct sqltext_history *h);
 
+/* Adds to a batch, inside a transaction, what makes revgate's own
+ * statements run as the role that connected (whatever SET SESSION
+ * AUTHORIZATION or SET ROLE a revision ran), under its own lock timeout,
+ * without a statement timeout; all of it ends with the transaction. */
+void own_prelude(const struct apply_session *ss, struct db_batch *b);
+/* A history row in a transaction of its own on `db`, written as above. */
+int own_insert(struct apply_session *ss, struct db *db, struct sqltext_history *h);
+/* A query of revgate's own on `qtable` (quoted): on a lock timeout the
+ * error names the table and who holds it. */
+int own_query(struct apply_session *ss, const char *sql, int n, const char *const *params,
+	      struct db_res **out, const char *qtable);
+/* `ret`, or after a lock timeout on `db` an ERR_DB naming `qtable` and the
+ * sessions holding it. */
+int own_lock_error(struct apply_session *ss, struct db *db, int ret, const char *qtable);
+/* The sessions that hold or await a strong lock on `qtable` (fresh
+ * string), or NULL when none can be seen. */
+char *own_lock_holders(struct apply_session *ss, const char *qtable);
+
+/* Runs one statement of segment `k` outside a transaction on the work
+ * connection, watching it from the lock connection while it runs. */
+int watched_exec(struct apply_session *ss, const struct apply_step *s, size_t k, const char *sql);
+
+/* Runs segments [from, nseg) of a step that is not one transaction. */
+int run_segments(struct apply_session *ss, const struct apply_step *s, size_t from,
+		 struct apply_failure *fail);
+/* Records the outcome of segment `k` of step `s` settled outside a run
+ * ("segment": it took effect; "interrupted": it did not), with `note`. */
+int record_segment_outcome(struct apply_session *ss, const struct apply_step *s, size_t k,
+			   const char *outcome, const char *note);
+/* The heads after a step completed outside apply_run. */
+void session_set_heads(struct apply_session *ss, const struct strlist *heads);
+
 #endif

@@ -49,7 +49,10 @@ int apply_settings_load(struct apply_settings *s, const struct config *cfg,
 	int ret;
 	if ((ret = duration(cfg, NULL, "lock_timeout", &s->lock_timeout_ms)) < 0 ||
 	    (ret = duration(cfg, NULL, "statement_timeout", &s->statement_timeout_ms)) < 0 ||
-	    (ret = duration(cfg, lock_wait_flag, "lock_wait", &s->lock_wait_ms)) < 0)
+	    (ret = duration(cfg, lock_wait_flag, "lock_wait", &s->lock_wait_ms)) < 0 ||
+	    (ret = duration(cfg, NULL, "own_lock_timeout", &s->own_lock_timeout_ms)) < 0 ||
+	    (ret = duration(cfg, NULL, "concurrent_lock_timeout", &s->concurrent_lock_timeout_ms)) <
+		0)
 		return ret;
 	return 0;
 }

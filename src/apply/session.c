@@ -16,6 +16,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,28 +28,51 @@
 #define LOCK_CLASS "1919252071"
 
 /*
- * Qualifies the version and history tables with the schema the server
- * resolves them to: the configured one, else the one the table is found
- * in, else where it would be created (current_schema()). revgate's own SQL
- * then never follows a search_path a revision changed, and the lock's
- * second key hashes the resolved name, never its spelling:
+ * The schema of the version and history tables, resolved once per run and
+ * never from the search_path alone: a revision that ran ALTER DATABASE ...
+ * SET search_path must not make the next run look elsewhere, call the
+ * database empty and start again from the first revision. The configured
+ * schema, else the one schema where either table exists, else where they
+ * will be created (current_schema()). Tables in two schemas are refused,
+ * naming both: which one holds the truth is the operator's call.
+ * revgate's own SQL then always names the tables schema-qualified, and the
+ * lock's second key hashes the resolved name, never its spelling:
  * `public.revgate_version` and `revgate_version` are one table, so one lock.
  */
 static int resolve_tables(struct apply_session *ss, struct db *db)
 {
 	static const char q[] =
-		"SELECT coalesce($2, (SELECT n.nspname FROM pg_class c JOIN pg_namespace n "
-		"ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), current_schema(), "
-		"'public')";
-	char *given = db_quote_ident(db, NULL, ss->s->version_table);
-	const char *params[] = {given, ss->s->version_schema};
-	struct db_res *r = NULL;
-	int ret = db_query(db, q, 2, params, &r);
-	free(given);
-	if (ret < 0)
-		return ret;
-	ss->schema = xstrdup(db_res_value(r, 0, 0));
-	db_res_free(r);
+		"SELECT DISTINCT n.nspname, (SELECT string_agg(quote_ident(n2.nspname) || '.' || "
+		"quote_ident(c2.relname), ' and ' ORDER BY n2.nspname, c2.relname) FROM pg_class c2 "
+		"JOIN pg_namespace n2 ON n2.oid = c2.relnamespace WHERE c2.relname IN ($1, $2) "
+		"AND c2.relkind IN ('r', 'p') AND n2.nspname !~ '^pg_(temp|toast)'), "
+		"coalesce(current_schema(), 'public') "
+		"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE c.relname IN ($1, $2) AND c.relkind IN ('r', 'p') "
+		"AND n.nspname !~ '^pg_(temp|toast)' "
+		"UNION ALL SELECT NULL, NULL, coalesce(current_schema(), 'public') ORDER BY 1";
+	int ret = 0;
+	if (ss->s->version_schema) {
+		ss->schema = xstrdup(ss->s->version_schema);
+	} else {
+		const char *params[] = {ss->s->version_table, ss->s->history_table};
+		struct db_res *r = NULL;
+		if ((ret = db_query(db, q, 2, params, &r)) < 0)
+			return ret;
+		/* the schemas found, then the row with current_schema() */
+		size_t found = db_res_nrows(r) - 1;
+		if (found > 1)
+			ret = err_set(ERR_CONFIG,
+				      "revgate's tables exist in %zu schemas: %s; say which is this "
+				      "database's history with 'version_table_schema' in [database] "
+				      "(or --version-table SCHEMA.NAME)",
+				      found, db_res_value(r, 0, 1));
+		else
+			ss->schema = xstrdup(db_res_value(r, 0, found ? 0 : 2));
+		db_res_free(r);
+		if (ret < 0)
+			return ret;
+	}
 	ss->vtable = db_quote_ident(db, ss->schema, ss->s->version_table);
 	ss->htable = db_quote_ident(db, ss->schema, ss->s->history_table);
 	uint32_t h = 2166136261u;
@@ -276,32 +300,142 @@ static int work_conn_settings(struct apply_session *ss)
 	no_idle_timeouts(ss->db);
 	check_client_setting(ss);
 	db_cancel_arm(ss->db);
+	/* revgate's own reads until the first revision: its own short lock
+	 * timeout, no statement timeout (session_reset goes back to the
+	 * revision's, given when the connection started) */
+	char lt[32];
+	snprintf(lt, sizeof(lt), "%ldms", ss->s->own_lock_timeout_ms);
+	const char *params[] = {lt};
 	struct db_res *r = NULL;
-	int ret = db_query(ss->db, "SELECT current_setting('search_path')", 0, NULL, &r);
+	int ret = db_query(ss->db,
+			   "SELECT current_setting('search_path'), "
+			   "current_setting('session_replication_role'), "
+			   "set_config('lock_timeout', $1, false), "
+			   "set_config('statement_timeout', '0', false)",
+			   1, params, &r);
 	if (ret == 0) {
 		free(ss->search_path);
+		free(ss->replication_role);
 		ss->search_path = xstrdup(db_res_value(r, 0, 0));
+		ss->replication_role = xstrdup(db_res_value(r, 0, 1));
 	}
 	db_res_free(r);
 	return ret;
 }
 
 /*
- * Not RESET ALL: it would also undo what the server or role set for the
- * session, and on servers that share one session between connections
- * (PGlite's socket server) everyone's settings.
+ * The work connection starts with the revisions' timeouts as its own
+ * defaults: a RESET ALL (or RESET lock_timeout) in a revision then goes
+ * back to them, not to none.
+ */
+static int connect_work(struct apply_session *ss, const char *app)
+{
+	char *opts = xstrfmt("-c lock_timeout=%ldms -c statement_timeout=%ldms",
+			     ss->s->lock_timeout_ms, ss->s->statement_timeout_ms);
+	int ret = db_connect_opts(&ss->db, ss->s->url, ss->s->dbname, app, opts);
+	free(opts);
+	return ret;
+}
+
+/*
+ * Not RESET ALL: it would also undo what revgate set for the session after
+ * connecting, and on servers that share one session between connections
+ * (PGlite's socket server) everyone's settings. What a revision can change
+ * and revgate relies on goes back one by one: the user (SET SESSION
+ * AUTHORIZATION, SET ROLE), the search_path, the timeouts (to the values
+ * given when the connection started), read-only and the other transaction
+ * defaults, the application name and session_replication_role (which
+ * switches triggers off, the history's too). One round trip.
  */
 int session_reset(struct apply_session *ss)
 {
-	const char *params[] = {ss->search_path};
-	int ret = db_query(ss->db, "SELECT set_config('search_path', $1, false)", 1, params, NULL);
-	if (ret == 0)
-		ret = db_exec(ss->db, "RESET ROLE");
-	if (ret == 0)
-		ret = db_exec(ss->db, "RESET lock_timeout");
-	if (ret == 0)
-		ret = db_exec(ss->db, "RESET statement_timeout");
+	const char *path[] = {ss->search_path};
+	const char *repl[] = {ss->replication_role};
+	struct db_batch b = DB_BATCH_INIT;
+	db_batch_add(&b, "RESET SESSION AUTHORIZATION", 0, NULL);
+	db_batch_add(&b, "RESET ROLE", 0, NULL);
+	db_batch_add(&b, "SELECT set_config('search_path', $1, false)", 1, path);
+	db_batch_add(&b, "RESET lock_timeout", 0, NULL);
+	db_batch_add(&b, "RESET statement_timeout", 0, NULL);
+	db_batch_add(&b, "RESET default_transaction_read_only", 0, NULL);
+	db_batch_add(&b, "RESET default_transaction_isolation", 0, NULL);
+	db_batch_add(&b, "RESET default_transaction_deferrable", 0, NULL);
+	db_batch_add(&b, "RESET application_name", 0, NULL);
+	/* only a superuser may set it: set only when a revision changed it */
+	db_batch_add(&b,
+		     "SELECT set_config('session_replication_role', $1, false) "
+		     "WHERE current_setting('session_replication_role') <> $1",
+		     1, repl);
+	int ret = db_batch_run(ss->db, &b);
+	db_batch_release(&b);
 	return ret;
+}
+
+/* "pid 123 ('psql', user app, ShareLock, idle in transaction since
+ * 2025-01-01 10:00:00 UTC: LOCK TABLE ...)" for each session that holds
+ * or awaits a lock on `qtable` strong enough to block revgate's reads or
+ * writes; NULL when none can be seen (fresh string). */
+char *own_lock_holders(struct apply_session *ss, const char *qtable)
+{
+	static const char q[] =
+		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, '?'), "
+		"l.mode || CASE WHEN l.granted THEN '' ELSE ' (waiting)' END, "
+		"coalesce(a.state, 'state unknown') || coalesce(' since ' || to_char(a.state_change "
+		"AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', ''), "
+		"coalesce(left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 60), '') "
+		"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'relation' AND l.relation = to_regclass($1) "
+		"AND l.pid <> pg_backend_pid() AND (NOT l.granted OR l.mode NOT IN "
+		"('AccessShareLock', 'RowShareLock', 'RowExclusiveLock')) ORDER BY l.granted DESC, "
+		"a.pid LIMIT 3";
+	const char *params[] = {qtable};
+	struct db *db = db_alive(ss->lock) ? ss->lock : ss->db;
+	struct db_res *r = NULL;
+	char *who = NULL;
+	struct err_saved keep;
+	err_save(&keep);
+	if (db_alive(db) && db_query(db, q, 1, params, &r) == 0 && db_res_nrows(r)) {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < db_res_nrows(r); i++)
+			strbuf_addf(&sb, "%spid %s ('%s', user %s, %s, %s%s%s)", i ? ", " : "",
+				    db_res_value(r, i, 0), db_res_value(r, i, 1), db_res_value(r, i, 2),
+				    db_res_value(r, i, 3), db_res_value(r, i, 4),
+				    *db_res_value(r, i, 5) ? ": " : "", db_res_value(r, i, 5));
+		who = strbuf_detach(&sb, NULL);
+	}
+	db_res_free(r);
+	err_restore(&keep);
+	return who;
+}
+
+int own_lock_error(struct apply_session *ss, struct db *db, int ret, const char *qtable)
+{
+	const struct db_error *e = db_last_error(db);
+	if (!e->sqlstate || strcmp(e->sqlstate, "55P03"))
+		return ret;
+	char *who = own_lock_holders(ss, qtable);
+	ret = err_set(ERR_DB, "waited longer than own_lock_timeout (%ld ms) for a lock on %s, "
+			      "held by %s; revgate does not wait silently on its own tables: finish "
+			      "or end that session and run again",
+		      ss->s->own_lock_timeout_ms, qtable, who ? who : "another session");
+	free(who);
+	return ret;
+}
+
+int own_query(struct apply_session *ss, const char *sql, int n, const char *const *params,
+	      struct db_res **out, const char *qtable)
+{
+	int ret = db_query(ss->db, sql, n, params, out);
+	if (ret < 0)
+		ret = own_lock_error(ss, ss->db, ret, qtable);
+	return ret;
+}
+
+int watched_exec(struct apply_session *ss, const struct apply_step *s, size_t k, const char *sql)
+{
+	(void)s;
+	(void)k;
+	return db_exec(ss->db, sql);
 }
 
 int apply_check_continue(struct apply_session *ss)
@@ -499,7 +633,7 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	/* the lock first, the work connection once it is ours: twenty runs
 	 * waiting in line cost twenty connections, not forty */
 	bool lock = !(flags & APPLY_OPEN_NO_LOCK);
-	int ret = db_connect(lock ? &ss->lock : &ss->db, s->url, s->dbname, lock ? lock_app : app);
+	int ret = lock ? db_connect(&ss->lock, s->url, s->dbname, lock_app) : connect_work(ss, app);
 	if (ret == 0)
 		ret = resolve_tables(ss, lock ? ss->lock : ss->db);
 	signals_install();
@@ -508,7 +642,7 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 		ret = take_lock(ss);
 	}
 	if (ret == 0 && lock)
-		ret = db_connect(&ss->db, s->url, s->dbname, app);
+		ret = connect_work(ss, app);
 	free(app);
 	free(lock_app);
 	if (ret == 0)
@@ -541,7 +675,7 @@ int apply_lock(struct apply_session *ss, bool create)
 	}
 	if (ret == 0) {
 		char *app = xstrfmt("revgate %s", ss->command);
-		ret = db_connect(&ss->db, ss->s->url, ss->s->dbname, app);
+		ret = connect_work(ss, app);
 		free(app);
 	}
 	if (ret == 0)
@@ -572,6 +706,8 @@ void apply_close(struct apply_session *ss)
 	free(ss->lock_key);
 	free(ss->schema);
 	free(ss->search_path);
+	free(ss->replication_role);
+	free(ss->waited_for);
 	free(ss->command);
 	free(ss->os_user);
 	free(ss->host);
@@ -607,6 +743,12 @@ void apply_pending_free(struct apply_pending *v, size_t n)
 		free(v[i].outcome);
 		free(v[i].error);
 		free(v[i].sqlstate);
+		free(v[i].checksum);
+		for (int k = 0; v[i].seg && k < v[i].segments; k++) {
+			free(v[i].seg[k].error);
+			free(v[i].seg[k].sqlstate);
+		}
+		free(v[i].seg);
 	}
 	free(v);
 }
@@ -614,6 +756,46 @@ void apply_pending_free(struct apply_pending *v, size_t n)
 static char *dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
+}
+
+/* The rows that describe a half-done revision: those after the last row
+ * that settled it (applied, reverted, failed, rolled back, stamped), or
+ * all of them. The newest row of a segment says its state. */
+static int pending_segments(struct apply_session *ss, struct apply_pending *p)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_res *r = NULL;
+	strbuf_addf(&sql,
+		    "SELECT h.outcome, h.segment, h.error, h.sqlstate, h.checksum FROM %s h "
+		    "WHERE h.revision = $1 AND h.id > coalesce((SELECT max(m.id) FROM %s m "
+		    "WHERE m.revision = $1 AND NOT (m.outcome IN ('started', 'segment') "
+		    "OR (m.outcome = 'interrupted' AND m.segment IS NOT NULL))), 0) ORDER BY h.id",
+		    ss->htable, ss->htable);
+	const char *params[] = {p->revision};
+	int ret = own_query(ss, sql.buf, 1, params, &r, ss->htable);
+	if (p->segments > 0)
+		p->seg = xcalloc((size_t)p->segments, sizeof(*p->seg));
+	for (size_t i = 0; ret == 0 && i < db_res_nrows(r); i++) {
+		const char *outcome = db_res_value(r, i, 0);
+		int k = atoi_safe(db_res_value(r, i, 1)) - 1;
+		if (db_res_value(r, i, 4)) {
+			free(p->checksum);
+			p->checksum = xstrdup(db_res_value(r, i, 4));
+		}
+		if (k < 0 || k >= p->segments)
+			continue;
+		struct apply_seg_record *sg = &p->seg[k];
+		sg->state = !strcmp(outcome, "segment")   ? APPLY_SEG_DONE
+			    : !strcmp(outcome, "started") ? APPLY_SEG_UNKNOWN
+							  : APPLY_SEG_FAILED;
+		free(sg->error);
+		free(sg->sqlstate);
+		sg->error = dup_or_null(db_res_value(r, i, 2));
+		sg->sqlstate = dup_or_null(db_res_value(r, i, 3));
+	}
+	db_res_free(r);
+	strbuf_release(&sql);
+	return ret;
 }
 
 int apply_pending_list(struct apply_session *ss, struct apply_pending **out, size_t *n)
@@ -635,7 +817,7 @@ int apply_pending_list(struct apply_session *ss, struct apply_pending **out, siz
 		    "AND h.id = (SELECT max(m.id) FROM %s m WHERE m.revision = h.revision) "
 		    "ORDER BY h.id",
 		    ss->htable, ss->htable);
-	int ret = db_query(ss->db, sql.buf, 0, NULL, &r);
+	int ret = own_query(ss, sql.buf, 0, NULL, &r, ss->htable);
 	if (ret == 0 && db_res_nrows(r)) {
 		*n = db_res_nrows(r);
 		*out = xcalloc(*n, sizeof(**out));
@@ -649,8 +831,15 @@ int apply_pending_list(struct apply_session *ss, struct apply_pending **out, siz
 			p->error = dup_or_null(db_res_value(r, i, 5));
 			p->sqlstate = dup_or_null(db_res_value(r, i, 6));
 		}
+		for (size_t i = 0; ret == 0 && i < *n; i++)
+			ret = pending_segments(ss, &(*out)[i]);
 	}
 	db_res_free(r);
 	strbuf_release(&sql);
+	if (ret < 0) {
+		apply_pending_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
 	return ret < 0 ? interrupted_or(ret) : 0;
 }

@@ -35,6 +35,13 @@ const struct config_key config_keys[] = {
 	{"database", "statement_timeout", "0", "statement_timeout set for each revision (0: none)"},
 	{"database", "lock_wait", "60s",
 	 "how long to wait for another revgate holding the advisory lock"},
+	{"database", "own_lock_timeout", "3s",
+	 "lock_timeout of revgate's own statements on its version and history tables; a longer "
+	 "wait fails, naming the session that holds the lock"},
+	{"database", "concurrent_lock_timeout", "0",
+	 "lock_timeout of CREATE INDEX CONCURRENTLY and the other CONCURRENTLY statements, which "
+	 "wait for every older transaction on the database (0: wait as long as it takes, "
+	 "showing progress and whom it waits for)"},
 	{"lint", "pg_version", "15", "PostgreSQL major version the rules judge for (13 to 17)"},
 	{"lint", "fail_level", "error", "lowest severity that makes lint exit 1 (error or warning)"},
 	{"lint", "index_name_pattern", NULL, "PCRE2 pattern index names must match"},
