@@ -191,7 +191,11 @@ struct apply_session {
 	 * table t held by pid 12 ('psql', ...)"), or NULL */
 	char *waited_for;
 	bool locked;
+	unsigned flags;    /* enum apply_open_flags */
 	bool have_history; /* the history table exists */
+	/* the version table's comment says revgate kept a history for it,
+	 * and the history table is gone */
+	bool history_lost;
 	bool history_ext;  /* ... with downgrade_checksum and header_keys */
 	struct strlist heads; /* the version table's rows */
 	apply_event_fn on_event;
@@ -204,6 +208,9 @@ struct apply_session {
 enum apply_open_flags {
 	APPLY_OPEN_CREATE = 1 << 0,  /* create the version and history tables if missing */
 	APPLY_OPEN_NO_LOCK = 1 << 1, /* read-only commands: no advisory lock */
+	/* with APPLY_OPEN_CREATE: start a new history table even where one
+	 * was lost (stamp, which then records the heads) */
+	APPLY_OPEN_NEW_HISTORY = 1 << 2,
 };
 
 /*

@@ -231,6 +231,12 @@ static void of_stmt(const PgQuery__Node *n, struct effects *e)
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
 		add(e, EFF_CREATE_TABLE, n->create_stmt->relation, NULL);
 		break;
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
+		if (n->create_table_as_stmt->into && n->create_table_as_stmt->into->rel)
+			add(e, EFF_CREATE_TABLE, n->create_table_as_stmt->into->rel, NULL);
+		else
+			e->opaque = true;
+		break;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		of_drop(n->drop_stmt, e);
 		break;

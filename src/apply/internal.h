@@ -45,9 +45,9 @@ int own_insert(struct apply_session *ss, struct db *db, struct sqltext_history *
  * error names the table and who holds it. */
 int own_query(struct apply_session *ss, const char *sql, int n, const char *const *params,
 	      struct db_res **out, const char *qtable);
-/* `ret`, or after a lock timeout on `db` an ERR_DB naming `qtable` and the
- * sessions holding it. */
-int own_lock_error(struct apply_session *ss, struct db *db, int ret, const char *qtable);
+/* `ret`, or after a lock timeout (`sqlstate` 55P03) an ERR_DB naming
+ * `qtable` and the sessions holding it. */
+int own_lock_error(struct apply_session *ss, const char *sqlstate, int ret, const char *qtable);
 /* The sessions that hold or await a strong lock on `qtable` (fresh
  * string), or NULL when none can be seen. */
 char *own_lock_holders(struct apply_session *ss, const char *qtable);

@@ -46,6 +46,24 @@ int apply_settings_load(struct apply_settings *s, const struct config *cfg,
 	s->config_url = url && *url ? xstrdup(url) : NULL;
 	if (!*s->version_table || (s->version_schema && !*s->version_schema))
 		return err_set(ERR_CONFIG, "the version table needs a name");
+	/* PostgreSQL cuts longer names to 63 bytes, and the names revgate
+	 * derives from them (<version>_pkc, <history>_revision_idx,
+	 * <history>_append_only, <history>_id_seq) must stay distinct */
+	const struct {
+		const char *what, *name;
+		size_t room;
+	} names[] = {
+	    {"version_table_schema", s->version_schema, 63},
+	    {"version_table", s->version_table, 63 - strlen("_pkc")},
+	    {"history_table", s->history_table, 63 - strlen("_revision_idx")},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].name && strlen(names[i].name) > names[i].room)
+			return err_set(ERR_CONFIG, "%s: '%s' is %zu bytes long; revgate's tables take "
+						   "names of at most %zu bytes (PostgreSQL cuts names "
+						   "at 63, and revgate adds suffixes to this one)",
+				       names[i].what, names[i].name, strlen(names[i].name),
+				       names[i].room);
 	int ret;
 	if ((ret = duration(cfg, NULL, "lock_timeout", &s->lock_timeout_ms)) < 0 ||
 	    (ret = duration(cfg, NULL, "statement_timeout", &s->statement_timeout_ms)) < 0 ||

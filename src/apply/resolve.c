@@ -270,14 +270,15 @@ int apply_resolve(struct apply_session *ss, struct apply_pending *pending, bool 
 	if (ret < 0) {
 		/* the failure stays the error reported, whatever the ROLLBACK
 		 * (on a connection that just ended) says */
+		const char *state = db_last_error(ss->db)->sqlstate;
+		char *sqlstate = state && b.failed >= first ? xstrdup(state) : NULL;
 		struct err_saved keep;
 		err_save(&keep);
 		if (db_alive(ss->db))
 			(void)db_exec(ss->db, "ROLLBACK");
 		err_restore(&keep);
-		if (b.failed >= first && b.failed < b.n)
-			ret = own_lock_error(ss, ss->db, ret,
-					     b.failed < end ? ss->vtable : ss->htable);
+		ret = own_lock_error(ss, sqlstate, ret, b.failed < end ? ss->vtable : ss->htable);
+		free(sqlstate);
 		goto out;
 	}
 	if ((ret = db_exec(ss->db, "COMMIT")) == 0)
@@ -362,8 +363,7 @@ char *apply_pending_where(const struct apply_pending *p)
 			       signal ? "interrupted" : "failed");
 	}
 	if (r->state == APPLY_SEG_UNKNOWN)
-		return xstrfmt(" in segment %d of %d (outcome unknown: the connection ended while it "
-			       "ran)",
+		return xstrfmt(" in segment %d of %d (outcome unknown: its end was never recorded)",
 			       k + 1, p->segments);
 	if (k == 0)
 		return xstrfmt(" before segment 1 of %d completed", p->segments);

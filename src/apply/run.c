@@ -207,6 +207,24 @@ void own_prelude(const struct apply_session *ss, struct db_batch *b)
 		     1, params);
 }
 
+/* After a batch of revgate's own statements in its own transaction failed
+ * on `db`: rolls back, keeping the error, which names the history table
+ * and who holds it when the insert at `insert` waited too long. */
+static int own_batch_failed(struct apply_session *ss, struct db *db, const struct db_batch *b,
+			    size_t insert, int ret)
+{
+	const char *state = db_last_error(db)->sqlstate;
+	char *sqlstate = state && b->failed == insert ? xstrdup(state) : NULL;
+	struct err_saved keep;
+	err_save(&keep);
+	if (db_alive(db) && b->failed + 1 < b->n)
+		(void)db_exec(db, "ROLLBACK");
+	err_restore(&keep);
+	ret = own_lock_error(ss, sqlstate, ret, ss->htable);
+	free(sqlstate);
+	return ret;
+}
+
 int own_insert(struct apply_session *ss, struct db *db, struct sqltext_history *h)
 {
 	struct db_batch b = DB_BATCH_INIT;
@@ -216,16 +234,8 @@ int own_insert(struct apply_session *ss, struct db *db, struct sqltext_history *
 	history_batch(ss, &b, h);
 	db_batch_add(&b, "COMMIT", 0, NULL);
 	int ret = db_batch_run(db, &b);
-	if (ret < 0) {
-		/* the error stays the insert's, whatever the ROLLBACK says */
-		struct err_saved keep;
-		err_save(&keep);
-		if (db_alive(db) && b.failed + 1 < b.n)
-			(void)db_exec(db, "ROLLBACK");
-		err_restore(&keep);
-		if (b.failed == insert)
-			ret = own_lock_error(ss, db, ret, ss->htable);
-	}
+	if (ret < 0)
+		ret = own_batch_failed(ss, db, &b, insert, ret);
 	db_batch_release(&b);
 	return ret;
 }
@@ -550,7 +560,7 @@ static int run_tx_segment(struct step_run *sr, size_t k, bool in_tx, struct appl
 	bool finish = k + 1 == sr->s->nseg;
 	struct db_batch b = DB_BATCH_INIT;
 	if (!in_tx)
-		db_batch_add(&b, "BEGIN", 0, NULL);
+		db_batch_add(&b, "BEGIN READ WRITE", 0, NULL);
 	add_settings(sr, &b, true);
 	size_t first_stmt = b.n;
 	for (size_t i = seg->first; i < seg->first + seg->n; i++)
@@ -650,15 +660,8 @@ static int record_done(struct step_run *sr, size_t k, const char *started, doubl
 	add_segment_row(sr, &b, k, started, t0);
 	db_batch_add(&b, "COMMIT", 0, NULL);
 	int ret = db_batch_run(ss->db, &b);
-	if (ret < 0) {
-		struct err_saved keep;
-		err_save(&keep);
-		if (db_alive(ss->db) && b.failed + 1 < b.n)
-			(void)db_exec(ss->db, "ROLLBACK");
-		err_restore(&keep);
-		if (b.failed == insert)
-			ret = own_lock_error(ss, ss->db, ret, ss->htable);
-	}
+	if (ret < 0)
+		ret = own_batch_failed(ss, ss->db, &b, insert, ret);
 	db_batch_release(&b);
 	return ret;
 }
@@ -882,7 +885,7 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 	if (single) {
 		if ((ret = apply_check_single_transaction(p)) < 0)
 			return ret;
-		if ((ret = db_exec(ss->db, "BEGIN")) < 0)
+		if ((ret = db_exec(ss->db, "BEGIN READ WRITE")) < 0)
 			return ret;
 	}
 	for (size_t i = 0; i < p->n; i++) {
@@ -1012,7 +1015,8 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads)
 	}
 	int ret = db_batch_run(ss->db, &b);
 	if (ret < 0 && b.failed >= first && b.failed < b.n)
-		ret = own_lock_error(ss, ss->db, ret, b.failed < end ? ss->vtable : ss->htable);
+		ret = own_lock_error(ss, db_last_error(ss->db)->sqlstate, ret,
+				     b.failed < end ? ss->vtable : ss->htable);
 	for (size_t i = first; ret == 0 && i < end; i++)
 		if (b.v[i].affected != 1)
 			ret = err_set(ERR_DB, "the version table %s changed under this run: a stamp "

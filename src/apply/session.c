@@ -408,10 +408,9 @@ char *own_lock_holders(struct apply_session *ss, const char *qtable)
 	return who;
 }
 
-int own_lock_error(struct apply_session *ss, struct db *db, int ret, const char *qtable)
+int own_lock_error(struct apply_session *ss, const char *sqlstate, int ret, const char *qtable)
 {
-	const struct db_error *e = db_last_error(db);
-	if (!e->sqlstate || strcmp(e->sqlstate, "55P03"))
+	if (!sqlstate || strcmp(sqlstate, "55P03"))
 		return ret;
 	char *who = own_lock_holders(ss, qtable);
 	ret = err_set(ERR_DB, "waited longer than own_lock_timeout (%ld ms) for a lock on %s, "
@@ -427,7 +426,7 @@ int own_query(struct apply_session *ss, const char *sql, int n, const char *cons
 {
 	int ret = db_query(ss->db, sql, n, params, out);
 	if (ret < 0)
-		ret = own_lock_error(ss, ss->db, ret, qtable);
+		ret = own_lock_error(ss, db_last_error(ss->db)->sqlstate, ret, qtable);
 	return ret;
 }
 
@@ -475,7 +474,7 @@ static int ensure_tables(struct apply_session *ss, bool have_version, bool have_
 	int ret = 0;
 	if (have_version && have_history)
 		return 0;
-	if ((ret = db_exec(ss->db, "BEGIN")) < 0)
+	if ((ret = db_exec(ss->db, "BEGIN READ WRITE")) < 0)
 		goto out;
 	if (!have_version) {
 		sqltext_version_ddl(&sql, ss->vtable, ss->s->version_table);
@@ -565,9 +564,56 @@ static int history_columns(struct apply_session *ss, bool create)
 	return 0;
 }
 
+/*
+ * The mark revgate leaves on a version table whose history it keeps (its
+ * comment): a history table that is gone while the mark is there was
+ * dropped, and is not silently started anew (which would make every
+ * applied revision look unverified, or a half-done one look clean).
+ */
+#define HISTORY_MARK "revgate: its history is "
+
+static void mark_version_table(struct apply_session *ss)
+{
+	char *text = xstrfmt(HISTORY_MARK "%s", ss->htable);
+	struct strbuf sql = STRBUF_INIT;
+	/* COMMENT takes no parameters: the text is revgate's own, quoted as a
+	 * literal */
+	strbuf_addf(&sql, "COMMENT ON TABLE %s IS ", ss->vtable);
+	sqltext_literal(&sql, text);
+	/* only the table's owner may; a role that may not leaves no mark */
+	if (db_exec(ss->db, sql.buf) < 0)
+		err_clear();
+	strbuf_release(&sql);
+	free(text);
+}
+
+/* Rows that say the heads a new history starts from were applied before
+ * it: stamps, which vouch for their ancestors too. */
+static int adopt_heads(struct apply_session *ss)
+{
+	int ret = 0;
+	struct strlist none = STRLIST_INIT, heads = STRLIST_INIT;
+	strlist_sorted_copy(&heads, &ss->heads);
+	for (size_t i = 0; ret == 0 && i < ss->heads.n; i++) {
+		struct sqltext_history h = {
+			.revision = ss->heads.v[i],
+			.direction = "stamp",
+			.outcome = "stamped",
+			.from = &none,
+			.to = &heads,
+			.error = "applied before revgate kept a history of this version table",
+		};
+		ret = own_insert(ss, ss->db, &h);
+	}
+	strlist_release(&heads);
+	return ret;
+}
+
 static int read_heads(struct apply_session *ss, bool create)
 {
-	static const char q[] = "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL";
+	static const char q[] =
+		"SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
+		"coalesce(obj_description(to_regclass($1), 'pg_class'), '')";
 	const char *params[] = {ss->vtable, ss->htable};
 	struct db_res *r = NULL;
 	struct strbuf sql = STRBUF_INIT;
@@ -576,23 +622,44 @@ static int read_heads(struct apply_session *ss, bool create)
 		goto out;
 	bool have_version = !strcmp(db_res_value(r, 0, 0), "t");
 	bool have_history = !strcmp(db_res_value(r, 0, 1), "t");
+	bool marked = !strncmp(db_res_value(r, 0, 2), HISTORY_MARK, strlen(HISTORY_MARK));
 	db_res_free(r);
 	r = NULL;
 	ss->have_history = have_history;
+	ss->history_lost = have_version && !have_history && marked;
+	bool created = false;
 	if (create) {
+		if (ss->history_lost && !(ss->flags & APPLY_OPEN_NEW_HISTORY)) {
+			ret = err_set(ERR_CHECK,
+				      "the history table %s is gone, though revgate kept one for the "
+				      "version table %s (its comment says so): it was dropped, by hand "
+				      "or by a revision; revgate does not start a new history "
+				      "silently: restore it from a backup, or start a new one from "
+				      "the current heads with 'revgate stamp HEADS'",
+				      ss->htable, ss->vtable);
+			goto out;
+		}
 		if ((ret = ensure_tables(ss, have_version, have_history)) < 0)
 			goto out;
+		created = !have_history;
+		if (!marked || created)
+			mark_version_table(ss);
 		have_version = ss->have_history = true;
+		ss->history_lost = false;
 	}
 	if (ss->have_history && (ret = history_columns(ss, create)) < 0)
 		goto out;
 	if (!have_version)
 		goto out;
 	strbuf_addf(&sql, "SELECT version_num FROM %s", ss->vtable);
-	if ((ret = db_query(ss->db, sql.buf, 0, NULL, &r)) < 0)
+	if ((ret = own_query(ss, sql.buf, 0, NULL, &r, ss->vtable)) < 0)
 		goto out;
 	for (size_t i = 0; i < db_res_nrows(r); i++)
 		strlist_push(&ss->heads, db_res_value(r, i, 0));
+	/* a version table revgate found with rows and no history: what
+	 * another tool (Alembic) or an older history applied */
+	if (created && ss->heads.n && !(ss->flags & APPLY_OPEN_NEW_HISTORY))
+		ret = adopt_heads(ss);
 out:
 	db_res_free(r);
 	strbuf_release(&sql);
@@ -626,6 +693,7 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	ss->on_event = on_event;
 	ss->event_ctx = ctx;
 	ss->command = xstrdup(command);
+	ss->flags = flags;
 	ss->os_user = os_user();
 	ss->host = host_name();
 	char *app = xstrfmt("revgate %s", command);

@@ -23,7 +23,7 @@ static const char *state_text(enum apply_seg_state st)
 	case APPLY_SEG_FAILED:
 		return "did not complete";
 	case APPLY_SEG_UNKNOWN:
-		return "started, outcome unknown (the connection ended while it ran)";
+		return "started, outcome unknown (its end was never recorded)";
 	default:
 		return "never started";
 	}

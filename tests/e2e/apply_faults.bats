@@ -132,7 +132,7 @@ CREATE TABLE s2 (id int);" 20250101_0002 "-- transaction: false"
 	run rg upgrade
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"revision 'bbbb0002' is half-done: its upgrade stopped in segment 2 of 4 (outcome unknown: the connection ended while it ran)"* ]]
+	[[ "$output" == *"revision 'bbbb0002' is half-done: its upgrade stopped in segment 2 of 4 (outcome unknown: its end was never recorded)"* ]]
 	[[ "$output" == *"run 'revgate resolve'"* ]]
 	[ "$(rows)" = "aaaa0001" ]
 	run rg resolve
