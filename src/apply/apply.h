@@ -187,6 +187,7 @@ struct apply_session {
 	char *lock_key;  /* the advisory lock's second key, from the resolved table */
 	char *search_path; /* the work connection's, as it connected */
 	char *replication_role; /* session_replication_role, as it connected */
+	char *login_user;       /* the user it logged in as (quoted) */
 	/* what the running statement was last seen waiting for ("a lock on
 	 * table t held by pid 12 ('psql', ...)"), or NULL */
 	char *waited_for;

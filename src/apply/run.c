@@ -199,7 +199,9 @@ void own_prelude(const struct apply_session *ss, struct db_batch *b)
 	char lt[32];
 	snprintf(lt, sizeof(lt), "%ldms", ss->s->own_lock_timeout_ms);
 	const char *params[] = {lt};
-	db_batch_add(b, "SET LOCAL SESSION AUTHORIZATION DEFAULT", 0, NULL);
+	char *auth = xstrfmt("SET LOCAL SESSION AUTHORIZATION %s", ss->login_user);
+	db_batch_add(b, auth, 0, NULL);
+	free(auth);
 	db_batch_add(b, "SET LOCAL ROLE NONE", 0, NULL);
 	db_batch_add(b,
 		     "SELECT set_config('lock_timeout', $1, true), "

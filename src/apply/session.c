@@ -184,12 +184,17 @@ static void emit(struct apply_session *ss, enum apply_event_kind kind, const cha
 	ss->on_event(ss->event_ctx, &ev);
 }
 
-/* "pid 123 ('revgate upgrade', user app, on host 10.0.0.5, connected since ...)" */
+/*
+ * "pid 123 ('revgate upgrade', user app, from 10.0.0.5, connected since
+ * ...)". A role without pg_read_all_stats sees another role's session
+ * without its address and start: then it says so, rather than "(null)".
+ */
 static char *lock_holder(struct apply_session *ss, const char *key, int *pid)
 {
 	static const char q[] =
-		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), "
-		"coalesce(host(a.client_addr), 'local socket'), "
+		"SELECT a.pid, a.application_name, a.usename::text, "
+		"CASE WHEN a.backend_start IS NULL THEN NULL "
+		"ELSE coalesce(host(a.client_addr), 'local socket') END, "
 		"to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' "
 		"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
 		"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
@@ -202,10 +207,17 @@ static char *lock_holder(struct apply_session *ss, const char *key, int *pid)
 		err_clear();
 		who = xstrdup("another session (it may just have released it)");
 	} else {
+		const char *app = db_res_value(r, 0, 1), *user = db_res_value(r, 0, 2);
+		const char *from = db_res_value(r, 0, 3), *since = db_res_value(r, 0, 4);
 		*pid = atoi_safe(db_res_value(r, 0, 0));
-		who = xstrfmt("pid %s ('%s', user %s, from %s, connected since %s)",
-			      db_res_value(r, 0, 0), db_res_value(r, 0, 1), db_res_value(r, 0, 2),
-			      db_res_value(r, 0, 3), db_res_value(r, 0, 4));
+		if (since)
+			who = xstrfmt("pid %s ('%s', user %s, from %s, connected since %s)",
+				      db_res_value(r, 0, 0), app ? app : "", user ? user : "?",
+				      from ? from : "?", since);
+		else
+			who = xstrfmt("pid %s ('%s', user %s; where from and since when are hidden "
+				      "from this role, which lacks pg_read_all_stats)",
+				      db_res_value(r, 0, 0), app ? app : "", user ? user : "?");
 	}
 	db_res_free(r);
 	return who;
@@ -309,15 +321,17 @@ static int work_conn_settings(struct apply_session *ss)
 	struct db_res *r = NULL;
 	int ret = db_query(ss->db,
 			   "SELECT current_setting('search_path'), "
-			   "current_setting('session_replication_role'), "
+			   "current_setting('session_replication_role'), session_user, "
 			   "set_config('lock_timeout', $1, false), "
 			   "set_config('statement_timeout', '0', false)",
 			   1, params, &r);
 	if (ret == 0) {
 		free(ss->search_path);
 		free(ss->replication_role);
+		free(ss->login_user);
 		ss->search_path = xstrdup(db_res_value(r, 0, 0));
 		ss->replication_role = xstrdup(db_res_value(r, 0, 1));
+		ss->login_user = db_quote_ident(ss->db, NULL, db_res_value(r, 0, 2));
 	}
 	db_res_free(r);
 	return ret;
@@ -352,7 +366,11 @@ int session_reset(struct apply_session *ss)
 	const char *path[] = {ss->search_path};
 	const char *repl[] = {ss->replication_role};
 	struct db_batch b = DB_BATCH_INIT;
-	db_batch_add(&b, "RESET SESSION AUTHORIZATION", 0, NULL);
+	/* by name: on a server whose sessions are shared (PGlite), RESET and
+	 * DEFAULT go back to the user a revision switched to */
+	char *auth = xstrfmt("SET SESSION AUTHORIZATION %s", ss->login_user);
+	db_batch_add(&b, auth, 0, NULL);
+	free(auth);
 	db_batch_add(&b, "RESET ROLE", 0, NULL);
 	db_batch_add(&b, "SELECT set_config('search_path', $1, false)", 1, path);
 	db_batch_add(&b, "RESET lock_timeout", 0, NULL);
@@ -775,6 +793,7 @@ void apply_close(struct apply_session *ss)
 	free(ss->schema);
 	free(ss->search_path);
 	free(ss->replication_role);
+	free(ss->login_user);
 	free(ss->waited_for);
 	free(ss->command);
 	free(ss->os_user);
