@@ -362,9 +362,14 @@ int apply_drop_tables(struct apply_session *ss);
 /* The schema as sorted lines from the catalog (revgate's tables left out). */
 int apply_snapshot(struct apply_session *ss, struct strlist *lines);
 /* ERR_CHECK, naming the first objects, unless the database holds no
- * objects at all (revgate's tables count too): the check before
- * `revgate test --in-place`, which runs every downgrade. */
+ * objects of any class a user can create (revgate's tables count too):
+ * the check before `revgate test --in-place`, which runs every downgrade. */
 int apply_test_check_empty(struct apply_session *ss);
+/* The statements of any revision, upgrade or downgrade, that change more
+ * than their database (roles, databases, tablespaces, ALTER SYSTEM), one
+ * "file:line: what (section)" each: `revgate test --url` refuses them on a
+ * server that is not throwaway. */
+int apply_test_cluster_changes(const struct graph *g, struct strlist *found);
 /*
  * revgate test on an empty database: up step by step with snapshots, down
  * step by step back to each snapshot, up again, and the merged branches in
