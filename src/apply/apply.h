@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct apply_session;
 struct config;
 struct findings;
 struct revision;
@@ -114,6 +115,40 @@ int apply_check_single_transaction(const struct apply_plan *p);
  * transactions, segments, history rows), as `--sql` prints it. */
 void apply_plan_sql(const struct apply_plan *p, const struct apply_settings *s,
 		    bool single_transaction, struct strbuf *out);
+
+/* ---- what a downgrade destroys ---- */
+
+enum apply_loss_kind {
+	LOSS_TABLE,
+	LOSS_TRUNCATE,
+	LOSS_COLUMN,
+	LOSS_SCHEMA,
+};
+
+struct apply_loss_item {
+	size_t step; /* in the plan */
+	enum apply_loss_kind kind;
+	char *what;  /* "drops table public.a", "drops column a.b", ... */
+	char *schema, *table, *column; /* as the statement names them (schema may be NULL) */
+	long rows;   /* rows it holds (for a column: rows where it is not NULL); -1: not known */
+	bool capped; /* there are more than `rows` */
+};
+
+struct apply_loss {
+	struct apply_loss_item *v;
+	size_t n, alloc;
+};
+#define APPLY_LOSS_INIT {NULL, 0, 0}
+void apply_loss_release(struct apply_loss *l);
+
+/* What the downgrade steps of `p` drop or empty, from their statements
+ * (rows unknown): for --plan, without a database. */
+void apply_loss_plan(const struct apply_plan *p, struct apply_loss *out);
+/* Counts the rows each item holds now (a schema's tables become items of
+ * their own). ERR_DB. */
+int apply_loss_measure(struct apply_session *ss, struct apply_loss *l);
+/* How many items hold rows. */
+size_t apply_loss_holding(const struct apply_loss *l);
 
 /* ---- running on a database ---- */
 

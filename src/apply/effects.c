@@ -69,6 +69,15 @@ static void of_drop(const PgQuery__DropStmt *d, struct effects *e)
 	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
 		kind = EFF_DROP_TABLE;
 		break;
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
+		for (size_t i = 0; i < d->n_objects; i++) {
+			const PgQuery__Node *o = d->objects[i];
+			if (o->node_case == PG_QUERY__NODE__NODE_STRING)
+				add(e, EFF_DROP_SCHEMA, NULL, o->string->sval);
+			else
+				e->opaque = true;
+		}
+		return;
 	default:
 		e->opaque = true;
 		return;
@@ -331,6 +340,9 @@ char *effect_describe(const struct effect *e)
 		free(p);
 		break;
 	}
+	case EFF_DROP_SCHEMA:
+		s = xstrfmt("schema %s", e->name);
+		break;
 	default:
 		s = xstrfmt("database %s", e->name);
 		break;

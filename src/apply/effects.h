@@ -29,6 +29,7 @@ enum effect_kind {
 	EFF_DETACH_PARTITION, /* table = the parent, name = the partition (schema in `schema2`) */
 	EFF_CREATE_DATABASE,  /* name */
 	EFF_DROP_DATABASE,
+	EFF_DROP_SCHEMA, /* name */
 };
 
 struct effect {

@@ -105,6 +105,8 @@ static int probe_other(struct db *db, const struct effect *e, enum there *t,
 		"AND i.inhparent = to_regclass($1)), 'detached') END";
 	static const char database_q[] =
 		"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)";
+	static const char schema_q[] =
+		"SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)";
 	char *rel = regclass_text(e->schema, e->table);
 	char *part = e->kind == EFF_DETACH_PARTITION ? regclass_text(e->schema2, e->name) : NULL;
 	char *what = effect_describe(e);
@@ -168,6 +170,16 @@ static int probe_other(struct db *db, const struct effect *e, enum there *t,
 					      "DETACH PARTITION %s FINALIZE;'",
 					      what, rel, part)
 				    : xstrfmt("%s is %s", what, v);
+		break;
+	}
+	case EFF_DROP_SCHEMA: {
+		const char *p[] = {e->name};
+		ret = ask(db, schema_q, 1, p, &v, &r);
+		if (ret == 0 && v) {
+			bool yes = !strcmp(v, "t");
+			*t = yes ? THERE_NO : THERE_YES;
+			out->evidence = xstrfmt("%s %s", what, yes ? "exists" : "does not exist");
+		}
 		break;
 	}
 	default: {

@@ -15,14 +15,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define WALK_OPTS                                                                          \
+	DBCLI_OPTS,                                                                        \
+	    {"sql", 0, NULL, "print the SQL script instead of running it (TARGET may be FROM:TO)"}, \
+	    {"plan", 0, NULL, "print the steps without connecting (TARGET may be FROM:TO)"},     \
+	    {"dry-run", 'n', NULL, "connect and print the steps from the database's state"},    \
+	    {"single-transaction", 0, NULL, "run every revision in one transaction"},          \
+	    {"force", 0, NULL, "run despite lint errors or applied revisions that changed"},   \
+	    {"no-lint", 0, NULL, "skip linting the revisions about to run"}
+
 static const struct cli_opt upgrade_opts[] = {
-	DBCLI_OPTS,
-	{"sql", 0, NULL, "print the SQL script instead of running it (TARGET may be FROM:TO)"},
-	{"plan", 0, NULL, "print the steps without connecting (TARGET may be FROM:TO)"},
-	{"dry-run", 'n', NULL, "connect and print the steps from the database's state"},
-	{"single-transaction", 0, NULL, "run every revision in one transaction"},
-	{"force", 0, NULL, "run despite lint errors or applied revisions that changed"},
-	{"no-lint", 0, NULL, "skip linting the revisions about to run"},
+	WALK_OPTS,
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct cli_opt downgrade_opts[] = {
+	WALK_OPTS,
+	{"allow-data-loss", 0, NULL, "drop tables and columns that hold rows without asking"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -170,10 +179,14 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 			apply_plan_sql(&p, &s, cli_flag(cmd, a, "single-transaction"), &sql);
 			fwrite(sql.buf, 1, sql.len, stdout);
 			strbuf_release(&sql);
-		} else if (!strcmp(app_format(app), "json")) {
-			dbcli_plan_json(&p);
 		} else {
-			dbcli_plan_text(&p);
+			struct apply_loss loss = APPLY_LOSS_INIT;
+			apply_loss_plan(&p, &loss);
+			if (!strcmp(app_format(app), "json"))
+				dbcli_plan_json(&p, &loss);
+			else
+				dbcli_plan_text(&p, &loss);
+			apply_loss_release(&loss);
 		}
 		goto out;
 	}
@@ -207,10 +220,15 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	    (ret = lint_gate(app, &p, cli_flag(cmd, a, "force"))) < 0)
 		goto out;
 	if (dry) {
-		if (!strcmp(app_format(app), "json"))
-			dbcli_plan_json(&p);
-		else
-			dbcli_plan_text(&p);
+		struct apply_loss loss = APPLY_LOSS_INIT;
+		apply_loss_plan(&p, &loss);
+		if ((ret = apply_loss_measure(&ss, &loss)) == 0) {
+			if (!strcmp(app_format(app), "json"))
+				dbcli_plan_json(&p, &loss);
+			else
+				dbcli_plan_text(&p, &loss);
+		}
+		apply_loss_release(&loss);
 		goto out;
 	}
 	if (!p.n) {
@@ -218,6 +236,9 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		app_note(app, "nothing to do");
 		goto out;
 	}
+	if (dir == APPLY_DOWN &&
+	    (ret = dbcli_data_loss_gate(app, &ss, &p, cli_flag(cmd, a, "allow-data-loss"))) < 0)
+		goto out;
 	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction")};
 	head_commit(app, commit);
 	ss.git_commit = *commit ? commit : NULL;
@@ -293,11 +314,14 @@ const struct command cmd_downgrade = {
 	.name = "downgrade",
 	.run = run_downgrade,
 	.summary = "revert revisions down to a target",
-	.usage = "revgate downgrade TARGET [--sql | --plan | --dry-run] [--url URL]",
+	.usage = "revgate downgrade TARGET [--sql | --plan | --dry-run] [--allow-data-loss] [--url URL]",
 	.description = "TARGET is -N, a revision id or unique prefix, label@ID, or base. Runs the\n"
 		       "downgrade sections newest first, with the same transactions, lock and\n"
-		       "history as upgrade. --sql and --plan need FROM:TO.",
-	.opts = upgrade_opts,
+		       "history as upgrade. --sql and --plan need FROM:TO. It counts the rows of\n"
+		       "the tables and columns it drops first, and refuses when any holds data\n"
+		       "unless --allow-data-loss (on a terminal it asks); --plan names what it\n"
+		       "drops, --dry-run with the rows each holds.",
+	.opts = downgrade_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",
 	.min_pos = 1,

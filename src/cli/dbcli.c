@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int dbcli_settings(struct app *app, const struct command *cmd, const struct cli_args *a,
 		   struct apply_settings *s)
@@ -118,7 +119,16 @@ int dbcli_refuse_broken_graph(struct app *app)
 	return 0;
 }
 
-void dbcli_plan_text(const struct apply_plan *p)
+/* "5000 rows", "1000000 rows or more", "" when not counted. */
+static char *rows_text(const struct apply_loss_item *it)
+{
+	if (it->rows < 0)
+		return xstrdup("");
+	return xstrfmt("%ld row%s%s%s", it->rows, it->rows == 1 ? "" : "s",
+		       it->kind == LOSS_COLUMN ? " with a value" : "", it->capped ? " or more" : "");
+}
+
+void dbcli_plan_text(const struct apply_plan *p, const struct apply_loss *loss)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct apply_step *s = &p->v[i];
@@ -131,10 +141,58 @@ void dbcli_plan_text(const struct apply_plan *p)
 			printf("  [1 transaction, %zu statements]\n", s->stmts.n);
 		else
 			printf("  [%zu segments, %zu outside a transaction]\n", s->nseg, alone);
+		for (size_t k = 0; loss && k < loss->n; k++) {
+			const struct apply_loss_item *it = &loss->v[k];
+			if (it->step != i || (it->kind == LOSS_SCHEMA && it->rows == 0))
+				continue;
+			char *rows = rows_text(it);
+			printf("          %s%s%s%s\n", it->what, *rows ? ": " : "", rows,
+			       it->rows == 0 ? " (empty)" : "");
+			free(rows);
+		}
 	}
 }
 
-void dbcli_plan_json(const struct apply_plan *p)
+int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct apply_plan *p,
+			 bool allowed)
+{
+	struct apply_loss loss = APPLY_LOSS_INIT;
+	apply_loss_plan(p, &loss);
+	int ret = apply_loss_measure(ss, &loss);
+	size_t holding = ret == 0 ? apply_loss_holding(&loss) : 0;
+	if (ret < 0 || !holding)
+		goto out;
+	fprintf(stderr, "revgate: this downgrade destroys data:\n");
+	for (size_t i = 0; i < loss.n; i++) {
+		const struct apply_loss_item *it = &loss.v[i];
+		if (it->rows <= 0)
+			continue;
+		char *rows = rows_text(it);
+		fprintf(stderr, "  %s: %s (revision %s)\n", it->what, rows, p->v[it->step].rev->id);
+		free(rows);
+	}
+	if (allowed) {
+		app_note(app, "revgate: going on (--allow-data-loss)");
+		goto out;
+	}
+	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+		char answer[16] = "";
+		fprintf(stderr, "Type 'yes' to destroy it, anything else to stop: ");
+		fflush(stderr);
+		if (fgets(answer, sizeof(answer), stdin) && !strcmp(answer, "yes\n"))
+			goto out;
+		ret = err_set(ERR_CHECK, "not confirmed; nothing was changed");
+		goto out;
+	}
+	ret = err_set(ERR_CHECK, "the downgrade would destroy data in %zu place%s (above); back it up "
+				 "first, then run again with --allow-data-loss",
+		      holding, holding == 1 ? "" : "s");
+out:
+	apply_loss_release(&loss);
+	return ret;
+}
+
+void dbcli_plan_json(const struct apply_plan *p, const struct apply_loss *loss)
 {
 	struct jsonw w;
 	jsonw_init(&w, stdout, true);
@@ -174,6 +232,23 @@ void dbcli_plan_json(const struct apply_plan *p)
 			jsonw_obj_end(&w);
 		}
 		jsonw_arr_end(&w);
+		if (s->dir == APPLY_DOWN && loss) {
+			jsonw_key(&w, "drops");
+			jsonw_arr_begin(&w);
+			for (size_t k = 0; k < loss->n; k++) {
+				const struct apply_loss_item *it = &loss->v[k];
+				if (it->step != i || (it->kind == LOSS_SCHEMA && it->rows == 0))
+					continue;
+				jsonw_obj_begin(&w);
+				jsonw_kstr(&w, "what", it->what);
+				if (it->rows >= 0) {
+					jsonw_kint(&w, "rows", it->rows);
+					jsonw_kbool(&w, "more", it->capped);
+				}
+				jsonw_obj_end(&w);
+			}
+			jsonw_arr_end(&w);
+		}
 		jsonw_obj_end(&w);
 	}
 	jsonw_arr_end(&w);
