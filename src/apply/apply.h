@@ -68,6 +68,7 @@ enum apply_dir {
 /* Statements [first, first + n) of a step, run together. */
 struct apply_segment {
 	bool transactional; /* in one transaction (with the version update if last) */
+	bool concurrent;    /* a CONCURRENTLY statement alone: its own lock timeout */
 	size_t first, n;
 };
 
@@ -158,6 +159,18 @@ enum apply_event_kind {
 	APPLY_EV_STEP_BEGIN, /* step */
 	APPLY_EV_SEGMENT,    /* step, segment index done */
 	APPLY_EV_STEP_DONE,  /* step, ms */
+	APPLY_EV_PROGRESS,   /* step, segment, ms, progress: a long statement alone */
+};
+
+/* What a statement running alone is doing, from pg_stat_activity and
+ * pg_stat_progress_create_index (strings borrowed for the event). */
+struct apply_progress {
+	const char *phase;   /* the index build's phase, or NULL */
+	long blocks_done, blocks_total, tuples_done, tuples_total; /* -1: not known */
+	const char *waiting; /* what it waits for ("a lock on table t"), or NULL */
+	/* the sessions it waits for: "pid 12 ('app', user u, in its
+	 * transaction for 00:05:12)", or NULL */
+	const char *blockers;
 };
 
 struct apply_event {
@@ -166,6 +179,7 @@ struct apply_event {
 	size_t segment;
 	double ms;
 	const char *text;
+	const struct apply_progress *progress;
 };
 
 typedef void (*apply_event_fn)(void *ctx, const struct apply_event *ev);

@@ -225,11 +225,41 @@ static const char *cluster_wide(const PgQuery__Node *n)
 	}
 }
 
+static bool is_concurrent(const PgQuery__Node *n)
+{
+	switch (n->node_case) {
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		return n->index_stmt->concurrent;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		return n->drop_stmt->concurrent;
+	case PG_QUERY__NODE__NODE_REINDEX_STMT:
+		for (size_t i = 0; i < n->reindex_stmt->n_params; i++) {
+			const PgQuery__Node *p = n->reindex_stmt->params[i];
+			if (p->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && p->def_elem->defname &&
+			    !strcmp(p->def_elem->defname, "concurrently"))
+				return true;
+		}
+		return false;
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		for (size_t i = 0; i < n->alter_table_stmt->n_cmds; i++) {
+			const PgQuery__Node *c = n->alter_table_stmt->cmds[i];
+			if (c->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD && c->alter_table_cmd->def &&
+			    c->alter_table_cmd->def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
+			    c->alter_table_cmd->def->partition_cmd->concurrent)
+				return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
 static void of_stmt(const PgQuery__Node *n, struct effects *e)
 {
 	const char *wide = cluster_wide(n);
 	if (wide && !e->cluster_wide)
 		e->cluster_wide = wide;
+	e->concurrent |= is_concurrent(n);
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_INDEX_STMT:
 		if (n->index_stmt->idxname && *n->index_stmt->idxname)

@@ -54,8 +54,10 @@ struct effects {
 	 * SYSTEM", ...; static), or NULL */
 	const char *cluster_wide;
 	bool parsed; /* false: the statement did not parse */
+	/* CONCURRENTLY: it waits for every older transaction on the database */
+	bool concurrent;
 };
-#define EFFECTS_INIT {NULL, 0, 0, false, false, NULL, false}
+#define EFFECTS_INIT {NULL, 0, 0, false, false, NULL, false, false}
 
 /* The effects of the one statement text[start, start+len). Never fails: a
  * statement that does not parse leaves `parsed` false and `opaque` true. */

@@ -52,9 +52,12 @@ int own_lock_error(struct apply_session *ss, const char *sqlstate, int ret, cons
  * string), or NULL when none can be seen. */
 char *own_lock_holders(struct apply_session *ss, const char *qtable);
 
-/* Runs one statement of segment `k` outside a transaction on the work
- * connection, watching it from the lock connection while it runs. */
-int watched_exec(struct apply_session *ss, const struct apply_step *s, size_t k, const char *sql);
+/* Runs `sql` (one statement alone) or the batch `b` of segment `k` on the
+ * work connection, watching it from the lock connection while it runs:
+ * ss->waited_for says what it was last seen waiting for, and a long one
+ * reports progress events. */
+int watched_run(struct apply_session *ss, const struct apply_step *s, size_t k, const char *sql,
+		struct db_batch *b);
 
 /* Runs segments [from, nseg) of a step that is not one transaction. */
 int run_segments(struct apply_session *ss, const struct apply_step *s, size_t from,

@@ -4,6 +4,7 @@
  * from its parse tree, and the offline script (--sql).
  */
 #include "apply/apply.h"
+#include "apply/effects.h"
 #include "apply/sqltext.h"
 #include "config/config.h"
 #include "core/err.h"
@@ -177,7 +178,23 @@ static bool ends_transaction(const struct revision *rev, const struct sql_stmt *
 static void add_segment(struct apply_step *s, bool transactional, size_t first, size_t n)
 {
 	ALLOC_GROW(s->seg, s->nseg + 1, s->seg_alloc);
-	s->seg[s->nseg++] = (struct apply_segment){transactional, first, n};
+	s->seg[s->nseg++] = (struct apply_segment){transactional, false, first, n};
+}
+
+/* CONCURRENTLY: only a statement that names the word is parsed. */
+static bool stmt_concurrent(const struct revision *rev, const struct sql_stmt *st)
+{
+	const char *t = rev->text + st->start;
+	bool named = false;
+	for (size_t i = 0; i + 12 <= st->len && !named; i++)
+		named = !strncasecmp(t + i, "concurrently", 12);
+	if (!named)
+		return false;
+	struct effects e = EFFECTS_INIT;
+	effects_of(rev->text, st->start, st->len, &e);
+	bool concurrent = e.concurrent;
+	effects_release(&e);
+	return concurrent;
 }
 
 static int plan_segments(struct apply_step *s)
@@ -208,8 +225,10 @@ static int plan_segments(struct apply_step *s)
 				       rev->path, line, col);
 		}
 		bool alone = !rev->transactional || stmt_needs_autocommit(rev, &s->stmts.v[k]);
-		if (alone)
+		if (alone) {
 			add_segment(s, false, k, 1);
+			s->seg[s->nseg - 1].concurrent = stmt_concurrent(rev, &s->stmts.v[k]);
+		}
 		else if (s->nseg && s->seg[s->nseg - 1].transactional)
 			s->seg[s->nseg - 1].n++;
 		else

@@ -150,6 +150,7 @@ struct step_run {
 	char *started_at;
 	char *segments;
 	double t0;
+	bool concurrent; /* the statement that runs is a CONCURRENTLY one */
 };
 
 static void step_history(struct step_run *sr, struct sqltext_history *h, const char *outcome)
@@ -272,7 +273,7 @@ static char *duration_text(long ms)
  * its value comes from and what to do. A cancel after a signal also
  * carries 57014, and is reported as the interruption instead.
  */
-static void timeout_hint(const struct apply_session *ss, struct apply_failure *fail)
+static void timeout_hint(const struct apply_session *ss, bool concurrent, struct apply_failure *fail)
 {
 	const char *state = fail->err.sqlstate;
 	char *value = NULL;
@@ -295,14 +296,16 @@ static void timeout_hint(const struct apply_session *ss, struct apply_failure *f
 				"or make the statement faster",
 				value);
 	} else if (!strcmp(state, "55P03") && strstr(fail->err.message, "lock timeout")) {
-		value = duration_text(ss->s->lock_timeout_ms);
+		const char *key = concurrent ? "concurrent_lock_timeout" : "lock_timeout";
+		value = duration_text(concurrent ? ss->s->concurrent_lock_timeout_ms
+						 : ss->s->lock_timeout_ms);
 		free(fail->err.hint);
-		fail->err.hint = xstrfmt("another session held a lock the statement needed for "
-					 "longer than lock_timeout (%s, set by 'lock_timeout' in "
-					 "[database] of the config)%s%s: run when the table is less "
-					 "busy, or raise it there",
-					 value, ss->waited_for ? ": " : "",
-					 ss->waited_for ? ss->waited_for : "");
+		fail->err.hint = xstrfmt("the statement waited longer than lock_timeout (%s, set by "
+					 "'%s' in [database] of the config) for %s: run when the "
+					 "database is less busy, or raise it there",
+					 value, key,
+					 ss->waited_for ? ss->waited_for
+							: "a lock another session held");
 	}
 	free(value);
 }
@@ -329,7 +332,7 @@ static void describe_failure(struct step_run *sr, size_t k, const struct db_erro
 	fail->err.hint = e->hint ? xstrdup(e->hint) : NULL;
 	fail->err.context = e->context ? xstrdup(e->context) : NULL;
 	if (k < sr->s->stmts.n)
-		timeout_hint(sr->ss, fail);
+		timeout_hint(sr->ss, sr->concurrent, fail);
 	if (k >= sr->s->stmts.n)
 		return;
 	const struct sql_stmt *st = &sr->s->stmts.v[k];
@@ -582,7 +585,8 @@ static int run_tx_segment(struct step_run *sr, size_t k, bool in_tx, struct appl
 	 * server, so the COMMIT rides in the same round trip */
 	if (!in_tx)
 		db_batch_add(&b, "COMMIT", 0, NULL);
-	int ret = db_batch_run(ss->db, &b);
+	sr->concurrent = false;
+	int ret = watched_run(ss, sr->s, k, NULL, &b);
 	if (ret < 0) {
 		bool theirs = b.failed >= first_stmt && b.failed < first_stmt + seg->n;
 		size_t stmt = theirs ? seg->first + (b.failed - first_stmt) : SIZE_MAX;
@@ -616,6 +620,14 @@ out:
 	return ret;
 }
 
+static int set_lock_timeout(struct apply_session *ss, long ms)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%ldms", ms);
+	const char *params[] = {v};
+	return db_query(ss->db, "SELECT set_config('lock_timeout', $1, false)", 1, params, NULL);
+}
+
 /* One statement in autocommit. */
 static int run_alone(struct step_run *sr, size_t k, struct apply_failure *fail)
 {
@@ -623,14 +635,25 @@ static int run_alone(struct step_run *sr, size_t k, struct apply_failure *fail)
 	const struct apply_segment *seg = &sr->s->seg[k];
 	const struct sql_stmt *st = &sr->s->stmts.v[seg->first];
 	char *sql = xstrndup(sr->s->rev->text + st->start, st->len);
-	free(ss->waited_for);
-	ss->waited_for = NULL;
-	int ret = watched_exec(ss, sr->s, k, sql);
-	free(sql);
-	if (ret < 0) {
+	/* a concurrent build waits for every older transaction on the
+	 * database, however long: its own lock timeout (default: wait) */
+	long lt = seg->concurrent ? ss->s->concurrent_lock_timeout_ms : ss->s->lock_timeout_ms;
+	bool switched = lt != ss->s->lock_timeout_ms;
+	int ret = switched ? set_lock_timeout(ss, lt) : 0;
+	sr->concurrent = seg->concurrent;
+	if (ret == 0 && (ret = watched_run(ss, sr->s, k, sql, NULL)) < 0) {
 		describe_failure(sr, seg->first, db_last_error(ss->db), fail);
 		if (!db_alive(ss->db))
 			connection_lost(ss, LOST_ALONE, fail);
+	}
+	free(sql);
+	if (switched && db_alive(ss->db)) {
+		/* back for the statements after it; the failure, if any, stays
+		 * the statement's */
+		struct err_saved keep;
+		err_save(&keep);
+		(void)set_lock_timeout(ss, ss->s->lock_timeout_ms);
+		err_restore(&keep);
 	}
 	return ret;
 }

@@ -448,11 +448,96 @@ int own_query(struct apply_session *ss, const char *sql, int n, const char *cons
 	return ret;
 }
 
-int watched_exec(struct apply_session *ss, const struct apply_step *s, size_t k, const char *sql)
+/* ---- watching a statement while it runs ---- */
+
+struct watch {
+	struct apply_session *ss;
+	const struct apply_step *s;
+	size_t k;
+	char pid[16];
+	double last_event;
+};
+
+/*
+ * What the work connection's statement is doing, asked on the lock
+ * connection: what it waits for and who holds it (kept for the failure's
+ * hint: a statement_timeout that fires during a lock wait names the
+ * lock), and an index build's progress (an event, once a second, after
+ * the first second).
+ */
+static void watch_tick(void *ctx, double elapsed)
 {
-	(void)s;
-	(void)k;
-	return db_exec(ss->db, sql);
+	static const char q[] =
+		"SELECT (SELECT CASE WHEN l.relation IS NOT NULL THEN 'a lock on ' || "
+		"l.relation::regclass::text || ' (' || l.mode || ')' WHEN l.locktype = 'virtualxid' "
+		"THEN 'older transactions to end' ELSE 'a lock (' || l.locktype || ')' END "
+		"FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1), "
+		"(SELECT string_agg(format('pid %s (''%s'', user %s, %s %s)', b.pid, "
+		"coalesce(b.application_name, ''), coalesce(b.usename::text, '?'), "
+		"CASE WHEN b.xact_start IS NOT NULL THEN 'in its transaction for' "
+		"WHEN b.backend_start IS NOT NULL THEN 'connected for' ELSE 'for' END, "
+		"coalesce(to_char(date_trunc('second', now() - coalesce(b.xact_start, "
+		"b.backend_start)), 'HH24:MI:SS'), 'a time hidden from this role')), ', ' "
+		"ORDER BY b.pid) FROM pg_stat_activity b WHERE b.pid = ANY (pg_blocking_pids(a.pid))), "
+		"p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total "
+		"FROM pg_stat_activity a LEFT JOIN pg_stat_progress_create_index p ON p.pid = a.pid "
+		"WHERE a.pid = $1::int";
+	struct watch *w = ctx;
+	struct apply_session *ss = w->ss;
+	struct db_res *r = NULL;
+	const char *params[] = {w->pid};
+	struct err_saved keep;
+	if (!db_alive(ss->lock))
+		return;
+	err_save(&keep);
+	if (db_query(ss->lock, q, 1, params, &r) < 0 || !db_res_nrows(r))
+		goto out;
+	const char *waiting = db_res_value(r, 0, 0), *blockers = db_res_value(r, 0, 1);
+	free(ss->waited_for);
+	ss->waited_for = !waiting ? NULL
+			 : blockers ? xstrfmt("%s, held by %s", waiting, blockers)
+				    : xstrdup(waiting);
+	if (!ss->on_event || elapsed < 1000 || mono_ms() - w->last_event < 1000)
+		goto out;
+	const char *v[4];
+	for (int i = 0; i < 4; i++)
+		v[i] = db_res_value(r, 0, 3 + i);
+	struct apply_progress pr = {
+		.phase = db_res_value(r, 0, 2),
+		.blocks_done = v[0] ? strtol(v[0], NULL, 10) : -1,
+		.blocks_total = v[1] ? strtol(v[1], NULL, 10) : -1,
+		.tuples_done = v[2] ? strtol(v[2], NULL, 10) : -1,
+		.tuples_total = v[3] ? strtol(v[3], NULL, 10) : -1,
+		.waiting = waiting,
+		.blockers = blockers,
+	};
+	struct apply_event ev = {.kind = APPLY_EV_PROGRESS, .step = w->s, .segment = w->k,
+				 .ms = elapsed, .progress = &pr};
+	ss->on_event(ss->event_ctx, &ev);
+	w->last_event = mono_ms();
+out:
+	db_res_free(r);
+	err_restore(&keep);
+}
+
+int watched_run(struct apply_session *ss, const struct apply_step *s, size_t k, const char *sql,
+		struct db_batch *b)
+{
+	struct watch w = {.ss = ss, .s = s, .k = k};
+	free(ss->waited_for);
+	ss->waited_for = NULL;
+	/* a server without pg_stat_activity (PGlite: pid 0) has nothing to tell */
+	int pid = db_backend_pid(ss->db);
+	bool watch = pid > 0 && ss->lock && db_alive(ss->lock);
+	if (watch) {
+		snprintf(w.pid, sizeof(w.pid), "%d", pid);
+		w.last_event = mono_ms();
+		db_set_watch(ss->db, 250, watch_tick, &w);
+	}
+	int ret = b ? db_batch_run(ss->db, b) : db_exec(ss->db, sql);
+	if (watch)
+		db_set_watch(ss->db, 0, NULL, NULL);
+	return ret;
 }
 
 int apply_check_continue(struct apply_session *ss)

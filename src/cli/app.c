@@ -28,6 +28,7 @@ void app_release(struct app *app)
 	findings_release(&app->load_findings);
 	matcher_free(app->name_pattern);
 	free(app->migrations_dir);
+	free(app->progress_last);
 	config_release(&app->cfg);
 }
 

@@ -52,6 +52,11 @@ struct app {
 	struct findings load_findings; /* problems met while reading revisions */
 	struct graph graph;
 	unsigned ready; /* command_needs already set up */
+	/* the progress line of a long statement (cli/dbcli.c): what it last
+	 * said, when, and whether it is still open on a terminal */
+	char *progress_last;
+	double progress_at;
+	bool progress_open;
 };
 
 void app_init(struct app *app);

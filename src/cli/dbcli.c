@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int dbcli_settings(struct app *app, const struct command *cmd, const struct cli_args *a,
@@ -26,11 +27,100 @@ int dbcli_open(struct app *app, const struct command *cmd, const struct cli_args
 	return apply_open(ss, s, &app->graph, cmd->name, flags, dbcli_event, app);
 }
 
+static double wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* One progress event as a JSON line on stderr (--format json). */
+static void progress_json(const struct apply_event *ev)
+{
+	const struct apply_progress *p = ev->progress;
+	struct jsonw w;
+	jsonw_init(&w, stderr, false);
+	jsonw_obj_begin(&w);
+	jsonw_kstr(&w, "event", "progress");
+	jsonw_kstr(&w, "revision", ev->step->rev->id);
+	jsonw_kint(&w, "segment", (long long)ev->segment + 1);
+	jsonw_kint(&w, "elapsed_ms", (long long)ev->ms);
+	if (p->phase)
+		jsonw_kstr(&w, "phase", p->phase);
+	const struct {
+		const char *key;
+		long v;
+	} counts[] = {{"blocks_done", p->blocks_done},
+		      {"blocks_total", p->blocks_total},
+		      {"tuples_done", p->tuples_done},
+		      {"tuples_total", p->tuples_total}};
+	for (size_t i = 0; i < 4; i++)
+		if (counts[i].v >= 0)
+			jsonw_kint(&w, counts[i].key, counts[i].v);
+	if (p->waiting)
+		jsonw_kstr(&w, "waiting_for", p->waiting);
+	if (p->blockers)
+		jsonw_kstr(&w, "blocked_by", p->blockers);
+	jsonw_obj_end(&w);
+	jsonw_finish(&w);
+}
+
+/*
+ * A long statement's progress: on a terminal one line, rewritten each
+ * second; in a log a line when what it does changes, or every ten
+ * seconds; with --format json a JSON line per event.
+ */
+static void progress(struct app *app, const struct apply_event *ev)
+{
+	const struct apply_progress *p = ev->progress;
+	if (app->quiet)
+		return;
+	if (!strcmp(app_format(app), "json")) {
+		progress_json(ev);
+		return;
+	}
+	struct strbuf what = STRBUF_INIT;
+	if (p->phase)
+		strbuf_addstr(&what, p->phase);
+	if (p->blocks_total > 0)
+		strbuf_addf(&what, "%s%ld of %ld blocks (%ld%%)", what.len ? ": " : "", p->blocks_done,
+			    p->blocks_total, p->blocks_done * 100 / p->blocks_total);
+	else if (p->tuples_total > 0)
+		strbuf_addf(&what, "%s%ld of %ld tuples (%ld%%)", what.len ? ": " : "", p->tuples_done,
+			    p->tuples_total, p->tuples_done * 100 / p->tuples_total);
+	if (p->waiting)
+		strbuf_addf(&what, "%swaiting for %s", what.len ? "; " : "", p->waiting);
+	if (p->blockers)
+		strbuf_addf(&what, ", held by %s", p->blockers);
+	if (!what.len)
+		strbuf_addstr(&what, "running");
+	bool tty = isatty(STDERR_FILENO);
+	bool changed = !app->progress_last || strcmp(app->progress_last, what.buf);
+	if (tty || changed || wall_ms() - app->progress_at >= 10000) {
+		fprintf(stderr, "%s  segment %zu of %zu, %.0f s: %s%s", tty ? "\r" : "",
+			ev->segment + 1, ev->step->nseg, ev->ms / 1000.0, what.buf,
+			tty ? "\033[K" : "\n");
+		fflush(stderr);
+		app->progress_open = tty;
+		app->progress_at = wall_ms();
+		free(app->progress_last);
+		app->progress_last = strbuf_detach(&what, NULL);
+	}
+	strbuf_release(&what);
+}
+
 void dbcli_event(void *ctx, const struct apply_event *ev)
 {
-	const struct app *app = ctx;
+	struct app *app = ctx;
 	const struct apply_step *s = ev->step;
+	if (ev->kind != APPLY_EV_PROGRESS && app->progress_open) {
+		fputc('\n', stderr);
+		app->progress_open = false;
+	}
 	switch (ev->kind) {
+	case APPLY_EV_PROGRESS:
+		progress(app, ev);
+		break;
 	case APPLY_EV_LOCK_WAIT:
 		fprintf(stderr, "revgate: %s\n", ev->text);
 		break;

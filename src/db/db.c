@@ -12,12 +12,19 @@
 #include "core/xalloc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct db {
 	PGconn *conn;
+	/* called while a query runs (db_set_watch) */
+	db_tick_fn tick;
+	void *tick_ctx;
+	long tick_ms;
 	/* every form of every password this connection was given (raw and
 	 * percent-decoded, from the URL, its expansion and PGPASSWORD), to
 	 * scrub from messages */
@@ -706,13 +713,73 @@ static bool res_ok(const PGresult *res)
 	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void db_set_watch(struct db *db, long interval_ms, db_tick_fn tick, void *ctx)
+{
+	db->tick = tick;
+	db->tick_ctx = ctx;
+	db->tick_ms = interval_ms;
+}
+
+/*
+ * Waits until a result can be read without blocking, calling the watch
+ * every tick_ms meanwhile. A signal interrupts poll(): its handler has
+ * sent the cancel request, and the wait goes on for the answer. Any
+ * trouble with the socket is left to PQgetResult() to report.
+ */
+static void wait_watched(struct db *db, double start_ms)
+{
+	int sock = PQsocket(db->conn);
+	if (!db->tick || sock < 0)
+		return;
+	while (PQflush(db->conn) > 0) {
+		struct pollfd pf = {sock, POLLOUT, 0};
+		(void)poll(&pf, 1, (int)db->tick_ms);
+	}
+	while (PQisBusy(db->conn)) {
+		struct pollfd pf = {sock, POLLIN, 0};
+		int n = poll(&pf, 1, (int)db->tick_ms);
+		if (n < 0 && errno != EINTR)
+			return;
+		if (n > 0 && !PQconsumeInput(db->conn))
+			return;
+		if (n == 0)
+			db->tick(db->tick_ctx, now_ms() - start_ms);
+	}
+}
+
+/* PQexecParams, watched: sent, waited for with the watch, read. */
+static PGresult *exec_watched(struct db *db, const char *sql, int nparams,
+			      const char *const *params)
+{
+	if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+		return NULL;
+	wait_watched(db, now_ms());
+	PGresult *first = NULL, *res;
+	/* the last result counts, as with PQexecParams */
+	while ((res = PQgetResult(db->conn))) {
+		PQclear(first);
+		first = res;
+		if (PQstatus(db->conn) != CONNECTION_OK)
+			break;
+	}
+	return first;
+}
+
 int db_query(struct db *db, const char *sql, int nparams, const char *const *params,
 	     struct db_res **out)
 {
 	if (out)
 		*out = NULL;
 	db_error_release(&db->last);
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult *res = db->tick ? exec_watched(db, sql, nparams, params)
+				 : PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (!res_ok(res)) {
 		int ret = store_error(db, res);
 		PQclear(res);
@@ -840,7 +907,9 @@ int db_batch_run(struct db *db, struct db_batch *b)
 		ret = store_error(db, NULL);
 	/* Read one result set per command sent, then the sync. */
 	size_t sent = ret == 0 ? b->n : b->failed;
+	double start = now_ms();
 	for (size_t i = 0; i < sent; i++) {
+		wait_watched(db, start);
 		PGresult *res = PQgetResult(db->conn);
 		if (!res) {
 			if (ret == 0) {

@@ -100,6 +100,15 @@ int db_query(struct db *db, const char *sql, int nparams, const char *const *par
 /* Like db_query without parameters, for migration text that is sent as written. */
 int db_exec(struct db *db, const char *sql);
 
+/*
+ * A watch on a connection: while a query or batch on `db` runs, `tick`
+ * is called every `interval_ms` with the milliseconds since it was sent
+ * (it must not use `db`; another connection may ask the server what the
+ * query waits for). NULL `tick` ends the watch.
+ */
+typedef void (*db_tick_fn)(void *ctx, double elapsed_ms);
+void db_set_watch(struct db *db, long interval_ms, db_tick_fn tick, void *ctx);
+
 /* A quoted identifier ("schema"."name" for two parts; fresh string). */
 char *db_quote_ident(struct db *db, const char *schema, const char *name);
 

@@ -582,7 +582,7 @@ interrupt_blocked() {
 	mkrev aaaa0001 none "CREATE TABLE a (id int);" 20250101_0001
 	mkrev bbbb0002 aaaa0001 "SELECT pg_sleep(5);" 20250101_0002
 	# shellcheck disable=SC2086
-	$REVGATE_WRAPPER "$REVGATE" test >out 2>&1 &
+	$REVGATE_WRAPPER "$REVGATE" test --url "$DATABASE_URL" >out 2>&1 &
 	pid=$!
 	wait_for_query 'pg_sleep(5)'
 	kill -TERM "$pid"
