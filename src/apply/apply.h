@@ -27,6 +27,7 @@
 
 struct apply_session;
 struct config;
+struct sumcache;
 struct findings;
 struct revision;
 
@@ -252,6 +253,12 @@ struct apply_session {
 	void *event_ctx;
 	char *command; /* "upgrade", ... for application_name and history */
 	const char *git_commit; /* recorded in the history when set (borrowed) */
+	/* checksums verified before (borrowed; may be NULL): apply_verify
+	 * checks a revision without its text when its file is unchanged */
+	struct sumcache *sums;
+	/* set by apply_verify when a revision read from the header cache
+	 * (no text) could not be checked without it */
+	bool need_text;
 	char *os_user, *host;
 };
 
@@ -330,7 +337,10 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads);
  * downgrade ("applied-downgrade-changed", warning), or else an edit only in
  * comments or whitespace ("applied-checksum-cosmetic", warning, which says
  * when the downgrade and header were not recorded by an older revgate).
- * Revisions without a recorded checksum are skipped.
+ * Revisions without a recorded checksum are skipped. A revision without
+ * its text (read from the header cache) is checked by the checksum
+ * ss->sums recorded for its unchanged file; when that cannot settle it,
+ * ss->need_text is set: load the text and verify again.
  */
 int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked);
 

@@ -41,16 +41,17 @@
  */
 static int resolve_tables(struct apply_session *ss, struct db *db)
 {
+	/* the schemas found, then the one new tables would go to */
 	static const char q[] =
-		"SELECT DISTINCT n.nspname, (SELECT string_agg(quote_ident(n2.nspname) || '.' || "
-		"quote_ident(c2.relname), ' and ' ORDER BY n2.nspname, c2.relname) FROM pg_class c2 "
-		"JOIN pg_namespace n2 ON n2.oid = c2.relnamespace WHERE c2.relname IN ($1, $2) "
-		"AND c2.relkind IN ('r', 'p') AND n2.nspname !~ '^pg_(temp|toast)'), "
-		"coalesce(current_schema(), 'public') "
-		"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-		"WHERE c.relname IN ($1, $2) AND c.relkind IN ('r', 'p') "
-		"AND n.nspname !~ '^pg_(temp|toast)' "
-		"UNION ALL SELECT NULL, NULL, coalesce(current_schema(), 'public') ORDER BY 1";
+		"SELECT DISTINCT 0, n.nspname FROM pg_class c JOIN pg_namespace n "
+		"ON n.oid = c.relnamespace WHERE c.relname IN ($1, $2) AND c.relkind IN ('r', 'p') "
+		"AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%' "
+		"UNION ALL SELECT 1, coalesce(current_schema(), 'public') ORDER BY 1, 2";
+	static const char both_q[] =
+		"SELECT string_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname), ' and ' "
+		"ORDER BY n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+		"c.relnamespace WHERE c.relname IN ($1, $2) AND c.relkind IN ('r', 'p') "
+		"AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%'";
 	int ret = 0;
 	if (ss->s->version_schema) {
 		ss->schema = xstrdup(ss->s->version_schema);
@@ -59,16 +60,19 @@ static int resolve_tables(struct apply_session *ss, struct db *db)
 		struct db_res *r = NULL;
 		if ((ret = db_query(db, q, 2, params, &r)) < 0)
 			return ret;
-		/* the schemas found, then the row with current_schema() */
 		size_t found = db_res_nrows(r) - 1;
-		if (found > 1)
-			ret = err_set(ERR_CONFIG,
-				      "revgate's tables exist in %zu schemas: %s; say which is this "
-				      "database's history with 'version_table_schema' in [database] "
-				      "(or --version-table SCHEMA.NAME)",
-				      found, db_res_value(r, 0, 1));
-		else
-			ss->schema = xstrdup(db_res_value(r, 0, found ? 0 : 2));
+		if (found > 1) {
+			struct db_res *both = NULL;
+			if ((ret = db_query(db, both_q, 2, params, &both)) == 0)
+				ret = err_set(ERR_CONFIG,
+					      "revgate's tables exist in %zu schemas: %s; say which is "
+					      "this database's history with 'version_table_schema' in "
+					      "[database] (or --version-table SCHEMA.NAME)",
+					      found, db_res_value(both, 0, 0));
+			db_res_free(both);
+		} else {
+			ss->schema = xstrdup(db_res_value(r, 0, 1));
+		}
 		db_res_free(r);
 		if (ret < 0)
 			return ret;
@@ -287,13 +291,16 @@ static int take_lock(struct apply_session *ss)
  * while revgate verifies, plans and lints before the first revision: a
  * server or role setting that ends idle sessions would end the run.
  */
+/* Only the ones the server knows: idle_session_timeout is new in
+ * PostgreSQL 14. As SQL, to ride along in another query. */
+#define NO_IDLE_TIMEOUTS                                                                     \
+	"set_config('idle_in_transaction_session_timeout', '0', false), "                    \
+	"CASE WHEN current_setting('idle_session_timeout', true) IS NOT NULL "               \
+	"THEN set_config('idle_session_timeout', '0', false) END"
+
 static void no_idle_timeouts(struct db *db)
 {
-	/* one at a time: idle_session_timeout is unknown before PostgreSQL 14 */
-	if (db_exec(db, "SELECT set_config('idle_in_transaction_session_timeout', '0', "
-			"false)") < 0)
-		err_clear();
-	if (db_exec(db, "SELECT set_config('idle_session_timeout', '0', false)") < 0)
+	if (db_exec(db, "SELECT " NO_IDLE_TIMEOUTS) < 0)
 		err_clear();
 }
 
@@ -309,7 +316,6 @@ static void check_client_setting(struct apply_session *ss)
 
 static int work_conn_settings(struct apply_session *ss)
 {
-	no_idle_timeouts(ss->db);
 	check_client_setting(ss);
 	db_cancel_arm(ss->db);
 	/* revgate's own reads until the first revision: its own short lock
@@ -323,7 +329,7 @@ static int work_conn_settings(struct apply_session *ss)
 			   "SELECT current_setting('search_path'), "
 			   "current_setting('session_replication_role'), session_user, "
 			   "set_config('lock_timeout', $1, false), "
-			   "set_config('statement_timeout', '0', false)",
+			   "set_config('statement_timeout', '0', false), " NO_IDLE_TIMEOUTS,
 			   1, params, &r);
 	if (ret == 0) {
 		free(ss->search_path);
@@ -642,18 +648,21 @@ int apply_drop_tables(struct apply_session *ss)
 /* Whether the history table has the columns added after it first
  * shipped; adds them when `create` and the role may (else rows are
  * written without them, and verify says they were not recorded). */
-static int history_columns(struct apply_session *ss, bool create)
+static int history_columns(struct apply_session *ss, bool create, int have)
 {
-	static const char q[] = "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) "
-				"AND attname IN ('downgrade_checksum', 'header_keys') "
-				"AND NOT attisdropped";
-	const char *params[] = {ss->htable};
-	struct db_res *r = NULL;
-	int ret = db_query(ss->db, q, 1, params, &r);
-	if (ret < 0)
-		return ret;
-	ss->history_ext = !strcmp(db_res_value(r, 0, 0), "2");
-	db_res_free(r);
+	if (have < 0) {
+		static const char q[] =
+			"SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) "
+			"AND attname IN ('downgrade_checksum', 'header_keys') AND NOT attisdropped";
+		const char *params[] = {ss->htable};
+		struct db_res *r = NULL;
+		int ret = db_query(ss->db, q, 1, params, &r);
+		if (ret < 0)
+			return ret;
+		have = atoi_safe(db_res_value(r, 0, 0));
+		db_res_free(r);
+	}
+	ss->history_ext = have == 2;
 	if (ss->history_ext || !create)
 		return 0;
 	struct strbuf sql = STRBUF_INIT;
@@ -714,9 +723,12 @@ static int adopt_heads(struct apply_session *ss)
 
 static int read_heads(struct apply_session *ss, bool create)
 {
+	/* with the columns the history table gained after it first shipped */
 	static const char q[] =
 		"SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
-		"coalesce(obj_description(to_regclass($1), 'pg_class'), '')";
+		"coalesce(obj_description(to_regclass($1), 'pg_class'), ''), "
+		"(SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($2) "
+		"AND attname IN ('downgrade_checksum', 'header_keys') AND NOT attisdropped)";
 	const char *params[] = {ss->vtable, ss->htable};
 	struct db_res *r = NULL;
 	struct strbuf sql = STRBUF_INIT;
@@ -726,6 +738,7 @@ static int read_heads(struct apply_session *ss, bool create)
 	bool have_version = !strcmp(db_res_value(r, 0, 0), "t");
 	bool have_history = !strcmp(db_res_value(r, 0, 1), "t");
 	bool marked = !strncmp(db_res_value(r, 0, 2), HISTORY_MARK, strlen(HISTORY_MARK));
+	int columns = atoi_safe(db_res_value(r, 0, 3));
 	db_res_free(r);
 	r = NULL;
 	ss->have_history = have_history;
@@ -750,7 +763,8 @@ static int read_heads(struct apply_session *ss, bool create)
 		have_version = ss->have_history = true;
 		ss->history_lost = false;
 	}
-	if (ss->have_history && (ret = history_columns(ss, create)) < 0)
+	/* a history table just made has them; one found is as read above */
+	if (ss->have_history && (ret = history_columns(ss, create, created ? 2 : columns)) < 0)
 		goto out;
 	if (!have_version)
 		goto out;

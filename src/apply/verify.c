@@ -8,6 +8,7 @@
  */
 #include "apply/effects.h"
 #include "apply/internal.h"
+#include "apply/sumcache.h"
 #include "core/err.h"
 #include "core/finding.h"
 #include "core/hash.h"
@@ -181,12 +182,17 @@ out:
  * and where; false when none does. Only revisions naming the index are
  * parsed. */
 static bool index_creator(const struct graph *g, const struct bitset *applied, const char *schema,
-			  const char *name, size_t *node, size_t *offset)
+			  const char *name, size_t *node, size_t *offset, bool *need_text)
 {
 	for (size_t i = 0; i < g->n; i++) {
 		const struct revision *rev = g->nodes[i].rev;
-		if (!bitset_test(applied, i) || !rev->text || !rev->upgrade.present ||
-		    !strcasestr(rev->text + rev->upgrade.start, name))
+		if (!bitset_test(applied, i) || !rev->upgrade.present)
+			continue;
+		if (!rev->text) {
+			*need_text = true;
+			continue;
+		}
+		if (!strcasestr(rev->text + rev->upgrade.start, name))
 			continue;
 		struct sql_script stmts = SQL_SCRIPT_INIT;
 		struct sql_error err = {0};
@@ -215,26 +221,84 @@ static bool index_creator(const struct graph *g, const struct bitset *applied, c
 	return false;
 }
 
+/* Compares each changed revision (graph nodes `nodes`, their history
+ * rows' ids `rows`) with what its row recorded. */
+static int compare_changed(struct apply_session *ss, const struct idxvec *nodes,
+			   const struct strlist *rows, struct findings *out)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_res *r = NULL;
+	char *ids = sqltext_array(rows);
+	strbuf_addf(&sql,
+		    "SELECT id::text, statement_checksums, %s FROM %s WHERE id = ANY ($1::bigint[])",
+		    ss->history_ext ? "downgrade_checksum, header_keys" : "NULL::text, NULL::text",
+		    ss->htable);
+	const char *params[] = {ids};
+	int ret = own_query(ss, sql.buf, 1, params, &r, ss->htable);
+	for (size_t k = 0; ret == 0 && k < nodes->n; k++) {
+		for (size_t i = 0; i < db_res_nrows(r); i++) {
+			if (strcmp(db_res_value(r, i, 0), rows->v[k]))
+				continue;
+			struct recorded rec = {db_res_value(r, i, 1), db_res_value(r, i, 2),
+					       db_res_value(r, i, 3)};
+			compare_revision(ss->g->nodes[nodes->v[k]].rev, &rec, out);
+		}
+	}
+	db_res_free(r);
+	free(ids);
+	strbuf_release(&sql);
+	return ret;
+}
+
 /*
- * INVALID indexes an applied revision created: a concurrent build that
- * failed and was then recorded as done, or an IF NOT EXISTS that kept it.
- * One query, which finds none on a healthy database.
+ * In one query, which finds nothing on a healthy database: the trigger
+ * that keeps the history append-only (missing or disabled, the history
+ * can be edited without a trace), and INVALID indexes an applied revision
+ * created (a concurrent build that failed and was then recorded as done,
+ * or an IF NOT EXISTS that kept it).
  */
-static int invalid_indexes(struct apply_session *ss, const struct bitset *applied,
-			   struct findings *out)
+static int trigger_and_indexes(struct apply_session *ss, const struct bitset *applied,
+			       struct findings *out)
 {
 	static const char q[] =
-		"SELECT n.nspname, c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+		"SELECT 'trigger', coalesce((SELECT tgenabled::text FROM pg_trigger WHERE tgrelid = "
+		"to_regclass($1) AND tgname = $2), 'missing'), NULL, NULL "
+		"UNION ALL SELECT 'index', n.nspname, c.relname, "
+		"quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
 		"FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
 		"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid "
-		"AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2";
+		"AND n.nspname NOT IN ('pg_catalog', 'information_schema')";
+	char *name = xstrfmt("%s_append_only", ss->s->history_table);
+	const char *params[] = {ss->htable, name};
 	struct db_res *r = NULL;
-	int ret = db_query(ss->db, q, 0, NULL, &r);
+	int ret = db_query(ss->db, q, 2, params, &r);
 	for (size_t i = 0; ret == 0 && i < db_res_nrows(r); i++) {
+		const char *state = db_res_value(r, i, 1);
+		if (!strcmp(db_res_value(r, i, 0), "trigger")) {
+			if (!strcmp(state, "O") || !strcmp(state, "A"))
+				continue;
+			bool missing = !strcmp(state, "missing");
+			struct finding *f = findings_add(
+				out, RULE_TRIGGER, SEV_ERROR, NULL, 0, 0,
+				"the trigger that keeps the history table %s append-only is %s: its "
+				"rows may have been changed or deleted since",
+				ss->htable, missing ? "missing"
+					    : !strcmp(state, "D") ? "disabled"
+								  : "enabled only for replicas");
+			if (missing)
+				finding_set_hint(f, "create it again with the DO block 'revgate upgrade "
+						    "--sql' prints, and compare the history with your "
+						    "backups");
+			else
+				finding_set_hint(f, "enable it again with 'ALTER TABLE %s ENABLE TRIGGER "
+						    "%s;', and compare the history with your backups",
+						 ss->htable, name);
+			continue;
+		}
 		size_t node, off = 0;
-		const char *qname = db_res_value(r, i, 2);
-		if (!index_creator(ss->g, applied, db_res_value(r, i, 0), db_res_value(r, i, 1),
-				   &node, &off))
+		const char *qname = db_res_value(r, i, 3);
+		if (!index_creator(ss->g, applied, state, db_res_value(r, i, 2), &node, &off,
+				   &ss->need_text))
 			continue;
 		const struct revision *rev = ss->g->nodes[node].rev;
 		struct finding *f = findings_add_at(
@@ -247,38 +311,6 @@ static int invalid_indexes(struct apply_session *ss, const struct bitset *applie
 				 qname);
 	}
 	db_res_free(r);
-	return ret;
-}
-
-/* The append-only trigger: missing or disabled, the history can be edited
- * without a trace. */
-static int history_trigger(struct apply_session *ss, struct findings *out)
-{
-	static const char q[] =
-		"SELECT coalesce((SELECT tgenabled::text FROM pg_trigger WHERE tgrelid = "
-		"to_regclass($1) AND tgname = $2), 'missing')";
-	char *name = xstrfmt("%s_append_only", ss->s->history_table);
-	const char *params[] = {ss->htable, name};
-	struct db_res *r = NULL;
-	int ret = db_query(ss->db, q, 2, params, &r);
-	const char *state = ret == 0 ? db_res_value(r, 0, 0) : "O";
-	if (strcmp(state, "O") && strcmp(state, "A")) {
-		bool missing = !strcmp(state, "missing");
-		struct finding *f = findings_add(
-			out, RULE_TRIGGER, SEV_ERROR, NULL, 0, 0,
-			"the trigger that keeps the history table %s append-only is %s: its rows may "
-			"have been changed or deleted since",
-			ss->htable, missing ? "missing" : !strcmp(state, "D") ? "disabled"
-							      : "enabled only for replicas");
-		if (missing)
-			finding_set_hint(f, "create it again with the DO block 'revgate upgrade --sql' "
-					    "prints, and compare the history with your backups");
-		else
-			finding_set_hint(f, "enable it again with 'ALTER TABLE %s ENABLE TRIGGER "
-					    "%s;', and compare the history with your backups",
-					 ss->htable, name);
-	}
-	db_res_free(r);
 	free(name);
 	return ret;
 }
@@ -289,9 +321,11 @@ int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked
 	struct strbuf sql = STRBUF_INIT;
 	struct db_res *r = NULL;
 	struct bitset applied = BITSET_INIT, covered = BITSET_INIT;
-	struct idxvec heads = IDXVEC_INIT, stamped = IDXVEC_INIT;
+	struct idxvec heads = IDXVEC_INIT, stamped = IDXVEC_INIT, changed = IDXVEC_INIT;
+	struct strlist changed_rows = STRLIST_INIT;
 	int ret = 0;
 	*checked = 0;
+	ss->need_text = false;
 	if (ss->history_lost) {
 		struct finding *f = findings_add(
 			out, RULE_HISTORY_MISSING, SEV_ERROR, NULL, 0, 0,
@@ -317,17 +351,16 @@ int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked
 	 * rows written before the downgrade and header were recorded (or by
 	 * a revgate that could not add the columns) read as not recorded */
 	strbuf_addf(&sql,
-		    "SELECT DISTINCT ON (revision) revision, checksum, statement_checksums, %s, "
-		    "outcome FROM %s WHERE outcome IN ('applied', 'stamped', 'reverted', "
-		    "'rolled-back') ORDER BY revision, id DESC",
-		    ss->history_ext ? "downgrade_checksum, header_keys" : "NULL::text, NULL::text",
+		    "SELECT DISTINCT ON (revision) revision, checksum, id, outcome FROM %s "
+		    "WHERE outcome IN ('applied', 'stamped', 'reverted', 'rolled-back') "
+		    "ORDER BY revision, id DESC",
 		    ss->htable);
 	if ((ret = own_query(ss, sql.buf, 0, NULL, &r, ss->htable)) < 0)
 		goto out;
 	for (size_t i = 0; i < db_res_nrows(r); i++) {
 		size_t idx;
 		const char *id = db_res_value(r, i, 0);
-		const char *outcome = db_res_value(r, i, 5);
+		const char *outcome = db_res_value(r, i, 3);
 		bool on = !strcmp(outcome, "applied") || !strcmp(outcome, "stamped");
 		if (!graph_find(g, id, &idx)) {
 			/* a stamp of 'base', or a revision taken back and then deleted */
@@ -350,14 +383,31 @@ int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked
 		if (!sum || !bitset_test(&applied, idx))
 			continue;
 		const struct revision *rev = g->nodes[idx].rev;
+		if (!rev->text) {
+			/* from the header cache: its file unchanged since it was
+			 * verified, the checksum recorded then settles it */
+			const char *known =
+				ss->sums ? sumcache_lookup(ss->sums, rev->file_name, rev->path) : NULL;
+			if (known && !strcmp(known, sum))
+				(*checked)++;
+			else
+				ss->need_text = true;
+			continue;
+		}
 		char now[65];
 		hash_sha256_hex(rev->text, rev->len, now);
 		(*checked)++;
-		struct recorded rec = {db_res_value(r, i, 2), db_res_value(r, i, 3),
-				       db_res_value(r, i, 4)};
-		if (strcmp(now, sum))
-			compare_revision(rev, &rec, out);
+		if (strcmp(now, sum)) {
+			idxvec_push(&changed, idx);
+			strlist_push(&changed_rows, db_res_value(r, i, 2));
+		} else if (ss->sums) {
+			sumcache_store(ss->sums, rev->file_name, rev->path, now);
+		}
 	}
+	/* what else the rows recorded, read only for the revisions whose
+	 * bytes changed: on a healthy deploy, none */
+	if (changed.n && (ret = compare_changed(ss, &changed, &changed_rows, out)) < 0)
+		goto out;
 	/* a stamp vouches for what lies below it, which never ran here */
 	if (stamped.n) {
 		struct bitset below = BITSET_INIT;
@@ -378,7 +428,7 @@ int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked
 		finding_set_hint(f, "the history lost rows, or the version table was edited by "
 				    "hand: find out which before going on");
 	}
-	if ((ret = history_trigger(ss, out)) < 0 || (ret = invalid_indexes(ss, &applied, out)) < 0)
+	if ((ret = trigger_and_indexes(ss, &applied, out)) < 0)
 		goto out;
 out:
 	db_res_free(r);
@@ -386,6 +436,8 @@ out:
 	bitset_release(&covered);
 	idxvec_release(&heads);
 	idxvec_release(&stamped);
+	idxvec_release(&changed);
+	strlist_release(&changed_rows);
 	strbuf_release(&sql);
 	return interrupted_or(ret);
 }

@@ -107,6 +107,19 @@ int app_setup(struct app *app, unsigned needs)
 	return 0;
 }
 
+int app_load_text(struct app *app)
+{
+	if (app->ready & NEEDS_REVISIONS)
+		return 0;
+	/* the graph is rebuilt in place: pointers to it stay valid, pointers
+	 * into its revisions do not */
+	graph_release(&app->graph);
+	revset_release(&app->revs);
+	findings_release(&app->load_findings);
+	app->ready &= ~(unsigned)NEEDS_HEADERS;
+	return app_setup(app, NEEDS_REVISIONS);
+}
+
 void app_report_findings(struct app *app, const struct findings *fs)
 {
 	struct printer p;

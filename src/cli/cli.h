@@ -63,6 +63,10 @@ void app_init(struct app *app);
 void app_release(struct app *app);
 /* Sets up what `needs` asks for (config, revisions). Errors carry context. */
 int app_setup(struct app *app, unsigned needs);
+/* For a command set up with NEEDS_HEADERS that finds it needs the files'
+ * text after all: reads the migrations directory again, whole, and
+ * rebuilds the graph in place (the revisions are new). */
+int app_load_text(struct app *app);
 /* Prints findings to stderr in text form (for commands whose stdout is data). */
 void app_report_findings(struct app *app, const struct findings *fs);
 /* Whether any error-level finding was met while loading. */

@@ -4,11 +4,13 @@
  * (--sql), show it from the database's state (--dry-run), or run it under
  * the migration lock.
  */
+#include "apply/sumcache.h"
 #include "cli/cli.h"
 #include "cli/dbcli.h"
 #include "core/err.h"
 #include "core/xalloc.h"
 #include "git/gitrepo.h"
+#include "graph/walk.h"
 #include "lint/lint.h"
 #include "revision/revision.h"
 
@@ -107,14 +109,18 @@ out:
 static bool already_there(struct app *app, struct apply_session *ss, const char *arg,
 			  enum apply_dir dir)
 {
-	struct apply_plan p = APPLY_PLAN_INIT;
+	struct idxvec steps = IDXVEC_INIT;
 	struct apply_pending *pend = NULL;
 	size_t npend = 0;
-	bool there = ss->have_history && apply_plan_build(&p, &app->graph, &ss->heads, arg, dir) == 0 &&
-		     !p.n && apply_pending_list(ss, &pend, &npend) == 0 && !npend;
+	/* the walk alone: the revisions may carry no text yet */
+	bool there = ss->have_history && !app->graph.has_cycle &&
+		     (dir == APPLY_UP ? graph_upgrade_steps(&app->graph, &ss->heads, arg, &steps)
+				      : graph_downgrade_steps(&app->graph, &ss->heads, arg, &steps)) ==
+			     0 &&
+		     !steps.n && apply_pending_list(ss, &pend, &npend) == 0 && !npend;
 	err_clear();
 	apply_pending_free(pend, npend);
-	apply_plan_release(&p);
+	idxvec_release(&steps);
 	return there;
 }
 
@@ -154,6 +160,7 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	struct apply_failure fail = {0};
 	struct strlist from = STRLIST_INIT;
 	struct findings fs = FINDINGS_INIT;
+	struct sumcache sums = SUMCACHE_INIT;
 	char *target = NULL;
 	char commit[OBJID_HEXSZ + 1] = "";
 	bool offline = cli_flag(cmd, a, "sql") || cli_flag(cmd, a, "plan");
@@ -166,6 +173,10 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	if ((ret = dbcli_refuse_broken_graph(app)) < 0 || (ret = dbcli_settings(app, cmd, a, &s)) < 0)
+		goto out;
+	/* the command starts from the header cache: a deploy that finds the
+	 * database at its target needs no file's text */
+	if ((offline || cli_flag(cmd, a, "dry-run")) && (ret = app_load_text(app)) < 0)
 		goto out;
 	if (offline) {
 		if ((ret = split_range(arg, dir, &from, &target)) < 0 ||
@@ -201,10 +212,24 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	if (ret < 0 || (ret = apply_check_heads_known(&ss)) < 0 ||
 	    (!there && (ret = dbcli_refuse_pending(app, &ss)) < 0))
 		goto out;
-	/* the gate: applied revisions must still be what ran */
+	/* the gate: applied revisions must still be what ran, checked by the
+	 * checksums of unchanged files where it can; the text is read when
+	 * something is to run, or a file must be looked at */
+	char *cache = config_cache_dir(&app->cfg);
+	sumcache_open(&sums, cache, app->migrations_dir);
+	free(cache);
+	ss.sums = &sums;
 	size_t checked = 0;
+	if (!there && (ret = app_load_text(app)) < 0)
+		goto out;
 	if ((ret = apply_verify(&ss, &fs, &checked)) < 0)
 		goto out;
+	if (ss.need_text) {
+		findings_release(&fs);
+		if ((ret = app_load_text(app)) < 0 || (ret = apply_verify(&ss, &fs, &checked)) < 0)
+			goto out;
+	}
+	sumcache_save(&sums);
 	if (fs.n) {
 		findings_sort(&fs);
 		app_report_findings(app, &fs);
@@ -272,6 +297,7 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 out:
 	if (opened)
 		apply_close(&ss);
+	sumcache_release(&sums);
 	findings_release(&fs);
 	apply_failure_release(&fail);
 	apply_plan_release(&p);
@@ -305,7 +331,7 @@ const struct command cmd_upgrade = {
 		"--sql and --plan do not connect: FROM lists the current heads (comma-separated,\n"
 		"empty for an empty database), as in Alembic's offline mode.",
 	.opts = upgrade_opts,
-	.needs = NEEDS_REVISIONS,
+	.needs = NEEDS_HEADERS,
 	.formats = "text|json",
 	.max_pos = 1,
 };
@@ -322,7 +348,7 @@ const struct command cmd_downgrade = {
 		       "unless --allow-data-loss (on a terminal it asks); --plan names what it\n"
 		       "drops, --dry-run with the rows each holds.",
 	.opts = downgrade_opts,
-	.needs = NEEDS_REVISIONS,
+	.needs = NEEDS_HEADERS,
 	.formats = "text|json",
 	.min_pos = 1,
 	.max_pos = 1,

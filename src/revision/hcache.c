@@ -6,7 +6,6 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,9 +56,8 @@ static void cache_path(struct hcache *c, const char *cache_dir, const char *dir)
 	char *real = realpath(dir, NULL);
 	if (!real)
 		return;
-	char hex[HASH_HEX_LEN + 1];
-	hash_sha256_hex(real, strlen(real), hex);
-	hex[24] = '\0';
+	char hex[17];
+	hash_name_hex(real, hex);
 	c->path = xstrfmt("%s/headers-%s", cache_dir, hex);
 	free(real);
 }
@@ -260,20 +258,7 @@ void hcache_save(struct hcache *c, const char *const *names, size_t n)
 			    r->down_line, r->depends_line, r->labels_line, r->upgrade.present ? 1 : 0,
 			    r->downgrade.present ? 1 : 0);
 	}
-	/* create the cache directory and its parents (~/.cache may not exist) */
-	char *dir = xstrndup(c->path, (size_t)(strrchr(c->path, '/') - c->path));
-	bool ok = true;
-	for (char *slash = strchr(dir + 1, '/'); ok; slash = strchr(slash + 1, '/')) {
-		if (slash)
-			*slash = '\0';
-		ok = mkdir(dir, 0700) == 0 || errno == EEXIST;
-		if (!slash)
-			break;
-		*slash = '/';
-	}
-	if (ok && file_write_atomic(c->path, sb.buf, sb.len, false) < 0)
-		err_clear();
-	free(dir);
+	file_write_cache(c->path, sb.buf, sb.len);
 	strbuf_release(&sb);
 	c->dirty = false;
 }
