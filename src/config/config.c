@@ -24,6 +24,10 @@ const struct config_key config_keys[] = {
 	{"git", "base", NULL,
 	 "base branch whose revisions count as applied (default: origin/main if it exists, "
 	 "else main)"},
+	{"git", "applied", NULL,
+	 "what counts as applied when it is not the base: a branch or tag, or a pattern of "
+	 "tags or branches such as 'deploy/*' (a revision on any of them); a revision merged "
+	 "to the base but not yet there may still be edited"},
 	{"database", "url", NULL,
 	 "connection URL, used when neither --url nor DATABASE_URL (environment or .env) "
 	 "is set"},
