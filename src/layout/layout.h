@@ -1,0 +1,169 @@
+/*
+ * Other tools' migration directories, read as revgate revisions (DESIGN.md,
+ * "Other tools' histories"). A layout reads one snapshot of a migrations
+ * directory — the working tree, the index or a commit — through a
+ * layout_tree, and fills the same struct revision the revgate reader fills,
+ * so the graph, the git guard and lint never know which layout they read.
+ *
+ * Reading happens in two steps, so the git guard can list a snapshot
+ * without reading its files: layout_list() finds the migrations (units)
+ * from file names (and the plan, for sqitch), in the tool's own order;
+ * layout_parse() reads one unit into a revision. Linear tools (all but
+ * revgate and Alembic) have no parents in their files: a unit's parent is
+ * the unit before it in the tool's order, which layout_list() settles.
+ *
+ * Ownership: a layout_tree owns its names; the read callback's data is
+ * borrowed. layout_units owns its units and their strings. A revision
+ * layout_parse() returns is the caller's (revision_release + free).
+ */
+#ifndef REVGATE_LAYOUT_LAYOUT_H
+#define REVGATE_LAYOUT_LAYOUT_H
+
+#include "core/finding.h"
+#include "core/strbuf.h"
+#include "core/strlist.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct matcher;
+struct revision;
+struct revset;
+
+enum layout_kind {
+	LAYOUT_REVGATE,
+	LAYOUT_ALEMBIC,
+	LAYOUT_DBMATE,
+	LAYOUT_GOLANG_MIGRATE,
+	LAYOUT_GOOSE,
+	LAYOUT_FLYWAY,
+	LAYOUT_DIESEL,
+	LAYOUT_SQITCH,
+};
+
+/* Rule ids of the findings the readers report. */
+#define RULE_UNREADABLE_REVISION "unreadable-revision"
+#define RULE_UNSUPPORTED_MIGRATION "unsupported-migration"
+#define RULE_TEMPLATE_PLACEHOLDER "template-placeholder"
+#define RULE_DUPLICATE_VERSION "duplicate-version"
+
+/* "revgate", "alembic", ... */
+const char *layout_name(enum layout_kind kind);
+/* ERR_CONFIG naming the layouts known when `name` is none of them. */
+int layout_from_name(const char *name, enum layout_kind *out);
+/* The names of every layout, for messages: "revgate, alembic, ...". */
+const char *layout_names(void);
+/* Whether parents follow from the tool's order rather than from the files. */
+bool layout_is_linear(enum layout_kind kind);
+
+/*
+ * Where and how a project keeps its migrations: the layout, the migrations
+ * directory (every path below is relative to it), and for Alembic the
+ * settings of its alembic.ini that change what is read and written.
+ */
+struct layout_settings {
+	enum layout_kind kind;
+	char *dir; /* the migrations directory as shown to the user */
+	/* Alembic's version_locations, relative to `dir` ('/'-separated, no
+	 * trailing '/'); empty: `dir` itself holds the revisions. */
+	struct strlist subdirs;
+	bool recursive;          /* Alembic's recursive_version_locations */
+	char *alembic_ini;       /* Alembic: its configuration file, or NULL */
+	char *alembic_command;   /* Alembic: how to run it ("alembic") */
+	char *alembic_script_dir; /* Alembic: script_location (script.py.mako), or NULL */
+	char *alembic_file_template; /* Alembic: file_template, or NULL for its default */
+	size_t max_file_size;
+	const struct matcher *name_pattern; /* revgate's file names (borrowed) */
+};
+#define LAYOUT_SETTINGS_INIT {LAYOUT_REVGATE, NULL, STRLIST_INIT, false, NULL, NULL, NULL, NULL, 0, NULL}
+/*
+ * From revgate.ini: the layout, and the migrations directory `migrations`
+ * (already resolved against revgate.ini's directory). For Alembic,
+ * alembic.ini ([alembic] config) adds its version locations, which
+ * `migrations` joins when revgate.ini sets it. ERR_CONFIG.
+ */
+struct config;
+int layout_settings_load(struct layout_settings *s, const struct config *cfg,
+			 const char *migrations);
+void layout_settings_release(struct layout_settings *s);
+/* Whether `name` (relative to the migrations directory) lies where the
+ * layout looks for migrations: in a version location, at a depth it reads. */
+bool layout_wants_path(const struct layout_settings *s, const char *name);
+
+/* One snapshot of a migrations directory. */
+struct layout_tree {
+	const struct layout_settings *settings; /* borrowed */
+	struct strlist names; /* files below the directory, relative, sorted bytewise */
+	/* Reads the file `name` of `names`; ERR_IO / ERR_GIT with a message. */
+	int (*read)(const struct layout_tree *t, const char *name, struct strbuf *out);
+	void *data;
+};
+#define LAYOUT_TREE_INIT {NULL, STRLIST_INIT, NULL, NULL}
+
+/*
+ * The working tree's files below the migrations directory, as far as
+ * layout_wants_path() reaches, skipping hidden directories and
+ * __pycache__. ERR_NOTFOUND when the directory does not exist, ERR_IO.
+ */
+int layout_tree_open_dir(struct layout_tree *t, const struct layout_settings *s);
+void layout_tree_release(struct layout_tree *t);
+
+/* One migration of a snapshot. */
+struct layout_unit {
+	char *name;      /* its main file, relative to the migrations directory */
+	char *down_name; /* the file holding its downgrade, or NULL */
+	char *conf_name; /* a file of settings for it (Flyway .conf, diesel metadata.toml), or NULL */
+	char *id;        /* revision id, when the layout derives it from names; else NULL */
+	char *version;   /* the tool's own version of it, or NULL */
+	char *parent;    /* linear layouts: id of the unit before it, NULL for the first */
+	struct strlist depends_on; /* sqitch: dependencies the plan names, as ids */
+	char *message;   /* from the name or the plan, or NULL */
+	char *created;   /* ISO 8601 from the version or the plan, or NULL */
+	unsigned plan_line; /* sqitch: the plan line that declares it */
+};
+
+struct layout_units {
+	struct layout_unit *v;
+	size_t n, alloc;
+	char *plan_name; /* sqitch: the plan file, relative; NULL otherwise */
+};
+#define LAYOUT_UNITS_INIT {NULL, 0, 0, NULL}
+void layout_units_release(struct layout_units *u);
+
+/*
+ * The units of a snapshot, in the tool's order (oldest first), with ids
+ * and, for linear layouts, parents. Files the layout cannot place are
+ * findings (a name that carries no version, two units with one version).
+ * Fails only when a file it must read fails (the sqitch plan): ERR_IO,
+ * ERR_GIT.
+ */
+int layout_list(const struct layout_tree *t, struct layout_units *out,
+		struct findings *fs);
+
+/*
+ * Reads unit `u` of `t` into a fresh revision (*out, the caller's).
+ * Problems are findings; the revision says with `usable` whether the
+ * graph can place it. Fails only when a file cannot be read (ERR_IO,
+ * ERR_GIT), with *out NULL.
+ */
+int layout_parse(const struct layout_tree *t, const struct layout_unit *u,
+		 struct revision **out, struct findings *fs);
+
+/*
+ * Reads a whole snapshot: layout_list() then layout_parse() for each unit,
+ * into `set` in the tool's order. ERR_IO, ERR_GIT.
+ */
+int layout_load(const struct layout_tree *t, struct revset *set,
+		struct findings *fs);
+
+/*
+ * A revision id from another tool's version or name, following revgate's
+ * grammar ([A-Za-z0-9_]{1,32}): the version as written when it fits,
+ * else its characters outside the grammar turned to '_' and, when that
+ * is too long, a prefix and a hash of the whole. The same version always
+ * gives the same id, so a second import of a history gives the same ids.
+ * Fresh string.
+ */
+char *layout_id_from_version(const char *version);
+
+#endif
