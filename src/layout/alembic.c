@@ -298,6 +298,13 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 	return 0;
 }
 
+bool layout_source_differs(const struct revision *a, const struct revision *b, size_t *at_b)
+{
+	size_t la, lb;
+	const char *sa = revision_source(a, &la), *sb = revision_source(b, &lb);
+	return pytok_differ(sa, la, sb, lb, at_b);
+}
+
 /* ---- op calls, for placing generated statements ---- */
 
 /* The index one past the matching close bracket of the open at `i`. */

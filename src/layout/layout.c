@@ -17,6 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Deep enough for any layout; recursive Alembic locations stop here too. */
+#define MAX_LEVELS 8
+
 static const struct layout_ops *const layouts[] = {
 	[LAYOUT_REVGATE] = &layout_revgate,
 	[LAYOUT_ALEMBIC] = &layout_alembic,
@@ -108,6 +111,25 @@ bool layout_wants_path(const struct layout_settings *s, const char *name)
 	return false;
 }
 
+unsigned layout_list_depth(const struct layout_settings *s)
+{
+	if (s->recursive)
+		return MAX_LEVELS;
+	unsigned deepest = 0;
+	for (size_t i = 0; i < s->subdirs.n; i++) {
+		unsigned n = *s->subdirs.v[i] ? levels(s->subdirs.v[i]) + 1 : 0;
+		if (n > deepest)
+			deepest = n;
+	}
+	return deepest + ops_of(s->kind)->depth;
+}
+
+bool layout_has_down_file(enum layout_kind kind)
+{
+	return kind == LAYOUT_GOLANG_MIGRATE || kind == LAYOUT_FLYWAY || kind == LAYOUT_DIESEL ||
+	       kind == LAYOUT_SQITCH;
+}
+
 /* ---- the working tree ---- */
 
 static int read_fs(const struct layout_tree *t, const char *name, struct strbuf *out)
@@ -120,8 +142,6 @@ static int read_fs(const struct layout_tree *t, const char *name, struct strbuf 
 	return ret;
 }
 
-/* Deep enough for any layout; recursive Alembic locations stop here too. */
-#define MAX_LEVELS 8
 
 static int list_fs(struct layout_tree *t, const char *rel, unsigned level)
 {
@@ -147,7 +167,7 @@ static int list_fs(struct layout_tree *t, const char *rel, unsigned level)
 		char *full = path_join(t->settings->dir, sub);
 		struct stat st;
 		if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (level < MAX_LEVELS)
+			if (level < layout_list_depth(t->settings))
 				ret = list_fs(t, sub, level + 1);
 		} else if (layout_wants_path(t->settings, sub)) {
 			strlist_push(&t->names, sub);
@@ -414,6 +434,7 @@ void layout_rev_from_unit(const struct layout_tree *t, const struct layout_unit 
 {
 	rev->path = path_join(t->settings->dir, u->name);
 	rev->file_name = xstrdup(path_basename(u->name));
+	rev->text = xstrdup("");
 	rev->rel_name = xstrdup(u->name);
 	rev->transactional = true;
 	if (u->id)

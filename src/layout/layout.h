@@ -46,6 +46,7 @@ enum layout_kind {
 #define RULE_UNSUPPORTED_MIGRATION "unsupported-migration"
 #define RULE_TEMPLATE_PLACEHOLDER "template-placeholder"
 #define RULE_DUPLICATE_VERSION "duplicate-version"
+#define RULE_ALEMBIC_SQL_UNAVAILABLE "alembic-sql-unavailable"
 
 /* "revgate", "alembic", ... */
 const char *layout_name(enum layout_kind kind);
@@ -89,6 +90,12 @@ void layout_settings_release(struct layout_settings *s);
 /* Whether `name` (relative to the migrations directory) lies where the
  * layout looks for migrations: in a version location, at a depth it reads. */
 bool layout_wants_path(const struct layout_settings *s, const char *name);
+
+/* How many levels of subdirectories a listing must reach for the layout. */
+unsigned layout_list_depth(const struct layout_settings *s);
+/* Whether a revision's downgrade lies in a file of its own (its text then
+ * holds the upgrade file, then the downgrade file, as two spans). */
+bool layout_has_down_file(enum layout_kind kind);
 
 /* One snapshot of a migrations directory. */
 struct layout_tree {
@@ -155,6 +162,28 @@ int layout_parse(const struct layout_tree *t, const struct layout_unit *u,
  */
 int layout_load(const struct layout_tree *t, struct revset *set,
 		struct findings *fs);
+
+/*
+ * Alembic's layout: gives each revision of `set` read by layout_load() the
+ * SQL Alembic's offline mode writes for it (see alembic_sql.c): rev->text
+ * becomes the SQL, with upgrade and downgrade sections and spans that
+ * place each statement at its op call in the .py file (rev->source).
+ * `heads` are the graph's head ids (one downgrade run each). Results are
+ * cached under `cache_dir` (NULL: none). When Alembic cannot run, or
+ * fails on some revisions, *failure (fresh) says so once, with the command
+ * and its last lines of error output; those revisions keep no SQL. Fails
+ * only on what a run cannot get past (ERR_RUNTIME, never for Alembic's
+ * own failures).
+ */
+int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
+		       const struct strlist *heads, const char *cache_dir, char **failure);
+
+/*
+ * Alembic's revisions: whether two versions of a .py file differ in more
+ * than comments, the module docstring and spacing; *at_b is the byte
+ * offset in b's source where they first do.
+ */
+bool layout_source_differs(const struct revision *a, const struct revision *b, size_t *at_b);
 
 /*
  * A revision id from another tool's version or name, following revgate's

@@ -217,30 +217,54 @@ bool pytok_string_value(const char *text, const struct pytok *t, struct strbuf *
 	return true;
 }
 
-void pytok_meaning(const char *text, size_t len, struct strbuf *out)
+/* The tokens that carry meaning: no comments, no module docstring. */
+static void meaningful(const char *text, size_t len, struct pytoks *toks, size_t *first)
 {
-	struct pytoks toks = PYTOKS_INIT;
-	pytok_scan(text, len, &toks);
+	pytok_scan(text, len, toks);
 	size_t i = 0;
-	/* the module docstring: a string that is the whole first statement */
-	while (i < toks.n && toks.v[i].kind == PY_COMMENT)
+	while (i < toks->n && toks->v[i].kind == PY_COMMENT)
 		i++;
-	if (i + 1 < toks.n && toks.v[i].kind == PY_STRING && toks.v[i + 1].kind == PY_NEWLINE)
+	/* the module docstring: a string that is the whole first statement */
+	if (i + 1 < toks->n && toks->v[i].kind == PY_STRING && toks->v[i + 1].kind == PY_NEWLINE)
 		i += 2;
-	for (; i < toks.n; i++) {
-		const struct pytok *t = &toks.v[i];
-		if (t->kind == PY_COMMENT)
-			continue;
-		if (t->kind == PY_NEWLINE) {
-			strbuf_addf(out, "NEWLINE %u\n", t->indent);
-			continue;
+	*first = i;
+}
+
+static size_t next_meaningful(const struct pytoks *t, size_t i)
+{
+	while (i < t->n && t->v[i].kind == PY_COMMENT)
+		i++;
+	return i;
+}
+
+bool pytok_differ(const char *a, size_t alen, const char *b, size_t blen, size_t *at_b)
+{
+	struct pytoks ta = PYTOKS_INIT, tb = PYTOKS_INIT;
+	size_t i, j;
+	meaningful(a, alen, &ta, &i);
+	meaningful(b, blen, &tb, &j);
+	bool differ = ta.error_line || tb.error_line;
+	*at_b = 0;
+	for (;;) {
+		i = next_meaningful(&ta, i);
+		j = next_meaningful(&tb, j);
+		if (i >= ta.n || j >= tb.n) {
+			differ |= i < ta.n || j < tb.n;
+			*at_b = j < tb.n ? tb.v[j].start : blen;
+			break;
 		}
-		if (t->line_start)
-			strbuf_addf(out, "INDENT %u\n", t->indent);
-		strbuf_add(out, text + t->start, t->end - t->start);
-		strbuf_addch(out, '\n');
+		const struct pytok *x = &ta.v[i], *y = &tb.v[j];
+		size_t nx = x->end - x->start, ny = y->end - y->start;
+		if (x->kind != y->kind || nx != ny || memcmp(a + x->start, b + y->start, nx) ||
+		    x->line_start != y->line_start || (x->line_start && x->indent != y->indent)) {
+			differ = true;
+			*at_b = y->start;
+			break;
+		}
+		i++;
+		j++;
 	}
-	if (toks.error_line)
-		strbuf_addf(out, "UNREADABLE %zu\n", len);
-	pytoks_release(&toks);
+	pytoks_release(&ta);
+	pytoks_release(&tb);
+	return differ;
 }

@@ -55,10 +55,10 @@ bool pytok_is(const char *text, const struct pytok *t, const char *s);
 bool pytok_string_value(const char *text, const struct pytok *t, struct strbuf *out);
 
 /*
- * The token stream without comments and the module docstring, one token
- * per line of `out`: what a change must alter to change what the file
- * does. Used to tell a cosmetic edit of a revision from a real one.
+ * Whether two Python sources differ in meaning: in anything but comments,
+ * the module docstring, blank lines and the spacing inside a line. *at_b is
+ * the byte offset in `b` of the first token that differs.
  */
-void pytok_meaning(const char *text, size_t len, struct strbuf *out);
+bool pytok_differ(const char *a, size_t alen, const char *b, size_t blen, size_t *at_b);
 
 #endif

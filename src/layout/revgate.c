@@ -34,6 +34,15 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 {
 	struct strbuf sb = STRBUF_INIT;
 	int ret = t->read(t, u->name, &sb);
+	if (ret == ERR_IO) {
+		/* too large, gone: the file is refused, the run goes on */
+		layout_rev_from_unit(t, u, rev);
+		findings_add(fs, RULE_INVALID_FILE, SEV_ERROR, rev->path, 0, 0, "%s", err_msg());
+		err_clear();
+		rev->usable = false;
+		strbuf_release(&sb);
+		return 0;
+	}
 	if (ret < 0) {
 		strbuf_release(&sb);
 		return ret;

@@ -125,6 +125,8 @@ OTHER(g_unsupported_migration, RULE_UNSUPPORTED_MIGRATION, LINT_FAMILY_GRAPH, SE
       "migration)");
 OTHER(g_template_placeholder, RULE_TEMPLATE_PLACEHOLDER, LINT_FAMILY_GRAPH, SEV_WARNING,
       "a placeholder another tool replaces before the SQL runs (Flyway ${...}, goose ENVSUB)");
+OTHER(g_alembic_sql_unavailable, RULE_ALEMBIC_SQL_UNAVAILABLE, LINT_FAMILY_GRAPH, SEV_WARNING,
+      "Alembic's offline mode could not give the SQL of some revisions, so it was not linted");
 OTHER(g_duplicate_version, RULE_DUPLICATE_VERSION, LINT_FAMILY_GRAPH, SEV_ERROR,
       "two migrations of another tool with the same version");
 
@@ -206,6 +208,7 @@ static const struct lint_rule *const rules[] = {
     &g_unsupported_migration,
     &g_template_placeholder,
     &g_duplicate_version,
+    &g_alembic_sql_unavailable,
     &g_missing_header_key,
     &g_duplicate_header_key,
     &g_unknown_header_key,
