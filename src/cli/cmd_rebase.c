@@ -43,7 +43,7 @@ static int run_rebase(struct app *app, const struct command *cmd, struct cli_arg
 		ret = err_set(ERR_GRAPH, "the revision graph has a cycle (above); fix it first");
 		goto out;
 	}
-	if ((ret = rebase_plan_make(&plan, &app->graph, &base.revs, now())) < 0)
+	if ((ret = rebase_plan_make(&plan, app->layout.kind, &app->graph, &base.revs, now())) < 0)
 		goto out;
 	if (!plan.unapplied) {
 		app_note(app, "nothing to rebase: every revision is on %s", base.name);

@@ -770,6 +770,17 @@ static int downgrades(struct runner *rn, const struct revset *set, const struct 
 	return ret;
 }
 
+static bool same_as_file(const struct revision *rev)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len;
+	const char *src = revision_source(rev, &len);
+	bool same = file_read(rev->path, 0, &sb) == 0 && sb.len == len && !memcmp(sb.buf, src, len);
+	err_clear();
+	strbuf_release(&sb);
+	return same;
+}
+
 int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 		       const struct strlist *heads, const char *cache_root, char **failure)
 {
@@ -801,10 +812,20 @@ int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 		strbuf_init(&sqls[i].down, 0);
 		if (!rev->usable || !rev->id || rev->source)
 			continue;
-		strmap_put(&index, rev->id, i);
 		keys[i] = cache_key(rev, env_hash);
-		if (!cache_get(dir, keys[i], &sqls[i]))
-			missing++;
+		if (cache_get(dir, keys[i], &sqls[i])) {
+			strmap_put(&index, rev->id, i);
+			continue;
+		}
+		/* Alembic reads the working tree: a revision whose file there
+		 * differs (a staged version) cannot get its SQL from it */
+		if (!same_as_file(rev)) {
+			free(keys[i]);
+			keys[i] = NULL;
+			continue;
+		}
+		strmap_put(&index, rev->id, i);
+		missing++;
 	}
 	int ret = 0;
 	if (missing) {

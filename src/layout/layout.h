@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct matcher;
 struct revision;
@@ -177,6 +178,20 @@ int layout_load(const struct layout_tree *t, struct revset *set,
  */
 int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 		       const struct strlist *heads, const char *cache_dir, char **failure);
+
+/*
+ * Writes a new Alembic revision file into `dir` (a merge when r->parents
+ * holds several): rendered from the project's script.py.mako when it uses
+ * only the expressions Alembic's templates use, else from Alembic's
+ * default template; named by file_template. *path_out is fresh. ERR_IO.
+ */
+struct newrev;
+int layout_alembic_write(const struct layout_settings *s, const char *dir, const struct newrev *r,
+			 time_t when, char **path_out);
+/* The .py text with its down_revision assignment (and docstring's Revises:
+ * line) naming `parent` alone; NULL when the file has no such assignment.
+ * Fresh string. */
+char *layout_alembic_set_parent(const char *py, size_t len, const char *parent);
 
 /*
  * Alembic's revisions: whether two versions of a .py file differ in more
