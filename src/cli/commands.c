@@ -15,6 +15,7 @@ extern const struct command cmd_heads;
 extern const struct command cmd_help;
 extern const struct command cmd_history;
 extern const struct command cmd_hooks;
+extern const struct command cmd_import;
 extern const struct command cmd_init;
 extern const struct command cmd_lint;
 extern const struct command cmd_merge;
@@ -37,6 +38,7 @@ const struct command *const commands[] = {
 	&cmd_help,
 	&cmd_history,
 	&cmd_hooks,
+	&cmd_import,
 	&cmd_init,
 	&cmd_lint,
 	&cmd_merge,

@@ -87,6 +87,14 @@ struct layout_settings {
 struct config;
 int layout_settings_load(struct layout_settings *s, const struct config *cfg,
 			 const char *migrations);
+/*
+ * For a directory named on the command line (an import): `dir` holds the
+ * tool's migrations; for Alembic it may also be the project directory
+ * holding alembic.ini (else `alembic_ini`, else ./alembic.ini, is read).
+ * ERR_USAGE, ERR_CONFIG.
+ */
+int layout_settings_for_dir(struct layout_settings *s, enum layout_kind kind, const char *dir,
+			    const char *alembic_ini, const char *alembic_command);
 void layout_settings_release(struct layout_settings *s);
 /* Whether `name` (relative to the migrations directory) lies where the
  * layout looks for migrations: in a version location, at a depth it reads. */
@@ -192,6 +200,21 @@ int layout_alembic_write(const struct layout_settings *s, const char *dir, const
  * line) naming `parent` alone; NULL when the file has no such assignment.
  * Fresh string. */
 char *layout_alembic_set_parent(const char *py, size_t len, const char *parent);
+
+/* An import (see import.c): file names and texts, in the tool's order. */
+struct layout_import {
+	struct strlist names, texts;
+};
+#define LAYOUT_IMPORT_INIT {STRLIST_INIT, STRLIST_INIT}
+/*
+ * Renders `set` (another tool's revisions, read by layout_load(), oldest
+ * first) as revgate revision files. A migration that cannot be imported
+ * (no readable SQL, a placeholder, an id outside revgate's grammar) is an
+ * error finding, and the whole import is refused with ERR_CHECK.
+ */
+int layout_import_render(enum layout_kind kind, const struct revset *set, time_t now,
+			 struct layout_import *out, struct findings *fs);
+void layout_import_release(struct layout_import *im);
 
 /*
  * Alembic's revisions: whether two versions of a .py file differ in more

@@ -122,20 +122,22 @@ static bool truthy(const char *v)
 		     !strncasecmp(v, "yes", 3) || !strncasecmp(v, "on", 2));
 }
 
-static int load_alembic(struct layout_settings *s, const struct config *cfg, const char *cfg_dir,
-			const char *migrations)
+/*
+ * Alembic's directories from `ini` (NULL or missing: none), with
+ * `migrations` joining them when `explicit` (set in revgate.ini, or the
+ * directory an import names).
+ */
+static int load_alembic(struct layout_settings *s, const char *ini, const char *migrations,
+			bool explicit)
 {
-	char *ini = resolve(cfg_dir, config_get(cfg, "alembic", "config"));
 	struct config a = CONFIG_INIT;
 	int ret = 0;
-	bool explicit = config_value(cfg, "revgate", "migrations") != NULL;
-	if (path_exists(ini)) {
+	if (ini && path_exists(ini)) {
 		if ((ret = config_load_section(&a, ini, "alembic")) < 0)
 			goto out;
 		s->alembic_ini = xstrdup(ini);
-	} else if (config_value(cfg, "alembic", "config")) {
-		ret = err_set(ERR_CONFIG, "[alembic] config: '%s' does not exist", ini);
-		goto out;
+	} else {
+		ini = "alembic.ini";
 	}
 	const char *slash = strrchr(ini, '/');
 	char *ini_dir = slash ? xstrndup(ini, (size_t)(slash - ini)) : xstrdup(".");
@@ -181,7 +183,6 @@ static int load_alembic(struct layout_settings *s, const struct config *cfg, con
 	free(ini_dir);
 out:
 	config_release(&a);
-	free(ini);
 	return ret;
 }
 
@@ -200,7 +201,43 @@ int layout_settings_load(struct layout_settings *s, const struct config *cfg,
 	char *cfg_dir = NULL;
 	if (cfg->path && strchr(cfg->path, '/'))
 		cfg_dir = xstrndup(cfg->path, (size_t)(strrchr(cfg->path, '/') - cfg->path));
-	ret = load_alembic(s, cfg, cfg_dir, migrations);
+	char *ini = resolve(cfg_dir, config_get(cfg, "alembic", "config"));
 	free(cfg_dir);
+	if (!path_exists(ini) && config_value(cfg, "alembic", "config")) {
+		ret = err_set(ERR_CONFIG, "[alembic] config: '%s' does not exist", ini);
+		free(ini);
+		return ret;
+	}
+	ret = load_alembic(s, ini, migrations, config_value(cfg, "revgate", "migrations") != NULL);
+	free(ini);
+	return ret;
+}
+
+int layout_settings_for_dir(struct layout_settings *s, enum layout_kind kind, const char *dir,
+			    const char *alembic_ini, const char *alembic_command)
+{
+	s->kind = kind;
+	s->alembic_command = xstrdup(alembic_command ? alembic_command : "alembic");
+	if (kind != LAYOUT_ALEMBIC) {
+		s->dir = xstrdup(dir);
+		return 0;
+	}
+	/* a project directory holds alembic.ini; a versions directory does not */
+	char *beside = path_join(dir, "alembic.ini");
+	int ret;
+	char *rb = realpath(beside, NULL), *ra = alembic_ini ? realpath(alembic_ini, NULL) : NULL;
+	bool same = rb && ra && !strcmp(rb, ra);
+	free(rb);
+	free(ra);
+	if ((!alembic_ini || same) && path_exists(beside)) {
+		ret = load_alembic(s, beside, dir, false);
+	} else {
+		if (alembic_ini && !path_exists(alembic_ini)) {
+			free(beside);
+			return err_set(ERR_USAGE, "'%s' does not exist", alembic_ini);
+		}
+		ret = load_alembic(s, alembic_ini ? alembic_ini : "alembic.ini", dir, true);
+	}
+	free(beside);
 	return ret;
 }

@@ -36,13 +36,14 @@ enum header_key {
 	KEY_CREATED,
 	KEY_TRANSACTION,
 	KEY_IRREVERSIBLE,
+	KEY_IMPORTED_FROM,
 	KEY_REVGATE,
 	KEY__COUNT
 };
 
 static const char *const key_names[KEY__COUNT] = {
 	"revision", "down_revision", "depends_on",   "branch_labels", "message",
-	"created",  "transaction",   "irreversible", "revgate",
+	"created",  "transaction",   "irreversible", "imported_from", "revgate",
 };
 
 bool revision_id_valid(const char *s)
@@ -305,7 +306,7 @@ static void header_line(struct parse_state *ps, const struct line *l)
 		else
 			finding_set_hint(f, "known keys: revision, down_revision, depends_on, "
 					    "branch_labels, message, created, transaction, "
-					    "irreversible");
+					    "irreversible, imported_from");
 		goto out;
 	}
 	if (k == KEY_REVGATE) {
@@ -390,6 +391,14 @@ static void header_line(struct parse_state *ps, const struct line *l)
 			       "'irreversible' needs a reason");
 		else
 			rev->irreversible = xstrdup(value);
+		break;
+	case KEY_IMPORTED_FROM:
+		/* "<layout> <version>": what 'revgate adopt' matches a tool's records by */
+		if (!strchr(value, ' '))
+			report(ps, RULE_INVALID_HEADER_VALUE, vs,
+			       "'imported_from' is '<layout> <version>', not '%s'", value);
+		else
+			rev->imported_from = xstrdup(value);
 		break;
 	case KEY_REVGATE:
 	case KEY__COUNT:
@@ -582,6 +591,7 @@ void revision_release(struct revision *rev)
 	free(rev->rel_name);
 	free(rev->source);
 	free(rev->tool_version);
+	free(rev->imported_from);
 	for (size_t i = 0; i < rev->nspans; i++) {
 		free(rev->spans[i].path);
 		free(rev->spans[i].excerpt);

@@ -79,6 +79,7 @@ struct revision {
 	char *message;
 	char *created;
 	char *irreversible; /* reason, or NULL */
+	char *imported_from; /* "<layout> <version>" of an imported revision, or NULL */
 	bool transactional; /* false with "-- transaction: false" */
 	bool plain_sql;     /* not a revision: the whole file is the upgrade */
 	bool usable;        /* id and parents are known: the graph can place it */
