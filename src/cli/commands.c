@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+extern const struct command cmd_adopt;
 extern const struct command cmd_branches;
 extern const struct command cmd_current;
 extern const struct command cmd_downgrade;
@@ -30,6 +31,7 @@ extern const struct command cmd_upgrade;
 extern const struct command cmd_verify;
 
 const struct command *const commands[] = {
+	&cmd_adopt,
 	&cmd_branches,
 	&cmd_current,
 	&cmd_downgrade,

@@ -201,6 +201,27 @@ int layout_alembic_write(const struct layout_settings *s, const char *dir, const
  * Fresh string. */
 char *layout_alembic_set_parent(const char *py, size_t len, const char *parent);
 
+/* Where a tool records the migrations it ran (see record.c). */
+struct layout_record {
+	const char *table;  /* for messages */
+	const char *sql;    /* reads the records */
+	size_t columns;     /* columns of each row it returns */
+};
+/* The tool's record, or NULL for revgate's own layout. */
+const struct layout_record *layout_record_of(enum layout_kind kind);
+/*
+ * The versions the tool has applied, from the rows its record's query
+ * returned (`cells`: nrows rows of `columns` values, NULL for SQL NULL).
+ * golang-migrate records only the version it is at, and Flyway may record
+ * a baseline: those come back in *baseline (fresh, or NULL) meaning "this
+ * version and everything before it". ERR_CHECK with the tool's own words
+ * for a dirty or failed record.
+ */
+int layout_record_applied(enum layout_kind kind, const char *const *cells, size_t nrows,
+			  struct strlist *applied, char **baseline);
+/* Whether the tool takes two version strings as one ("0001" and "1" for goose). */
+bool layout_version_equal(enum layout_kind kind, const char *a, const char *b);
+
 /* An import (see import.c): file names and texts, in the tool's order. */
 struct layout_import {
 	struct strlist names, texts;
