@@ -37,22 +37,28 @@ static const struct cli_opt revision_opts[] = {
 };
 
 /*
- * A new revision in the project's own form: a revgate file, or an Alembic
- * .py file next to its first parent (in the first version location for a
- * root). Linear tools name their migrations by version and have no merges:
+ * Linear tools name their migrations by version and have no merges:
  * their own commands write them.
  */
-static int write_revision(struct app *app, const char *what, const struct newrev *r, char **path)
+static int check_writable(const struct app *app, const char *what)
+{
+	const struct layout_settings *ls = &app->layout;
+	if (ls->kind == LAYOUT_REVGATE || ls->kind == LAYOUT_ALEMBIC)
+		return 0;
+	return err_set(ERR_CONFIG,
+		       "'revgate %s' writes revgate and Alembic revisions; %s's history is a line "
+		       "of versions without merges: write its migrations with %s itself",
+		       what, layout_name(ls->kind), layout_name(ls->kind));
+}
+
+/* A new revision in the project's own form: a revgate file, or an Alembic
+ * .py file next to its first parent (in the first version location for a
+ * root). */
+static int write_revision(struct app *app, const struct newrev *r, char **path)
 {
 	const struct layout_settings *ls = &app->layout;
 	if (ls->kind == LAYOUT_REVGATE)
 		return newrev_write(app->migrations_dir, r, now(), path);
-	if (ls->kind != LAYOUT_ALEMBIC)
-		return err_set(ERR_CONFIG,
-			       "'revgate %s' writes revgate and Alembic revisions; %s's history is "
-			       "a line of versions without merges: write its migrations with %s "
-			       "itself",
-			       what, layout_name(ls->kind), layout_name(ls->kind));
 	char *dir = NULL;
 	size_t i;
 	if (r->parents && r->parents->n && graph_find(&app->graph, r->parents->v[0], &i)) {
@@ -74,7 +80,9 @@ static int run_revision(struct app *app, const struct command *cmd, struct cli_a
 	const char *head = cli_value(cmd, a, "head");
 	struct strlist parents = STRLIST_INIT, deps = STRLIST_INIT, labels = STRLIST_INIT;
 	char *path = NULL;
-	int ret = refuse_broken_graph(app);
+	int ret = check_writable(app, "revision");
+	if (ret == 0)
+		ret = refuse_broken_graph(app);
 	if (ret < 0)
 		goto out;
 	if (!msg) {
@@ -112,7 +120,7 @@ static int run_revision(struct app *app, const struct command *cmd, struct cli_a
 		.message = msg,
 		.non_transactional = cli_flag(cmd, a, "no-transaction"),
 	};
-	if ((ret = write_revision(app, "revision", &r, &path)) < 0)
+	if ((ret = write_revision(app, &r, &path)) < 0)
 		goto out;
 	printf("%s\n", path);
 out:
@@ -145,7 +153,9 @@ static int run_merge(struct app *app, const struct command *cmd, struct cli_args
 	const struct graph *g = &app->graph;
 	struct strlist parents = STRLIST_INIT;
 	char *path = NULL;
-	int ret = refuse_broken_graph(app);
+	int ret = check_writable(app, "merge");
+	if (ret == 0)
+		ret = refuse_broken_graph(app);
 	if (ret < 0)
 		goto out;
 	if (a->npos) {
@@ -179,7 +189,7 @@ static int run_merge(struct app *app, const struct command *cmd, struct cli_args
 		msg = dflt;
 	}
 	struct newrev r = {.parents = &parents, .message = msg};
-	ret = write_revision(app, "merge", &r, &path);
+	ret = write_revision(app, &r, &path);
 	free(dflt);
 	if (ret < 0)
 		goto out;
