@@ -26,18 +26,75 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= k && !strcmp(s + n - k, suffix);
 }
 
+/*
+ * Alembic's walk of a directory (os.walk, top down): a directory's files,
+ * sorted, before its subdirectories, sorted. Names are compared part by
+ * part; at the first difference a file (the last part) comes first.
+ */
+static int walk_cmp(const char *a, const char *b)
+{
+	for (;;) {
+		size_t na = strcspn(a, "/"), nb = strcspn(b, "/");
+		bool fa = !a[na], fb = !b[nb];
+		if (fa != fb)
+			return fa ? -1 : 1;
+		size_t n = na < nb ? na : nb;
+		int c = strncmp(a, b, n);
+		if (c || na != nb)
+			return c ? c : (na < nb ? -1 : 1);
+		if (fa)
+			return 0;
+		a += na + 1;
+		b += nb + 1;
+	}
+}
+
+static int unit_walk_cmp(const void *x, const void *y)
+{
+	return walk_cmp(((const struct layout_unit *)x)->name, ((const struct layout_unit *)y)->name);
+}
+
+static bool is_revision_file(const char *name)
+{
+	const char *base = path_basename(name);
+	/* Alembic's own rule: every .py file but __init__ and editor lock
+	 * files (.#x.py) */
+	return has_suffix(base, ".py") && strncmp(base, "__init__", 8) && base[0] != '.';
+}
+
+/* The files of one version location (`dir`, "" for the top) in walk order. */
+static void list_location(const struct layout_tree *t, const char *dir, struct layout_units *out)
+{
+	size_t first = out->n, n = strlen(dir);
+	for (size_t i = 0; i < t->names.n; i++) {
+		const char *name = t->names.v[i];
+		if (n && (strncmp(name, dir, n) || name[n] != '/'))
+			continue;
+		const char *rest = n ? name + n + 1 : name;
+		if (!t->settings->recursive && strchr(rest, '/'))
+			continue; /* another location's, below this one */
+		if (!is_revision_file(name))
+			continue;
+		bool dup = false;
+		for (size_t k = 0; k < first && !dup; k++)
+			dup = !strcmp(out->v[k].name, name);
+		if (!dup)
+			layout_unit_push(out, name);
+	}
+	if (out->n - first > 1)
+		qsort(out->v + first, out->n - first, sizeof(*out->v), unit_walk_cmp);
+}
+
+/* Every revision file, location by location in alembic.ini's order, as
+ * Alembic reads them: that order breaks ties in its history. */
 static int list(const struct layout_tree *t, struct layout_units *out, struct findings *fs)
 {
 	(void)fs;
-	for (size_t i = 0; i < t->names.n; i++) {
-		const char *name = t->names.v[i];
-		const char *base = path_basename(name);
-		/* Alembic's own rule: every .py file but __init__ and editor
-		 * lock files (.#x.py) */
-		if (!has_suffix(base, ".py") || !strncmp(base, "__init__", 8) || base[0] == '.')
-			continue;
-		layout_unit_push(out, name);
-	}
+	const struct strlist *subdirs = &t->settings->subdirs;
+	if (!subdirs->n)
+		list_location(t, "", out);
+	for (size_t i = 0; i < subdirs->n; i++)
+		list_location(t, subdirs->v[i], out);
 	return 0;
 }
 
@@ -51,6 +108,9 @@ enum pyvalue { PV_NONE, PV_LIST, PV_UNREADABLE };
 static enum pyvalue read_value(const char *text, const struct pytoks *toks, size_t i, size_t end,
 			       struct strlist *out)
 {
+	/* a comment at the end of the line is no part of the value */
+	while (end > i && toks->v[end - 1].kind == PY_COMMENT)
+		end--;
 	if (i >= end)
 		return PV_UNREADABLE;
 	if (i + 1 == end && pytok_is(text, &toks->v[i], "None"))
@@ -258,12 +318,12 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 	} else {
 		ok = false;
 	}
-	if (!d->line) {
+	if (!d->line && r->line) {
 		struct finding *f = findings_add(fs, RULE_MISSING_HEADER_KEY, SEV_ERROR, rev->path, 1,
 						 1, "no 'down_revision = ...' assignment");
 		finding_set_hint(f, "add 'down_revision = None' for a root, or the parent's id");
 		ok = false;
-	} else if (d->value == PV_UNREADABLE) {
+	} else if (!d->line || d->value == PV_UNREADABLE) {
 		ok = false;
 	} else {
 		rev->down_line = d->line;

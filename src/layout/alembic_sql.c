@@ -793,7 +793,6 @@ int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 						       : NULL;
 		if (!env_path || file_read(env_path, 0, &env) < 0)
 			err_clear();
-		strbuf_addf(&env, "\n%s\n", s->alembic_command ? s->alembic_command : "");
 		hash_sha256_hex(env.buf, env.len, hex);
 		env_hash = xstrdup(hex);
 		strbuf_release(&env);
