@@ -245,6 +245,14 @@ void layout_import_release(struct layout_import *im);
 bool layout_source_differs(const struct revision *a, const struct revision *b, size_t *at_b);
 
 /*
+ * layout_load() for commands that need only the graph (heads, history):
+ * Alembic files unchanged since they were cached under `cache_dir` are not
+ * read again (the header cache of revision/hcache.h). ERR_IO, ERR_GIT.
+ */
+int layout_load_headers(const struct layout_tree *t, struct revset *set, const char *cache_dir,
+			struct findings *fs);
+
+/*
  * A revision id from another tool's version or name, following revgate's
  * grammar ([A-Za-z0-9_]{1,32}): the version as written when it fits,
  * else its characters outside the grammar turned to '_' and, when that
