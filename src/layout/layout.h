@@ -186,6 +186,10 @@ int layout_load(const struct layout_tree *t, struct revset *set,
  */
 int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 		       const struct strlist *heads, const char *cache_dir, char **failure);
+/* The same for one revision from the cache alone (a file of another branch,
+ * read from git, that Alembic cannot see): whether it got its SQL. */
+bool layout_alembic_sql_cached(const struct layout_settings *s, struct revision *rev,
+			       const char *cache_dir);
 
 /*
  * Writes a new Alembic revision file into `dir` (a merge when r->parents
