@@ -426,6 +426,50 @@ EOF
 	[[ "$output" == *"alembic/versions/0001_initial.py:19:75: error[applied-revision-edited]: applied revision 'a1b2c3d4e5f6' changed in meaning since main"* ]]
 }
 
+@test "sibling-conflict: two branches' revisions on one table, the base's SQL known from the cache" {
+	py a1.py <<'EOF'
+from alembic import op
+import sqlalchemy as sa
+revision = "a1"
+down_revision = None
+def upgrade():
+    op.create_table("users", sa.Column("id", sa.BigInteger(), primary_key=True))
+def downgrade():
+    op.drop_table("users")
+EOF
+	git add -A && git commit -qm base
+	git checkout -qb feature
+	py f1.py <<'EOF'
+from alembic import op
+import sqlalchemy as sa
+revision = "f1"
+down_revision = "a1"
+def upgrade():
+    op.add_column("users", sa.Column("nick", sa.Text()))
+def downgrade():
+    op.drop_column("users", "nick")
+EOF
+	git add -A && git commit -qm feature
+	git checkout -q main
+	py m1.py <<'EOF'
+from alembic import op
+import sqlalchemy as sa
+revision = "m1"
+down_revision = "a1"
+def upgrade():
+    op.add_column("users", sa.Column("email", sa.Text()))
+def downgrade():
+    op.drop_column("users", "email")
+EOF
+	git add -A && git commit -qm main
+	rg lint >/dev/null 2>&1 || true # main's revisions get their SQL once
+	git checkout -q feature
+	run rg lint --base main
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"alembic/versions/f1.py:6:5: warning[sibling-conflict]: 'f1' (this branch) and 'm1' (added on main since the branches split) both touch table users"* ]]
+	[[ "$output" == *"error[heads-after-merge]"* ]]
+}
+
 @test "upgrade on an Alembic layout points at Alembic and import" {
 	run rg upgrade --url postgresql:///none
 	[ "$status" -eq 2 ]
