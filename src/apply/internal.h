@@ -22,16 +22,12 @@ char *iso_now(void);
 /* Milliseconds of a monotonic clock. */
 double mono_ms(void);
 
-/*
- * Inserts one history row on `db` (autocommit, or inside the caller's
- * transaction). Fills the client facts (user, host, tool version).
- */
-int history_insert(struct apply_session *ss, struct db *db, struct sqltext_history *h);
-/* After each step: the work connection's search_path, role and timeouts
- * back to what it connected with, so a revision's SET search_path or SET
- * ROLE never reaches the next revision. */
+/* After each step: the work connection's user, role, search_path,
+ * timeouts and transaction defaults back to what it connected with, so
+ * what a revision set never reaches the next revision or revgate. */
 int session_reset(struct apply_session *ss);
-/* Adds the same insert to a batch. */
+/* Adds one history row's INSERT to a batch (inside the caller's
+ * transaction); fills the client facts (user, host, tool version). */
 void history_batch(struct apply_session *ss, struct db_batch *b, struct sqltext_history *h);
 
 /* Adds to a batch, inside a transaction, what makes revgate's own

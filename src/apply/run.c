@@ -110,21 +110,6 @@ static int history_nparams(const struct apply_session *ss)
 	return ss->history_ext ? SQLTEXT_HISTORY_NPARAMS : SQLTEXT_HISTORY_NPARAMS_V1;
 }
 
-int history_insert(struct apply_session *ss, struct db *db, struct sqltext_history *h)
-{
-	struct strbuf sql = STRBUF_INIT;
-	const char *params[SQLTEXT_HISTORY_NPARAMS];
-	char *arrays[2];
-	fill_client(ss, h);
-	sqltext_history_insert(&sql, ss->htable, ss->history_ext);
-	sqltext_history_params(h, params, arrays);
-	int ret = db_query(db, sql.buf, history_nparams(ss), params, NULL);
-	free(arrays[0]);
-	free(arrays[1]);
-	strbuf_release(&sql);
-	return ret;
-}
-
 void history_batch(struct apply_session *ss, struct db_batch *b, struct sqltext_history *h)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -574,7 +559,6 @@ static int run_tx_segment(struct step_run *sr, size_t k, bool in_tx, struct appl
 	/* revgate's rows are written as the role that connected, whatever
 	 * SET SESSION AUTHORIZATION or SET ROLE the revision ran, under
 	 * revgate's own lock timeout */
-	size_t first_own = b.n;
 	own_prelude(ss, &b);
 	size_t first_version = b.n;
 	if (finish)
@@ -612,7 +596,6 @@ static int run_tx_segment(struct step_run *sr, size_t k, bool in_tx, struct appl
 			connection_lost(ss, commit ? LOST_COMMIT : LOST_TX, fail);
 		goto out;
 	}
-	(void)first_own;
 	if (finish && in_tx)
 		ret = check_rows(sr, &b, first_version);
 out:
