@@ -118,7 +118,8 @@ static enum pyvalue read_value(const char *text, const struct pytoks *toks, size
 	char open = 0;
 	if (toks->v[i].kind == PY_OP && strchr("([{", text[toks->v[i].start])) {
 		open = text[toks->v[i].start];
-		char close = open == '(' ? ')' : open == '[' ? ']' : '}';
+		static const char pairs[] = "()[]{}";
+		char close = strchr(pairs, open)[1];
 		if (!(toks->v[end - 1].kind == PY_OP && text[toks->v[end - 1].start] == close))
 			return PV_UNREADABLE;
 		i++;

@@ -642,13 +642,20 @@ static bool cache_get(const char *dir, const char *key, struct rev_sql *r)
 	size_t ml = strlen(CACHE_MAGIC);
 	if (sb.len < ml || memcmp(sb.buf, CACHE_MAGIC, ml))
 		goto out;
-	int tx;
-	size_t up;
-	long down;
-	int used = 0;
-	if (sscanf(sb.buf + ml, "%d %zu %ld\n%n", &tx, &up, &down, &used) != 3 || !used)
+	/* "<transactional> <upgrade bytes> <downgrade bytes or -1>\n" */
+	char *p = sb.buf + ml, *end;
+	long tx = strtol(p, &end, 10);
+	if (end == p || *end != ' ')
 		goto out;
-	size_t at = ml + (size_t)used;
+	p = end + 1;
+	unsigned long long upl = strtoull(p, &end, 10);
+	if (end == p || *end != ' ')
+		goto out;
+	p = end + 1;
+	long down = strtol(p, &end, 10);
+	if (end == p || *end != '\n')
+		goto out;
+	size_t up = (size_t)upl, at = (size_t)(end + 1 - sb.buf);
 	if (at + up + (down > 0 ? (size_t)down : 0) != sb.len)
 		goto out;
 	strbuf_add(&r->up, sb.buf + at, up);

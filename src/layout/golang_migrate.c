@@ -65,10 +65,8 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 		}
 		if (!up) {
 			/* the pair is found from its up file; a lone down file is odd */
-			char *up_name = xstrdup(name);
-			char *at = strstr(up_name + strlen(version), ".down.");
-			memmove(at + 4, at + 6, strlen(at + 6) + 1);
-			memcpy(at, ".up.", 4);
+			const char *at = strstr(name + strlen(version), ".down.");
+			char *up_name = xstrfmt("%.*s.up.%s", (int)(at - name), name, at + 6);
 			bool found = false;
 			for (size_t k = 0; k < t->names.n && !found; k++)
 				found = !strcmp(t->names.v[k], up_name);

@@ -383,7 +383,7 @@ char *layout_id_from_version(const char *version)
 	size_t n = strlen(version);
 	char *id = xmalloc(n + 1);
 	for (size_t i = 0; i < n; i++)
-		id[i] = id_char(version[i]) ? version[i] : '_';
+		id[i] = (char)(id_char(version[i]) ? version[i] : '_');
 	id[n] = '\0';
 	if (n && n <= ID_MAX)
 		return id;
