@@ -242,12 +242,9 @@ static bool alembic_id_ok(const char *id)
 static int parse(const struct layout_tree *t, const struct layout_unit *u, struct revision *rev,
 		 struct findings *fs)
 {
-	layout_rev_from_unit(t, u, rev);
-	int ret = layout_read_main(t, u->name, rev, fs);
-	if (ret <= 0) {
-		rev->usable = false;
+	int ret = layout_read_unit(t, u, rev, fs);
+	if (ret <= 0)
 		return ret;
-	}
 	struct pytoks toks = PYTOKS_INIT;
 	pytok_scan(rev->text, rev->len, &toks);
 	struct assignment as[A_COUNT] = {

@@ -672,20 +672,6 @@ out:
 	return ok;
 }
 
-static void mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	for (char *c = p + 1; *c; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		(void)mkdir(p, 0700);
-		*c = '/';
-	}
-	(void)mkdir(p, 0700);
-	free(p);
-}
-
 /* ---- driving the runs ---- */
 
 static int upgrades(struct runner *rn, struct revset *set, struct strmap *index,
@@ -831,7 +817,7 @@ int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 	char *env_hash = env_hash_of(s);
 	char *dir = cache_root ? path_join(cache_root, "alembic-sql") : NULL;
 	if (dir)
-		mkdirs(dir);
+		path_mkdirs(dir);
 	struct rev_sql *sqls = xcalloc(set->n ? set->n : 1, sizeof(*sqls));
 	struct strmap index = STRMAP_INIT;
 	char **keys = xcalloc(set->n ? set->n : 1, sizeof(*keys));

@@ -110,22 +110,7 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 static int parse(const struct layout_tree *t, const struct layout_unit *u, struct revision *rev,
 		 struct findings *fs)
 {
-	layout_rev_from_unit(t, u, rev);
-	int ret = layout_read_main(t, u->name, rev, fs);
-	if (ret <= 0) {
-		rev->usable = false;
-		return ret;
-	}
-	rev->upgrade.present = true;
-	rev->upgrade.start = rev->body_start;
-	rev->upgrade.end = rev->len;
-	if (!u->down_name)
-		return 0;
-	char *down;
-	size_t len;
-	ret = layout_read_other(t, u->down_name, &down, &len, fs);
-	if (ret > 0)
-		layout_attach_down(t, rev, u->down_name, down, len);
+	int ret = layout_read_pair(t, u, rev, NULL, fs);
 	return ret < 0 ? ret : 0;
 }
 
