@@ -99,19 +99,13 @@ int file_write_atomic(const char *path, const char *data, size_t len, bool exclu
 void file_write_cache(const char *path, const char *data, size_t len)
 {
 	const char *last = strrchr(path, '/');
-	char *dir = last ? xstrndup(path, (size_t)(last - path)) : xstrdup(".");
-	bool ok = true;
-	for (char *slash = strchr(dir + 1, '/'); ok; slash = strchr(slash + 1, '/')) {
-		if (slash)
-			*slash = '\0';
-		ok = mkdir(dir, 0700) == 0 || errno == EEXIST;
-		if (!slash)
-			break;
-		*slash = '/';
+	if (last) {
+		char *dir = xstrndup(path, (size_t)(last - path));
+		path_mkdirs(dir);
+		free(dir);
 	}
-	if (ok && file_write_atomic(path, data, len, false) < 0)
+	if (file_write_atomic(path, data, len, false) < 0)
 		err_clear();
-	free(dir);
 }
 
 int dir_list(const char *path, struct strlist *names)
