@@ -259,6 +259,9 @@ struct apply_session {
 	/* set by apply_verify when a revision read from the header cache
 	 * (no text) could not be checked without it */
 	bool need_text;
+	/* apply_verify leaves out what it asks the catalog (the history's
+	 * trigger, INVALID indexes): the gate of a run with nothing to do */
+	bool verify_light;
 	char *os_user, *host;
 };
 

@@ -86,10 +86,12 @@ const char *sumcache_lookup(struct sumcache *c, const char *name, const char *pa
 {
 	size_t i;
 	struct stat st;
-	if (!c->path || !strmap_get(&c->by_name, name, &i) || stat(path, &st) < 0 ||
-	    !same_stat(&c->v[i], &st))
+	if (!c->path || !strmap_get(&c->by_name, name, &i))
 		return NULL;
-	return c->v[i].sum;
+	struct sumcache_entry *e = &c->v[i];
+	if (!e->fresh)
+		e->fresh = stat(path, &st) == 0 && same_stat(e, &st) ? 1 : -1;
+	return e->fresh > 0 ? e->sum : NULL;
 }
 
 void sumcache_store(struct sumcache *c, const char *name, const char *path, const char *sum)
@@ -110,6 +112,7 @@ void sumcache_store(struct sumcache *c, const char *name, const char *path, cons
 		strmap_put(&c->by_name, c->v[i].name, i);
 	}
 	struct sumcache_entry *e = &c->v[i];
+	e->fresh = 1;
 	e->size = (long long)st.st_size;
 	e->ino = (long long)st.st_ino;
 	e->mtime_s = (long long)st.st_mtim.tv_sec;

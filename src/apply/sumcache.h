@@ -21,6 +21,7 @@ struct sumcache_entry {
 	char *name; /* the file name in the migrations directory */
 	long long size, ino, mtime_s, mtime_ns, ctime_s, ctime_ns;
 	char sum[65];
+	signed char fresh; /* 0: not looked at yet; 1: its file is unchanged; -1: it changed */
 };
 
 struct sumcache {
@@ -36,7 +37,9 @@ struct sumcache {
  * no cache). A missing or unreadable cache is empty. */
 void sumcache_open(struct sumcache *c, const char *cache_dir, const char *dir);
 /* The SHA-256 (hex) of the file `name` at `path`, when it is unchanged
- * since it was recorded; else NULL. */
+ * since it was recorded; else NULL. The file is looked at once: a second
+ * lookup answers from the first (a deploy looks them all up on the thread
+ * that reads the revisions, then checks them without a system call). */
 const char *sumcache_lookup(struct sumcache *c, const char *name, const char *path);
 /* Records the checksum of the file just read and verified. */
 void sumcache_store(struct sumcache *c, const char *name, const char *path, const char *sum);

@@ -14,6 +14,7 @@
 #include "lint/lint.h"
 #include "revision/revision.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +152,60 @@ static void print_heads_line(const struct app *app, const struct apply_session *
 	free(h);
 }
 
+/* Reading the revisions, on a thread of its own. */
+struct loader {
+	struct app *app;
+	struct sumcache *sums;
+	int ret;
+	struct err_saved err;
+};
+
+static void *load_revisions(void *arg)
+{
+	struct loader *l = arg;
+	l->ret = app_setup(l->app, NEEDS_HEADERS);
+	if (l->ret < 0) {
+		err_save(&l->err);
+		return NULL;
+	}
+	char *cache = config_cache_dir(&l->app->cfg);
+	sumcache_open(l->sums, cache, l->app->migrations_dir);
+	free(cache);
+	/* each file looked at here, off the path the database sets */
+	for (size_t i = 0; i < l->app->revs.n; i++) {
+		const struct revision *rev = l->app->revs.v[i];
+		(void)sumcache_lookup(l->sums, rev->file_name, rev->path);
+	}
+	return NULL;
+}
+
+/*
+ * Opens the session (apply_open: connect, find revgate's tables, read the
+ * version table) while another thread reads the revisions' headers and the
+ * checksums verified before: a deploy pays for the slower of the two, not
+ * both. Neither touches what the other fills until the join; the graph's
+ * address, which the session keeps, does not move.
+ */
+static int open_while_loading(struct app *app, const struct command *cmd, struct cli_args *a,
+			      struct apply_settings *s, struct apply_session *ss,
+			      struct sumcache *sums)
+{
+	struct loader l = {.app = app, .sums = sums};
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, load_revisions, &l) == 0;
+	if (!threaded)
+		load_revisions(&l);
+	int ret = dbcli_open(app, cmd, a, s, ss, APPLY_OPEN_NO_LOCK);
+	if (threaded)
+		pthread_join(t, NULL);
+	/* the migrations directory is the user's first problem */
+	if (l.ret < 0) {
+		err_restore(&l.err);
+		ret = l.ret;
+	}
+	return ret;
+}
+
 static int run_walk(struct app *app, const struct command *cmd, struct cli_args *a,
 		    enum apply_dir dir)
 {
@@ -172,12 +227,24 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		ret = err_set(ERR_USAGE, "downgrade needs a target: -1, a revision id, or base");
 		goto out;
 	}
-	if ((ret = dbcli_refuse_broken_graph(app)) < 0 || (ret = dbcli_settings(app, cmd, a, &s)) < 0)
+	bool dry = cli_flag(cmd, a, "dry-run");
+	if ((ret = dbcli_settings(app, cmd, a, &s)) < 0)
 		goto out;
-	/* the command starts from the header cache: a deploy that finds the
-	 * database at its target needs no file's text */
-	if ((offline || cli_flag(cmd, a, "dry-run")) && (ret = app_load_text(app)) < 0)
-		goto out;
+	if (offline || dry) {
+		if ((ret = app_setup(app, NEEDS_REVISIONS)) < 0 ||
+		    (ret = dbcli_refuse_broken_graph(app)) < 0)
+			goto out;
+	} else {
+		/* a deploy: the revisions come from the header cache (one that
+		 * finds the database at its target needs no file's text), read
+		 * while the connection opens and reads the version table */
+		ret = open_while_loading(app, cmd, a, &s, &ss, &sums);
+		opened = true;
+		if (ret == 0)
+			ret = dbcli_refuse_broken_graph(app);
+		if (ret < 0)
+			goto out;
+	}
 	if (offline) {
 		if ((ret = split_range(arg, dir, &from, &target)) < 0 ||
 		    (ret = apply_plan_build(&p, &app->graph, &from, target, dir)) < 0)
@@ -201,9 +268,10 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		}
 		goto out;
 	}
-	bool dry = cli_flag(cmd, a, "dry-run");
-	ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
-	opened = true;
+	if (dry) {
+		ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
+		opened = true;
+	}
 	/* a deploy that finds nothing to do never waits for the lock */
 	bool there = ret == 0 && !dry && already_there(app, &ss, arg, dir);
 	if (ret == 0 && !dry && !there)
@@ -215,10 +283,12 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	/* the gate: applied revisions must still be what ran, checked by the
 	 * checksums of unchanged files where it can; the text is read when
 	 * something is to run, or a file must be looked at */
-	char *cache = config_cache_dir(&app->cfg);
-	sumcache_open(&sums, cache, app->migrations_dir);
-	free(cache);
 	ss.sums = &sums;
+	/* a run with nothing to do changes nothing: its gate is the applied
+	 * revisions' checksums and the history's account of them; the
+	 * trigger and INVALID indexes are verify's, and the gate's of a run
+	 * that has something to do */
+	ss.verify_light = there;
 	size_t checked = 0;
 	if (!there && (ret = app_load_text(app)) < 0)
 		goto out;
@@ -335,7 +405,7 @@ const struct command cmd_upgrade = {
 		"turns the history into revgate revisions and 'revgate adopt' stamps the\n"
 		"database that tool migrated.",
 	.opts = upgrade_opts,
-	.needs = NEEDS_HEADERS,
+	.needs = NEEDS_CONFIG,
 	.formats = "text|json",
 	.max_pos = 1,
 };
@@ -352,7 +422,7 @@ const struct command cmd_downgrade = {
 		       "unless --allow-data-loss (on a terminal it asks); --plan names what it\n"
 		       "drops, --dry-run with the rows each holds.",
 	.opts = downgrade_opts,
-	.needs = NEEDS_HEADERS,
+	.needs = NEEDS_CONFIG,
 	.formats = "text|json",
 	.min_pos = 1,
 	.max_pos = 1,
