@@ -347,4 +347,5 @@ const struct command cmd_hooks = {
 	.opts = hooks_opts,
 	.min_pos = 1,
 	.max_pos = 2,
+	.args = "install|print|migrations-dir|unjoined-heads",
 };

@@ -321,4 +321,5 @@ const struct command cmd_lint = {
 	.needs = NEEDS_CONFIG,
 	.formats = "text|json|github|sarif",
 	.max_pos = 100000,
+	.args = "PATHS",
 };

@@ -96,4 +96,5 @@ const struct command cmd_explain = {
     .opts = rules_opts,
     .min_pos = 1,
     .max_pos = 1,
+    .args = "RULE",
 };

@@ -47,4 +47,5 @@ const struct command cmd_show = {
 	.formats = "text|json",
 	.min_pos = 1,
 	.max_pos = 1,
+	.args = "REV",
 };

@@ -287,6 +287,7 @@ const struct command cmd_upgrade = {
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",
 	.max_pos = 1,
+	.args = "TARGET",
 };
 
 const struct command cmd_downgrade = {
@@ -302,4 +303,5 @@ const struct command cmd_downgrade = {
 	.formats = "text|json",
 	.min_pos = 1,
 	.max_pos = 1,
+	.args = "TARGET",
 };
