@@ -39,10 +39,23 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 .PHONY: all deps test unit e2e demo valgrind clean docs check fuzz bench
-all: deps-build $(BIN)
+all: $(BIN)
 
-deps-build:
-	@scripts/deps.sh build
+# scripts/deps.sh installs what the goals need before anything compiles:
+# every object waits for it (order-only), so `make demo` or `make -j2 test`
+# works as the first command on a fresh machine. One run, for the widest
+# purpose among the goals, so two apt-get never race for the dpkg lock.
+DEPS_FOR := build
+ifneq ($(filter demo,$(MAKECMDGOALS)),)
+DEPS_FOR := demo
+endif
+ifneq ($(filter test unit valgrind,$(MAKECMDGOALS)),)
+DEPS_FOR := test
+endif
+deps:
+	@scripts/deps.sh $(DEPS_FOR)
+
+$(BUILD)/src/main.o $(LIB_OBJS) $(BUILD)/gen/rule_docs.c $(UNIT_BINS): | deps
 
 $(BUILD)/librevgate.a: $(LIB_OBJS)
 	@rm -f $@
@@ -68,25 +81,21 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librevgate.a
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/librevgate.a $(LIBS) -lcmocka $(TEST_LIBS)
 
-test: deps-test $(BIN) $(UNIT_BINS)
+test: deps $(BIN) $(UNIT_BINS)
 	@LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	 REVGATE=$(abspath $(BIN)) UNIT_DIR=$(abspath $(BUILD)/tests) tests/run.sh
 
-unit: $(BIN) $(UNIT_BINS)
+unit: deps $(BIN) $(UNIT_BINS)
 	@LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
 	 REVGATE=$(abspath $(BIN)) UNIT_DIR=$(abspath $(BUILD)/tests) tests/run.sh --unit-only
 
-deps-test:
-	@scripts/deps.sh test
-
-valgrind: deps-test $(BIN) $(UNIT_BINS)
+valgrind: deps $(BIN) $(UNIT_BINS)
 	@REVGATE=$(abspath $(BIN)) UNIT_DIR=$(abspath $(BUILD)/tests) \
 	 REVGATE_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(abspath tests/valgrind.supp)" \
 	 tests/run.sh
 
-demo: $(BIN)
-	@scripts/deps.sh demo
+demo: deps $(BIN)
 	@scripts/demo.sh $(abspath $(BIN))
 
 # libFuzzer targets under ASan and UBSan (clang), each run FUZZ_SECONDS from
