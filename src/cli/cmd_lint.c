@@ -198,6 +198,17 @@ static void keep_git_findings(const struct lint_settings *s, const struct revset
 	lint_settings_release(&dflt);
 }
 
+/* "12 revisions checked", "2 files checked", "12 revisions and 2 files checked". */
+static char *checked_phrase(size_t revisions, size_t files)
+{
+	if (files && !revisions)
+		return xstrfmt("%zu file%s checked", files, files == 1 ? "" : "s");
+	if (files)
+		return xstrfmt("%zu revision%s and %zu file%s checked", revisions,
+			       revisions == 1 ? "" : "s", files, files == 1 ? "" : "s");
+	return xstrfmt("%zu revision%s checked", revisions, revisions == 1 ? "" : "s");
+}
+
 static int run_lint(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct lint_settings s;
@@ -274,6 +285,9 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	struct stream st = {&s, &p, FINDINGS_INIT};
+	/* a clean run says what it judged; --quiet keeps it silent */
+	char *checked = app->quiet ? NULL : checked_phrase(job.nodes.n, job.files.n);
+	p.checked = checked;
 	if (p.ops->begin)
 		p.ops->begin(&p);
 	emit(&st, &all);
@@ -283,6 +297,7 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 		p.ops->summary(&p, &st.tally);
 	if (p.ops->end)
 		p.ops->end(&p);
+	free(checked);
 	if (findings_max_severity(&st.tally) >= fail_at)
 		ret = err_set(ERR_CHECK, "%zu finding(s) at %s level or above",
 			      findings_count(&st.tally, SEV_ERROR) +
