@@ -30,8 +30,10 @@ endif
 SRCS := $(shell find src -name '*.c' | LC_ALL=C sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-# rules/<id>.md pages, embedded for `revgate explain`
+# rules/<id>.md pages and docs/findings/<id>.md (findings that are not lint
+# rules), embedded for `revgate explain`
 RULE_DOCS := $(sort $(wildcard rules/*.md))
+FINDING_DOCS := $(sort $(wildcard docs/findings/*.md))
 LIB_OBJS += $(BUILD)/gen/rule_docs.o
 UNIT_SRCS := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | LC_ALL=C sort)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -69,9 +71,9 @@ $(BUILD)/%.o: %.c
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -DREVGATE_VERSION='"$(VERSION)"' -c -o $@ $<
 
-$(BUILD)/gen/rule_docs.c: $(RULE_DOCS) scripts/rule_docs.sh
+$(BUILD)/gen/rule_docs.c: $(RULE_DOCS) $(FINDING_DOCS) scripts/rule_docs.sh
 	@mkdir -p $(dir $@)
-	@scripts/rule_docs.sh $(RULE_DOCS) >$@
+	@scripts/rule_docs.sh $(RULE_DOCS) -- $(FINDING_DOCS) >$@
 
 $(BUILD)/gen/rule_docs.o: $(BUILD)/gen/rule_docs.c
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -275,3 +275,31 @@ ALTER TABLE t ALTER COLUMN c4 TYPE text;' 'SELECT 1;' 20250101_0041
 	run rg lint --format json
 	python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["findings"] == [] and d["summary"] == {"error": 0, "warning": 0, "info": 0}, d' "$output"
 }
+
+@test "explain knows every finding id any command can print" {
+	# the ids in the sources: RULE_* constants, and literal ids handed to
+	# a findings call; then every registered rule
+	ids=$(python3 - "$ROOT/src" <<'PY'
+import pathlib, re, sys
+ids = set()
+for f in pathlib.Path(sys.argv[1]).rglob("*.[ch]"):
+    text = f.read_text()
+    ids |= set(re.findall(r'#define\s+RULE_[A-Z0-9_]+\s+"([a-z0-9-]+)"', text))
+    ids |= set(re.findall(r'\b(?:findings_add\w*|\w*report)\(\s*[^,()]+,\s*"([a-z0-9]+(?:-[a-z0-9]+)+)"', text))
+assert {"applied-checksum-mismatch", "test-downgrade-differs", "syntax-error", "heads-after-merge"} <= ids, ids
+print("\n".join(sorted(ids)))
+PY
+	)
+	ids+=$'\n'$(rg rules --format json | python3 -c 'import json, sys; print("\n".join(r["id"] for r in json.load(sys.stdin)))')
+	n=0
+	while read -r id; do
+		run rg explain "$id"
+		[ "$status" -eq 0 ] || { echo "revgate explain $id: $output"; return 1; }
+		[[ "${lines[0]}" == "# $id" ]]
+		n=$((n + 1))
+	done <<<"$ids"
+	[ "$n" -gt 80 ]
+	run rg explain applied-checksum-mismath
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"did you mean 'applied-checksum-mismatch'?"* ]]
+}
