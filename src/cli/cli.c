@@ -313,6 +313,8 @@ int command_main(struct app *app, const struct command *cmd, int argc, char **ar
 	if (ret == 0)
 		ret = cmd->run(app, cmd, &a);
 	if (ret < 0) {
+		/* the verdict follows what the command printed, also through a pipe */
+		fflush(stdout);
 		fprintf(stderr, "revgate %s: %s\n", cmd->name, err_msg());
 		ret = exit_status_for(ret);
 	}

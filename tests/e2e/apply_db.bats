@@ -398,3 +398,36 @@ CREATE TABLE y (id int);" "SELECT 1;" "-- transaction: false"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"resolved bbbb0002 as rolled back"* ]]
 }
+
+@test "upgrade and resolve agree on whether a revision is half-done" {
+	sql_rev aaaa0001 none "CREATE TABLE t (id int);" "DROP TABLE t;" 20250101_0000
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	# a mixed revision whose first transaction fails: nothing of it stayed
+	sql_rev bbbb0002 aaaa0001 "INSERT INTO nosuch VALUES (1);
+CREATE INDEX CONCURRENTLY t_id ON t (id);" "DROP INDEX t_id;" 20250101_0001
+	run rg upgrade --no-lint
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"revision 'bbbb0002' failed and was rolled back"* ]]
+	[[ "$output" != *"resolve"* ]]
+	run rg resolve
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to resolve"* ]]
+	# its statement outside a transaction fails after the first one ran
+	sql_rev bbbb0002 aaaa0001 "INSERT INTO t VALUES (1);
+CREATE UNIQUE INDEX CONCURRENTLY t_id ON t ((1));
+INSERT INTO t VALUES (2);" "DROP INDEX t_id;" 20250101_0001
+	psql_ -c "INSERT INTO t VALUES (1)"
+	run rg upgrade --no-lint
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"revision 'bbbb0002' stopped part-way"*"run 'revgate resolve'"* ]]
+	run rg resolve
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"revision bbbb0002: upgrade stopped"* ]]
+	# what resolve prints comes before its verdict, also through a pipe
+	[[ "${lines[-1]}" == "revgate resolve: 1 revision is half-done" ]]
+}
