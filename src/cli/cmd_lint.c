@@ -285,8 +285,12 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	struct stream st = {&s, &p, FINDINGS_INIT};
-	/* a clean run says what it judged; --quiet keeps it silent */
-	char *checked = app->quiet ? NULL : checked_phrase(job.nodes.n, job.files.n);
+	/* a clean run says what it judged (the whole directory: every file's
+	 * graph and history, even when --staged or --base scope the SQL
+	 * rules to the change); --quiet keeps it silent */
+	char *checked = app->quiet ? NULL
+				   : checked_phrase(job.all_nodes ? app->revs.n : job.nodes.n,
+						    job.files.n);
 	p.checked = checked;
 	if (p.ops->begin)
 		p.ops->begin(&p);
