@@ -40,7 +40,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps test unit e2e demo valgrind clean docs check fuzz bench
+.PHONY: all deps test unit e2e demo valgrind clean docs check fuzz bench man install uninstall
 all: $(BIN)
 
 # scripts/deps.sh installs what the goals need before anything compiles:
@@ -86,7 +86,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librevgate.a
 test: deps $(BIN) $(UNIT_BINS)
 	@LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	 REVGATE=$(abspath $(BIN)) UNIT_DIR=$(abspath $(BUILD)/tests) tests/run.sh
+	 REVGATE=$(abspath $(BIN)) REVGATE_SANITIZE=$(SANITIZE) UNIT_DIR=$(abspath $(BUILD)/tests) \
+	 tests/run.sh
 
 unit: deps $(BIN) $(UNIT_BINS)
 	@LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
@@ -110,6 +111,49 @@ fuzz:
 check:
 	@scripts/deps.sh check
 	@scripts/check.sh
+
+# The manual pages, rendered by the binary from the tables that print
+# --help and 'revgate help config' (revgate __man lists them).
+MAN_DIR := $(BUILD)/man
+man: $(MAN_DIR)/.stamp
+$(MAN_DIR)/.stamp: $(BIN)
+	@rm -rf $(MAN_DIR) && mkdir -p $(MAN_DIR)
+	@for p in $$($(abspath $(BIN)) __man); do \
+		$(abspath $(BIN)) __man "$$p" >$(MAN_DIR)/$$p || exit 1; \
+	done
+	@touch $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the binary, the hooks,
+# the manual pages and the completions for bash, zsh and fish (which ask
+# the installed binary, so they know its commands, options and rules).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+INSTALL ?= install
+
+install: $(BIN) man
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/revgate/hooks \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	$(INSTALL) -m 755 $(BIN) $(DESTDIR)$(BINDIR)/revgate
+	$(INSTALL) -m 755 hooks/pre-commit hooks/post-merge $(DESTDIR)$(DATADIR)/revgate/hooks/
+	$(INSTALL) -m 644 $(MAN_DIR)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 $(MAN_DIR)/*.5 $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 644 completions/revgate.bash $(DESTDIR)$(BASHCOMPDIR)/revgate
+	$(INSTALL) -m 644 completions/_revgate $(DESTDIR)$(ZSHCOMPDIR)/_revgate
+	$(INSTALL) -m 644 completions/revgate.fish $(DESTDIR)$(FISHCOMPDIR)/revgate.fish
+
+# every page revgate may have installed, also of commands since removed
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/revgate $(DESTDIR)$(MANDIR)/man1/revgate.1 \
+		$(DESTDIR)$(MANDIR)/man1/revgate-*.1 $(DESTDIR)$(MANDIR)/man5/revgate.ini.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/revgate $(DESTDIR)$(ZSHCOMPDIR)/_revgate \
+		$(DESTDIR)$(FISHCOMPDIR)/revgate.fish
+	rm -rf $(DESTDIR)$(DATADIR)/revgate
 
 clean:
 	rm -rf build revgate

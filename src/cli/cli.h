@@ -92,9 +92,10 @@ struct command {
 	unsigned needs;
 	const char *formats;     /* formats --format accepts, e.g. "text|json" */
 	size_t min_pos, max_pos; /* positional argument count */
-	/* What the positional arguments are, for completions and manual pages:
-	 * a placeholder (REV, RULE, PATHS, COMMAND) or words to choose from,
-	 * separated by '|' ("install|print"); NULL for none. */
+	/* What the positional arguments are, for the completions: per position,
+	 * separated by blanks, the last one repeating, a placeholder (REV,
+	 * TARGET, RULE, PATHS, COMMAND) or words to choose from, separated by
+	 * '|' ("install|print"); NULL for none. */
 	const char *args;
 	bool hidden; /* not in the command list, the manual or the completions */
 };

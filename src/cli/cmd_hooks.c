@@ -347,5 +347,5 @@ const struct command cmd_hooks = {
 	.opts = hooks_opts,
 	.min_pos = 1,
 	.max_pos = 2,
-	.args = "install|print|migrations-dir|unjoined-heads",
+	.args = "install|print|migrations-dir|unjoined-heads pre-commit|post-merge",
 };

@@ -22,7 +22,7 @@
 #include <string.h>
 
 static const struct cli_opt lint_opts[] = {
-	{"fail-level", 0, "LEVEL", "lowest severity that fails the run: error or warning"},
+	{"fail-level", 0, "error|warning", "lowest severity that fails the run"},
 	{"strict", 0, NULL, "fail on warnings too (same as --fail-level warning)"},
 	{"pg-version", 0, "N", "PostgreSQL major version the rules judge for (13 to 17)"},
 	{"staged", 0, NULL, "lint what the git index holds (the pre-commit hook)"},
