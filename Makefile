@@ -12,7 +12,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-unused-parameter -Wvla -Wformat=2
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
 LIBS = $(PKG_LIBS) -lpg_query -lpthread -lm
 TEST_CFLAGS = $(shell pkg-config --cflags json-c 2>/dev/null)
 TEST_LIBS = $(shell pkg-config --libs json-c 2>/dev/null)
@@ -40,13 +40,15 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all deps test unit e2e demo valgrind clean docs check fuzz bench man install uninstall
+.PHONY: all deps test unit e2e demo valgrind clean docs check fuzz bench man install uninstall \
+	deb deb-check
 all: $(BIN)
 
 # scripts/deps.sh installs what the goals need before anything compiles:
 # every object waits for it (order-only), so `make demo` or `make -j2 test`
 # works as the first command on a fresh machine. One run, for the widest
 # purpose among the goals, so two apt-get never race for the dpkg lock.
+# NO_DEPS=1 skips it (a package build, whose build dependencies are there).
 DEPS_FOR := build
 ifneq ($(filter demo,$(MAKECMDGOALS)),)
 DEPS_FOR := demo
@@ -54,8 +56,14 @@ endif
 ifneq ($(filter test unit valgrind,$(MAKECMDGOALS)),)
 DEPS_FOR := test
 endif
+ifneq ($(filter deb deb-check,$(MAKECMDGOALS)),)
+DEPS_FOR += deb
+endif
+NO_DEPS ?=
 deps:
+ifeq ($(NO_DEPS),)
 	@scripts/deps.sh $(DEPS_FOR)
+endif
 
 $(BUILD)/src/main.o $(LIB_OBJS) $(BUILD)/gen/rule_docs.c $(UNIT_BINS): | deps
 
@@ -155,7 +163,19 @@ uninstall:
 		$(DESTDIR)$(FISHCOMPDIR)/revgate.fish
 	rm -rf $(DESTDIR)$(DATADIR)/revgate
 
+# make deb: the Debian package, built by debhelper from a copy of the tree
+# in build/deb/ (dh_shlibdeps names the libraries it needs); lintian must
+# find no error. make deb-check: that package installed with apt-get as a
+# machine that never built revgate would, used, and removed again (root).
+deb: deps
+	@scripts/deb.sh $(abspath build/deb)
+
+deb-check: deb
+	@scripts/deb-check.sh $(abspath build/deb)
+
 clean:
 	rm -rf build revgate
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# the compiler's header dependencies of this build (files: build/deb holds
+# directories named *.d)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
