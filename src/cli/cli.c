@@ -135,33 +135,33 @@ const char *command_formats(const struct command *cmd)
 
 /*
  * The option `arg` names in `opts`: "--name", "--name=VALUE", "-c" or
- * "-cVALUE". Returns its index and sets *inline_val to a value given in
- * the same word; -1 when the table has no such option.
+ * "-cVALUE", or NULL. Sets *inline_val to a value given in the same word.
  */
-static int opt_lookup(const struct cli_opt *opts, const char *arg, const char **inline_val)
+static const struct cli_opt *opt_lookup(const struct cli_opt *opts, const char *arg,
+					const char **inline_val)
 {
 	*inline_val = NULL;
-	if (arg[0] != '-' || !arg[1])
-		return -1;
+	if (!opts || arg[0] != '-' || !arg[1])
+		return NULL;
 	if (arg[1] == '-') {
 		const char *name = arg + 2;
 		const char *eq = strchr(name, '=');
 		size_t n = eq ? (size_t)(eq - name) : strlen(name);
-		for (int i = 0; opts && opts[i].name; i++) {
-			if (strlen(opts[i].name) == n && !strncmp(opts[i].name, name, n)) {
+		for (const struct cli_opt *o = opts; o->name; o++) {
+			if (strlen(o->name) == n && !strncmp(o->name, name, n)) {
 				*inline_val = eq ? eq + 1 : NULL;
-				return i;
+				return o;
 			}
 		}
-		return -1;
+		return NULL;
 	}
-	for (int i = 0; opts && opts[i].name; i++) {
-		if (opts[i].short_name == arg[1]) {
+	for (const struct cli_opt *o = opts; o->name; o++) {
+		if (o->short_name == arg[1]) {
 			*inline_val = arg[2] ? arg + 2 : NULL;
-			return i;
+			return o;
 		}
 	}
-	return -1;
+	return NULL;
 }
 
 /* ERR_USAGE for an option neither the command nor the common table has,
@@ -196,6 +196,9 @@ static int unknown_option(const struct command *cmd, const char *arg)
 static int apply_common(struct app *app, const struct command *cmd, enum common_opt which,
 			const char *value)
 {
+	/* parse() gives an option that takes a value its value; flags get "" */
+	if (!value)
+		value = "";
 	switch (which) {
 	case COMMON_DIRECTORY:
 		if (chdir(value) < 0)
@@ -249,13 +252,13 @@ static int parse(struct app *app, const struct command *cmd, int argc, char **ar
 			continue;
 		}
 		const char *inline_val;
-		bool common = false;
-		int idx = opt_lookup(cmd->opts, arg, &inline_val);
-		if (idx < 0 && (idx = opt_lookup(cli_common_opts, arg, &inline_val)) >= 0)
-			common = true;
-		if (idx < 0)
+		const struct cli_opt *o = opt_lookup(cmd->opts, arg, &inline_val);
+		bool common = !o;
+		if (common)
+			o = opt_lookup(cli_common_opts, arg, &inline_val);
+		if (!o)
 			return unknown_option(cmd, arg);
-		const struct cli_opt *o = common ? &cli_common_opts[idx] : &cmd->opts[idx];
+		int idx = (int)(o - (common ? cli_common_opts : cmd->opts));
 		const char *value = NULL;
 		if (o->arg) {
 			if (inline_val)
@@ -367,8 +370,8 @@ static int leading_end(int argc, char **argv)
 	int i = 1;
 	while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
 		const char *inline_val;
-		int k = opt_lookup(cli_common_opts, argv[i], &inline_val);
-		i += k >= 0 && cli_common_opts[k].arg && !inline_val ? 2 : 1;
+		const struct cli_opt *o = opt_lookup(cli_common_opts, argv[i], &inline_val);
+		i += o && o->arg && !inline_val ? 2 : 1;
 	}
 	return i;
 }

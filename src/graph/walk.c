@@ -68,9 +68,11 @@ static int resolve_branch(const struct graph *g, const char *label, size_t *out)
 static int filter_for_lineage(const struct graph *g, const struct idxvec *targets,
 			      const char *check_against, bool include_deps, struct idxvec *out);
 
-/* "; did you mean 'head'?" when `rid` looks like a typo of a target
- * keyword, a revision id or a branch label, else "" (fresh string). */
-static char *did_you_mean(const struct graph *g, const char *rid)
+/* What follows "no such revision or branch 'X'": "; did you mean 'head'?"
+ * when X looks like a typo of a target keyword, a revision id or a branch
+ * label, else the four-character rule for a short X, else "" (fresh
+ * string). */
+static char *not_found_hint(const struct graph *g, const char *rid)
 {
 	static const char *const keywords[] = {"head", "heads", "base"};
 	struct suggest sg;
@@ -83,21 +85,11 @@ static char *did_you_mean(const struct graph *g, const char *rid)
 			suggest_add(&sg, g->nodes[i].labels.v[k]);
 	}
 	char *near = suggest_result(&sg);
-	char *out = near ? xstrfmt("; did you mean %s?", near) : xstrdup("");
+	char *out = near		 ? xstrfmt("; did you mean %s?", near)
+		    : strlen(rid) < 4 ? xstrdup("; a partial id needs at least four characters")
+				     : xstrdup("");
 	free(near);
 	return out;
-}
-
-/* ERR_NOTFOUND for an id, prefix or label that names nothing. */
-static int no_such_revision(const struct graph *g, const char *rid)
-{
-	char *hint = did_you_mean(g, rid);
-	int ret = err_set(ERR_NOTFOUND, "no such revision or branch '%s'%s%s", rid,
-			  strlen(rid) < 4 && !*hint ? "; a partial id needs at least four characters"
-						    : "",
-			  hint);
-	free(hint);
-	return ret;
 }
 
 /* _revision_for_ident */
@@ -116,7 +108,10 @@ static int revision_for_ident(const struct graph *g, const char *rid, const char
 	if (!lookup_key(g, rid, &rev) && strlen(rid) < 4) {
 		/* Alembic matches any prefix; a short one resolving by luck is how a
 		 * deploy reaches the wrong revision, so revgate wants four characters */
-		return no_such_revision(g, rid);
+		char *hint = not_found_hint(g, rid);
+		ret = err_set(ERR_NOTFOUND, "no such revision or branch '%s'%s", rid, hint);
+		free(hint);
+		return ret;
 	}
 	if (!lookup_key(g, rid, &rev)) {
 		struct idxvec cands = IDXVEC_INIT;
@@ -148,7 +143,10 @@ static int revision_for_ident(const struct graph *g, const char *rid, const char
 		}
 		if (cands.n == 0) {
 			idxvec_release(&cands);
-			return no_such_revision(g, rid);
+			char *hint = not_found_hint(g, rid);
+			ret = err_set(ERR_NOTFOUND, "no such revision or branch '%s'%s", rid, hint);
+			free(hint);
+			return ret;
 		}
 		if (cands.n > 1) {
 			struct strbuf sb = STRBUF_INIT;
