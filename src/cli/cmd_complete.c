@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "core/err.h"
 #include "core/xalloc.h"
+#include "layout/layout.h"
 #include "lint/docs.h"
 #include "lint/registry.h"
 
@@ -135,6 +136,12 @@ static void offer_values(struct app *app, const struct command *cmd, const char 
 			offer_rules(prefix);
 		} else if (!strcmp(v, "COMMAND")) {
 			offer_commands(prefix);
+		} else if (!strcmp(v, "LAYOUT")) {
+			struct strlist names = STRLIST_INIT;
+			strlist_split(&names, layout_names(), ',');
+			for (size_t k = 0; k < names.n; k++)
+				offer(prefix, names.v[k], "layout");
+			strlist_release(&names);
 		} else if (v[0] >= 'a' && v[0] <= 'z') {
 			char *word = xstrfmt("%s%s", head, v);
 			char *full_prefix = xstrfmt("%s%s", head, prefix);

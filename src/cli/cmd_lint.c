@@ -14,6 +14,7 @@
 #include "core/fileio.h"
 #include "core/xalloc.h"
 #include "guard/guard.h"
+#include "layout/layout.h"
 #include "lint/lint.h"
 #include "output/output.h"
 
@@ -139,6 +140,7 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 		.migrations_dir = app->migrations_dir,
 		.name_pattern = app->name_pattern,
 		.limits = &app->limits,
+		.layout = &app->layout,
 	};
 	struct guard_result res = {0};
 	int ret = app_setup(app, NEEDS_REVISIONS);
@@ -209,6 +211,36 @@ static char *checked_phrase(size_t revisions, size_t files)
 	return xstrfmt("%zu revision%s checked", revisions, revisions == 1 ? "" : "s");
 }
 
+/*
+ * Alembic's revisions get their SQL from Alembic's offline mode (cached).
+ * When Alembic cannot give it, the graph and git checks still run, and one
+ * finding says why the SQL was not linted.
+ */
+static void alembic_sql(struct app *app, struct findings *out)
+{
+	struct strlist heads = STRLIST_INIT;
+	for (size_t i = 0; i < app->graph.heads.n; i++)
+		strlist_push(&heads, app->graph.nodes[app->graph.heads.v[i]].id);
+	char *cache = config_cache_dir(&app->cfg);
+	char *failure = NULL;
+	if (layout_alembic_sql(&app->layout, &app->revs, &heads, cache, &failure) < 0) {
+		failure = xstrdup(err_msg());
+		err_clear();
+	}
+	if (failure) {
+		struct finding *f = findings_add(
+			out, RULE_ALEMBIC_SQL_UNAVAILABLE, SEV_WARNING,
+			app->layout.alembic_ini ? app->layout.alembic_ini : app->migrations_dir, 0, 0,
+			"the SQL of some revisions could not be linted: %s", failure);
+		finding_set_hint(f, "run the command above to see why; env.py must support "
+				    "offline mode (--sql), and '[alembic] command' in revgate.ini "
+				    "says how to run Alembic (e.g. 'poetry run alembic')");
+	}
+	free(failure);
+	free(cache);
+	strlist_release(&heads);
+}
+
 static int run_lint(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct lint_settings s;
@@ -262,6 +294,8 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 			goto out;
 
 	struct findings all = FINDINGS_INIT;
+	if (app->layout.kind == LAYOUT_ALEMBIC && (job.all_nodes || job.nodes.n))
+		alembic_sql(app, &all);
 	if (job.all_nodes) {
 		/* everything read from the directory: load problems, the graph, every revision */
 		findings_move(&all, &app->load_findings);

@@ -6,6 +6,7 @@
  */
 #include "lint/registry.h"
 #include "graph/graph.h"
+#include "layout/layout.h"
 #include "revision/revision.h"
 
 #include <string.h>
@@ -116,6 +117,18 @@ OTHER(g_multiple_bases, RULE_MULTIPLE_BASES, LINT_FAMILY_GRAPH, SEV_WARNING,
       "more than one root revision");
 OTHER(g_duplicate_branch_label, RULE_DUPLICATE_BRANCH_LABEL, LINT_FAMILY_GRAPH, SEV_ERROR,
       "a branch label declared by two revisions");
+OTHER(g_unreadable_revision, RULE_UNREADABLE_REVISION, LINT_FAMILY_GRAPH, SEV_ERROR,
+      "another tool's revision whose ids cannot be read without running it (an Alembic "
+      "value that is not a literal)");
+OTHER(g_unsupported_migration, RULE_UNSUPPORTED_MIGRATION, LINT_FAMILY_GRAPH, SEV_WARNING,
+      "another tool's migration revgate cannot read (a Go migration, a Flyway repeatable "
+      "migration)");
+OTHER(g_template_placeholder, RULE_TEMPLATE_PLACEHOLDER, LINT_FAMILY_GRAPH, SEV_WARNING,
+      "a placeholder another tool replaces before the SQL runs (Flyway ${...}, goose ENVSUB)");
+OTHER(g_alembic_sql_unavailable, RULE_ALEMBIC_SQL_UNAVAILABLE, LINT_FAMILY_GRAPH, SEV_WARNING,
+      "Alembic's offline mode could not give the SQL of some revisions, so it was not linted");
+OTHER(g_duplicate_version, RULE_DUPLICATE_VERSION, LINT_FAMILY_GRAPH, SEV_ERROR,
+      "two migrations of another tool with the same version");
 
 /* The git family: the history against a base ref (git/, guard/). */
 OTHER(x_applied_edited, "applied-revision-edited", LINT_FAMILY_GIT, SEV_ERROR,
@@ -191,6 +204,11 @@ static const struct lint_rule *const rules[] = {
     &rule_unknown_rule,
     &rule_unused_ignore,
     &g_invalid_file,
+    &g_unreadable_revision,
+    &g_unsupported_migration,
+    &g_template_placeholder,
+    &g_duplicate_version,
+    &g_alembic_sql_unavailable,
     &g_missing_header_key,
     &g_duplicate_header_key,
     &g_unknown_header_key,

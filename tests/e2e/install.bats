@@ -116,6 +116,7 @@ bash_complete() {
 	[ "$(bash_complete "revgate explain applied-checksum-mi")" = applied-checksum-mismatch ]
 	[ "$(bash_complete "revgate explain ban-drop-ta")" = ban-drop-table ]
 	[ "$(bash_complete "revgate upgrade aaa")" = aaaa1111 ]
+	[ "$(bash_complete "revgate import golang")" = golang-migrate ]
 	[ "$(bash_complete "revgate downgrade cor")" = "$(printf 'core\ncore@head')" ]
 	run bash_complete "revgate show he"
 	[ "$output" = "$(printf 'head\nheads')" ]
