@@ -67,7 +67,7 @@ static int run_rebase(struct app *app, const struct command *cmd, struct cli_arg
 			printf("; %s -> %s", s->rev->file_name, s->new_name);
 		putchar('\n');
 	}
-	if (!plan.onto_present)
+	if (!dry && !plan.onto_present)
 		app_note(app, "'%s' is not in the working tree yet: until %s is in this branch, the "
 			      "pre-commit hook and the pull-request check find its parent missing; "
 			      "bring it in first ('git rebase %s', or 'git merge %s')",
