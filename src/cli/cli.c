@@ -133,10 +133,7 @@ const char *command_formats(const struct command *cmd)
 	return cmd->formats ? cmd->formats : "text";
 }
 
-/*
- * The option `arg` names in `opts`: "--name", "--name=VALUE", "-c" or
- * "-cVALUE", or NULL. Sets *inline_val to a value given in the same word.
- */
+/* The option `arg` names in one table (see cli_opt_find). */
 static const struct cli_opt *opt_lookup(const struct cli_opt *opts, const char *arg,
 					const char **inline_val)
 {
@@ -162,6 +159,13 @@ static const struct cli_opt *opt_lookup(const struct cli_opt *opts, const char *
 		}
 	}
 	return NULL;
+}
+
+const struct cli_opt *cli_opt_find(const struct command *cmd, const char *word,
+				   const char **inline_val)
+{
+	const struct cli_opt *o = opt_lookup(cmd ? cmd->opts : NULL, word, inline_val);
+	return o ? o : opt_lookup(cli_common_opts, word, inline_val);
 }
 
 /* ERR_USAGE for an option neither the command nor the common table has,
@@ -370,7 +374,7 @@ static int leading_end(int argc, char **argv)
 	int i = 1;
 	while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
 		const char *inline_val;
-		const struct cli_opt *o = opt_lookup(cli_common_opts, argv[i], &inline_val);
+		const struct cli_opt *o = cli_opt_find(NULL, argv[i], &inline_val);
 		i += o && o->arg && !inline_val ? 2 : 1;
 	}
 	return i;

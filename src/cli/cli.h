@@ -109,6 +109,12 @@ struct command {
  * {NULL}. The one source for parsing, --help, manual pages, completions. */
 extern const struct cli_opt cli_common_opts[];
 
+/* The option a command-line word names ("--name", "--name=VALUE", "-c",
+ * "-cVALUE"): in the command's table (`cmd` may be NULL), else among the
+ * common options; NULL when neither has it. *inline_val is set to a value
+ * given in the same word, else NULL. */
+const struct cli_opt *cli_opt_find(const struct command *cmd, const char *word,
+				   const char **inline_val);
 /* The index of option `name` in the command's table, for reading cli_args. */
 int cli_opt_index(const struct command *cmd, const char *name);
 const char *cli_value(const struct command *cmd, const struct cli_args *a, const char *name);

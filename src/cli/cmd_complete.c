@@ -40,29 +40,6 @@ static void offer(const char *prefix, const char *word, const char *desc)
 	putchar('\n');
 }
 
-/* The option a word names in the command's table or the common one. */
-static const struct cli_opt *find_opt(const struct command *cmd, const char *word,
-				      const char **inline_val)
-{
-	const struct cli_opt *tables[] = {cmd ? cmd->opts : NULL, cli_common_opts};
-	*inline_val = NULL;
-	for (size_t t = 0; t < 2; t++) {
-		for (const struct cli_opt *o = tables[t]; o && o->name; o++) {
-			size_t n = strlen(o->name);
-			if (word[1] == '-' && !strncmp(word + 2, o->name, n) &&
-			    (!word[n + 2] || word[n + 2] == '=')) {
-				*inline_val = word[n + 2] ? word + n + 3 : NULL;
-				return o;
-			}
-			if (word[1] != '-' && o->short_name && word[1] == o->short_name) {
-				*inline_val = word[2] ? word + 2 : NULL;
-				return o;
-			}
-		}
-	}
-	return NULL;
-}
-
 static void offer_options(const struct command *cmd, const char *prefix)
 {
 	const struct cli_opt *tables[] = {cmd ? cmd->opts : NULL, cli_common_opts};
@@ -182,7 +159,7 @@ static int run_complete(struct app *app, const struct command *self, struct cli_
 		}
 		if (!only_pos && word[0] == '-' && word[1] && !(word[1] >= '0' && word[1] <= '9')) {
 			const char *inline_val;
-			const struct cli_opt *o = find_opt(cmd, word, &inline_val);
+			const struct cli_opt *o = cli_opt_find(cmd, word, &inline_val);
 			if (o && o->arg && !inline_val)
 				pending = o;
 			else if (o && inline_val && !strcmp(o->name, "directory") && chdir(inline_val) < 0)
@@ -204,7 +181,7 @@ static int run_complete(struct app *app, const struct command *self, struct cli_
 		offer_values(app, cmd, pending->arg, "", cur);
 	} else if (!only_pos && cur[0] == '-' && cur[1] == '-' && strchr(cur, '=')) {
 		const char *inline_val;
-		const struct cli_opt *o = find_opt(cmd, cur, &inline_val);
+		const struct cli_opt *o = cli_opt_find(cmd, cur, &inline_val);
 		if (o && o->arg) {
 			char *head = xstrndup(cur, (size_t)(inline_val - cur));
 			offer_values(app, cmd, o->arg, head, inline_val);

@@ -40,7 +40,8 @@ SH
 # first_command GOAL PURPOSE: `make -j2 GOAL` on the fresh copy runs
 # scripts/deps.sh PURPOSE once, before any compile, and finishes.
 first_command() {
-	run make -C "$T/tree" -j2 CC="$T/cc" "$1"
+	# a fresh make, not one that inherits the suite's own (SANITIZE=...)
+	run env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$T/tree" -j2 CC="$T/cc" "$1"
 	cat "$LOG"
 	[ "$status" -eq 0 ]
 	! grep -q "compiled before" "$LOG"
@@ -67,7 +68,7 @@ first_command() {
 	cd "$ROOT"
 	for goal in all demo test; do
 		for jobs in 1 2; do
-			first=$(make -n -B -j"$jobs" "$goal" 2>/dev/null | grep -nE 'deps\.sh|(^|[ /])(cc|gcc|clang) ' | head -n 1)
+			first=$(env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -n -B -j"$jobs" "$goal" 2>/dev/null | grep -nE 'deps\.sh|(^|[ /])(cc|gcc|clang) ' | head -n 1)
 			echo "make -j$jobs $goal: $first"
 			[[ "$first" == *"scripts/deps.sh"* ]]
 		done

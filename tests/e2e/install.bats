@@ -10,6 +10,7 @@ setup_file() {
 	DEST=$BATS_FILE_TMPDIR/root
 	export DEST PREFIX=/opt/rg
 	# the build the suite runs (plain or under the sanitizers)
+	unset MAKEFLAGS MAKELEVEL MFLAGS
 	make -s -C "$ROOT" install SANITIZE="${REVGATE_SANITIZE:-}" DESTDIR="$DEST" PREFIX="$PREFIX" \
 		>"$BATS_FILE_TMPDIR/install.log" 2>&1 || {
 		cat "$BATS_FILE_TMPDIR/install.log" >&3
@@ -87,6 +88,7 @@ help_options() {
 
 @test "uninstall removes everything install wrote" {
 	tmp=$BATS_TEST_TMPDIR/again
+	unset MAKEFLAGS MAKELEVEL MFLAGS
 	make -s -C "$ROOT" install SANITIZE="${REVGATE_SANITIZE:-}" DESTDIR="$tmp" PREFIX=/usr >/dev/null
 	[ "$(find "$tmp" -type f | wc -l)" -gt 20 ]
 	make -s -C "$ROOT" uninstall DESTDIR="$tmp" PREFIX=/usr >/dev/null
