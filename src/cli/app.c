@@ -86,13 +86,18 @@ int app_require_revgate_layout(const struct app *app, const char *what)
 		       layout_name(app->layout.kind), layout_name(app->layout.kind));
 }
 
-/* Another tool's layout, read through src/layout. */
-static int load_layout(struct app *app)
+/* Another tool's layout, read through src/layout; `headers`: the graph only. */
+static int load_layout(struct app *app, bool headers)
 {
 	struct layout_tree t;
 	int ret = layout_tree_open_dir(&t, &app->layout);
-	if (ret == 0)
+	if (ret == 0 && headers) {
+		char *cache = config_cache_dir(&app->cfg);
+		ret = layout_load_headers(&t, &app->revs, cache, &app->load_findings);
+		free(cache);
+	} else if (ret == 0) {
 		ret = layout_load(&t, &app->revs, &app->load_findings);
+	}
 	layout_tree_release(&t);
 	return ret;
 }
@@ -124,7 +129,7 @@ int app_setup(struct app *app, unsigned needs)
 		BUG("revisions were loaded from the header cache before a command needed their text");
 	if (want_full || want_headers) {
 		if (app->layout.kind != LAYOUT_REVGATE) {
-			ret = load_layout(app);
+			ret = load_layout(app, !want_full);
 		} else if (want_full) {
 			ret = revset_load_dir(&app->revs, app->migrations_dir, app->name_pattern,
 					      &app->limits, &app->load_findings);

@@ -297,12 +297,13 @@ edits:;
 	size_t before = out->n;
 	enum change up, down;
 	if (c->req->layout->kind == LAYOUT_ALEMBIC) {
+		/* judged on the .py file itself: positions are the file's */
 		up = down = compare_python(c, old, new, old_path, out);
 	} else {
 		up = compare_section(c, old, new, true, old_path, out);
 		down = compare_section(c, old, new, false, old_path, out);
+		revision_remap_findings(new, out, before);
 	}
-	revision_remap_findings(new, out, before);
 	size_t lo, ln;
 	const char *so = revision_source(old, &lo), *sn = revision_source(new, &ln);
 	bool bytes_differ = lo != ln || memcmp(so, sn, lo);

@@ -260,6 +260,9 @@ int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out)
 		free(key);
 		return ret;
 	}
+	/* an Alembic revision's SQL, when this machine has seen its file */
+	if (c->req->layout->kind == LAYOUT_ALEMBIC)
+		layout_alembic_sql_cached(c->req->layout, rev, c->req->cache_dir);
 	ALLOC_GROW(c->owned.v, c->owned.n + 1, c->owned.alloc);
 	c->owned.v[c->owned.n++] = rev;
 	strlist_push_owned(&c->cache_keys, key);

@@ -49,6 +49,7 @@ struct guard_request {
 	const struct matcher *name_pattern;
 	const struct revision_limits *limits;
 	const struct layout_settings *layout; /* how the directory is read */
+	const char *cache_dir; /* Alembic: where the SQL of revisions is cached, or NULL */
 };
 
 struct guard_result {

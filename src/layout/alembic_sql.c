@@ -770,6 +770,42 @@ static int downgrades(struct runner *rn, const struct revset *set, const struct 
 	return ret;
 }
 
+/* What the SQL depends on besides the revision file: env.py. Fresh hex. */
+static char *env_hash_of(const struct layout_settings *s)
+{
+	char hex[HASH_HEX_LEN + 1];
+	struct strbuf env = STRBUF_INIT;
+	char *env_path = s->alembic_script_dir ? path_join(s->alembic_script_dir, "env.py") : NULL;
+	if (!env_path || file_read(env_path, 0, &env) < 0)
+		err_clear();
+	hash_sha256_hex(env.buf, env.len, hex);
+	strbuf_release(&env);
+	free(env_path);
+	return xstrdup(hex);
+}
+
+bool layout_alembic_sql_cached(const struct layout_settings *s, struct revision *rev,
+			       const char *cache_root)
+{
+	if (!cache_root || !rev->usable || !rev->id || rev->source || !rev->text)
+		return false;
+	char *env_hash = env_hash_of(s);
+	char *key = cache_key(rev, env_hash);
+	char *dir = path_join(cache_root, "alembic-sql");
+	struct rev_sql r;
+	memset(&r, 0, sizeof(r));
+	strbuf_init(&r.up, 0);
+	strbuf_init(&r.down, 0);
+	bool hit = cache_get(dir, key, &r);
+	if (hit)
+		attach(rev, &r);
+	rev_sql_release(&r);
+	free(dir);
+	free(key);
+	free(env_hash);
+	return hit;
+}
+
 static bool same_as_file(const struct revision *rev)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -785,19 +821,7 @@ int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 		       const struct strlist *heads, const char *cache_root, char **failure)
 {
 	*failure = NULL;
-	char *env_hash = NULL;
-	{
-		char hex[HASH_HEX_LEN + 1];
-		struct strbuf env = STRBUF_INIT;
-		char *env_path = s->alembic_script_dir ? path_join(s->alembic_script_dir, "env.py")
-						       : NULL;
-		if (!env_path || file_read(env_path, 0, &env) < 0)
-			err_clear();
-		hash_sha256_hex(env.buf, env.len, hex);
-		env_hash = xstrdup(hex);
-		strbuf_release(&env);
-		free(env_path);
-	}
+	char *env_hash = env_hash_of(s);
 	char *dir = cache_root ? path_join(cache_root, "alembic-sql") : NULL;
 	if (dir)
 		mkdirs(dir);

@@ -9,6 +9,7 @@
 #include "core/textpos.h"
 #include "core/xalloc.h"
 #include "layout/internal.h"
+#include "revision/hcache.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* Deep enough for any layout; recursive Alembic locations stop here too. */
 #define MAX_LEVELS 8
@@ -156,26 +158,41 @@ static int list_fs(struct layout_tree *t, const char *rel, unsigned level)
 		free(path);
 		return ret;
 	}
-	struct strlist names = STRLIST_INIT;
+	/* the entry type from readdir spares a stat per file; links and
+	 * file systems that do not tell are asked */
+	struct strlist files = STRLIST_INIT, dirs = STRLIST_INIT;
+	bool deeper = level < layout_list_depth(t->settings);
 	struct dirent *e;
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.' && strcmp(e->d_name, "__pycache__"))
-			strlist_push(&names, e->d_name);
-	closedir(d);
-	for (size_t i = 0; i < names.n && ret == 0; i++) {
-		char *sub = *rel ? xstrfmt("%s/%s", rel, names.v[i]) : xstrdup(names.v[i]);
-		char *full = path_join(t->settings->dir, sub);
-		struct stat st;
-		if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (level < layout_list_depth(t->settings))
-				ret = list_fs(t, sub, level + 1);
-		} else if (layout_wants_path(t->settings, sub)) {
-			strlist_push(&t->names, sub);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__"))
+			continue;
+		bool is_dir = e->d_type == DT_DIR;
+		if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
+			char *full = path_join(path, e->d_name);
+			struct stat st;
+			is_dir = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+			free(full);
 		}
-		free(full);
+		if (is_dir && deeper)
+			strlist_push(&dirs, e->d_name);
+		else if (!is_dir)
+			strlist_push(&files, e->d_name);
+	}
+	closedir(d);
+	for (size_t i = 0; i < files.n; i++) {
+		char *sub = *rel ? xstrfmt("%s/%s", rel, files.v[i]) : xstrdup(files.v[i]);
+		if (layout_wants_path(t->settings, sub))
+			strlist_push_owned(&t->names, sub);
+		else
+			free(sub);
+	}
+	for (size_t i = 0; i < dirs.n && ret == 0; i++) {
+		char *sub = *rel ? xstrfmt("%s/%s", rel, dirs.v[i]) : xstrdup(dirs.v[i]);
+		ret = list_fs(t, sub, level + 1);
 		free(sub);
 	}
-	strlist_release(&names);
+	strlist_release(&files);
+	strlist_release(&dirs);
 	free(path);
 	return ret;
 }
@@ -299,6 +316,55 @@ int layout_load(const struct layout_tree *t, struct revset *set, struct findings
 		ALLOC_GROW(set->v, set->n + 1, set->alloc);
 		set->v[set->n++] = rev;
 	}
+	layout_units_release(&units);
+	return ret;
+}
+
+/* A file changed less than this many seconds before it was read may change
+ * again within the same clock tick: it is not cached (as revision/ does). */
+#define HCACHE_RACY_SECONDS 2
+
+int layout_load_headers(const struct layout_tree *t, struct revset *set, const char *cache_dir,
+			struct findings *fs)
+{
+	/* linear tools' graph comes from names alone, and their files are cheap */
+	if (t->settings->kind != LAYOUT_ALEMBIC || !cache_dir || t->read != read_fs)
+		return layout_load(t, set, fs);
+	struct layout_units units = LAYOUT_UNITS_INIT;
+	struct hcache cache;
+	struct strlist names = STRLIST_INIT;
+	time_t started = time(NULL);
+	hcache_open(&cache, cache_dir, t->settings->dir, layout_name(t->settings->kind));
+	int ret = layout_list(t, &units, fs);
+	for (size_t i = 0; ret == 0 && i < units.n; i++) {
+		const struct layout_unit *u = &units.v[i];
+		char *path = path_join(t->settings->dir, u->name);
+		struct stat st;
+		bool have_st = stat(path, &st) == 0;
+		struct revision *rev = have_st ? hcache_lookup(&cache, u->name, path, &st) : NULL;
+		if (rev) {
+			/* the cache knows files by their name in the directory */
+			free(rev->file_name);
+			rev->file_name = xstrdup(path_basename(u->name));
+			rev->rel_name = xstrdup(u->name);
+		} else {
+			size_t before = fs->n;
+			if ((ret = layout_parse(t, u, &rev, fs)) < 0) {
+				free(path);
+				break;
+			}
+			if (have_st && fs->n == before && st.st_ctim.tv_sec < started - HCACHE_RACY_SECONDS)
+				hcache_store(&cache, u->name, &st, rev);
+		}
+		strlist_push(&names, u->name);
+		free(path);
+		ALLOC_GROW(set->v, set->n + 1, set->alloc);
+		set->v[set->n++] = rev;
+	}
+	if (ret == 0)
+		hcache_save(&cache, (const char *const *)names.v, names.n);
+	strlist_release(&names);
+	hcache_release(&cache);
 	layout_units_release(&units);
 	return ret;
 }

@@ -186,6 +186,10 @@ int layout_load(const struct layout_tree *t, struct revset *set,
  */
 int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 		       const struct strlist *heads, const char *cache_dir, char **failure);
+/* The same for one revision from the cache alone (a file of another branch,
+ * read from git, that Alembic cannot see): whether it got its SQL. */
+bool layout_alembic_sql_cached(const struct layout_settings *s, struct revision *rev,
+			       const char *cache_dir);
 
 /*
  * Writes a new Alembic revision file into `dir` (a merge when r->parents
@@ -243,6 +247,14 @@ void layout_import_release(struct layout_import *im);
  * offset in b's source where they first do.
  */
 bool layout_source_differs(const struct revision *a, const struct revision *b, size_t *at_b);
+
+/*
+ * layout_load() for commands that need only the graph (heads, history):
+ * Alembic files unchanged since they were cached under `cache_dir` are not
+ * read again (the header cache of revision/hcache.h). ERR_IO, ERR_GIT.
+ */
+int layout_load_headers(const struct layout_tree *t, struct revset *set, const char *cache_dir,
+			struct findings *fs);
 
 /*
  * A revision id from another tool's version or name, following revgate's

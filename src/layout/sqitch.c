@@ -197,11 +197,9 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 		else
 			free(revert);
 		free(u->id);
-		u->id = layout_id_from_version(last ? pc[i].name : u->version);
-		if (!last) {
-			free(u->version);
-			u->version = xstrdup(script);
-		} else {
+		u->id = layout_id_from_version(script);
+		if (last) {
+			/* an earlier instance keeps NAME@TAG, which names its scripts */
 			free(u->version);
 			u->version = xstrdup(pc[i].name);
 		}

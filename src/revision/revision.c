@@ -888,7 +888,7 @@ int revset_load_headers(struct revset *set, const char *dir, const char *cache_d
 			struct findings *out)
 {
 	struct hcache cache;
-	hcache_open(&cache, cache_dir, dir);
+	hcache_open(&cache, cache_dir, dir, NULL);
 	int ret = load_dir(set, dir, cache_dir ? &cache : NULL, name_pattern, limits, out);
 	hcache_release(&cache);
 	return ret;

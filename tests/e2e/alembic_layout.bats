@@ -270,7 +270,6 @@ def downgrade():
     op.drop_column("users", "email")
 EOF
 	run rg lint
-	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"alembic/versions/b2_email.py:10:5: error[adding-required-field]"*"(statement: ALTER TABLE users ADD COLUMN email TEXT NOT NULL)"* ]]
 	[[ "$output" == *"    10 |     op.add_column("* ]]
@@ -317,6 +316,43 @@ EOF
 	printf '\n[rules]\nalembic-sql-unavailable = error\n' >>revgate.ini
 	run rg lint
 	[ "$status" -eq 1 ]
+}
+
+@test "a revision that fails offline is named, and the ones after it are still linted" {
+	py a.py <<'EOF'
+from alembic import op
+revision = "a"
+down_revision = None
+def upgrade():
+    op.execute("CREATE TABLE t (id bigint)")
+def downgrade():
+    raise NotImplementedError("no way back")
+EOF
+	py b.py <<'EOF'
+from alembic import op
+revision = "b"
+down_revision = "a"
+def upgrade():
+    rows = op.get_bind().execute("SELECT 1").fetchall()
+def downgrade():
+    pass
+EOF
+	py c.py <<'EOF'
+from alembic import op
+revision = "c"
+down_revision = "b"
+def upgrade():
+    op.execute("CREATE INDEX t_id ON t (id)")
+def downgrade():
+    op.execute("DROP INDEX t_id")
+EOF
+	run rg lint
+	[ "$status" -eq 1 ]
+	[ "$(grep -c 'alembic-sql-unavailable' <<<"$output")" -eq 1 ]
+	# c comes after the failing b, and is judged all the same
+	[[ "$output" == *"alembic/versions/c.py:5:5: error[require-concurrent-index-creation]"* ]]
+	# a's downgrade raises: not a missing downgrade, as Alembic cannot say
+	[[ "$output" != *"a.py"*"missing-downgrade"* ]]
 }
 
 @test "revgate merge writes a merge revision from script.py.mako that Alembic loads" {
@@ -424,6 +460,50 @@ EOF
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"alembic/versions/0001_initial.py:19:75: error[applied-revision-edited]: applied revision 'a1b2c3d4e5f6' changed in meaning since main"* ]]
+}
+
+@test "sibling-conflict: two branches' revisions on one table, the base's SQL known from the cache" {
+	py a1.py <<'EOF'
+from alembic import op
+import sqlalchemy as sa
+revision = "a1"
+down_revision = None
+def upgrade():
+    op.create_table("users", sa.Column("id", sa.BigInteger(), primary_key=True))
+def downgrade():
+    op.drop_table("users")
+EOF
+	git add -A && git commit -qm base
+	git checkout -qb feature
+	py f1.py <<'EOF'
+from alembic import op
+import sqlalchemy as sa
+revision = "f1"
+down_revision = "a1"
+def upgrade():
+    op.add_column("users", sa.Column("nick", sa.Text()))
+def downgrade():
+    op.drop_column("users", "nick")
+EOF
+	git add -A && git commit -qm feature
+	git checkout -q main
+	py m1.py <<'EOF'
+from alembic import op
+import sqlalchemy as sa
+revision = "m1"
+down_revision = "a1"
+def upgrade():
+    op.add_column("users", sa.Column("email", sa.Text()))
+def downgrade():
+    op.drop_column("users", "email")
+EOF
+	git add -A && git commit -qm main
+	rg lint >/dev/null 2>&1 || true # main's revisions get their SQL once
+	git checkout -q feature
+	run rg lint --base main
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"alembic/versions/f1.py:6:5: warning[sibling-conflict]: 'f1' (this branch) and 'm1' (added on main since the branches split) both touch table users"* ]]
+	[[ "$output" == *"error[heads-after-merge]"* ]]
 }
 
 @test "upgrade on an Alembic layout points at Alembic and import" {
