@@ -351,9 +351,9 @@ static void add_detail(struct apply_failure *fail, const char *text)
  * on the lock connection (the work backend may have been killed). When
  * neither can write it (the server is gone, the history's disk is full),
  * the failure itself stays what the user sees, and its detail says that
- * the history has no row for it.
+ * the history has no row for it. Returns whether the history has the row
+ * (or there is no history).
  */
-/* Returns whether the history has the row (or there is no history). */
 static bool record_failure(struct step_run *sr, const char *outcome, int segment,
 			   struct apply_failure *fail)
 {

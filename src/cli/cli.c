@@ -184,13 +184,10 @@ static int unknown_option(const struct command *cmd, const char *arg)
 			strlist_push_owned(&names, xstrfmt("--%s", o->name));
 	for (size_t i = 0; i < names.n; i++)
 		suggest_add(&sg, names.v[i]);
-	char *near = suggest_result(&sg);
-	int ret = near ? err_set(ERR_USAGE, "unknown option '%s' for '%s'; did you mean %s? "
-					    "(see 'revgate help %s')",
-				 word, cmd->name, near, cmd->name)
-		       : err_set(ERR_USAGE, "unknown option '%s' for '%s' (see 'revgate help %s')",
-				 word, cmd->name, cmd->name);
-	free(near);
+	char *hint = suggest_hint(&sg);
+	int ret = err_set(ERR_USAGE, "unknown option '%s' for '%s'%s (see 'revgate help %s')", word,
+			  cmd->name, hint, cmd->name);
+	free(hint);
 	strlist_release(&names);
 	free(word);
 	return ret;
@@ -345,12 +342,9 @@ int command_not_found(const char *name)
 	for (size_t i = 0; commands[i]; i++)
 		if (!commands[i]->hidden)
 			suggest_add(&sg, commands[i]->name);
-	char *near = suggest_result(&sg);
-	int ret = near ? err_set(ERR_USAGE, "'%s' is not a command; did you mean %s? (see "
-					    "'revgate help')",
-				 name, near)
-		       : err_set(ERR_USAGE, "'%s' is not a command (see 'revgate help')", name);
-	free(near);
+	char *hint = suggest_hint(&sg);
+	int ret = err_set(ERR_USAGE, "'%s' is not a command%s (see 'revgate help')", name, hint);
+	free(hint);
 	return ret;
 }
 

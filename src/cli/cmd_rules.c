@@ -90,12 +90,9 @@ static int no_such_id(const char *id)
 		suggest_add(&sg, lint_rule_at(i)->id);
 	for (const struct rule_doc *d = finding_docs; d->id; d++)
 		suggest_add(&sg, d->id);
-	char *near = suggest_result(&sg);
-	int ret = near ? err_set(ERR_NOTFOUND, "no rule or finding '%s'; did you mean %s? (see "
-					       "'revgate rules')",
-				 id, near)
-		       : err_set(ERR_NOTFOUND, "no rule or finding '%s' (see 'revgate rules')", id);
-	free(near);
+	char *hint = suggest_hint(&sg);
+	int ret = err_set(ERR_NOTFOUND, "no rule or finding '%s'%s (see 'revgate rules')", id, hint);
+	free(hint);
 	return ret;
 }
 

@@ -63,14 +63,17 @@ void suggest_add(struct suggest *s, const char *candidate)
 	s->best[s->n++] = candidate;
 }
 
-char *suggest_result(const struct suggest *s)
+char *suggest_hint(const struct suggest *s)
 {
 	size_t len = strlen(s->word);
 	unsigned allowed = len <= 4 ? 1 : len <= 8 ? 2 : 3;
-	if (!s->n || s->dist > allowed)
-		return NULL;
 	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < s->n; i++)
-		strbuf_addf(&sb, "%s'%s'", !i ? "" : i + 1 < s->n ? ", " : " or ", s->best[i]);
+	if (s->n && s->dist <= allowed) {
+		strbuf_addstr(&sb, "; did you mean ");
+		for (size_t i = 0; i < s->n; i++)
+			strbuf_addf(&sb, "%s'%s'", !i ? "" : i + 1 < s->n ? ", " : " or ",
+				    s->best[i]);
+		strbuf_addch(&sb, '?');
+	}
 	return strbuf_detach(&sb, NULL);
 }

@@ -27,9 +27,10 @@ struct suggest {
 void suggest_init(struct suggest *s, const char *word);
 /* Considers one candidate. */
 void suggest_add(struct suggest *s, const char *candidate);
-/* The closest candidates, when they are close enough to be a typo of the
- * word (one edit for words of up to four characters, two up to eight,
- * three beyond), as "'a'" or "'a' or 'b'" (fresh string); else NULL. */
-char *suggest_result(const struct suggest *s);
+/* "; did you mean 'a'?" (or "'a' or 'b'") naming the closest candidates
+ * when they are close enough to be a typo of the word (one edit for words
+ * of up to four characters, two up to eight, three beyond); else "".
+ * A fresh string, to follow "no such thing 'x'" in a message. */
+char *suggest_hint(const struct suggest *s);
 
 #endif

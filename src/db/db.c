@@ -165,6 +165,21 @@ static bool bare_userinfo_at(const char *text, const char *p, const char **pw,
 }
 
 /*
+ * A whole connection string that is a URL without its scheme: no "://",
+ * no '=' (so not key=value pairs either), an '@'. Sets *colon to the first
+ * ':' before the last '@', or NULL when there is no password; all between
+ * them is the password, blanks and quotes too. *at is the last '@'.
+ */
+static bool bare_url(const char *url, const char **colon, const char **at)
+{
+	*at = strrchr(url, '@');
+	*colon = strchr(url, ':');
+	if (*colon && *at && *colon > *at)
+		*colon = NULL;
+	return !strstr(url, "://") && !strchr(url, '=') && *at;
+}
+
+/*
  * Two passes over any text (a URL, a key=value string, a libpq message):
  * the password of every "scheme://user:password@" authority, then the
  * value of every "password=" key, quoted or not. Neither pass trusts the
@@ -321,8 +336,8 @@ static void collect_secrets(struct strlist *l, const char *text)
 	for (const char *p = text; *p; p++)
 		if (bare_userinfo_at(text, p, &pw, &pw_end))
 			add_secret(l, pw, (size_t)(pw_end - pw));
-	const char *colon = strchr(text, ':'), *at = strrchr(text, '@');
-	if (!strstr(text, "://") && !strchr(text, '=') && colon && at > colon + 1)
+	const char *colon, *at;
+	if (bare_url(text, &colon, &at) && colon)
 		add_secret(l, colon + 1, (size_t)(at - colon - 1));
 	for (const char *p = text; *p; p++) {
 		if (!password_key_at(text, p))
@@ -490,11 +505,9 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 		/* libpq's message quotes the token it could not read, which
 		 * may be the password: scrubbed with what was read by hand */
 		char *line = first_line(&secrets, errmsg ? errmsg : "cannot parse it");
-		/* "user:password@host" without a scheme: all between the first
-		 * ':' and the last '@' is the password, blanks and quotes too */
-		const char *colon = strchr(url, ':'), *at = strrchr(url, '@');
-		bool bare = !strstr(url, "://") && !strchr(url, '=') && at;
-		char *redacted = bare && colon && colon < at
+		const char *colon, *at;
+		bool bare = bare_url(url, &colon, &at);
+		char *redacted = bare && colon
 					 ? xstrfmt("%.*s***%s", (int)(colon + 1 - url), url, at)
 					 : scrub(&secrets, url);
 		int ret = bare ? err_set(ERR_CONFIG, "invalid database URL '%s': a URL starts with "

@@ -84,12 +84,12 @@ static char *not_found_hint(const struct graph *g, const char *rid)
 		for (size_t k = 0; k < g->nodes[i].labels.n; k++)
 			suggest_add(&sg, g->nodes[i].labels.v[k]);
 	}
-	char *near = suggest_result(&sg);
-	char *out = near		 ? xstrfmt("; did you mean %s?", near)
-		    : strlen(rid) < 4 ? xstrdup("; a partial id needs at least four characters")
-				     : xstrdup("");
-	free(near);
-	return out;
+	char *hint = suggest_hint(&sg);
+	if (!*hint && strlen(rid) < 4) {
+		free(hint);
+		hint = xstrdup("; a partial id needs at least four characters");
+	}
+	return hint;
 }
 
 /* _revision_for_ident */
