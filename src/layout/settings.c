@@ -72,6 +72,8 @@ static void split_locations(const char *value, const char *separator, struct str
 		sep = ';';
 	else if (s && !strcmp(s, "space"))
 		sep = ' ';
+	else if (s && !strcmp(s, "newline"))
+		sep = '\n';
 	free(s);
 	char *copy = xstrdup(value);
 	for (char *c = copy; *c; c++)
@@ -97,6 +99,8 @@ static void split_locations(const char *value, const char *separator, struct str
 /* The longest directory that holds every path of `paths`. Fresh string. */
 static char *common_dir(const struct strlist *paths)
 {
+	if (!paths->n)
+		return xstrdup(".");
 	char *c = xstrdup(paths->v[0]);
 	for (size_t i = 1; i < paths->n; i++) {
 		size_t k = 0;
@@ -152,7 +156,11 @@ static int load_alembic(struct layout_settings *s, const char *ini, const char *
 	const char *vl = config_value(&a, "alembic", "version_locations");
 	if (vl) {
 		struct strlist raw = STRLIST_INIT;
-		split_locations(vl, config_value(&a, "alembic", "version_path_separator"), &raw);
+		/* Alembic 1.16 names it path_separator; before, version_path_separator */
+		const char *sep = config_value(&a, "alembic", "path_separator");
+		if (!sep)
+			sep = config_value(&a, "alembic", "version_path_separator");
+		split_locations(vl, sep, &raw);
 		for (size_t i = 0; i < raw.n; i++)
 			strlist_push_owned(&locs, resolve(ini_dir, raw.v[i]));
 		strlist_release(&raw);
@@ -173,7 +181,7 @@ static int load_alembic(struct layout_settings *s, const char *ini, const char *
 		if (!strlist_has(&uniq, locs.v[i]))
 			strlist_push(&uniq, locs.v[i]);
 	s->dir = common_dir(&uniq);
-	if (uniq.n > 1 || strcmp(uniq.v[0], s->dir)) {
+	if (uniq.n > 1 || (uniq.n == 1 && strcmp(uniq.v[0], s->dir))) {
 		size_t n = strcmp(s->dir, ".") ? strlen(s->dir) + 1 : 0;
 		for (size_t i = 0; i < uniq.n; i++)
 			strlist_push(&s->subdirs, strlen(uniq.v[i]) > n ? uniq.v[i] + n : "");

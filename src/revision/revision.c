@@ -629,6 +629,14 @@ static const struct rev_span *span_at_line(const struct revision *rev, unsigned 
 	return found;
 }
 
+unsigned revision_file_line(const struct revision *rev, unsigned line)
+{
+	const struct rev_span *sp = rev->nspans ? span_at_line(rev, line) : NULL;
+	if (!sp)
+		return line;
+	return sp->fixed ? sp->first_line : line - sp->text_line + sp->first_line;
+}
+
 void revision_remap_findings(const struct revision *rev, struct findings *fs, size_t from)
 {
 	if (!rev->nspans)
