@@ -247,4 +247,5 @@ const struct command cmd_import = {
 	.needs = NEEDS_CONFIG,
 	.min_pos = 2,
 	.max_pos = 2,
+	.args = "LAYOUT DIR",
 };
