@@ -197,6 +197,10 @@ struct apply_failure {
 	/* ... or under a statement outside a transaction, which may have
 	 * finished: the history says it started, not how it ended */
 	bool outcome_unknown;
+	/* the revision stopped part-way and the history says so: 'revgate
+	 * resolve' lists it (false when its first transaction rolled back
+	 * and the history closed it) */
+	bool half_done;
 };
 void apply_failure_release(struct apply_failure *f);
 

@@ -422,15 +422,17 @@ static void add_detail(struct apply_failure *fail, const char *text)
  * the history has no row for it. A failure whose outcome is unknown (the
  * connection ended under a statement outside a transaction, or while a
  * COMMIT was answered) gets no row: the rows before it say what is known.
+ * Returns whether the history has the row (or there is no history); false
+ * for an unknown outcome, which the history leaves open.
  */
-static void record_failure(struct step_run *sr, const char *outcome, int segment,
+static bool record_failure(struct step_run *sr, const char *outcome, int segment,
 			   struct apply_failure *fail)
 {
 	struct apply_session *ss = sr->ss;
 	struct sqltext_history h;
 	char seg[32];
 	if (fail->outcome_unknown)
-		return;
+		return false;
 	step_history(sr, &h, outcome);
 	h.to = &sr->s->heads_before;
 	if (segment >= 0) {
@@ -445,7 +447,7 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	err_save(&keep);
 	if (!ss->have_history || (db_alive(db) && own_insert(ss, db, &h) == 0)) {
 		err_restore(&keep);
-		return;
+		return true;
 	}
 	/* the failure may be the history's own (its disk is full): then
 	 * once is enough */
@@ -464,6 +466,7 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	add_detail(fail, note);
 	free(note);
 	free(why);
+	return false;
 }
 
 /* After a failure: the error that caused it stays the one reported, even
@@ -706,12 +709,15 @@ static void interrupt_message(struct apply_failure *fail);
 static void segment_failed(struct step_run *sr, size_t k, size_t from, struct apply_failure *fail)
 {
 	bool clean = k == 0 && from == 0 && sr->s->seg[k].transactional;
+	bool recorded;
 	if (apply_interrupted()) {
 		interrupt_message(fail);
-		record_failure(sr, "interrupted", clean ? -1 : (int)k, fail);
+		recorded = record_failure(sr, "interrupted", clean ? -1 : (int)k, fail);
 	} else {
-		record_failure(sr, clean ? "failed" : "interrupted", (int)k, fail);
+		recorded = record_failure(sr, clean ? "failed" : "interrupted", (int)k, fail);
 	}
+	/* half-done unless the history closes the revision */
+	fail->half_done = !(clean && recorded);
 }
 
 /*
@@ -743,6 +749,7 @@ int run_segments(struct apply_session *ss, const struct apply_step *s, size_t fr
 			double seg_t0 = mono_ms();
 			if ((ret = record_started(sr, k, seg_start)) < 0) {
 				/* nothing of it ran: no row says so, none is needed */
+				fail->half_done = !(k == 0 && from == 0);
 				char *why = xstrdup(err_msg());
 				if (k == 0 && from == 0)
 					ret = err_set(ret, "cannot record the start of revision '%s' "
@@ -760,6 +767,7 @@ int run_segments(struct apply_session *ss, const struct apply_step *s, size_t fr
 				if (fail->set)
 					segment_failed(sr, k, from, fail);
 			} else if ((ret = record_done(sr, k, seg_start, seg_t0)) < 0) {
+				fail->half_done = true;
 				char *why = xstrdup(err_msg());
 				ret = err_set(ret, "segment %zu of %zu of revision '%s' ran, but the "
 						   "history table %s could not record it: %s; the "
@@ -773,6 +781,7 @@ int run_segments(struct apply_session *ss, const struct apply_step *s, size_t fr
 		if (ret < 0 || last)
 			break;
 		if ((ret = apply_check_continue(ss)) < 0) {
+			fail->half_done = true;
 			/* stopped between segments: the next one did not start */
 			if (apply_interrupted()) {
 				struct apply_failure stop = {0};
@@ -863,12 +872,13 @@ static int stopped(struct apply_session *ss, const struct apply_plan *p, size_t 
 		return ret;
 	char *why = xstrdup(apply_interrupted() == SIGINT ? "interrupted by SIGINT"
 							  : "interrupted by SIGTERM");
+	bool half_done = fail && fail->half_done;
 	if (fail)
 		apply_failure_release(fail);
 	const struct apply_step *s = i < p->n ? &p->v[i] : NULL;
 	if (single)
 		ret = err_set(ERR_INTERRUPTED, "%s; the whole run was rolled back", why);
-	else if (s && fail && !apply_step_transactional(s))
+	else if (s && half_done)
 		ret = err_set(ERR_INTERRUPTED, "%s: revision '%s' stopped part-way (it runs outside "
 					       "a transaction); run 'revgate resolve' before the next "
 					       "upgrade",

@@ -23,7 +23,7 @@
 #include <string.h>
 
 static const struct cli_opt lint_opts[] = {
-	{"fail-level", 0, "LEVEL", "lowest severity that fails the run: error or warning"},
+	{"fail-level", 0, "error|warning", "lowest severity that fails the run"},
 	{"strict", 0, NULL, "fail on warnings too (same as --fail-level warning)"},
 	{"pg-version", 0, "N", "PostgreSQL major version the rules judge for (13 to 17)"},
 	{"staged", 0, NULL, "lint what the git index holds (the pre-commit hook)"},
@@ -204,6 +204,17 @@ static void keep_git_findings(const struct lint_settings *s, const struct revset
 	lint_settings_release(&dflt);
 }
 
+/* "12 revisions checked", "2 files checked", "12 revisions and 2 files checked". */
+static char *checked_phrase(size_t revisions, size_t files)
+{
+	if (files && !revisions)
+		return xstrfmt("%zu file%s checked", files, files == 1 ? "" : "s");
+	if (files)
+		return xstrfmt("%zu revision%s and %zu file%s checked", revisions,
+			       revisions == 1 ? "" : "s", files, files == 1 ? "" : "s");
+	return xstrfmt("%zu revision%s checked", revisions, revisions == 1 ? "" : "s");
+}
+
 /*
  * Alembic's revisions get their SQL from Alembic's offline mode (cached).
  * When Alembic cannot give it, the graph and git checks still run, and one
@@ -320,6 +331,13 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0)
 		goto out;
 	struct stream st = {&s, &p, FINDINGS_INIT};
+	/* a clean run says what it judged (the whole directory: every file's
+	 * graph and history, even when --staged or --base scope the SQL
+	 * rules to the change); --quiet keeps it silent */
+	char *checked = app->quiet ? NULL
+				   : checked_phrase(job.all_nodes ? app->revs.n : job.nodes.n,
+						    job.files.n);
+	p.checked = checked;
 	if (p.ops->begin)
 		p.ops->begin(&p);
 	emit(&st, &all);
@@ -329,6 +347,7 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 		p.ops->summary(&p, &st.tally);
 	if (p.ops->end)
 		p.ops->end(&p);
+	free(checked);
 	if (findings_max_severity(&st.tally) >= fail_at)
 		ret = err_set(ERR_CHECK, "%zu finding(s) at %s level or above",
 			      findings_count(&st.tally, SEV_ERROR) +
@@ -368,4 +387,5 @@ const struct command cmd_lint = {
 	.needs = NEEDS_CONFIG,
 	.formats = "text|json|github|sarif",
 	.max_pos = 100000,
+	.args = "PATHS",
 };

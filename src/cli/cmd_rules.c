@@ -1,6 +1,8 @@
-/* revgate rules / explain: the rule catalogue. */
+/* revgate rules / explain: the rule catalogue, and the pages of every
+ * other finding id. */
 #include "cli/cli.h"
 #include "core/err.h"
+#include "core/suggest.h"
 #include "lint/docs.h"
 #include "lint/lint.h"
 #include "lint/registry.h"
@@ -78,12 +80,30 @@ const struct command cmd_rules = {
     .formats = "text|json",
 };
 
+/* ERR_NOTFOUND for an id that is neither a rule nor a finding, with the
+ * closest ones when it looks like a typo. */
+static int no_such_id(const char *id)
+{
+	struct suggest sg;
+	suggest_init(&sg, id);
+	for (size_t i = 0; i < lint_rule_count(); i++)
+		suggest_add(&sg, lint_rule_at(i)->id);
+	for (const struct rule_doc *d = finding_docs; d->id; d++)
+		suggest_add(&sg, d->id);
+	char *hint = suggest_hint(&sg);
+	int ret = err_set(ERR_NOTFOUND, "no rule or finding '%s'%s (see 'revgate rules')", id, hint);
+	free(hint);
+	return ret;
+}
+
 static int run_explain(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	const char *id = a->pos[0];
-	const char *doc = rule_doc_find(id);
-	if (!doc || !lint_rule_find(id))
-		return err_set(ERR_NOTFOUND, "no rule '%s' (see 'revgate rules')", id);
+	/* a lint rule's page, else the page of a finding verify, upgrade or
+	 * test print */
+	const char *doc = lint_rule_find(id) ? rule_doc_find(id) : finding_doc_find(id);
+	if (!doc)
+		return no_such_id(id);
 	fputs(doc, stdout);
 	return 0;
 }
@@ -91,9 +111,12 @@ static int run_explain(struct app *app, const struct command *cmd, struct cli_ar
 const struct command cmd_explain = {
     .name = "explain",
     .run = run_explain,
-    .summary = "explain one lint rule: why, the safe alternative, examples",
-    .usage = "revgate explain RULE",
+    .summary = "explain a rule or finding: why, the safe alternative, examples",
+    .usage = "revgate explain ID",
+    .description = "ID is a lint rule ('revgate rules' lists them) or any other finding id\n"
+		   "revgate prints, such as verify's applied-checksum-mismatch.",
     .opts = rules_opts,
     .min_pos = 1,
     .max_pos = 1,
+    .args = "RULE",
 };
