@@ -70,6 +70,7 @@ ALEMBIC_URL="postgresql:///al?host=$PGHOST&port=$PGPORT&user=postgres" \
 
 export ALEMBIC_URL="postgresql:///al?host=$PGHOST&port=$PGPORT&user=postgres"
 date=$(date -u +%Y-%m-%d)
+load=$(cut -d' ' -f1 /proc/loadavg)
 out=$root/bench/results/apply-$date.md
 mkdir -p "$root/bench/results"
 
@@ -120,7 +121,8 @@ PY
 	echo "# Apply benchmark, $date"
 	echo
 	echo "$n revisions (one CREATE TABLE each), empty database to head, on a local"
-	echo "PostgreSQL 15 (unix socket, fsync off: tests/lib/pg.bash). $(nproc) cores."
+	echo "PostgreSQL 15 (unix socket, fsync off: tests/lib/pg.bash). $(nproc) cores,"
+	echo "load average $load when it started (other work on the machine slows every row alike)."
 	echo "revgate $("$revgate" --version | cut -d' ' -f2), dbmate $("$dbmate" --version | cut -d' ' -f3),"
 	echo "Alembic $("$python" -c 'import alembic; print(alembic.__version__)')."
 	echo

@@ -266,6 +266,11 @@ struct apply_session {
 	/* apply_verify leaves out what it asks the catalog (the history's
 	 * trigger, INVALID indexes): the gate of a run with nothing to do */
 	bool verify_light;
+	/* read ahead by apply_prefetch, handed over once (owned) */
+	struct db_res *verify_rows;
+	struct apply_pending *pending;
+	size_t npending;
+	bool pending_known;
 	char *os_user, *host;
 };
 
@@ -313,6 +318,10 @@ int apply_check_continue(struct apply_session *ss);
 int apply_check_heads_known(const struct apply_session *ss);
 /* Revisions whose last history row leaves them half-done (fills `out`). */
 int apply_pending_list(struct apply_session *ss, struct apply_pending **out, size_t *n);
+/* Reads ahead what the next apply_pending_list and apply_verify would
+ * read, none of which needs the graph: a deploy reads it while its
+ * revisions load. Dropped when the lock is taken (it may be stale). */
+int apply_prefetch(struct apply_session *ss);
 void apply_pending_free(struct apply_pending *v, size_t n);
 
 struct apply_run_opts {

@@ -839,10 +839,22 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	return interrupted_or(ret);
 }
 
+/* What a prefetch read before the lock was taken is stale after it. */
+static void drop_prefetch(struct apply_session *ss)
+{
+	apply_pending_free(ss->pending, ss->npending);
+	ss->pending = NULL;
+	ss->npending = 0;
+	ss->pending_known = false;
+	db_res_free(ss->verify_rows);
+	ss->verify_rows = NULL;
+}
+
 int apply_lock(struct apply_session *ss, bool create)
 {
 	if (ss->locked)
 		return 0;
+	drop_prefetch(ss);
 	/* the connection that read the state becomes the lock holder and the
 	 * work connection opens once the lock is ours, so runs waiting in
 	 * line hold one connection each */
@@ -879,6 +891,7 @@ void apply_close(struct apply_session *ss)
 	struct err_saved keep;
 	err_save(&keep);
 	db_cancel_disarm();
+	drop_prefetch(ss);
 	/* the work connection first: whatever it still holds ends before
 	 * the lock lets the next run in */
 	db_close(ss->db);
@@ -990,6 +1003,15 @@ int apply_pending_list(struct apply_session *ss, struct apply_pending **out, siz
 	struct db_res *r = NULL;
 	*out = NULL;
 	*n = 0;
+	if (ss->pending_known) {
+		/* read by apply_prefetch: handed over once */
+		*out = ss->pending;
+		*n = ss->npending;
+		ss->pending = NULL;
+		ss->npending = 0;
+		ss->pending_known = false;
+		return 0;
+	}
 	if (!ss->have_history)
 		return 0;
 	/* a revision is half-done when its newest history row is one of the

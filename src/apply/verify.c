@@ -315,6 +315,32 @@ static int trigger_and_indexes(struct apply_session *ss, const struct bitset *ap
 	return ret;
 }
 
+/* The newest row that applied, stamped or took back each revision. */
+static int verify_rows(struct apply_session *ss, struct db_res **r)
+{
+	struct strbuf sql = STRBUF_INIT;
+	strbuf_addf(&sql,
+		    "SELECT DISTINCT ON (revision) revision, checksum, id, outcome FROM %s "
+		    "WHERE outcome IN ('applied', 'stamped', 'reverted', 'rolled-back') "
+		    "ORDER BY revision, id DESC",
+		    ss->htable);
+	int ret = own_query(ss, sql.buf, 0, NULL, r, ss->htable);
+	strbuf_release(&sql);
+	return ret;
+}
+
+int apply_prefetch(struct apply_session *ss)
+{
+	if (!ss->have_history || ss->verify_rows)
+		return 0;
+	int ret = apply_pending_list(ss, &ss->pending, &ss->npending);
+	if (ret == 0)
+		ss->pending_known = true;
+	if (ret == 0)
+		ret = verify_rows(ss, &ss->verify_rows);
+	return ret;
+}
+
 int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked)
 {
 	const struct graph *g = ss->g;
@@ -350,13 +376,12 @@ int apply_verify(struct apply_session *ss, struct findings *out, size_t *checked
 	/* the newest row that applied, stamped or took back each revision;
 	 * rows written before the downgrade and header were recorded (or by
 	 * a revgate that could not add the columns) read as not recorded */
-	strbuf_addf(&sql,
-		    "SELECT DISTINCT ON (revision) revision, checksum, id, outcome FROM %s "
-		    "WHERE outcome IN ('applied', 'stamped', 'reverted', 'rolled-back') "
-		    "ORDER BY revision, id DESC",
-		    ss->htable);
-	if ((ret = own_query(ss, sql.buf, 0, NULL, &r, ss->htable)) < 0)
+	if (ss->verify_rows) {
+		r = ss->verify_rows;
+		ss->verify_rows = NULL;
+	} else if ((ret = verify_rows(ss, &r)) < 0) {
 		goto out;
+	}
 	for (size_t i = 0; i < db_res_nrows(r); i++) {
 		size_t idx;
 		const char *id = db_res_value(r, i, 0);

@@ -196,6 +196,8 @@ static int open_while_loading(struct app *app, const struct command *cmd, struct
 	if (!threaded)
 		load_revisions(&l);
 	int ret = dbcli_open(app, cmd, a, s, ss, APPLY_OPEN_NO_LOCK);
+	if (ret == 0)
+		ret = apply_prefetch(ss);
 	if (threaded)
 		pthread_join(t, NULL);
 	/* the migrations directory is the user's first problem */
