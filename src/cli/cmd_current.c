@@ -1,6 +1,7 @@
 /* revgate current [--check-heads]: the revisions the database is at. */
 #include "cli/cli.h"
 #include "cli/dbcli.h"
+#include "cli/fleetcli.h"
 #include "cli/revinfo.h"
 #include "core/err.h"
 #include "output/jsonw.h"
@@ -10,6 +11,7 @@
 
 static const struct cli_opt current_opts[] = {
 	DBCLI_OPTS,
+	FLEETCLI_OPTS,
 	{"check-heads", 0, NULL, "exit 1 unless the database is at every head"},
 	{"verbose", 'v', NULL, "show each revision in full"},
 	{NULL, 0, NULL, NULL},
@@ -51,6 +53,8 @@ static int run_current(struct app *app, const struct command *cmd, struct cli_ar
 	struct apply_settings s = APPLY_SETTINGS_INIT;
 	struct apply_session ss;
 	memset(&ss, 0, sizeof(ss));
+	if (fleetcli_wanted(cmd, a))
+		return fleetcli_run(app, cmd, a);
 	int ret = dbcli_settings(app, cmd, a, &s);
 	if (ret == 0)
 		ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
@@ -85,7 +89,7 @@ static int run_current(struct app *app, const struct command *cmd, struct cli_ar
 		ret = err_set(ERR_CHECK, "the database is not at the head revisions (run 'revgate "
 					 "upgrade heads')");
 out:
-	apply_close(&ss);
+	dbcli_close(&ss);
 	apply_settings_release(&s);
 	return ret;
 }
@@ -94,9 +98,10 @@ const struct command cmd_current = {
 	.name = "current",
 	.run = run_current,
 	.summary = "show the revisions the database is at",
-	.usage = "revgate current [--check-heads] [--url URL] [--format text|json]",
+	.usage = "revgate current [--check-heads] [--url URL] [--format text|json] [--targets FILE ...] [--jobs N]",
 	.description = "Reads the version table (one row per head the database is at). With\n"
-		       "--check-heads, exits 1 unless those are exactly the history's heads.",
+		       "--check-heads, exits 1 unless those are exactly the history's heads.\n"
+		       FLEETCLI_HELP,
 	.opts = current_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",
