@@ -34,9 +34,12 @@ int fleetcli_run(struct app *app, const struct command *cmd, struct cli_args *a)
 #define FLEETCLI_HELP                                                                      \
 	"With a target set (--targets FILE, --databases PATTERN, --each-database PATTERN\n"  \
 	"or --each-schema PATTERN) it runs on many databases, --jobs N at once, each\n"      \
-	"exactly as on one database (its own lock, tables and checks); after a failure no\n" \
-	"new one starts unless --keep-going. A table (or --format json) says each one's\n"  \
-	"outcome; exit 0 when all succeeded, 1 when some did not, 3 when none was reached.\n" \
+	"exactly as on one database (its own lock, tables and checks). The set is checked\n" \
+	"before anything runs. After a failure no new one starts unless --keep-going;\n"    \
+	"--canary N runs the first N, and the rest only if none failed. A log gets a line\n" \
+	"per event, a terminal a live view; then a table (or --format json) says each\n"   \
+	"one's heads, outcome and error. Exit 0 when all succeeded, 1 when some did not,\n" \
+	"3 when none was reached; the same command again touches only those not done.\n"   \
 	"PATTERN is a shell glob ('tenant_*')."
 
 #endif
