@@ -54,12 +54,21 @@ struct app {
 	struct findings load_findings; /* problems met while reading revisions */
 	struct graph graph;
 	unsigned ready; /* command_needs already set up */
+	/* the progress line of a long statement (cli/dbcli.c): what it last
+	 * said, when, and whether it is still open on a terminal */
+	char *progress_last;
+	double progress_at;
+	bool progress_open;
 };
 
 void app_init(struct app *app);
 void app_release(struct app *app);
 /* Sets up what `needs` asks for (config, revisions). Errors carry context. */
 int app_setup(struct app *app, unsigned needs);
+/* For a command set up with NEEDS_HEADERS that finds it needs the files'
+ * text after all: reads the migrations directory again, whole, and
+ * rebuilds the graph in place (the revisions are new). */
+int app_load_text(struct app *app);
 /* ERR_CONFIG naming the way forward when the project's layout is not
  * revgate's own and `what` (an applier command) needs revgate revisions. */
 int app_require_revgate_layout(const struct app *app, const char *what);

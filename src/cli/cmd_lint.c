@@ -138,6 +138,7 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 	struct guard_request req = {
 		.mode = staged ? GUARD_STAGED : base ? GUARD_BASE : GUARD_WORKTREE,
 		.base = base ? base : config_get(&app->cfg, "git", "base"),
+		.applied = config_get(&app->cfg, "git", "applied"),
 		.migrations_dir = app->migrations_dir,
 		.name_pattern = app->name_pattern,
 		.limits = &app->limits,

@@ -24,6 +24,10 @@ const struct config_key config_keys[] = {
 	{"git", "base", NULL,
 	 "base branch whose revisions count as applied (default: origin/main if it exists, "
 	 "else main)"},
+	{"git", "applied", NULL,
+	 "what counts as applied when it is not the base: a branch or tag, or a pattern of "
+	 "tags or branches such as 'deploy/*' (a revision on any of them); a revision merged "
+	 "to the base but not yet there may still be edited"},
 	{"database", "url", NULL,
 	 "connection URL, used when neither --url nor DATABASE_URL (environment or .env) "
 	 "is set"},
@@ -35,6 +39,13 @@ const struct config_key config_keys[] = {
 	{"database", "statement_timeout", "0", "statement_timeout set for each revision (0: none)"},
 	{"database", "lock_wait", "60s",
 	 "how long to wait for another revgate holding the advisory lock"},
+	{"database", "own_lock_timeout", "3s",
+	 "lock_timeout of revgate's own statements on its version and history tables; a longer "
+	 "wait fails, naming the session that holds the lock"},
+	{"database", "concurrent_lock_timeout", "0",
+	 "lock_timeout of CREATE INDEX CONCURRENTLY and the other CONCURRENTLY statements, which "
+	 "wait for every older transaction on the database (0: wait as long as it takes, "
+	 "showing progress and whom it waits for)"},
 	{"revgate", "layout", "revgate",
 	 "how the migrations directory is read: revgate, alembic, dbmate, golang-migrate, goose, "
 	 "flyway, diesel or sqitch (the others are read in place for lint, the graph commands "

@@ -120,6 +120,12 @@ void strbuf_add_field_escaped(struct strbuf *sb, const char *s)
 
 void strbuf_add_field_unescaped(struct strbuf *sb, const char *s, size_t n)
 {
+	/* most fields hold no escape: one copy (caches of thousands of lines
+	 * are read this way on every run) */
+	if (!memchr(s, '\\', n)) {
+		strbuf_add(sb, s, n);
+		return;
+	}
 	strbuf_grow(sb, n);
 	for (size_t i = 0; i < n;) {
 		/* runs without a backslash in one copy: most fields have none */

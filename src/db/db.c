@@ -12,12 +12,19 @@
 #include "core/xalloc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct db {
 	PGconn *conn;
+	/* called while a query runs (db_set_watch) */
+	db_tick_fn tick;
+	void *tick_ctx;
+	long tick_ms;
 	/* every form of every password this connection was given (raw and
 	 * percent-decoded, from the URL, its expansion and PGPASSWORD), to
 	 * scrub from messages */
@@ -493,6 +500,20 @@ static int connect_failure(struct db *db, const char *user, const char *dbname)
 int db_connect(struct db **out, const char *url, const char *dbname_override,
 	       const char *app_name)
 {
+	return db_connect_opts(out, url, dbname_override, app_name, NULL);
+}
+
+/* libpq's own check of a value (a port that is not a number, an sslmode it
+ * does not know): a mistake in the URL, not a server that refused. */
+static bool option_value_error(const char *line)
+{
+	return (!strncmp(line, "invalid ", 8) && strstr(line, " value")) ||
+	       strstr(line, "invalid port number");
+}
+
+int db_connect_opts(struct db **out, const char *url, const char *dbname_override,
+		    const char *app_name, const char *options)
+{
 	char *errmsg = NULL;
 	*out = NULL;
 	struct strlist secrets = STRLIST_INIT;
@@ -526,14 +547,35 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 	if (pw)
 		add_secret(&db->secrets, pw, strlen(pw));
 	free(pw);
+	/* revgate's startup options first, the user's (the URL's, else
+	 * PGOPTIONS, which an explicit "options" would hide) after them */
+	char *merged = NULL;
+	if (options) {
+		char *theirs = conninfo_value(opts, "options");
+		const char *env = getenv("PGOPTIONS");
+		if (!theirs && env && *env)
+			theirs = xstrdup(env);
+		merged = theirs ? xstrfmt("%s %s", options, theirs) : xstrdup(options);
+		free(theirs);
+	}
 	PQconninfoFree(opts);
 
 	/* connect_timeout first, so a value in the URL overrides it; the
 	 * application_name last, so revgate is always named */
-	const char *const keys[] = {"connect_timeout", "dbname", "application_name",
-				    dbname_override ? "dbname" : NULL, NULL};
-	const char *const vals[] = {"10", url, app_name, dbname_override, NULL};
+	const char *keys[6] = {"connect_timeout", "dbname", "application_name"};
+	const char *vals[6] = {"10", url, app_name};
+	size_t nk = 3;
+	if (merged) {
+		keys[nk] = "options";
+		vals[nk++] = merged;
+	}
+	if (dbname_override) {
+		keys[nk] = "dbname";
+		vals[nk++] = dbname_override;
+	}
+	keys[nk] = vals[nk] = NULL;
 	db->conn = PQconnectdbParams(keys, vals, 1);
+	free(merged);
 
 	/* the parameters as libpq expanded them (a "dbname=" that holds a
 	 * URL, the environment): what it used is what messages describe,
@@ -567,7 +609,15 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 	if (!db->conn) {
 		ret = err_set(ERR_DB, "cannot connect to %s: out of memory", db->where);
 	} else if (PQstatus(db->conn) != CONNECTION_OK) {
-		ret = connect_failure(db, suser, sdbname);
+		char *line = first_line(&db->secrets, PQerrorMessage(db->conn));
+		if (option_value_error(line)) {
+			char *redacted = scrub(&db->secrets, url);
+			ret = err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
+			free(redacted);
+		} else {
+			ret = connect_failure(db, suser, sdbname);
+		}
+		free(line);
 	} else {
 		PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
 	}
@@ -733,13 +783,73 @@ static bool res_ok(const PGresult *res)
 	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void db_set_watch(struct db *db, long interval_ms, db_tick_fn tick, void *ctx)
+{
+	db->tick = tick;
+	db->tick_ctx = ctx;
+	db->tick_ms = interval_ms;
+}
+
+/*
+ * Waits until a result can be read without blocking, calling the watch
+ * every tick_ms meanwhile. A signal interrupts poll(): its handler has
+ * sent the cancel request, and the wait goes on for the answer. Any
+ * trouble with the socket is left to PQgetResult() to report.
+ */
+static void wait_watched(struct db *db, double start_ms)
+{
+	int sock = PQsocket(db->conn);
+	if (!db->tick || sock < 0)
+		return;
+	while (PQflush(db->conn) > 0) {
+		struct pollfd pf = {sock, POLLOUT, 0};
+		(void)poll(&pf, 1, (int)db->tick_ms);
+	}
+	while (PQisBusy(db->conn)) {
+		struct pollfd pf = {sock, POLLIN, 0};
+		int n = poll(&pf, 1, (int)db->tick_ms);
+		if (n < 0 && errno != EINTR)
+			return;
+		if (n > 0 && !PQconsumeInput(db->conn))
+			return;
+		if (n == 0)
+			db->tick(db->tick_ctx, now_ms() - start_ms);
+	}
+}
+
+/* PQexecParams, watched: sent, waited for with the watch, read. */
+static PGresult *exec_watched(struct db *db, const char *sql, int nparams,
+			      const char *const *params)
+{
+	if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+		return NULL;
+	wait_watched(db, now_ms());
+	PGresult *first = NULL, *res;
+	/* the last result counts, as with PQexecParams */
+	while ((res = PQgetResult(db->conn))) {
+		PQclear(first);
+		first = res;
+		if (PQstatus(db->conn) != CONNECTION_OK)
+			break;
+	}
+	return first;
+}
+
 int db_query(struct db *db, const char *sql, int nparams, const char *const *params,
 	     struct db_res **out)
 {
 	if (out)
 		*out = NULL;
 	db_error_release(&db->last);
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult *res = db->tick ? exec_watched(db, sql, nparams, params)
+				 : PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (!res_ok(res)) {
 		int ret = store_error(db, res);
 		PQclear(res);
@@ -867,7 +977,9 @@ int db_batch_run(struct db *db, struct db_batch *b)
 		ret = store_error(db, NULL);
 	/* Read one result set per command sent, then the sync. */
 	size_t sent = ret == 0 ? b->n : b->failed;
+	double start = now_ms();
 	for (size_t i = 0; i < sent; i++) {
+		wait_watched(db, start);
 		PGresult *res = PQgetResult(db->conn);
 		if (!res) {
 			if (ret == 0) {

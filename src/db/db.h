@@ -52,6 +52,11 @@ struct db;
  * password, missing database or role) and never contains the password.
  */
 int db_connect(struct db **out, const char *url, const char *dbname, const char *app_name);
+/* The same, with `options` (libpq's "options": "-c key=value ...") given to
+ * the server at startup, before any the URL or PGOPTIONS gives. A setting
+ * given there survives RESET and RESET ALL. */
+int db_connect_opts(struct db **out, const char *url, const char *dbname, const char *app_name,
+		    const char *options);
 void db_close(struct db *db);
 
 /*
@@ -94,6 +99,15 @@ int db_query(struct db *db, const char *sql, int nparams, const char *const *par
 	     struct db_res **out);
 /* Like db_query without parameters, for migration text that is sent as written. */
 int db_exec(struct db *db, const char *sql);
+
+/*
+ * A watch on a connection: while a query or batch on `db` runs, `tick`
+ * is called every `interval_ms` with the milliseconds since it was sent
+ * (it must not use `db`; another connection may ask the server what the
+ * query waits for). NULL `tick` ends the watch.
+ */
+typedef void (*db_tick_fn)(void *ctx, double elapsed_ms);
+void db_set_watch(struct db *db, long interval_ms, db_tick_fn tick, void *ctx);
 
 /* A quoted identifier ("schema"."name" for two parts; fresh string). */
 char *db_quote_ident(struct db *db, const char *schema, const char *name);

@@ -123,6 +123,12 @@ static bool outside_data_statements(int k)
 	case PG_QUERY__NODE__NODE_PARTITION_CMD:
 	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
+	case PG_QUERY__NODE__NODE_COPY_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_OWNER_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
 		return true;
 	default:
 		return false;
@@ -630,9 +636,10 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 }
 
 /*
- * A data statement (INSERT, SELECT, COMMENT, GRANT, SET) by its first
+ * A data statement (INSERT, SELECT, COMMENT, GRANT) by its first
  * keyword: its node kind, or 0. WITH is not one: a data-modifying CTE may
- * hide an UPDATE or DELETE that rules want to see.
+ * hide an UPDATE or DELETE that rules want to see; nor is SET, whose
+ * setting rules want to read (session-state-change).
  */
 static int light_kind(const char *t, size_t start, size_t len)
 {
@@ -644,7 +651,6 @@ static int light_kind(const char *t, size_t start, size_t len)
 	    {"select", PG_QUERY__NODE__NODE_SELECT_STMT},
 	    {"comment", PG_QUERY__NODE__NODE_COMMENT_STMT},
 	    {"grant", PG_QUERY__NODE__NODE_GRANT_STMT},
-	    {"set", PG_QUERY__NODE__NODE_VARIABLE_SET_STMT},
 	};
 	size_t n = 0;
 	while (n < len && n < 8 && isalpha((unsigned char)t[start + n]))

@@ -27,6 +27,8 @@ void lint_settings_init(struct lint_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->pg_version = 15;
+	s->version_table = "revgate_version";
+	s->history_table = "revgate_history";
 	size_t n = lint_rule_count();
 	if (n > LINT_MAX_RULES)
 		BUG("more rules (%zu) than LINT_MAX_RULES", n);
@@ -91,6 +93,12 @@ int lint_settings_from_config(struct lint_settings *s, const struct config *cfg)
 		return ERR_CONFIG;
 	free(s->cache_dir);
 	s->cache_dir = config_cache_dir(cfg);
+	v = config_get(cfg, "database", "version_table");
+	if (v && *v)
+		s->version_table = v;
+	v = config_get(cfg, "database", "history_table");
+	if (v && *v)
+		s->history_table = v;
 	const struct config_entry *e[LINT_MAX_RULES * 2];
 	size_t n;
 	config_section_entries(cfg, "rules", e, &n, ARRAY_SIZE(e));

@@ -52,6 +52,9 @@ struct lint_settings {
 	struct matcher *constraint_name;
 	unsigned threads; /* parser threads; 0: one per core */
 	char *cache_dir;  /* catalog snapshots of long histories; NULL: none (owned) */
+	/* revgate's own tables ([database] version_table, history_table;
+	 * borrowed from the config, or static defaults) */
+	const char *version_table, *history_table;
 };
 
 void lint_settings_init(struct lint_settings *s);

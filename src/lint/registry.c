@@ -31,6 +31,7 @@ extern const struct lint_rule rule_changing_column_type;
 extern const struct lint_rule rule_concurrent_index_on_partitioned_table;
 extern const struct lint_rule rule_constraint_missing_not_valid;
 extern const struct lint_rule rule_constraint_name;
+extern const struct lint_rule rule_database_default_change;
 extern const struct lint_rule rule_delete_without_where;
 extern const struct lint_rule rule_disallowed_unique_constraint;
 extern const struct lint_rule rule_downgrade_incomplete;
@@ -54,6 +55,8 @@ extern const struct lint_rule rule_require_concurrent_index_creation;
 extern const struct lint_rule rule_require_concurrent_index_deletion;
 extern const struct lint_rule rule_require_concurrent_partition_detach;
 extern const struct lint_rule rule_require_concurrent_reindex;
+extern const struct lint_rule rule_revgate_table_touched;
+extern const struct lint_rule rule_session_state_change;
 extern const struct lint_rule rule_statements_after_access_exclusive;
 extern const struct lint_rule rule_table_rewriting_alter;
 extern const struct lint_rule rule_transaction_nesting;
@@ -171,6 +174,7 @@ static const struct lint_rule *const rules[] = {
     &rule_concurrent_index_on_partitioned_table,
     &rule_constraint_missing_not_valid,
     &rule_constraint_name,
+    &rule_database_default_change,
     &rule_delete_without_where,
     &rule_disallowed_unique_constraint,
     &rule_downgrade_incomplete,
@@ -194,6 +198,8 @@ static const struct lint_rule *const rules[] = {
     &rule_require_concurrent_index_deletion,
     &rule_require_concurrent_partition_detach,
     &rule_require_concurrent_reindex,
+    &rule_revgate_table_touched,
+    &rule_session_state_change,
     &rule_statements_after_access_exclusive,
     &rule_table_rewriting_alter,
     &rule_transaction_nesting,

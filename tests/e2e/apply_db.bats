@@ -91,7 +91,7 @@ ALTER TABLE a DROP b;"
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "bbbb0002" ]
 	[ "$(psql_ -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_b'::regclass")" = "t" ]
-	[ "$(psql_ -c "SELECT string_agg(outcome, ',' ORDER BY id) FROM revgate_history WHERE revision = 'bbbb0002'")" = "started,segment,segment,applied" ]
+	[ "$(psql_ -c "SELECT string_agg(outcome, ',' ORDER BY id) FROM revgate_history WHERE revision = 'bbbb0002'")" = "segment,started,segment,applied" ]
 	run rg downgrade base
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "" ]
@@ -393,6 +393,13 @@ CREATE TABLE y (id int);" "SELECT 1;" "-- transaction: false"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"revision 'cccc' is not half-done"* ]]
 	[ "$(rows)" = "aaaa0001" ]
+	# what ran is still there: the claim is refused, naming it
+	run rg resolve --rolled-back bbbb0002
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"segment 1 ("*":7) ran and is still there: table x exists"* ]]
+	[[ "$output" == *"left index public.a_id INVALID: drop it first with 'DROP INDEX CONCURRENTLY public.a_id;'"* ]]
+	psql_ -c "DROP TABLE x" -c "DROP INDEX a_id"
 	run rg resolve --rolled-back bbbb0002
 	echo "$output"
 	[ "$status" -eq 0 ]

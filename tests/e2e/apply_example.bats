@@ -45,7 +45,7 @@ q() { /usr/lib/postgresql/15/bin/psql -X -qAt -v ON_ERROR_STOP=1 -c "$1"; }
 
 @test "the example project passes revgate test" {
 	cd "$ROOT"
-	run rg test
+	run rg test --url "$DATABASE_URL"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"same schema at every step"* ]]

@@ -252,6 +252,29 @@ ALTER TABLE t ALTER COLUMN c4 TYPE text;' 'SELECT 1;' 20250101_0041
 	[ "$(ls "$PROJ/cache/revgate" | wc -l)" -eq 2 ]
 }
 
+@test "revgate's own tables under their configured names, in a DO block too, and session changes are reported" {
+	printf '[revgate]\nmigrations = migrations\n[database]\nversion_table = alembic_version\nhistory_table = mig_log\n' >revgate.ini
+	rev aaaa0001 none 'DELETE FROM alembic_version;
+DO $$ BEGIN EXECUTE '"'"'TRUNCATE mig_log'"'"'; END $$;
+ALTER TABLE "mig_log" DISABLE TRIGGER mig_log_append_only;
+SELECT * FROM revgate_history;
+SET SESSION AUTHORIZATION nobody;
+RESET ALL;
+SET LOCAL statement_timeout = 0;
+ALTER ROLE app SET search_path = app;' 'SELECT 1;' 20250101_0001
+	run rg lint
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *":6:1: error[revgate-table-touched]: this statement touches 'alembic_version'"* ]]
+	[[ "$output" == *":7:1: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
+	[[ "$output" == *":8:1: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
+	[[ "$output" != *":9:1: error[revgate-table-touched]"* ]]
+	[[ "$output" == *":10:1: warning[session-state-change]: SET session_authorization runs the rest of the revision as another user"* ]]
+	[[ "$output" == *":11:1: warning[session-state-change]: RESET ALL"* ]]
+	[[ "$output" != *":12:1: warning[session-state-change]"* ]]
+	[[ "$output" == *":13:1: warning[database-default-change]: ALTER ROLE ... SET changes search_path"* ]]
+}
+
 @test "a clean lint prints one summary line; --quiet keeps it silent" {
 	sql_rev aaaa1111 none "CREATE TABLE t (id bigint PRIMARY KEY);" "DROP TABLE t;" 20250101_0000
 	sql_rev bbbb2222 aaaa1111 "ALTER TABLE t ADD COLUMN note text;" \
