@@ -7,7 +7,6 @@
 #include "core/xalloc.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,15 +54,9 @@ static void cache_path(struct hcache *c, const char *cache_dir, const char *dir,
 	/* another layout's reading of the same directory is another cache */
 	char *key = layout ? xstrfmt("%s\n%s", real, layout) : xstrdup(real);
 	free(real);
-	/* a name, not a check: FNV-1a twice spares the graph commands the
-	 * start of a cryptographic library */
-	uint64_t h1 = 1469598103934665603ULL, h2 = 0x9e3779b97f4a7c15ULL;
-	for (const char *k = key; *k; k++) {
-		h1 = (h1 ^ (unsigned char)*k) * 1099511628211ULL;
-		h2 = (h2 ^ (unsigned char)*k) * 0x100000001b3ULL + 1;
-	}
-	c->path = xstrfmt("%s/headers-%016llx%08llx", cache_dir, (unsigned long long)h1,
-			  (unsigned long long)(h2 >> 32));
+	char hex[17];
+	hash_name_hex(key, hex);
+	c->path = xstrfmt("%s/headers-%s", cache_dir, hex);
 	free(key);
 }
 
