@@ -33,6 +33,8 @@
 
 #define NODE_KINDS 512
 #define WALK_MAX_DEPTH 10000
+/* DO blocks whose EXECUTE runs a DO block ...: deeper levels are only parsed */
+#define LINT_MAX_NESTING 4
 
 struct directive {
 	size_t offset;
@@ -55,6 +57,8 @@ struct lint_run {
 	size_t stmt_dirs_from; /* directives of the current statement: [from, ndirs) */
 	struct lint_facts facts;
 	struct sql_arena *arena; /* the current statement's tree */
+	struct ddl_stmt ddl[LINT_MAX_NESTING]; /* per nesting level (statements in DO blocks) */
+	unsigned depth;
 };
 
 /* The message-typed fields of one protobuf message type, found once. */
@@ -235,6 +239,33 @@ unsigned lint_line_of(const struct lint_ctx *ctx, size_t offset)
 bool lint_table_is_new(const struct lint_ctx *ctx, const struct cat_table *t)
 {
 	return t && t->origin == ctx->origin;
+}
+
+bool lint_relation_is_new(const struct lint_ctx *ctx, const char *key)
+{
+	const struct cat_table *t = catalog_table(ctx->cat, key);
+	if (t)
+		return t->origin == ctx->origin;
+	const struct cat_index *x = catalog_index(ctx->cat, key);
+	return x && x->origin == ctx->origin;
+}
+
+size_t lint_clause(const struct lint_ctx *ctx, const PgQuery__AlterTableCmd *cmd)
+{
+	if (!ctx->ddl || !ctx->stmt || ctx->stmt->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return ctx->stmt_start;
+	return ddl_clause_offset(ctx->ddl, ctx->stmt->alter_table_stmt, cmd, ctx->stmt_start);
+}
+
+const struct ddl_lock *lint_lock_at(const struct lint_ctx *ctx, const char *relation,
+				    size_t offset)
+{
+	for (size_t i = 0; ctx->ddl && relation && i < ctx->ddl->n_locks; i++) {
+		const struct ddl_lock *l = &ctx->ddl->locks[i];
+		if (!strcmp(l->relation, relation) && (offset == SIZE_MAX || l->offset == offset))
+			return l;
+	}
+	return NULL;
 }
 
 /* A finding made by the engine itself (syntax-error, unused-ignore, ...). */
@@ -613,6 +644,12 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 			syntax_error(run, &err, "PL/pgSQL: ");
 		sql_error_release(&err);
 	}
+	struct ddl_env env;
+	catalog_ddl_env(cat, run->s->pg_version, &env);
+	struct ddl_src src = {rev->text, start, len, ctx->base};
+	struct ddl_stmt *d = &run->ddl[run->depth];
+	ddl_describe(node, &src, &env, &f->session, d);
+	ctx->ddl = d;
 	struct walk w = {run->eng, ctx, false};
 	walk_msg(&w, &node->base, 0);
 	if (w.too_deep)
@@ -621,7 +658,7 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 			      WALK_MAX_DEPTH);
 	facts_after_stmt(f, ctx);
 	if (ctx->section == LINT_UPGRADE)
-		catalog_apply(cat, node, ctx->origin);
+		catalog_apply(cat, d, ctx->origin);
 	/* after BEGIN, the explicit block starts */
 	if (node->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT && f->block_open &&
 	    !ctx->explicit_block)
@@ -808,8 +845,7 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 {
 	const struct revision *rev = run->rev;
 	ctx->section = sec;
-	run->facts.block_open = false;
-	facts_txn_reset(&run->facts);
+	facts_section_start(&run->facts);
 	struct pre_section own;
 	if (!pre) {
 		split_section(rev, sec, &own);
@@ -899,6 +935,8 @@ void lint_engine_run_prepared(struct lint_engine *eng, const struct revision *re
 	free(run.offs);
 	findings_release(&run.scratch);
 	facts_release(&run.facts);
+	for (size_t i = 0; i < LINT_MAX_NESTING; i++)
+		ddl_stmt_release(&run.ddl[i]);
 	line_index_release(&run.li);
 	sql_arena_free(run.arena);
 }
@@ -923,6 +961,8 @@ void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigne
 	struct sql_script script = SQL_SCRIPT_INIT;
 	struct sql_error err = {0, NULL};
 	struct sql_error gap_err = {0, NULL};
+	struct ddl_stmt d;
+	ddl_stmt_init(&d);
 	int ret =
 	    lint_split(rev->text, rev->upgrade.start, rev->upgrade.end, &script, &err, &gap_err);
 	sql_error_release(&gap_err);
@@ -937,11 +977,14 @@ void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigne
 			sql_error_release(&err);
 			continue;
 		}
-		for (size_t k = 0; k < tree->result->n_stmts; k++)
-			catalog_apply(cat, tree->result->stmts[k]->stmt, origin);
+		for (size_t k = 0; k < tree->result->n_stmts; k++) {
+			ddl_describe(tree->result->stmts[k]->stmt, NULL, NULL, NULL, &d);
+			catalog_apply(cat, &d, origin);
+		}
 		sql_tree_free(tree);
 	}
 out:
+	ddl_stmt_release(&d);
 	sql_error_release(&err);
 	sql_script_release(&script);
 }

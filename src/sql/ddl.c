@@ -482,8 +482,9 @@ static void set_deps(struct builder *b, struct ddl_effect *e, const PgQuery__Nod
 
 /* The lock and effect of a constraint added to `table` (ALTER TABLE ADD,
  * a column's inline constraint, or CREATE TABLE with `creating`). */
-static void add_constraint(struct builder *b, const char *table, const PgQuery__Constraint *k,
-			   const PgQuery__Node *node, size_t offset, bool creating, int subtype)
+static void add_constraint(struct builder *b, const char *table, const char *column,
+			   const PgQuery__Constraint *k, const PgQuery__Node *node, size_t offset,
+			   bool creating, int subtype)
 {
 	switch (k->contype) {
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
@@ -498,6 +499,7 @@ static void add_constraint(struct builder *b, const char *table, const PgQuery__
 	struct ddl_effect *e = effect(b, DDL_CREATE, DDL_CONSTRAINT, xstrdup(table), k->conname,
 				      offset, node);
 	e->subtype = subtype;
+	e->column = dup(b, column);
 	if (k->skip_validation)
 		e->flags |= DDL_NOT_VALID;
 	if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN && k->pktable) {
@@ -588,7 +590,7 @@ static void add_column(struct builder *b, const char *table, const PgQuery__Alte
 		default:
 			break;
 		}
-		add_constraint(b, table, k, c, loc(b, k->location), false, cmd->subtype);
+		add_constraint(b, table, cd->colname, k, c, loc(b, k->location), false, cmd->subtype);
 	}
 }
 
@@ -629,18 +631,19 @@ static void create_table(struct builder *b, const PgQuery__Node *node)
 			       loc(b, cd->location), el);
 			for (size_t k = 0; k < cd->n_constraints; k++)
 				if (cd->constraints[k]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-					add_constraint(b, key, cd->constraints[k]->constraint,
+					add_constraint(b, key, cd->colname,
+						       cd->constraints[k]->constraint,
 						       cd->constraints[k],
 						       loc(b, cd->constraints[k]->constraint->location),
 						       true, 0);
 		} else if (el->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
-			add_constraint(b, key, el->constraint, el, loc(b, el->constraint->location),
-				       true, 0);
+			add_constraint(b, key, NULL, el->constraint, el,
+				       loc(b, el->constraint->location), true, 0);
 		}
 	}
 	for (size_t i = 0; i < cs->n_constraints; i++)
 		if (cs->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			add_constraint(b, key, cs->constraints[i]->constraint, cs->constraints[i],
+			add_constraint(b, key, NULL, cs->constraints[i]->constraint, cs->constraints[i],
 				       loc(b, cs->constraints[i]->constraint->location), true, 0);
 }
 
@@ -901,7 +904,7 @@ static void alter_cmd(struct builder *b, const PgQuery__AlterTableStmt *as, enum
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddIndexConstraint:
 		if (def && def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
-			add_constraint(b, key, def->constraint, def, off, false, cmd->subtype);
+			add_constraint(b, key, NULL, def->constraint, def, off, false, cmd->subtype);
 		}
 		break;
 	case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint:
@@ -1265,10 +1268,10 @@ static void drop(struct builder *b, const PgQuery__Node *node)
 static void write_rows(struct builder *b, const PgQuery__RangeVar *rv, bool no_where,
 		       const PgQuery__Node *node)
 {
+	b->d->work = true;
 	char *key = ddl_rel_key(rv);
 	if (!key)
 		return;
-	b->d->work = true;
 	struct ddl_effect *e = effect(b, DDL_WRITE, DDL_TABLE, key, NULL,
 				      rv->location >= 0 ? loc(b, rv->location) : stmt_start(b), node);
 	if (no_where)

@@ -84,7 +84,7 @@ struct ddl_effect {
 	const char *new_name; /* RENAME: the new name of `sub`, or of the object */
 	const char *new_key;  /* RENAME of an object: its new key */
 	const char *table;    /* an index's, trigger's or policy's table; a sequence's owner */
-	const char *column;   /* a sequence's owning column (OWNED BY t.c) */
+	const char *column;   /* a sequence's owning column; a column constraint's column */
 	const char *ref;      /* a foreign key's referenced table; a trigger's function */
 	size_t offset;	      /* file offset of the clause */
 	unsigned flags;	      /* enum ddl_flags */

@@ -21,10 +21,12 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		char *shown =
 		    k->conname && *k->conname ? xstrfmt("'%s'", k->conname) : xstrdup("(unnamed)");
 		struct finding *f =
-		    lint_report(ctx, lint_loc(ctx, k->location),
+		    lint_report(ctx, lint_clause(ctx, cmd),
 				"adding CHECK constraint %s checks every row of '%s' "
-				"under an ACCESS EXCLUSIVE lock",
-				shown, rel);
+				"under an %s lock",
+				shown, rel,
+				lu_lock_name(ctx, as->relation, lint_clause(ctx, cmd),
+					     LOCK_ACCESS_EXCLUSIVE));
 		finding_set_hint(f,
 				 "ALTER TABLE %s ADD CONSTRAINT %s CHECK (...) NOT VALID; then, "
 				 "in a later revision: ALTER TABLE %s VALIDATE CONSTRAINT %s;",
@@ -39,5 +41,6 @@ const struct lint_rule rule_constraint_missing_not_valid = {
     .summary = "a CHECK constraint on an existing table must be added NOT VALID",
     .severity = SEV_ERROR,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .forms = LINT_FORMS(LF_ADD_CONSTRAINT, LF_VALIDATE_CONSTRAINT),
     .check = check,
 };

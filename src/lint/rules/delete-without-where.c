@@ -24,5 +24,6 @@ const struct lint_rule rule_delete_without_where = {
     .severity = SEV_ERROR,
     .flags = LR_DOWNGRADE,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_DELETE_STMT),
+    .forms = LINT_FORMS(LF_WRITE_ROWS),
     .check = check,
 };

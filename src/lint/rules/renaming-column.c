@@ -31,5 +31,6 @@ const struct lint_rule rule_renaming_column = {
     .summary = "renaming a column breaks running code",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_RENAME_STMT),
+    .forms = LINT_FORMS(LF_RENAME_COLUMN),
     .check = check,
 };

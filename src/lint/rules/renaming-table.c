@@ -28,5 +28,6 @@ const struct lint_rule rule_renaming_table = {
     .summary = "renaming a table breaks running code",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_RENAME_STMT),
+    .forms = LINT_FORMS(LF_RENAME_RELATION),
     .check = check,
 };

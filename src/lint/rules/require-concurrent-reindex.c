@@ -26,5 +26,6 @@ const struct lint_rule rule_require_concurrent_reindex = {
     .summary = "REINDEX must use CONCURRENTLY",
     .severity = SEV_ERROR,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_REINDEX_STMT),
+    .forms = LINT_FORMS(LF_REINDEX, LF_REINDEX_CONCURRENTLY),
     .check = check,
 };

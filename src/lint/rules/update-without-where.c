@@ -26,5 +26,6 @@ const struct lint_rule rule_update_without_where = {
     .severity = SEV_WARNING,
     .flags = LR_DOWNGRADE,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_UPDATE_STMT),
+    .forms = LINT_FORMS(LF_WRITE_ROWS),
     .check = check,
 };
