@@ -162,42 +162,6 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 	return 0;
 }
 
-/*
- * Git findings keep the severity the guard gave them (an edited downgrade is
- * a warning under applied-revision-edited) unless revgate.ini overrides the
- * rule; "off" and "-- revgate: ignore" drop them as for every rule.
- */
-static void keep_git_findings(const struct lint_settings *s, const struct revset *revs,
-			      struct findings *git, struct findings *all)
-{
-	struct lint_settings dflt;
-	lint_settings_init(&dflt);
-	struct findings kept = FINDINGS_INIT;
-	for (size_t i = 0; i < git->n; i++) {
-		const struct finding *f = &git->v[i];
-		enum severity sev = lint_severity(s, f->rule);
-		if (sev == lint_severity(&dflt, f->rule))
-			sev = f->severity;
-		bool ignored = sev == SEV_OFF;
-		for (size_t k = 0; !ignored && f->file && k < revs->n; k++)
-			ignored = !strcmp(revs->v[k]->path, f->file) &&
-				  revision_ignores(revs->v[k], f->rule);
-		if (ignored)
-			continue;
-		struct finding *n = findings_add(&kept, f->rule, sev, f->file, f->line, f->column,
-						 "%s", f->message);
-		n->end_line = f->end_line;
-		n->end_column = f->end_column;
-		if (f->hint)
-			finding_set_hint(n, "%s", f->hint);
-		if (f->excerpt)
-			finding_set_excerpt(n, f->excerpt, strlen(f->excerpt));
-	}
-	findings_move(all, &kept);
-	findings_release(git);
-	lint_settings_release(&dflt);
-}
-
 static int run_lint(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct lint_settings s;
@@ -265,7 +229,8 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	}
 	lint_revisions(&s, &app->graph, job.nodes.v, job.nodes.n, &all);
 	lint_filter_findings(&s, &app->revs, &all);
-	keep_git_findings(&s, &app->revs, &git, &all);
+	lint_filter_findings(&s, &app->revs, &git);
+	findings_move(&all, &git);
 	findings_sort(&all);
 
 	struct printer p;

@@ -207,15 +207,14 @@ struct finding *lint_report(struct lint_ctx *ctx, size_t offset, const char *fmt
 {
 	struct lint_run *run = ctx->run;
 	const struct lint_rule *r = ctx->rule;
-	int idx = lint_rule_index(r->id);
 	char *msg;
 	va_list ap;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		BUG("vasprintf failed");
 	va_end(ap);
-	struct finding *f = findings_add(&run->scratch, r->id, run->s->severity[idx],
-					 run->rev->path, 0, 0, "%s", msg);
+	struct finding *f =
+	    findings_add(&run->scratch, r->id, r->severity, run->rev->path, 0, 0, "%s", msg);
 	free(msg);
 	ALLOC_GROW(run->offs, run->scratch.n, run->offs_alloc);
 	run->offs[run->scratch.n - 1] = offset > ctx->len ? ctx->len : offset;
@@ -274,8 +273,8 @@ static struct finding *engine_report(struct lint_run *run, const char *rule, siz
 static struct finding *engine_report(struct lint_run *run, const char *rule, size_t offset,
 				     const char *fmt, ...)
 {
-	int idx = lint_rule_index(rule);
-	if (idx < 0)
+	const struct lint_rule *r = lint_rule_find(rule);
+	if (!r)
 		BUG("unregistered rule '%s'", rule);
 	char *msg;
 	va_list ap;
@@ -283,8 +282,8 @@ static struct finding *engine_report(struct lint_run *run, const char *rule, siz
 	if (vasprintf(&msg, fmt, ap) < 0)
 		BUG("vasprintf failed");
 	va_end(ap);
-	struct finding *f = findings_add(&run->scratch, rule, run->s->severity[idx], run->rev->path,
-					 0, 0, "%s", msg);
+	struct finding *f =
+	    findings_add(&run->scratch, rule, r->severity, run->rev->path, 0, 0, "%s", msg);
 	free(msg);
 	ALLOC_GROW(run->offs, run->scratch.n, run->offs_alloc);
 	run->offs[run->scratch.n - 1] = offset;
@@ -324,22 +323,31 @@ static size_t header_dirs_end(const struct lint_run *run)
 	return n;
 }
 
-/* Moves this statement's findings to the output, minus ignored and off ones. */
+/* The directives that may silence the current findings: the header's, and
+ * the statement's when `statement` is set. */
+struct silencer {
+	struct lint_run *run;
+	size_t header_end;
+	bool statement;
+};
+
+static bool silences(void *arg, const char *rule)
+{
+	struct silencer *sc = arg;
+	bool h = silenced(sc->run, rule, 0, sc->header_end);
+	bool st = sc->statement &&
+		  silenced(sc->run, rule, sc->run->stmt_dirs_from, sc->run->ndirs);
+	return h || st;
+}
+
+/* Moves this statement's findings to the output, minus ignored and off ones
+ * (lint_settle decides). */
 static void flush(struct lint_run *run, bool statement_dirs)
 {
-	size_t nh = header_dirs_end(run);
+	struct silencer sc = {run, header_dirs_end(run), statement_dirs};
 	for (size_t i = 0; i < run->scratch.n; i++) {
 		struct finding *f = &run->scratch.v[i];
-		bool drop = f->severity == SEV_OFF;
-		/* unused-ignore and unknown-rule are never silenced by the directive itself */
-		bool meta = !strcmp(f->rule, "unused-ignore") || !strcmp(f->rule, "unknown-rule");
-		if (!drop && !meta) {
-			bool h = silenced(run, f->rule, 0, nh);
-			bool st = statement_dirs &&
-				  silenced(run, f->rule, run->stmt_dirs_from, run->ndirs);
-			drop = h || st;
-		}
-		if (drop) {
+		if (!lint_settle(run->s, f, silences, &sc)) {
 			finding_free_fields(f);
 			continue;
 		}

@@ -333,6 +333,25 @@ int lint_revision_alone(const struct lint_settings *s, const struct revision *re
 	return 0;
 }
 
+bool lint_settle(const struct lint_settings *s, struct finding *f,
+		 bool (*silenced)(void *arg, const char *rule), void *arg)
+{
+	int idx = lint_rule_index(f->rule);
+	/* a module may report one rule at several severities: keep its choice
+	 * unless revgate.ini changed the rule's severity */
+	if (idx >= 0 && s->severity[idx] != lint_rule_at((size_t)idx)->severity)
+		f->severity = s->severity[idx];
+	if (f->severity == SEV_OFF)
+		return false;
+	bool meta = !strcmp(f->rule, "unused-ignore") || !strcmp(f->rule, "unknown-rule");
+	return meta || !silenced || !silenced(arg, f->rule);
+}
+
+static bool header_ignores(void *arg, const char *rule)
+{
+	return arg && revision_ignores(arg, rule);
+}
+
 void lint_filter_findings(const struct lint_settings *s, const struct revset *revs,
 			  struct findings *fs)
 {
@@ -344,15 +363,10 @@ void lint_filter_findings(const struct lint_settings *s, const struct revset *re
 	size_t w = 0;
 	for (size_t i = 0; i < fs->n; i++) {
 		struct finding *f = &fs->v[i];
-		/* a module may report one rule at several severities: keep its choice
-		 * unless revgate.ini changed the rule's severity */
-		int idx = lint_rule_index(f->rule);
-		if (idx >= 0 && s->severity[idx] != lint_rule_at((size_t)idx)->severity)
-			f->severity = s->severity[idx];
 		size_t at;
-		const struct revision *rev =
+		struct revision *rev =
 		    revs && f->file && strmap_get(&by_path, f->file, &at) ? revs->v[at] : NULL;
-		if (f->severity == SEV_OFF || (rev && revision_ignores(rev, f->rule))) {
+		if (!lint_settle(s, f, header_ignores, rev)) {
 			free(f->rule);
 			free(f->file);
 			free(f->message);

@@ -101,10 +101,20 @@ int lint_files(const struct lint_settings *s, char *const *paths, size_t n,
 bool lint_is_revision_text(const char *text);
 
 /*
- * Applies severity overrides and file-wide "-- revgate: ignore" headers of
- * `revs` (may be NULL) to findings reported by other modules (graph, git):
- * off rules are removed; a rule whose severity revgate.ini changed gets it,
- * others keep the severity their module gave them.
+ * The one place a finding's fate is decided, for every family: a rule
+ * whose severity revgate.ini changed gets that severity, others keep the
+ * one the reporting module gave them; then it is dropped when its rule is
+ * off, or when `silenced(arg, rule)` says a "-- revgate: ignore" comment
+ * covers it (never for unused-ignore and unknown-rule, which report the
+ * comments themselves). Returns whether the finding stays.
+ */
+bool lint_settle(const struct lint_settings *s, struct finding *f,
+		 bool (*silenced)(void *arg, const char *rule), void *arg);
+
+/*
+ * lint_settle() for findings reported outside the engine (graph, git), with
+ * the file-wide "-- revgate: ignore" headers of `revs` (may be NULL):
+ * dropped findings are removed from `fs`.
  */
 void lint_filter_findings(const struct lint_settings *s, const struct revset *revs,
 			  struct findings *fs);
