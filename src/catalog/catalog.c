@@ -278,11 +278,11 @@ static struct cat_table *table_add(struct catalog *c, const char *key, unsigned 
 	return t;
 }
 
-/* The table a statement changes; with `stubs`, one made up when unknown. */
+/* The table a statement changes; a stub when it is unknown. */
 static struct cat_table *table_for(struct catalog *c, const char *key)
 {
 	struct cat_table *t = table_mut(c, key);
-	if (!t && c->stubs && key) {
+	if (!t && key) {
 		t = table_add(c, key, CAT_ORIGIN_UNKNOWN);
 		t->stub = true;
 		t->columns_known = false;
@@ -1082,7 +1082,7 @@ void catalog_apply(struct catalog *c, const struct ddl_stmt *d, unsigned origin)
  *
  * One record per line, fields separated by tabs; strings escaped (\\, \t,
  * \n) and written "=value", or "~" for NULL:
- *   T name partitioned partition_of columns_known matview filled
+ *   T name partitioned partition_of columns_known matview filled stub
  *   C name type nmods mod0 mod1 array_dims not_null has_default   (of the last T)
  *   K name kind validated not_null_col ref_table ncols col...      (of the last T)
  *   I name table unique method ncols col...
@@ -1128,6 +1128,7 @@ void catalog_save(const struct catalog *c, struct strbuf *out)
 		put_int(out, t->columns_known);
 		put_int(out, t->matview);
 		put_int(out, t->filled);
+		put_int(out, t->stub);
 		strbuf_addch(out, '\n');
 		for (size_t k = 0; k < t->ncols; k++) {
 			const struct cat_column *col = &t->cols[k];
@@ -1259,6 +1260,7 @@ int catalog_load(struct catalog *c, const char *text, size_t len, unsigned origi
 			t->columns_known = get_int(&r) != 0;
 			t->matview = get_int(&r) != 0;
 			t->filled = get_int(&r) != 0;
+			t->stub = get_int(&r) != 0;
 		} else if (kind == 'C' && t) {
 			char *name = get_str(&r);
 			if (!name) {

@@ -22,11 +22,11 @@
  * "already in production".
  *
  * Names are ddl keys (sql/ddl.h). Unknown objects (created by raw SQL the
- * catalog does not model, or before the history starts) are simply absent:
- * rules must treat "not found" as "existing table, details unknown". A
- * catalog with `stubs` set instead creates an empty table of unknown
- * columns when a statement changes one it does not know, so that what the
- * statement adds to it is remembered (lint's per-revision view).
+ * catalog does not model, or before the history starts) are absent, or,
+ * for a table a statement changes, a stub (origin CAT_ORIGIN_UNKNOWN, its
+ * other columns unknown) that remembers what the statements added to it:
+ * rules must treat "not found" and stubs as "existing table, details
+ * unknown".
  *
  * Ownership: a catalog owns every object and string in it; lookups return
  * borrowed pointers valid until the next catalog_apply() or
@@ -133,7 +133,6 @@ struct catalog {
 	struct strmap index_map;
 	struct strmap object_map; /* "kind:key.sub" -> index in objects */
 	struct strlist keys;	  /* owns the map keys, which outlive renames */
-	bool stubs;		  /* make up tables a statement changes (see above) */
 };
 
 void catalog_init(struct catalog *c);

@@ -24,7 +24,9 @@
 static const struct cli_opt lint_opts[] = {
 	{"fail-level", 0, "LEVEL", "lowest severity that fails the run: error or warning"},
 	{"strict", 0, NULL, "fail on warnings too (same as --fail-level warning)"},
-	{"pg-version", 0, "N", "PostgreSQL major version the rules judge for (13 to 17)"},
+	{"pg-version", 0, "N", "PostgreSQL major version the rules judge for (13 to 19)"},
+	{"assume-in-transaction", 0, NULL,
+	 "plain SQL files run inside a transaction their tool opens (as squawk's option)"},
 	{"staged", 0, NULL, "lint what the git index holds (the pre-commit hook)"},
 	{"base", 0, "REF", "compare with REF: applied revisions must not change (CI)"},
 	{NULL, 0, NULL, NULL},
@@ -176,6 +178,8 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	const char *v = cli_value(cmd, a, "pg-version");
 	if (v && (ret = lint_settings_set_pg_version(&s, v)) < 0)
 		goto out;
+	if (cli_flag(cmd, a, "assume-in-transaction"))
+		s.assume_in_transaction = true;
 	const char *level = cli_value(cmd, a, "fail-level");
 	if (!level)
 		level = config_get(&app->cfg, "lint", "fail_level");
@@ -269,7 +273,7 @@ const struct command cmd_lint = {
 	.run = run_lint,
 	.summary = "lint migrations: locks, rewrites, data loss, downgrades, history",
 	.usage = "revgate lint [PATHS...] [--staged | --base REF] [--format text|json|github|sarif] "
-		 "[--fail-level LEVEL] [--strict] [--pg-version N]",
+		 "[--fail-level LEVEL] [--strict] [--pg-version N] [--assume-in-transaction]",
 	.description =
 		"Without PATHS, lints every revision of the migrations directory, each against\n"
 		"the schema its history leaves. A PATH may be a revision file (judged the same\n"

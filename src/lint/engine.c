@@ -640,10 +640,10 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 	ctx->stmt_len = len;
 	ctx->autocommit = sql_stmt_needs_autocommit(node);
 	ctx->explicit_block = f->block_open;
-	ctx->in_transaction = f->block_open || (rev->transactional && !ctx->autocommit);
+	ctx->in_transaction = f->block_open || (ctx->managed_txn && !ctx->autocommit);
 	/* revgate commits before a statement that must run alone, and after each
 	 * statement of a non-transactional revision */
-	if (!f->block_open && (ctx->autocommit || !rev->transactional))
+	if (!f->block_open && (ctx->autocommit || !ctx->managed_txn))
 		facts_txn_reset(f);
 	if (node->node_case == PG_QUERY__NODE__NODE_DO_STMT ||
 	    node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
@@ -865,6 +865,7 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 		flush(run, false);
 	}
 	const struct rev_section *rs = sec == LINT_UPGRADE ? &rev->upgrade : &rev->downgrade;
+	ctx->section_statements = pre->script.n;
 	size_t prev = rs->start;
 	size_t lead_from = prev; /* where the next statement's own comments begin */
 	for (size_t i = 0; i < pre->script.n; i++) {
@@ -929,6 +930,7 @@ void lint_engine_run_prepared(struct lint_engine *eng, const struct revision *re
 	ctx.origin = origin;
 	ctx.facts = &run.facts;
 	ctx.run = &run;
+	ctx.managed_txn = rev->plain_sql ? eng->s->assume_in_transaction : rev->transactional;
 	lint_section(&run, &ctx, LINT_UPGRADE, cat, prep ? &prep->sec[0] : NULL);
 	lint_section(&run, &ctx, LINT_DOWNGRADE, cat, prep ? &prep->sec[1] : NULL);
 	report_unused(&run);

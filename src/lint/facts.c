@@ -10,7 +10,6 @@ void facts_init(struct lint_facts *f)
 {
 	memset(f, 0, sizeof(*f));
 	catalog_init(&f->rev);
-	f->rev.stubs = true;
 }
 
 void facts_release(struct lint_facts *f)

@@ -43,14 +43,17 @@ struct revset;
 
 #define LINT_MAX_RULES 160
 #define LINT_PG_MIN 13
-#define LINT_PG_MAX 17
+#define LINT_PG_MAX 19
 
 struct lint_settings {
-	int pg_version;				/* 13..17, default 15 */
+	int pg_version;				/* 13..19, default 15 */
 	enum severity severity[LINT_MAX_RULES]; /* by registry index; SEV_OFF disables */
 	struct matcher *index_name;		/* NULL: no naming rule */
 	struct matcher *constraint_name;
 	unsigned threads; /* parser threads; 0: one per core */
+	/* plain SQL files run inside a transaction their tool opens (squawk's
+	 * --assume-in-transaction); otherwise only their own BEGIN opens one */
+	bool assume_in_transaction;
 	char *cache_dir;  /* catalog snapshots of long histories; NULL: none (owned) */
 };
 
@@ -61,7 +64,7 @@ void lint_settings_init(struct lint_settings *s);
 int lint_settings_from_config(struct lint_settings *s, const struct config *cfg);
 /* One override; ERR_CONFIG for an unknown rule id or severity. */
 int lint_settings_set(struct lint_settings *s, const char *rule, const char *severity);
-/* ERR_USAGE unless 13 <= v <= 17. */
+/* ERR_USAGE unless 13 <= v <= 19. */
 int lint_settings_set_pg_version(struct lint_settings *s, const char *v);
 void lint_settings_release(struct lint_settings *s);
 /* The effective severity of `rule` (its default for an unknown id). */

@@ -84,6 +84,11 @@ struct lint_ctx {
 	bool autocommit;     /* cannot run inside a transaction block */
 	bool in_transaction; /* runs inside a transaction (revgate's or an explicit block) */
 	bool explicit_block; /* inside BEGIN ... COMMIT written in the file */
+	/* the tool that runs the file wraps it in a transaction: a revision
+	 * without 'transaction: false', or a plain SQL file linted with
+	 * --assume-in-transaction */
+	bool managed_txn;
+	size_t section_statements; /* statements in the current section */
 	const struct lint_facts *facts;
 	const struct ddl_stmt *ddl; /* what the current statement does (sql/ddl.h) */
 	/* engine-private */

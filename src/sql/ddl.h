@@ -127,7 +127,7 @@ struct ddl_src {
 /* What the schema knows, for the decisions that depend on it. Any
  * callback may be NULL: the answer is then unknown. */
 struct ddl_env {
-	int pg_version; /* 13..17; 0 means 15 */
+	int pg_version; /* 13..19 (18 and 19 as 17); 0 means 15 */
 	void *arg;
 	/* the type of table.column, filled into `out` (caller releases) */
 	bool (*column_type)(void *arg, const char *table, const char *column,

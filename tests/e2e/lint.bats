@@ -60,7 +60,7 @@ ALTER TABLE t ALTER COLUMN name TYPE text;' 'SELECT 1;' 20250102_0000
 }
 
 @test "json output has the documented fields and summary" {
-	printf 'DROP TABLE x;\n' >plain.sql
+	printf 'DROP TABLE IF EXISTS x;\n' >plain.sql
 	run rg lint plain.sql --format json
 	[ "$status" -eq 0 ]
 	python3 -c '
@@ -75,7 +75,7 @@ assert d["summary"]["warning"] == 1
 }
 
 @test "--strict and --fail-level warning fail on warnings" {
-	printf 'DROP TABLE x;\n' >plain.sql
+	printf 'DROP TABLE IF EXISTS x;\n' >plain.sql
 	run rg lint plain.sql --strict
 	[ "$status" -eq 1 ]
 	run rg lint plain.sql --fail-level warning
@@ -85,10 +85,10 @@ assert d["summary"]["warning"] == 1
 }
 
 @test "github and sarif formats" {
-	printf 'CREATE INDEX i ON t (a);\n' >plain.sql
+	printf 'CREATE INDEX IF NOT EXISTS i ON t (a);\n' >plain.sql
 	run rg lint plain.sql --format github
 	[ "$status" -eq 1 ]
-	grep -q '^::error file=plain.sql,line=1,col=19,title=revgate require-concurrent-index-creation::' <<<"$output"
+	grep -q '^::error file=plain.sql,line=1,col=33,title=revgate require-concurrent-index-creation::' <<<"$output"
 	out=$(rg lint plain.sql --format sarif 2>/dev/null || true)
 	python3 -c '
 import json, sys
@@ -120,7 +120,7 @@ assert r["partialFingerprints"]
 }
 
 @test "config turns rules off, changes severities, and refuses unknown ids" {
-	printf 'DROP TABLE x;\n' >plain.sql
+	printf 'DROP TABLE IF EXISTS x;\n' >plain.sql
 	printf '[rules]\nban-drop-table = error\n' >>revgate.ini
 	run rg lint plain.sql
 	[ "$status" -eq 1 ]
@@ -175,8 +175,12 @@ CREATE TABLE u (id bigint);' 'DROP TABLE t;'
 @test "BEGIN/COMMIT and CONCURRENTLY inside them" {
 	printf 'BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;\n' >plain.sql
 	run rg lint plain.sql
-	grep -q 'transaction-nesting' <<<"$output"
+	# a plain file runs as written: its own BEGIN is fine, CONCURRENTLY inside it is not
+	! grep -q 'transaction-nesting' <<<"$output"
 	grep -q 'ban-concurrent-index-creation-in-transaction' <<<"$output"
+	run rg lint --assume-in-transaction plain.sql
+	grep -q 'plain.sql:1:1: error\[transaction-nesting\]' <<<"$output"
+	grep -q 'plain.sql:3:1: error\[transaction-nesting\]' <<<"$output"
 }
 
 @test "rules lists every rule; explain prints a page" {

@@ -164,7 +164,7 @@ static void test_severity_overrides(void **state)
 	lint(NULL, "DROP TABLE a;");
 	assert_int_equal(find("ban-drop-table")->severity, SEV_ERROR);
 	assert_int_equal(lint_settings_set(&settings, "ban-drop-table", "off"), 0);
-	lint(NULL, "-- revgate: ignore ban-drop-table\nDROP TABLE a;");
+	lint(NULL, "-- revgate: ignore ban-drop-table\nDROP TABLE IF EXISTS a;");
 	assert_int_equal(fs.n, 0); /* off: nothing, not even an unused ignore */
 	assert_true(lint_settings_set(&settings, "no-such-rule", "off") < 0);
 	assert_true(lint_settings_set(&settings, "ban-drop-table", "loud") < 0);
@@ -242,7 +242,18 @@ static void test_transactions(void **state)
 	const char *h = "CREATE TABLE t (id bigint, n int);";
 	const char *body = "ALTER TABLE t ADD CONSTRAINT c CHECK (n > 0) NOT VALID;\n"
 			   "ALTER TABLE t VALIDATE CONSTRAINT c;\n";
+	/* a plain file runs as written: no transaction unless it opens one */
 	lint(h, body);
+	assert_null(find("validate-in-same-transaction"));
+	settings.assume_in_transaction = true;
+	lint(h, body);
+	assert_non_null(find("validate-in-same-transaction"));
+	settings.assume_in_transaction = false;
+	char *revb = xstrfmt("-- revision: abc\n-- down_revision: none\n-- irreversible: test\n\n"
+			     "-- +upgrade\n%s",
+			     body);
+	lint(h, revb);
+	free(revb);
 	assert_non_null(find("validate-in-same-transaction"));
 	char *rev = xstrfmt("-- revision: abc\n-- down_revision: none\n-- transaction: false\n"
 			    "-- irreversible: test\n\n-- +upgrade\n%s",
@@ -251,15 +262,31 @@ static void test_transactions(void **state)
 	free(rev);
 	assert_null(find("validate-in-same-transaction"));
 	lint(h, "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (n);\n");
-	assert_non_null(find("transaction-nesting"));
+	assert_null(find("transaction-nesting")); /* a plain file may open its own */
 	assert_non_null(find("ban-concurrent-index-creation-in-transaction"));
 	assert_non_null(find("ban-uncommitted-transaction"));
-	lint(
-	    h,
-	    "ALTER TABLE t ADD COLUMN a int;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (n);");
+	lint(h, "BEGIN;\nBEGIN;\nCOMMIT;\nCOMMIT;\n");
+	assert_int_equal(count("transaction-nesting"), 2);
+	settings.assume_in_transaction = true;
+	lint(h, "BEGIN;\nSELECT 1;\n");
+	assert_non_null(find("transaction-nesting"));
+	lint(h, "CREATE INDEX CONCURRENTLY i ON t (n);\nSELECT 1;\n");
+	assert_non_null(find("ban-concurrent-index-creation-in-transaction"));
+	lint(h, "CREATE INDEX CONCURRENTLY i ON t (n);\n");
+	assert_null(find("ban-concurrent-index-creation-in-transaction")); /* alone */
+	settings.assume_in_transaction = false;
+	char *seg = xstrfmt("-- revision: abc\n-- down_revision: none\n-- irreversible: test\n\n"
+			    "-- +upgrade\n%s",
+			    "ALTER TABLE t ADD COLUMN a int;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON "
+			    "t (n);");
+	lint(h, seg);
+	free(seg);
 	assert_non_null(find("mixed-transaction-segments"));
 	assert_null(find("prefer-robust-stmts"));
 	lint(h, "CREATE INDEX CONCURRENTLY i ON t (n);");
+	assert_non_null(find("prefer-robust-stmts"));
+	/* a plain file outside a transaction must be safe to re-run */
+	lint(h, "ALTER TABLE t ADD COLUMN a int;");
 	assert_non_null(find("prefer-robust-stmts"));
 }
 

@@ -39,7 +39,7 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__AlterTableStmt *as = node->alter_table_stmt;
 	const struct cat_table *t = lu_alter_table(ctx, as);
-	if (!t || lint_table_is_new(ctx, t))
+	if (!t || t->stub || lint_table_is_new(ctx, t))
 		return; /* unknown: its indexes are unknown too; new: judged in finish() */
 	LU_FOREACH_CMD(as, cmd)
 	{
