@@ -206,11 +206,19 @@ bool catalog_has_index_on(const struct catalog *c, const struct cat_table *t,
 	return false;
 }
 
+/* A validated constraint the history never defined may be the proof: a
+ * migration that validates one and then relies on it is taken at its word. */
+static bool unknown_validated(const struct cat_constraint *k)
+{
+	return k->kind == CAT_CON_OTHER && k->validated;
+}
+
 bool catalog_has_not_null_check(const struct cat_table *t, const char *col)
 {
 	for (size_t i = 0; t && i < t->ncons; i++)
-		if (t->cons[i].kind == CAT_CON_CHECK && t->cons[i].validated &&
-		    t->cons[i].not_null_col && !strcmp(t->cons[i].not_null_col, col))
+		if ((t->cons[i].kind == CAT_CON_CHECK && t->cons[i].validated &&
+		     t->cons[i].not_null_col && !strcmp(t->cons[i].not_null_col, col)) ||
+		    unknown_validated(&t->cons[i]))
 			return true;
 	return false;
 }
@@ -218,8 +226,9 @@ bool catalog_has_not_null_check(const struct cat_table *t, const char *col)
 bool catalog_has_validated_check(const struct cat_table *t)
 {
 	for (size_t i = 0; t && i < t->ncons; i++)
-		if (t->cons[i].kind == CAT_CON_CHECK && t->cons[i].validated &&
-		    !t->cons[i].not_null_col)
+		if ((t->cons[i].kind == CAT_CON_CHECK && t->cons[i].validated &&
+		     !t->cons[i].not_null_col) ||
+		    unknown_validated(&t->cons[i]))
 			return true;
 	return false;
 }
@@ -992,8 +1001,21 @@ static void apply_effect(struct apply *a, const struct ddl_effect *e)
 			alter_column(table_for(c, e->key), e);
 			break;
 		case DDL_CONSTRAINT: {
-			struct cat_constraint *k = constraint_mut(table_mut(c, e->key), e->sub);
-			if (k && e->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint)
+			if (e->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint)
+				break;
+			struct cat_table *t = table_for(c, e->key);
+			struct cat_constraint *k = constraint_mut(t, e->sub);
+			if (!k && t && e->sub) {
+				/* validated, but added before the history starts: its
+				 * definition is unknown (CAT_CON_OTHER) */
+				ALLOC_GROW(t->cons, t->ncons + 1, t->cons_alloc);
+				k = &t->cons[t->ncons++];
+				memset(k, 0, sizeof(*k));
+				k->kind = CAT_CON_OTHER;
+				k->name = xstrdup(e->sub);
+				k->origin = CAT_ORIGIN_UNKNOWN;
+			}
+			if (k)
 				k->validated = true;
 			break;
 		}

@@ -159,7 +159,9 @@ const struct cat_object *catalog_object(const struct catalog *c, enum ddl_kind k
  * with exactly the columns `cols` (in any order), so lookups by them are indexed. */
 bool catalog_has_index_on(const struct catalog *c, const struct cat_table *t,
 			  const struct strlist *cols);
-/* Whether `t` has a validated CHECK (col IS NOT NULL) for `col`. */
+/* Whether `t` has a validated CHECK (col IS NOT NULL) for `col`, or a
+ * validated constraint whose definition the history does not know (a
+ * VALIDATE CONSTRAINT of one added before it: it may be that CHECK). */
 bool catalog_has_not_null_check(const struct cat_table *t, const char *col);
 /* Whether `t` has a validated CHECK that is not a NOT NULL proof (it may
  * prove a partition's bounds). */

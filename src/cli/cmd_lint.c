@@ -24,7 +24,7 @@
 static const struct cli_opt lint_opts[] = {
 	{"fail-level", 0, "LEVEL", "lowest severity that fails the run: error or warning"},
 	{"strict", 0, NULL, "fail on warnings too (same as --fail-level warning)"},
-	{"pg-version", 0, "N", "PostgreSQL major version the rules judge for (13 to 19)"},
+	{"pg-version", 0, "N", "PostgreSQL major version the rules judge for (11 to 19)"},
 	{"assume-in-transaction", 0, NULL,
 	 "plain SQL files run inside a transaction their tool opens (as squawk's option)"},
 	{"staged", 0, NULL, "lint what the git index holds (the pre-commit hook)"},

@@ -35,7 +35,7 @@ const struct config_key config_keys[] = {
 	{"database", "statement_timeout", "0", "statement_timeout set for each revision (0: none)"},
 	{"database", "lock_wait", "60s",
 	 "how long to wait for another revgate holding the advisory lock"},
-	{"lint", "pg_version", "15", "PostgreSQL major version the rules judge for (13 to 19)"},
+	{"lint", "pg_version", "15", "PostgreSQL major version the rules judge for (11 to 19)"},
 	{"lint", "fail_level", "error", "lowest severity that makes lint exit 1 (error or warning)"},
 	{"lint", "index_name_pattern", NULL, "PCRE2 pattern index names must match"},
 	{"lint", "constraint_name_pattern", NULL, "PCRE2 pattern constraint names must match"},

@@ -80,6 +80,8 @@ struct lint_engine {
 	unsigned char n_by_node[NODE_KINDS];
 	const struct lint_rule *finishers[LINT_MAX_RULES];
 	size_t nfinishers;
+	const struct lint_rule *per_statement[LINT_MAX_RULES];
+	size_t nper_statement;
 };
 
 static bool rule_enabled(const struct lint_settings *s, size_t idx)
@@ -170,6 +172,8 @@ struct lint_engine *lint_engine_new(const struct lint_settings *s)
 			continue;
 		if (r->finish)
 			e->finishers[e->nfinishers++] = r;
+		if (r->statement)
+			e->per_statement[e->nper_statement++] = r;
 		if (!r->check || !r->nodes)
 			continue;
 		for (const int *k = r->nodes; *k; k++) {
@@ -612,10 +616,30 @@ static void walk_msg(struct walk *w, const ProtobufCMessage *m, unsigned depth)
 
 /* ---- sections and statements ---- */
 
+/* The major whose grammar libpg_query carries (PG_VERSION_NUM / 10000). */
+#define GRAMMAR_MAJOR 15
+
+/*
+ * A statement the parser rejects. The grammar is PostgreSQL 15's: for a
+ * newer target the statement may be valid syntax there, so it is an
+ * info-level finding that does not fail the run, and says so.
+ */
 static void syntax_error(struct lint_run *run, const struct sql_error *err, const char *what)
 {
-	struct finding *f = engine_report(run, "syntax-error", err->offset, "%s%s", what,
-					  err->message ? err->message : "syntax error");
+	const char *msg = err->message ? err->message : "syntax error";
+	struct finding *f;
+	if (run->s->pg_version > GRAMMAR_MAJOR) {
+		f = engine_report(run, "syntax-error", err->offset,
+				  "PostgreSQL %d's grammar rejects this (%s%s); your target version "
+				  "%d may accept it",
+				  GRAMMAR_MAJOR, what, msg, run->s->pg_version);
+		f->severity = SEV_INFO;
+		finding_set_hint(f, "revgate parses with PostgreSQL %d's grammar and could not check "
+				    "this statement; the statements after it are still checked",
+				 GRAMMAR_MAJOR);
+		return;
+	}
+	f = engine_report(run, "syntax-error", err->offset, "%s%s", what, msg);
 	finding_set_hint(f, "PostgreSQL will refuse this statement; the statements after it "
 			    "are still checked");
 }
@@ -660,6 +684,13 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 	ctx->ddl = d;
 	struct walk w = {run->eng, ctx, false};
 	walk_msg(&w, &node->base, 0);
+	for (size_t i = 0; i < run->eng->nper_statement; i++) {
+		const struct lint_rule *r = run->eng->per_statement[i];
+		if (ctx->section == LINT_DOWNGRADE && !(r->flags & LR_DOWNGRADE))
+			continue;
+		ctx->rule = r;
+		r->statement(ctx);
+	}
 	if (w.too_deep)
 		engine_report(run, "syntax-error", start,
 			      "statement nested too deeply to check (more than %d levels)",

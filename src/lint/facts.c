@@ -16,6 +16,7 @@ void facts_release(struct lint_facts *f)
 {
 	free(f->ax_table);
 	strlist_release(&f->not_valid);
+	strlist_release(&f->redo_safe);
 	catalog_release(&f->rev);
 	memset(f, 0, sizeof(*f));
 }
@@ -33,6 +34,7 @@ void facts_section_start(struct lint_facts *f)
 {
 	f->block_open = false;
 	f->session = (struct ddl_session)DDL_SESSION_INIT;
+	strlist_release(&f->redo_safe);
 	facts_txn_reset(f);
 }
 
@@ -112,6 +114,22 @@ void facts_after_stmt(struct lint_facts *f, const struct lint_ctx *ctx)
 		}
 	}
 	catalog_apply(&f->rev, ctx->ddl, sec == 0 ? LINT_REV_UP : LINT_REV_DOWN);
+	for (size_t i = 0; i < ctx->ddl->n_effects; i++) {
+		const struct ddl_effect *e = &ctx->ddl->effects[i];
+		if (e->kind != DDL_CONSTRAINT || !e->sub)
+			continue;
+		char *k = xstrfmt("%s/%s", e->key, e->sub);
+		if (e->action == DDL_DROP && (e->flags & DDL_IF_EXISTS)) {
+			if (!strlist_has(&f->redo_safe, k))
+				strlist_push(&f->redo_safe, k);
+		} else if (e->action == DDL_CREATE) {
+			/* added again: a second ADD is not safe any more */
+			for (size_t j = 0; j < f->redo_safe.n; j++)
+				if (!strcmp(f->redo_safe.v[j], k))
+					f->redo_safe.v[j][0] = '\0';
+		}
+		free(k);
+	}
 	if (!ctx->in_transaction)
 		return;
 	/* what the transaction holds from now on */

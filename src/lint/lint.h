@@ -42,11 +42,11 @@ struct revision;
 struct revset;
 
 #define LINT_MAX_RULES 160
-#define LINT_PG_MIN 13
+#define LINT_PG_MIN 11
 #define LINT_PG_MAX 19
 
 struct lint_settings {
-	int pg_version;				/* 13..19, default 15 */
+	int pg_version;				/* 11..19, default 15 */
 	enum severity severity[LINT_MAX_RULES]; /* by registry index; SEV_OFF disables */
 	struct matcher *index_name;		/* NULL: no naming rule */
 	struct matcher *constraint_name;
@@ -64,7 +64,7 @@ void lint_settings_init(struct lint_settings *s);
 int lint_settings_from_config(struct lint_settings *s, const struct config *cfg);
 /* One override; ERR_CONFIG for an unknown rule id or severity. */
 int lint_settings_set(struct lint_settings *s, const char *rule, const char *severity);
-/* ERR_USAGE unless 13 <= v <= 19. */
+/* ERR_USAGE unless 11 <= v <= 19. */
 int lint_settings_set_pg_version(struct lint_settings *s, const char *v);
 void lint_settings_release(struct lint_settings *s);
 /* The effective severity of `rule` (its default for an unknown id). */

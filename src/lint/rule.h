@@ -57,6 +57,9 @@ struct lint_facts {
 	char *ax_table;
 	size_t ax_costly_after;	  /* statements since then that are not cheap under the lock */
 	struct strlist not_valid; /* "table/constraint" added NOT VALID in this transaction */
+	/* constraints dropped IF EXISTS earlier in this section and not added
+	 * again since: adding one of them again is safe to re-run */
+	struct strlist redo_safe;
 	struct ddl_session session; /* what SET changed in this section's session */
 	/*
 	 * This revision alone, replayed from an empty schema (tables it does
@@ -115,6 +118,7 @@ struct lint_rule {
 	const int *nodes; /* node kinds (PgQuery__Node__NodeCase) it wants, 0-terminated */
 	const int *forms; /* lock table forms (sql/locks.h) it judges, 0-terminated; explained */
 	void (*check)(struct lint_ctx *ctx, const PgQuery__Node *node);
+	void (*statement)(struct lint_ctx *ctx); /* once per statement, after check */
 	void (*finish)(struct lint_ctx *ctx); /* once per revision, after both sections */
 };
 

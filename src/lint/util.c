@@ -106,6 +106,22 @@ const PgQuery__Node *lu_col_default(const PgQuery__ColumnDef *cd)
 	return k ? k->raw_expr : NULL;
 }
 
+/* "VACUUM FULL" or "CLUSTER" when the statement is one, else NULL. */
+const char *lu_repack_candidate(const PgQuery__Node *node, const PgQuery__RangeVar **rel)
+{
+	*rel = NULL;
+	if (node->node_case == PG_QUERY__NODE__NODE_CLUSTER_STMT) {
+		*rel = node->cluster_stmt->relation;
+		return "CLUSTER";
+	}
+	const PgQuery__VacuumStmt *v = node->vacuum_stmt;
+	if (!ddl_vacuum_full(v))
+		return NULL;
+	if (v->n_rels && v->rels[0]->node_case == PG_QUERY__NODE__NODE_VACUUM_RELATION)
+		*rel = v->rels[0]->vacuum_relation->relation;
+	return "VACUUM FULL";
+}
+
 const char *lu_lock_name(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv, size_t at,
 			 enum lock_mode dflt)
 {

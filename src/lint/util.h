@@ -56,6 +56,9 @@ const PgQuery__Node *lu_col_default(const PgQuery__ColumnDef *cd);
  * ("ACCESS EXCLUSIVE", from the lock table), or of `dflt` when it takes none. */
 const char *lu_lock_name(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv, size_t at,
 			 enum lock_mode dflt);
+/* "VACUUM FULL" or "CLUSTER" when a VACUUM or CLUSTER statement rewrites
+ * tables, else NULL; `*rel` gets the one it names (NULL: every table). */
+const char *lu_repack_candidate(const PgQuery__Node *node, const PgQuery__RangeVar **rel);
 /* Whether a column definition belongs to a table (not to CREATE TYPE ... AS). */
 bool lu_table_column(const struct lint_ctx *ctx);
 /* Quote an identifier if it needs it, for SQL in hints (fresh string). */

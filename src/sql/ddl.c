@@ -6,6 +6,7 @@
  * answer depends on it.
  */
 #include "sql/ddl.h"
+#include "sql/lex.h"
 #include "core/strlist.h"
 #include "core/xalloc.h"
 
@@ -188,102 +189,6 @@ static const char *dup(struct builder *b, const char *s)
 
 /* ---- clauses of ALTER TABLE ---- */
 
-/* Skips a quoted string, identifier, dollar-quoted string or comment at
- * t[i]; returns the offset after it, or i when there is none. */
-static size_t skip_token(const char *t, size_t i, size_t end)
-{
-	if (t[i] == '\'' || t[i] == '"') {
-		char q = t[i];
-		bool esc = q == '\'' && i > 0 && (t[i - 1] == 'E' || t[i - 1] == 'e');
-		for (i++; i < end; i++) {
-			if (esc && t[i] == '\\') {
-				i++;
-				continue;
-			}
-			if (t[i] == q) {
-				if (i + 1 < end && t[i + 1] == q) {
-					i++;
-					continue;
-				}
-				return i + 1;
-			}
-		}
-		return end;
-	}
-	if (t[i] == '-' && i + 1 < end && t[i + 1] == '-') {
-		while (i < end && t[i] != '\n')
-			i++;
-		return i;
-	}
-	if (t[i] == '/' && i + 1 < end && t[i + 1] == '*') {
-		int depth = 0;
-		while (i + 1 < end) {
-			if (t[i] == '/' && t[i + 1] == '*') {
-				depth++;
-				i += 2;
-			} else if (t[i] == '*' && t[i + 1] == '/') {
-				i += 2;
-				if (--depth == 0)
-					return i;
-			} else {
-				i++;
-			}
-		}
-		return end;
-	}
-	if (t[i] == '$') {
-		size_t j = i + 1;
-		while (j < end && (isalnum((unsigned char)t[j]) || t[j] == '_'))
-			j++;
-		if (j < end && t[j] == '$' && !(j > i + 1 && isdigit((unsigned char)t[i + 1]))) {
-			size_t tl = j - i + 1;
-			for (size_t k = j + 1; k + tl <= end; k++)
-				if (t[k] == '$' && !memcmp(t + k, t + i, tl))
-					return k + tl;
-			return end;
-		}
-	}
-	return i;
-}
-
-static size_t skip_blank(const char *t, size_t i, size_t end)
-{
-	for (;;) {
-		while (i < end && isspace((unsigned char)t[i]))
-			i++;
-		if (i < end && (t[i] == '-' || t[i] == '/')) {
-			size_t j = skip_token(t, i, end);
-			if (j != i) {
-				i = j;
-				continue;
-			}
-		}
-		return i;
-	}
-}
-
-/* Skips a possibly qualified, possibly quoted name and an ONLY/'*'. */
-static size_t skip_name(const char *t, size_t i, size_t end)
-{
-	for (;;) {
-		i = skip_blank(t, i, end);
-		if (i < end && t[i] == '"')
-			i = skip_token(t, i, end);
-		else
-			while (i < end && (isalnum((unsigned char)t[i]) || t[i] == '_' || t[i] == '$' ||
-					   (unsigned char)t[i] >= 0x80))
-				i++;
-		size_t j = skip_blank(t, i, end);
-		if (j < end && t[j] == '.') {
-			i = j + 1;
-			continue;
-		}
-		if (j < end && t[j] == '*')
-			j = skip_blank(t, j + 1, end);
-		return j;
-	}
-}
-
 /*
  * Where each ALTER TABLE command begins: after the relation name, then
  * after each comma outside parentheses and quotes. Falls back to the
@@ -301,13 +206,13 @@ static void alter_clauses(struct builder *b, const PgQuery__AlterTableStmt *as)
 		return;
 	const char *t = b->src->text;
 	size_t end = b->src->start + b->src->len;
-	size_t i = skip_name(t, loc(b, as->relation->location), end);
+	size_t i = sql_lex_skip_name(t, loc(b, as->relation->location), end);
 	size_t n = 0;
 	size_t *at = xcalloc(as->n_cmds + 1, sizeof(*at));
 	at[n++] = i;
 	int depth = 0;
 	while (i < end) {
-		size_t j = skip_token(t, i, end);
+		size_t j = sql_lex_skip_quoted(t, i, end);
 		if (j != i) {
 			i = j;
 			continue;
@@ -321,7 +226,7 @@ static void alter_clauses(struct builder *b, const PgQuery__AlterTableStmt *as)
 				n++;
 				break;
 			}
-			at[n++] = skip_blank(t, i + 1, end);
+			at[n++] = sql_lex_skip_blank(t, i + 1, end);
 		}
 		i++;
 	}
@@ -858,7 +763,8 @@ static void column_type_cost(struct builder *b, struct ddl_lock *l, const char *
 	}
 	struct sql_type nt;
 	sql_type_from(&nt, cd->type_name);
-	switch (sql_type_change_cost(&old, &nt, b->session && b->session->utc)) {
+	/* PostgreSQL 12 skips the rewrite of timestamp <-> timestamptz at UTC */
+	switch (sql_type_change_cost(&old, &nt, b->pg >= 12 && b->session && b->session->utc)) {
 	case SQL_CHANGE_FREE:
 		l->rewrite = false;
 		l->why = NULL;
@@ -984,7 +890,8 @@ static void alter_cmd(struct builder *b, const PgQuery__AlterTableStmt *as, enum
 		column_type_cost(b, l, key, cmd);
 		break;
 	case LF_SET_NOT_NULL: {
-		bool proven = b->env && b->env->not_null_proven && cmd->name &&
+		/* PostgreSQL 12 taught SET NOT NULL to use a validated CHECK */
+		bool proven = b->pg >= 12 && b->env && b->env->not_null_proven && cmd->name &&
 			      b->env->not_null_proven(b->env->arg, key, cmd->name);
 		l->scan = !proven;
 		l->unknown = !b->env || !b->env->not_null_proven;
@@ -1333,9 +1240,14 @@ static void reindex(struct builder *b, const PgQuery__ReindexStmt *rs)
 	}
 }
 
+bool ddl_vacuum_full(const PgQuery__VacuumStmt *v)
+{
+	return v->is_vacuumcmd && has_option(v->options, v->n_options, "full", true);
+}
+
 static void vacuum(struct builder *b, const PgQuery__VacuumStmt *v)
 {
-	bool full = v->is_vacuumcmd && has_option(v->options, v->n_options, "full", true);
+	bool full = ddl_vacuum_full(v);
 	enum lock_form f = !v->is_vacuumcmd ? LF_ANALYZE : full ? LF_VACUUM_FULL : LF_VACUUM;
 	for (size_t i = 0; i < v->n_rels; i++) {
 		if (v->rels[i]->node_case != PG_QUERY__NODE__NODE_VACUUM_RELATION ||

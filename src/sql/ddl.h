@@ -127,7 +127,7 @@ struct ddl_src {
 /* What the schema knows, for the decisions that depend on it. Any
  * callback may be NULL: the answer is then unknown. */
 struct ddl_env {
-	int pg_version; /* 13..19 (18 and 19 as 17); 0 means 15 */
+	int pg_version; /* 11..19 (11, 12 as 13; 18, 19 as 17); 0 means 15 */
 	void *arg;
 	/* the type of table.column, filled into `out` (caller releases) */
 	bool (*column_type)(void *arg, const char *table, const char *column,
@@ -172,6 +172,9 @@ size_t ddl_predict(const struct ddl_stmt *d, struct ddl_prediction *out);
 
 /* The strongest lock the statement takes on `relation` (LOCK_NONE: none). */
 enum lock_mode ddl_lock_on(const struct ddl_stmt *d, const char *relation);
+
+/* Whether a VACUUM is VACUUM FULL (FULL, FULL true, FULL 1; not FULL false). */
+bool ddl_vacuum_full(const PgQuery__VacuumStmt *v);
 
 /* The key of a name: "name", or "schema.name" outside public (fresh string). */
 char *ddl_key(const char *schema, const char *name);

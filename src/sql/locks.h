@@ -4,9 +4,9 @@
  * written from the PostgreSQL documentation (the ALTER TABLE, CREATE
  * INDEX, DROP INDEX, REINDEX, CREATE TRIGGER, ... reference pages and
  * "Explicit Locking"). sql/ddl.c picks the entries a statement's clauses
- * match; `revgate explain` prints them; lint messages quote them. For a
- * later major (18, 19) ddl predicts what 17 documents; the table does not
- * claim those majors.
+ * match; `revgate explain` prints them; lint messages quote them. For an
+ * older or a later major (11, 12; 18, 19) ddl predicts what 13 or 17
+ * documents; the table does not claim those majors.
  *
  * Ownership: everything here is static data; pointers never need freeing.
  */

@@ -47,11 +47,20 @@ static void parse_any(struct revision *rev, const char *sql, struct findings *lo
 		revision_parse_plain(rev, "example.sql", text, len, load);
 }
 
+/* The PostgreSQL major a page judges its examples for ("<!-- pg_version: N -->"). */
+static int page_pg_version;
+
 /* Lints `sql` after `setup`; returns whether `rule` was reported. */
 static bool reports(const char *rule, const char *setup, const char *sql, char **all)
 {
 	struct lint_settings s;
 	lint_settings_init(&s);
+	if (page_pg_version)
+		s.pg_version = page_pg_version;
+	/* a rule off by default is judged as if revgate.ini turned it on */
+	int idx = lint_rule_index(rule);
+	if (idx >= 0 && s.severity[idx] == SEV_OFF)
+		s.severity[idx] = SEV_WARNING;
 	assert_int_equal(matcher_compile(&s.index_name, "^[a-z0-9_]+_(idx|key)$", "index"), 0);
 	assert_int_equal(matcher_compile(&s.constraint_name,
 					 "^[a-z0-9_]+_(pkey|fkey|key|check|excl)$", "constraint"),
@@ -156,6 +165,8 @@ static void test_example(void **state)
 		free(pass_setup);
 		fail();
 	}
+	const char *pv = strstr(md, "<!-- pg_version: ");
+	page_pg_version = pv ? (int)strtol(pv + 17, NULL, 10) : 0;
 	char *got;
 	bool hit = reports(r->id, ex->failing || !pass_setup ? setup : pass_setup, sql, &got);
 	if (hit != ex->failing)
