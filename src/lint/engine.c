@@ -22,6 +22,7 @@
 #include "core/xalloc.h"
 #include "revision/revision.h"
 #include "sql/lintparse.h"
+#include "sql/plpgsql.h"
 #include "sql/sql.h"
 
 #include <ctype.h>
@@ -59,6 +60,21 @@ struct lint_run {
 	struct sql_arena *arena; /* the current statement's tree */
 	struct ddl_stmt ddl[LINT_MAX_NESTING]; /* per nesting level (statements in DO blocks) */
 	unsigned depth;
+	/* a statement PL/pgSQL runs whose text is not in the file as written
+	 * (an EXECUTE of a string with doubled quotes): its text, and the file
+	 * offset every finding about it points at */
+	const char *vtext;
+	size_t vat;
+	/* this revision's PL/pgSQL functions, linted where the revision calls them */
+	struct body *bodies;
+	size_t nbodies, bodies_alloc;
+};
+
+/* A function the revision created, and the statements its body runs. */
+struct body {
+	char *key;  /* ddl key */
+	char *name; /* its last name, for finding calls in the text */
+	struct sql_inner_list stmts;
 };
 
 /* The message-typed fields of one protobuf message type, found once. */
@@ -221,6 +237,8 @@ struct finding *lint_report(struct lint_ctx *ctx, size_t offset, const char *fmt
 	    findings_add(&run->scratch, r->id, r->severity, run->rev->path, 0, 0, "%s", msg);
 	free(msg);
 	ALLOC_GROW(run->offs, run->scratch.n, run->offs_alloc);
+	if (run->vtext)
+		offset = run->vat;
 	run->offs[run->scratch.n - 1] = offset > ctx->len ? ctx->len : offset;
 	return f;
 }
@@ -655,32 +673,183 @@ static void run_finishers(struct lint_run *run, struct lint_ctx *ctx)
 }
 
 static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQuery__Node *node,
+			   struct catalog *cat, size_t start, size_t len);
+
+/* The function this revision created under `key`, or NULL. */
+static struct body *body_find(struct lint_run *run, const char *key)
+{
+	for (size_t i = 0; key && i < run->nbodies; i++)
+		if (!strcmp(run->bodies[i].key, key))
+			return &run->bodies[i];
+	return NULL;
+}
+
+static void bodies_release(struct lint_run *run)
+{
+	for (size_t i = 0; i < run->nbodies; i++) {
+		free(run->bodies[i].key);
+		free(run->bodies[i].name);
+		sql_inner_list_release(&run->bodies[i].stmts);
+	}
+	free(run->bodies);
+}
+
+/* Keeps a CREATE FUNCTION's statements (taking `l` over) for its calls. */
+static void body_keep(struct lint_run *run, const struct ddl_stmt *d, struct sql_inner_list *l)
+{
+	for (size_t i = 0; i < d->n_effects; i++) {
+		const struct ddl_effect *e = &d->effects[i];
+		if (e->action != DDL_CREATE || e->kind != DDL_FUNCTION)
+			continue;
+		struct body *b = body_find(run, e->key);
+		if (!b) {
+			ALLOC_GROW(run->bodies, run->nbodies + 1, run->bodies_alloc);
+			b = &run->bodies[run->nbodies++];
+			memset(b, 0, sizeof(*b));
+			b->key = xstrdup(e->key);
+			const char *dot = strrchr(e->key, '.');
+			b->name = xstrdup(dot ? dot + 1 : e->key);
+		}
+		sql_inner_list_release(&b->stmts);
+		b->stmts = *l;
+		memset(l, 0, sizeof(*l));
+		return;
+	}
+}
+
+/*
+ * Lints the statements a PL/pgSQL body runs as part of the migration (a DO
+ * block, a function the revision calls), each at its own position, in the
+ * transaction of the statement that runs them and with the catalog.
+ */
+static void lint_inner(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
+		       const struct sql_inner_list *l)
+{
+	if (!l->n || run->depth + 1 >= LINT_MAX_NESTING)
+		return;
+	struct lint_ctx saved = *ctx;
+	const char *saved_vtext = run->vtext;
+	size_t saved_vat = run->vat;
+	const char *file = run->rev->text;
+	run->depth++;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sql_inner *s = &l->v[i];
+		const char *t = s->text ? s->text : file;
+		size_t st = s->text ? 0 : s->start, sl = s->text ? strlen(s->text) : s->len;
+		struct sql_tree tree;
+		struct sql_error err = {0, NULL};
+		run->vtext = s->text ? s->text : saved_vtext;
+		run->vat = s->text ? s->start : saved_vat;
+		if (sql_parse_arena(t, st, sl, run->arena, &tree, &err) < 0) {
+			if (run->vtext)
+				err.offset = run->vat;
+			syntax_error(run, &err, s->dynamic ? "EXECUTE: " : "");
+			sql_error_release(&err);
+			continue;
+		}
+		ctx->base = tree.base;
+		ctx->text = run->vtext ? run->vtext : file;
+		ctx->len = run->vtext ? strlen(run->vtext) : run->rev->len;
+		for (size_t k = 0; k < tree.result->n_stmts; k++) {
+			const PgQuery__RawStmt *raw = tree.result->stmts[k];
+			if (!raw->stmt)
+				continue;
+			size_t rs = tree.base + (size_t)raw->stmt_location;
+			size_t rl = raw->stmt_len ? (size_t)raw->stmt_len : st + sl - rs;
+			lint_statement(run, ctx, raw->stmt, cat, rs, rl);
+		}
+	}
+	run->depth--;
+	run->vtext = saved_vtext;
+	run->vat = saved_vat;
+	*ctx = saved;
+}
+
+/* A statement that calls a function this revision created runs its body:
+ * CALL p(), or SELECT f() (data statements have no tree: the text is searched). */
+static void lint_calls(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
+		       const PgQuery__Node *node, size_t start, size_t len)
+{
+	if (!run->nbodies)
+		return;
+	if (node->node_case == PG_QUERY__NODE__NODE_CALL_STMT && node->call_stmt->funccall) {
+		const PgQuery__FuncCall *fc = node->call_stmt->funccall;
+		char *key = ddl_names_key(fc->funcname, fc->n_funcname);
+		struct body *b = body_find(run, key);
+		free(key);
+		if (b)
+			lint_inner(run, ctx, cat, &b->stmts);
+		return;
+	}
+	if (node->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || run->vtext)
+		return;
+	const char *t = run->rev->text;
+	for (size_t i = 0; i < run->nbodies; i++) {
+		struct body *b = &run->bodies[i];
+		size_t nl = strlen(b->name);
+		for (size_t k = start; k + nl < start + len; k++) {
+			if (strncasecmp(t + k, b->name, nl) ||
+			    (k > start && (isalnum((unsigned char)t[k - 1]) || t[k - 1] == '_')))
+				continue;
+			size_t j = k + nl;
+			while (j < start + len && isspace((unsigned char)t[j]))
+				j++;
+			if (j < start + len && t[j] == '(') {
+				lint_inner(run, ctx, cat, &b->stmts);
+				break;
+			}
+		}
+	}
+}
+
+static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQuery__Node *node,
 			   struct catalog *cat, size_t start, size_t len)
 {
 	struct lint_facts *f = &run->facts;
 	const struct revision *rev = run->rev;
 	ctx->stmt = node;
-	ctx->stmt_start = start;
-	ctx->stmt_len = len;
+	ctx->stmt_start = run->vtext ? run->vat : start;
+	ctx->stmt_len = run->vtext ? 0 : len;
+	ctx->nesting = run->depth;
 	ctx->autocommit = sql_stmt_needs_autocommit(node);
-	ctx->explicit_block = f->block_open;
-	ctx->in_transaction = f->block_open || (ctx->managed_txn && !ctx->autocommit);
-	/* revgate commits before a statement that must run alone, and after each
-	 * statement of a non-transactional revision */
-	if (!f->block_open && (ctx->autocommit || !ctx->managed_txn))
-		facts_txn_reset(f);
+	if (!run->depth) {
+		ctx->explicit_block = f->block_open;
+		ctx->in_transaction = f->block_open || (ctx->managed_txn && !ctx->autocommit);
+		/* revgate commits before a statement that must run alone, and after
+		 * each statement of a non-transactional revision */
+		if (!f->block_open && (ctx->autocommit || !ctx->managed_txn))
+			facts_txn_reset(f);
+	} else {
+		/* a DO block or a function call is atomic: what its body runs
+		 * commits or rolls back with it, in its caller's transaction */
+		ctx->in_transaction = true;
+	}
+	struct sql_inner_list inner = SQL_INNER_LIST_INIT;
 	if (node->node_case == PG_QUERY__NODE__NODE_DO_STMT ||
 	    node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
 		struct sql_error err = {0, NULL};
-		if (sql_check_plpgsql(rev->text, start, len, &err) < 0)
+		const char *t = run->vtext ? run->vtext : rev->text;
+		if (sql_plpgsql_statements(node, t, ctx->base, start, len, &inner, &err) < 0) {
+			if (run->vtext)
+				err.offset = run->vat;
 			syntax_error(run, &err, "PL/pgSQL: ");
+		}
 		sql_error_release(&err);
 	}
 	struct ddl_env env;
 	catalog_ddl_env(cat, run->s->pg_version, &env);
-	struct ddl_src src = {rev->text, start, len, ctx->base};
+	struct ddl_src src = {run->vtext ? run->vtext : rev->text, start, len, ctx->base};
 	struct ddl_stmt *d = &run->ddl[run->depth];
 	ddl_describe(node, &src, &env, &f->session, d);
+	if (run->vtext) {
+		/* nothing of it is in the file as written: all of it is at vat */
+		for (size_t i = 0; i < d->n_effects; i++)
+			d->effects[i].offset = run->vat;
+		for (size_t i = 0; i < d->n_locks; i++)
+			d->locks[i].offset = run->vat;
+		for (size_t i = 0; i < d->n_clause; i++)
+			d->clause[i] = run->vat;
+	}
 	ctx->ddl = d;
 	struct walk w = {run->eng, ctx, false};
 	walk_msg(&w, &node->base, 0);
@@ -702,6 +871,14 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 	if (node->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT && f->block_open &&
 	    !ctx->explicit_block)
 		facts_txn_reset(f);
+	if (node->node_case == PG_QUERY__NODE__NODE_DO_STMT)
+		lint_inner(run, ctx, cat, &inner);
+	else if (node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT &&
+		 ctx->section == LINT_UPGRADE)
+		body_keep(run, d, &inner); /* code that runs later, unless the revision calls it */
+	else
+		lint_calls(run, ctx, cat, node, start, len);
+	sql_inner_list_release(&inner);
 }
 
 /*
@@ -911,6 +1088,7 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 		lead_from = trail_to;
 		if (pre->v) {
 			lint_prepared_stmt(run, ctx, cat, &pre->v[i]);
+			sql_arena_reset(run->arena); /* the trees of PL/pgSQL statements */
 		} else {
 			struct pre_stmt ps;
 			prepare_stmt(rev->text, start, len, run->eng->light_ok, run->arena, &ps);
@@ -976,16 +1154,18 @@ void lint_engine_run_prepared(struct lint_engine *eng, const struct revision *re
 	free(run.offs);
 	findings_release(&run.scratch);
 	facts_release(&run.facts);
+	bodies_release(&run);
 	for (size_t i = 0; i < LINT_MAX_NESTING; i++)
 		ddl_stmt_release(&run.ddl[i]);
 	line_index_release(&run.li);
 	sql_arena_free(run.arena);
 }
 
-/* Only DDL changes the catalog: skip parsing data statements while replaying. */
+/* Only DDL changes the catalog: skip parsing data statements while replaying
+ * (DO blocks run DDL too). */
 static bool may_change_schema(const char *t, size_t start, size_t len)
 {
-	static const char *const verbs[] = {"create", "alter", "drop"};
+	static const char *const verbs[] = {"create", "alter", "drop", "do"};
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		size_t n = strlen(verbs[i]);
 		if (len > n && !strncasecmp(t + start, verbs[i], n) &&
@@ -993,6 +1173,30 @@ static bool may_change_schema(const char *t, size_t start, size_t len)
 			return true;
 	}
 	return false;
+}
+
+/* The statements of a DO block change the schema as if written outside it. */
+static void replay_do(const char *text, const PgQuery__Node *node, size_t base, size_t start,
+		      size_t len, struct catalog *cat, unsigned origin, struct ddl_stmt *d)
+{
+	struct sql_inner_list inner = SQL_INNER_LIST_INIT;
+	if (sql_plpgsql_statements(node, text, base, start, len, &inner, NULL) < 0)
+		goto out;
+	for (size_t i = 0; i < inner.n; i++) {
+		const char *t = inner.v[i].text ? inner.v[i].text : text;
+		size_t st = inner.v[i].text ? 0 : inner.v[i].start;
+		size_t sl = inner.v[i].text ? strlen(inner.v[i].text) : inner.v[i].len;
+		struct sql_tree *tree = NULL;
+		if (sql_parse(t, st, sl, &tree, NULL) < 0)
+			continue;
+		for (size_t k = 0; k < tree->result->n_stmts; k++) {
+			ddl_describe(tree->result->stmts[k]->stmt, NULL, NULL, NULL, d);
+			catalog_apply(cat, d, origin);
+		}
+		sql_tree_free(tree);
+	}
+out:
+	sql_inner_list_release(&inner);
 }
 
 void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigned origin)
@@ -1019,7 +1223,14 @@ void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigne
 			continue;
 		}
 		for (size_t k = 0; k < tree->result->n_stmts; k++) {
-			ddl_describe(tree->result->stmts[k]->stmt, NULL, NULL, NULL, &d);
+			const PgQuery__RawStmt *raw = tree->result->stmts[k];
+			if (raw->stmt && raw->stmt->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
+				size_t rs = tree->base + (size_t)raw->stmt_location;
+				size_t rl = raw->stmt_len ? (size_t)raw->stmt_len : start + len - rs;
+				replay_do(rev->text, raw->stmt, tree->base, rs, rl, cat, origin, &d);
+				continue;
+			}
+			ddl_describe(raw->stmt, NULL, NULL, NULL, &d);
 			catalog_apply(cat, &d, origin);
 		}
 		sql_tree_free(tree);

@@ -86,7 +86,8 @@ void facts_after_stmt(struct lint_facts *f, const struct lint_ctx *ctx)
 {
 	const PgQuery__Node *s = ctx->stmt;
 	int sec = ctx->section == LINT_UPGRADE ? 0 : 1;
-	f->statements[sec]++;
+	if (!ctx->nesting)
+		f->statements[sec]++;
 	if (s->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT) {
 		switch (s->transaction_stmt->kind) {
 		case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
@@ -104,7 +105,7 @@ void facts_after_stmt(struct lint_facts *f, const struct lint_ctx *ctx)
 		}
 		return;
 	}
-	if (sec == 0) {
+	if (sec == 0 && !ctx->nesting) {
 		if (ctx->autocommit) {
 			if (!f->up_autocommit++)
 				f->first_autocommit = ctx->stmt_start;

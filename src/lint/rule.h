@@ -92,6 +92,7 @@ struct lint_ctx {
 	 * --assume-in-transaction */
 	bool managed_txn;
 	size_t section_statements; /* statements in the current section */
+	unsigned nesting; /* 0, or the depth of a statement a PL/pgSQL body runs */
 	const struct lint_facts *facts;
 	const struct ddl_stmt *ddl; /* what the current statement does (sql/ddl.h) */
 	/* engine-private */

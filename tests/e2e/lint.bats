@@ -141,7 +141,7 @@ assert r["partialFingerprints"]
 	grep -q 'require-concurrent-partition-detach' <<<"$output"
 	run rg lint plain.sql --pg-version 13
 	! grep -q 'require-concurrent-partition-detach' <<<"$output"
-	run rg lint plain.sql --pg-version 12
+	run rg lint plain.sql --pg-version 10
 	[ "$status" -eq 2 ]
 }
 
