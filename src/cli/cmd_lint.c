@@ -37,6 +37,7 @@ struct lint_job {
 	struct idxvec nodes;   /* graph nodes of app->graph to lint */
 	bool all_nodes;        /* the whole migrations directory */
 	struct strlist files;  /* files linted on their own (plain SQL, other directories) */
+	struct findings histories; /* of other directories of revisions, each linted as a history */
 };
 
 static char *real(const char *path)
@@ -45,8 +46,10 @@ static char *real(const char *path)
 	return realpath(path, buf) ? xstrdup(buf) : NULL;
 }
 
-/* A path given on the command line: a node of the graph, or files of their own. */
-static int add_path(struct app *app, struct lint_job *job, const char *path)
+/* A path given on the command line: a node of the graph, a directory of
+ * revisions (a history of its own), or files of their own. */
+static int add_path(struct app *app, const struct lint_settings *s, struct lint_job *job,
+		    const char *path)
 {
 	if (path_is_dir(path)) {
 		char *rp = real(path), *rm = real(app->migrations_dir);
@@ -57,6 +60,12 @@ static int add_path(struct app *app, struct lint_job *job, const char *path)
 			job->all_nodes = true;
 			return 0;
 		}
+		bool history;
+		if (lint_history_dir(s, path, app->name_pattern, &app->limits, &job->histories,
+				     &history) < 0)
+			return err_wrap(ERR_USAGE, "cannot lint '%s'", path);
+		if (history)
+			return 0;
 		struct strlist names = STRLIST_INIT, links = STRLIST_INIT;
 		int ret = dir_list_suffix(path, ".sql", &names, &links);
 		for (size_t i = 0; ret == 0 && i < names.n; i++)
@@ -167,7 +176,7 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 static int run_lint(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct lint_settings s;
-	struct lint_job job = {IDXVEC_INIT, false, STRLIST_INIT};
+	struct lint_job job = {IDXVEC_INIT, false, STRLIST_INIT, FINDINGS_INIT};
 	struct findings git = FINDINGS_INIT;
 	struct strlist changed = STRLIST_INIT;
 	bool scoped = false;
@@ -215,7 +224,7 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	if (!a->npos)
 		job.all_nodes = true;
 	for (size_t i = 0; i < a->npos; i++)
-		if ((ret = add_path(app, &job, a->pos[i])) < 0)
+		if ((ret = add_path(app, &s, &job, a->pos[i])) < 0)
 			goto out;
 
 	struct findings all = FINDINGS_INIT;
@@ -235,6 +244,7 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	lint_filter_findings(&s, &app->revs, &all);
 	lint_filter_findings(&s, &app->revs, &git);
 	findings_move(&all, &git);
+	findings_move(&all, &job.histories);
 	findings_sort(&all);
 
 	struct printer p;
@@ -262,6 +272,7 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 out:
 	idxvec_release(&job.nodes);
 	strlist_release(&job.files);
+	findings_release(&job.histories);
 	findings_release(&git);
 	strlist_release(&changed);
 	lint_settings_release(&s);
@@ -277,8 +288,10 @@ const struct command cmd_lint = {
 	.description =
 		"Without PATHS, lints every revision of the migrations directory, each against\n"
 		"the schema its history leaves. A PATH may be a revision file (judged the same\n"
-		"way), a directory, or a plain SQL file that is not a revision (linted whole as\n"
-		"an upgrade). 'revgate rules' lists the rules; 'revgate explain ID' explains one.\n"
+		"way), another directory of revisions (linted as a history of its own), or a\n"
+		"plain SQL file or a directory of them (each linted whole, outside a transaction\n"
+		"unless it opens one or --assume-in-transaction is given, as squawk does).\n"
+		"'revgate rules' lists the rules; 'revgate explain ID' explains one.\n"
 		"In a git repository, revisions on the base branch ([git] base, else origin/main\n"
 		"or main) count as applied and must not change, and merging the base must leave\n"
 		"one head: --staged checks what the index holds (pre-commit), --base REF\n"

@@ -104,6 +104,21 @@ int lint_files(const struct lint_settings *s, char *const *paths, size_t n,
 bool lint_is_revision_text(const char *text);
 
 /*
+ * A directory other than the migrations directory, given on the command
+ * line. When its first *.sql file (by name) is a revision file, the
+ * directory is a history: every file is read as a revision, the graph is
+ * built and checked, and each revision is linted against the schema its
+ * ancestors leave, as for the migrations directory; findings go to `out`,
+ * settled (lint_settle), and *is_history is set. Otherwise nothing is done
+ * and the caller lints its files one by one (lint_files). ERR_NOTFOUND or
+ * ERR_IO when the directory cannot be read.
+ */
+struct revision_limits;
+int lint_history_dir(const struct lint_settings *s, const char *dir,
+		     const struct matcher *name_pattern, const struct revision_limits *limits,
+		     struct findings *out, bool *is_history);
+
+/*
  * The one place a finding's fate is decided, for every family: a rule
  * whose severity revgate.ini changed gets that severity, others keep the
  * one the reporting module gave them; then it is dropped when its rule is
