@@ -374,6 +374,8 @@ static void constraint_add(struct cat_table *t, const PgQuery__Constraint *k, co
 	} else {
 		strlist_from_nodes(&cc->columns, k->keys, k->n_keys);
 	}
+	if (kind == CAT_CON_CHECK && !cc->columns.n)
+		ddl_expr_columns(k->raw_expr, &cc->columns); /* dropped with any of them */
 	if (column && !cc->columns.n)
 		strlist_push(&cc->columns, column);
 	if (kind == CAT_CON_CHECK && not_null_check_col(k->raw_expr))

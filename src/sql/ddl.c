@@ -327,19 +327,26 @@ static char *implicit_index_name(const PgQuery__IndexStmt *is)
 	return name;
 }
 
-/* Relations a query reads (RangeVars anywhere below `m`), for views. */
-static void collect_relations(struct builder *b, const ProtobufCMessage *m, struct strlist *out,
-			      int depth)
+/* Relations a query reads (RangeVars anywhere below `m`), for views; or,
+ * with `columns`, the columns an expression names (ColumnRefs). */
+static void collect(const ProtobufCMessage *m, struct strlist *out, bool columns, int depth)
 {
 	if (!m || depth > 200)
 		return;
 	const ProtobufCMessageDescriptor *desc = m->descriptor;
-	if (desc == &pg_query__range_var__descriptor) {
+	if (!columns && desc == &pg_query__range_var__descriptor) {
 		char *k = ddl_rel_key((const PgQuery__RangeVar *)m);
 		if (k && !strlist_has(out, k))
 			strlist_push_owned(out, k);
 		else
 			free(k);
+		return;
+	}
+	if (columns && desc == &pg_query__column_ref__descriptor) {
+		const PgQuery__ColumnRef *cr = (const PgQuery__ColumnRef *)m;
+		const char *name = cr->n_fields ? str_of(cr->fields[cr->n_fields - 1]) : NULL;
+		if (name && !strlist_has(out, name))
+			strlist_push(out, name);
 		return;
 	}
 	for (unsigned i = 0; i < desc->n_fields; i++) {
@@ -357,12 +364,18 @@ static void collect_relations(struct builder *b, const ProtobufCMessage *m, stru
 			ProtobufCMessage *const *arr =
 			    *(ProtobufCMessage *const *const *)(base + f->offset);
 			for (size_t j = 0; j < cnt; j++)
-				collect_relations(b, arr[j], out, depth + 1);
+				collect(arr[j], out, columns, depth + 1);
 		} else {
-			collect_relations(b, *(const ProtobufCMessage *const *)(base + f->offset), out,
-					  depth + 1);
+			collect(*(const ProtobufCMessage *const *)(base + f->offset), out, columns,
+				depth + 1);
 		}
 	}
+}
+
+void ddl_expr_columns(const PgQuery__Node *expr, struct strlist *out)
+{
+	if (expr)
+		collect(&expr->base, out, true, 0);
 }
 
 static void set_deps(struct builder *b, struct ddl_effect *e, const PgQuery__Node *query)
@@ -370,7 +383,7 @@ static void set_deps(struct builder *b, struct ddl_effect *e, const PgQuery__Nod
 	if (!e || !query)
 		return;
 	struct strlist rels = STRLIST_INIT;
-	collect_relations(b, &query->base, &rels, 0);
+	collect(&query->base, &rels, false, 0);
 	if (rels.n) {
 		const char **deps = keep(b->d, xcalloc(rels.n, sizeof(*deps)));
 		for (size_t i = 0; i < rels.n; i++) {

@@ -173,6 +173,10 @@ size_t ddl_predict(const struct ddl_stmt *d, struct ddl_prediction *out);
 /* The strongest lock the statement takes on `relation` (LOCK_NONE: none). */
 enum lock_mode ddl_lock_on(const struct ddl_stmt *d, const char *relation);
 
+/* The columns an expression names (a CHECK's), added to `out` once each. */
+struct strlist;
+void ddl_expr_columns(const PgQuery__Node *expr, struct strlist *out);
+
 /* Whether a VACUUM is VACUUM FULL (FULL, FULL true, FULL 1; not FULL false). */
 bool ddl_vacuum_full(const PgQuery__VacuumStmt *v);
 

@@ -255,3 +255,52 @@ ALTER TABLE t ALTER COLUMN c4 TYPE text;' 'SELECT 1;' 20250101_0041
 	grep -q "from varchar(20) to varchar(5)" <<<"$output"
 	[ "$(ls "$PROJ/cache/revgate" | wc -l)" -eq 2 ]
 }
+
+@test "a directory of revisions named on the command line is linted as a history" {
+	mkdir -p other
+	rev aaa none 'CREATE TABLE t (id integer, at timestamp);' 'DROP TABLE t;' 20250101_0000
+	rev bbb aaa "SET TIME ZONE 'UTC';
+ALTER TABLE t ALTER COLUMN at TYPE timestamptz;
+ALTER TABLE t ALTER COLUMN id TYPE bigint;" 'SELECT 1;' 20250102_0000
+	mv migrations/*.sql other/
+	run rg lint other
+	[ "$status" -eq 1 ]
+	# the old type comes from the first revision, and a UTC session makes timestamptz free
+	grep -q "other/20250102_0000_bbb_rev.sql:8:15: error\[changing-column-type\]: changing 't.id' from integer to bigint" <<<"$output"
+	[ "$(grep -c 'changing-column-type' <<<"$output")" -eq 1 ]
+	# a directory of plain SQL files is still linted file by file
+	mkdir plain && printf 'ALTER TABLE t ALTER COLUMN id TYPE bigint;\n' >plain/a.sql
+	run rg lint plain
+	grep -q "plain/a.sql:1:15: error\[changing-column-type\]: changing the type of 't.id' to bigint rewrites the table under an ACCESS EXCLUSIVE lock unless" <<<"$output"
+}
+
+@test "statements in a DO block are linted at their own line" {
+	rev aaa none 'CREATE TABLE docs (id bigint);' 'DROP TABLE docs;' 20250101_0000
+	rev bbb aaa 'DO $$ BEGIN ALTER TABLE docs ADD COLUMN n int NOT NULL; CREATE INDEX docs_n ON docs (n); DROP TABLE docs; END $$;' 'SELECT 1;' 20250102_0000
+	run rg lint
+	[ "$status" -eq 1 ]
+	grep -q '_bbb_rev.sql:6:30: error\[adding-required-field\]' <<<"$output"
+	grep -q '_bbb_rev.sql:6:80: error\[require-concurrent-index-creation\]' <<<"$output"
+	grep -q '_bbb_rev.sql:6:90: warning\[ban-drop-table\]' <<<"$output"
+}
+
+@test "syntax PostgreSQL 15's grammar rejects is info for a newer target" {
+	printf 'ALTER TABLE t ALTER COLUMN c SET EXPRESSION AS (1);\n' >plain.sql
+	run rg lint plain.sql
+	[ "$status" -eq 1 ]
+	grep -q 'error\[syntax-error\]' <<<"$output"
+	run rg lint plain.sql --pg-version 17
+	[ "$status" -eq 0 ]
+	grep -q "info\[syntax-error\]: PostgreSQL 15's grammar rejects this" <<<"$output"
+	grep -q 'your target version 17 may accept it' <<<"$output"
+}
+
+@test "explain shows the lock table rows a rule judges by" {
+	run rg explain changing-column-type
+	[ "$status" -eq 0 ]
+	grep -q '^| ALTER TABLE ... ALTER COLUMN ... TYPE | table | ACCESS EXCLUSIVE | 13-17 |' <<<"$output"
+	run rg explain locks
+	[ "$status" -eq 0 ]
+	grep -q '^| ALTER TABLE ... ADD FOREIGN KEY | referenced table | SHARE ROW EXCLUSIVE | 13-17 |' <<<"$output"
+	grep -q '^| ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY | parent table | SHARE UPDATE EXCLUSIVE | 14-17 |' <<<"$output"
+}
