@@ -77,11 +77,13 @@ struct body {
 	struct sql_inner_list stmts;
 };
 
-/* The message-typed fields of one protobuf message type, found once. */
+/* The message-typed fields of one protobuf message type, and the node kind
+ * it is (0 for none), found once. */
 struct msg_fields {
 	const ProtobufCMessageDescriptor *d;
 	unsigned *idx;
 	unsigned n;
+	int kind;
 };
 
 #define FIELD_CACHE 1024 /* open addressing; libpg_query has ~250 message types */
@@ -90,6 +92,8 @@ struct lint_engine {
 	struct msg_fields cache[FIELD_CACHE];
 	bool light_ok;		/* no rule looks inside data statements: check their syntax only */
 	bool prune[NODE_KINDS]; /* kinds whose subtrees hold nothing any rule wants */
+	/* the Node field holding each kind, and each kind's message type */
+	const ProtobufCFieldDescriptor *node_field[NODE_KINDS];
 	const struct lint_settings *s;
 	/* rules by node kind: indices into the registry */
 	unsigned char *by_node[NODE_KINDS];
@@ -180,6 +184,11 @@ struct lint_engine *lint_engine_new(const struct lint_settings *s)
 {
 	struct lint_engine *e = xcalloc(1, sizeof(*e));
 	e->s = s;
+	for (unsigned i = 0; i < pg_query__node__descriptor.n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &pg_query__node__descriptor.fields[i];
+		if (f->id < NODE_KINDS)
+			e->node_field[f->id] = f;
+	}
 	e->light_ok = true;
 	size_t n = lint_rule_count();
 	for (size_t i = 0; i < n; i++) {
@@ -585,6 +594,9 @@ static const struct msg_fields *message_fields(struct lint_engine *e,
 		for (unsigned i = 0; i < d->n_fields; i++)
 			if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
 				mf->idx[mf->n++] = i;
+		for (unsigned i = 0; i < pg_query__node__descriptor.n_fields && !mf->kind; i++)
+			if (pg_query__node__descriptor.fields[i].descriptor == d)
+				mf->kind = (int)pg_query__node__descriptor.fields[i].id;
 	}
 	return mf;
 }
@@ -607,7 +619,22 @@ static void walk_msg(struct walk *w, const ProtobufCMessage *m, unsigned depth)
 		if ((unsigned)n->node_case < NODE_KINDS && w->eng->prune[n->node_case])
 			return;
 	}
+	if (d == &pg_query__node__descriptor) {
+		/* a Node is a oneof of every kind: go straight to the one it holds */
+		const PgQuery__Node *n = (const PgQuery__Node *)m;
+		const ProtobufCFieldDescriptor *f =
+		    (unsigned)n->node_case < NODE_KINDS ? w->eng->node_field[n->node_case] : NULL;
+		const ProtobufCMessage *sub =
+		    f ? *(const ProtobufCMessage *const *)((const char *)m + f->offset) : NULL;
+		if (sub)
+			walk_msg(w, sub, depth + 1);
+		return;
+	}
+	/* a part reached directly (a ColumnDef's TypeName, an IndexStmt's RangeVar):
+	 * pruned like the node of its kind */
 	const struct msg_fields *mf = message_fields(w->eng, d);
+	if (mf->kind > 0 && mf->kind < NODE_KINDS && w->eng->prune[mf->kind])
+		return;
 	for (unsigned k = 0; k < mf->n; k++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[mf->idx[k]];
 		const char *base = (const char *)m;
