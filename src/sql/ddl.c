@@ -976,6 +976,10 @@ static void rename(struct builder *b, const PgQuery__Node *node)
 {
 	const PgQuery__RenameStmt *rs = node->rename_stmt;
 	size_t off = stmt_start(b);
+	/* the clause: RENAME ... after the relation's name */
+	if (rs->relation && rs->relation->location >= 0 && b->src && b->src->text)
+		off = sql_lex_skip_name(b->src->text, loc(b, rs->relation->location),
+					b->src->start + b->src->len);
 	enum ddl_kind kind;
 	if (!rs->newname || !kind_of(rs->rename_type, &kind)) {
 		enum ddl_kind sub;
