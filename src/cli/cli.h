@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "core/finding.h"
 #include "graph/graph.h"
+#include "layout/layout.h"
 #include "revision/revision.h"
 
 #include <stdbool.h>
@@ -46,6 +47,7 @@ struct app {
 	bool stderr_color;
 	struct config cfg;
 	char *migrations_dir;
+	struct layout_settings layout; /* how migrations_dir is read */
 	struct matcher *name_pattern;
 	struct revision_limits limits;
 	struct revset revs;
@@ -58,6 +60,9 @@ void app_init(struct app *app);
 void app_release(struct app *app);
 /* Sets up what `needs` asks for (config, revisions). Errors carry context. */
 int app_setup(struct app *app, unsigned needs);
+/* ERR_CONFIG naming the way forward when the project's layout is not
+ * revgate's own and `what` (an applier command) needs revgate revisions. */
+int app_require_revgate_layout(const struct app *app, const char *what);
 /* Prints findings to stderr in text form (for commands whose stdout is data). */
 void app_report_findings(struct app *app, const struct findings *fs);
 /* Whether any error-level finding was met while loading. */

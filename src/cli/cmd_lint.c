@@ -14,6 +14,7 @@
 #include "core/fileio.h"
 #include "core/xalloc.h"
 #include "guard/guard.h"
+#include "layout/layout.h"
 #include "lint/lint.h"
 #include "output/output.h"
 
@@ -144,17 +145,21 @@ static bool in_graph(const struct graph *g, const struct revision *rev)
 static int lint_git(struct app *app, bool staged, const char *base, struct findings *out,
 		    struct strlist *changed, bool *scoped)
 {
+	char *cache = config_cache_dir(&app->cfg);
 	struct guard_request req = {
 		.mode = staged ? GUARD_STAGED : base ? GUARD_BASE : GUARD_WORKTREE,
 		.base = base ? base : config_get(&app->cfg, "git", "base"),
 		.migrations_dir = app->migrations_dir,
 		.name_pattern = app->name_pattern,
 		.limits = &app->limits,
+		.layout = &app->layout,
+		.cache_dir = cache,
 	};
 	struct guard_result res = {0};
 	int ret = app_setup(app, NEEDS_REVISIONS);
 	if (ret == 0)
 		ret = guard_run(&req, &app->revs, &app->load_findings, &res, out);
+	free(cache);
 	if (ret < 0) {
 		guard_result_release(&res);
 		return ret;
@@ -173,11 +178,47 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 	return 0;
 }
 
+/*
+ * Alembic's revisions get their SQL from Alembic's offline mode (cached).
+ * When Alembic cannot give it, the graph and git checks still run, and one
+ * finding says why the SQL was not linted.
+ */
+static void alembic_sql(struct app *app, struct findings *out)
+{
+	struct strlist heads = STRLIST_INIT;
+	for (size_t i = 0; i < app->graph.heads.n; i++)
+		strlist_push(&heads, app->graph.nodes[app->graph.heads.v[i]].id);
+	char *cache = config_cache_dir(&app->cfg);
+	char *failure = NULL;
+	if (layout_alembic_sql(&app->layout, &app->revs, &heads, cache, &failure) < 0) {
+		failure = xstrdup(err_msg());
+		err_clear();
+	}
+	/* said once, though the staged files may ask Alembic a second time */
+	for (size_t i = 0; failure && i < out->n; i++)
+		if (!strcmp(out->v[i].rule, RULE_ALEMBIC_SQL_UNAVAILABLE)) {
+			free(failure);
+			failure = NULL;
+		}
+	if (failure) {
+		struct finding *f = findings_add(
+			out, RULE_ALEMBIC_SQL_UNAVAILABLE, SEV_WARNING,
+			app->layout.alembic_ini ? app->layout.alembic_ini : app->migrations_dir, 0, 0,
+			"the SQL of some revisions could not be linted: %s", failure);
+		finding_set_hint(f, "run the command above to see why; env.py must support "
+				    "offline mode (--sql), and '[alembic] command' in revgate.ini "
+				    "says how to run Alembic (e.g. 'poetry run alembic')");
+	}
+	free(failure);
+	free(cache);
+	strlist_release(&heads);
+}
+
 static int run_lint(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct lint_settings s;
 	struct lint_job job = {IDXVEC_INIT, false, STRLIST_INIT, FINDINGS_INIT};
-	struct findings git = FINDINGS_INIT;
+	struct findings git = FINDINGS_INIT, all = FINDINGS_INIT;
 	struct strlist changed = STRLIST_INIT;
 	bool scoped = false;
 	lint_settings_init(&s);
@@ -217,17 +258,23 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 					 "pre-commit check, --base REF the CI check");
 		goto out;
 	}
+	/* Alembic's SQL first, so the guard compares what the revisions do;
+	 * the index's own versions of files get theirs after it */
+	bool alembic = app->layout.kind == LAYOUT_ALEMBIC && (app->ready & NEEDS_REVISIONS);
+	if (alembic)
+		alembic_sql(app, &all);
 	/* the git family: the working tree by default, the index, or HEAD against REF */
 	if ((staged || base || !a->npos) &&
 	    (ret = lint_git(app, staged, base, &git, &changed, &scoped)) < 0)
 		goto out;
+	if (alembic && staged)
+		alembic_sql(app, &all);
 	if (!a->npos)
 		job.all_nodes = true;
 	for (size_t i = 0; i < a->npos; i++)
 		if ((ret = add_path(app, &s, &job, a->pos[i])) < 0)
 			goto out;
 
-	struct findings all = FINDINGS_INIT;
 	if (job.all_nodes) {
 		/* everything read from the directory: load problems, the graph, every revision */
 		findings_move(&all, &app->load_findings);
@@ -248,10 +295,8 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	findings_sort(&all);
 
 	struct printer p;
-	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0) {
-		findings_release(&all);
+	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0)
 		goto out;
-	}
 	struct stream st = {&s, &p, FINDINGS_INIT};
 	if (p.ops->begin)
 		p.ops->begin(&p);
@@ -274,6 +319,7 @@ out:
 	strlist_release(&job.files);
 	findings_release(&job.histories);
 	findings_release(&git);
+	findings_release(&all);
 	strlist_release(&changed);
 	lint_settings_release(&s);
 	return ret;

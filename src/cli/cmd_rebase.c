@@ -34,7 +34,8 @@ static int run_rebase(struct app *app, const struct command *cmd, struct cli_arg
 	const char *onto = cli_value(cmd, a, "onto");
 	if (!onto)
 		onto = config_get(&app->cfg, "git", "base");
-	int ret = guard_base_open(&base, app->migrations_dir, onto, app->name_pattern, &app->limits);
+	int ret = guard_base_open(&base, app->migrations_dir, onto, app->name_pattern, &app->limits,
+				  &app->layout);
 	if (ret < 0)
 		goto out;
 	if (app->graph.has_cycle) {
@@ -42,7 +43,7 @@ static int run_rebase(struct app *app, const struct command *cmd, struct cli_arg
 		ret = err_set(ERR_GRAPH, "the revision graph has a cycle (above); fix it first");
 		goto out;
 	}
-	if ((ret = rebase_plan_make(&plan, &app->graph, &base.revs, now())) < 0)
+	if ((ret = rebase_plan_make(&plan, app->layout.kind, &app->graph, &base.revs, now())) < 0)
 		goto out;
 	if (!plan.unapplied) {
 		app_note(app, "nothing to rebase: every revision is on %s", base.name);

@@ -1,6 +1,7 @@
 /* revgate revision -m MSG / revgate merge: write new revision files. */
 #include "cli/cli.h"
 #include "core/err.h"
+#include "core/fileio.h"
 #include "core/xalloc.h"
 #include "graph/walk.h"
 #include "revision/newrev.h"
@@ -35,6 +36,43 @@ static const struct cli_opt revision_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+/*
+ * Linear tools name their migrations by version and have no merges:
+ * their own commands write them.
+ */
+static int check_writable(const struct app *app, const char *what)
+{
+	const struct layout_settings *ls = &app->layout;
+	if (ls->kind == LAYOUT_REVGATE || ls->kind == LAYOUT_ALEMBIC)
+		return 0;
+	return err_set(ERR_CONFIG,
+		       "'revgate %s' writes revgate and Alembic revisions; %s's history is a line "
+		       "of versions without merges: write its migrations with %s itself",
+		       what, layout_name(ls->kind), layout_name(ls->kind));
+}
+
+/* A new revision in the project's own form: a revgate file, or an Alembic
+ * .py file next to its first parent (in the first version location for a
+ * root). */
+static int write_revision(struct app *app, const struct newrev *r, char **path)
+{
+	const struct layout_settings *ls = &app->layout;
+	if (ls->kind == LAYOUT_REVGATE)
+		return newrev_write(app->migrations_dir, r, now(), path);
+	char *dir = NULL;
+	size_t i;
+	if (r->parents && r->parents->n && graph_find(&app->graph, r->parents->v[0], &i)) {
+		const char *p = app->graph.nodes[i].rev->path;
+		const char *slash = strrchr(p, '/');
+		dir = slash ? xstrndup(p, (size_t)(slash - p)) : xstrdup(".");
+	} else {
+		dir = ls->subdirs.n ? path_join(ls->dir, ls->subdirs.v[0]) : xstrdup(ls->dir);
+	}
+	int ret = layout_alembic_write(ls, dir, r, now(), path);
+	free(dir);
+	return ret;
+}
+
 static int run_revision(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	const struct graph *g = &app->graph;
@@ -42,7 +80,9 @@ static int run_revision(struct app *app, const struct command *cmd, struct cli_a
 	const char *head = cli_value(cmd, a, "head");
 	struct strlist parents = STRLIST_INIT, deps = STRLIST_INIT, labels = STRLIST_INIT;
 	char *path = NULL;
-	int ret = refuse_broken_graph(app);
+	int ret = check_writable(app, "revision");
+	if (ret == 0)
+		ret = refuse_broken_graph(app);
 	if (ret < 0)
 		goto out;
 	if (!msg) {
@@ -80,7 +120,7 @@ static int run_revision(struct app *app, const struct command *cmd, struct cli_a
 		.message = msg,
 		.non_transactional = cli_flag(cmd, a, "no-transaction"),
 	};
-	if ((ret = newrev_write(app->migrations_dir, &r, now(), &path)) < 0)
+	if ((ret = write_revision(app, &r, &path)) < 0)
 		goto out;
 	printf("%s\n", path);
 out:
@@ -113,7 +153,9 @@ static int run_merge(struct app *app, const struct command *cmd, struct cli_args
 	const struct graph *g = &app->graph;
 	struct strlist parents = STRLIST_INIT;
 	char *path = NULL;
-	int ret = refuse_broken_graph(app);
+	int ret = check_writable(app, "merge");
+	if (ret == 0)
+		ret = refuse_broken_graph(app);
 	if (ret < 0)
 		goto out;
 	if (a->npos) {
@@ -147,7 +189,7 @@ static int run_merge(struct app *app, const struct command *cmd, struct cli_args
 		msg = dflt;
 	}
 	struct newrev r = {.parents = &parents, .message = msg};
-	ret = newrev_write(app->migrations_dir, &r, now(), &path);
+	ret = write_revision(app, &r, &path);
 	free(dflt);
 	if (ret < 0)
 		goto out;

@@ -277,7 +277,11 @@ const struct command cmd_upgrade = {
 		"each recorded in the history as it completes. The run holds an advisory lock;\n"
 		"revisions already applied must match their recorded checksums.\n"
 		"--sql and --plan do not connect: FROM lists the current heads (comma-separated,\n"
-		"empty for an empty database), as in Alembic's offline mode.",
+		"empty for an empty database), as in Alembic's offline mode.\n"
+		"upgrade applies revgate revisions. On another tool's layout (layout = alembic,\n"
+		"dbmate, ...) it refuses: applying stays with that tool, or 'revgate import'\n"
+		"turns the history into revgate revisions and 'revgate adopt' stamps the\n"
+		"database that tool migrated.",
 	.opts = upgrade_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+extern const struct command cmd_adopt;
 extern const struct command cmd_branches;
 extern const struct command cmd_current;
 extern const struct command cmd_downgrade;
@@ -15,6 +16,7 @@ extern const struct command cmd_heads;
 extern const struct command cmd_help;
 extern const struct command cmd_history;
 extern const struct command cmd_hooks;
+extern const struct command cmd_import;
 extern const struct command cmd_init;
 extern const struct command cmd_lint;
 extern const struct command cmd_merge;
@@ -29,6 +31,7 @@ extern const struct command cmd_upgrade;
 extern const struct command cmd_verify;
 
 const struct command *const commands[] = {
+	&cmd_adopt,
 	&cmd_branches,
 	&cmd_current,
 	&cmd_downgrade,
@@ -37,6 +40,7 @@ const struct command *const commands[] = {
 	&cmd_help,
 	&cmd_history,
 	&cmd_hooks,
+	&cmd_import,
 	&cmd_init,
 	&cmd_lint,
 	&cmd_merge,

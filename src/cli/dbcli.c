@@ -12,8 +12,19 @@
 int dbcli_settings(struct app *app, const struct command *cmd, const struct cli_args *a,
 		   struct apply_settings *s)
 {
-	return apply_settings_load(s, &app->cfg, cli_value(cmd, a, "version-table"),
-				   cli_value(cmd, a, "lock-wait"));
+	const char *vt = cli_value(cmd, a, "version-table");
+	/* another tool's project: only 'current' reads its database, and an
+	 * Alembic one keeps its heads in alembic_version unless told otherwise */
+	if (app->layout.kind != LAYOUT_REVGATE) {
+		int ret = strcmp(cmd->name, "current") ? app_require_revgate_layout(app, cmd->name)
+						       : 0;
+		if (ret < 0)
+			return ret;
+		if (!vt && app->layout.kind == LAYOUT_ALEMBIC &&
+		    !config_value(&app->cfg, "database", "version_table"))
+			vt = "alembic_version";
+	}
+	return apply_settings_load(s, &app->cfg, vt, cli_value(cmd, a, "lock-wait"));
 }
 
 int dbcli_open(struct app *app, const struct command *cmd, const struct cli_args *a,

@@ -35,6 +35,15 @@ const struct config_key config_keys[] = {
 	{"database", "statement_timeout", "0", "statement_timeout set for each revision (0: none)"},
 	{"database", "lock_wait", "60s",
 	 "how long to wait for another revgate holding the advisory lock"},
+	{"revgate", "layout", "revgate",
+	 "how the migrations directory is read: revgate, alembic, dbmate, golang-migrate, goose, "
+	 "flyway, diesel or sqitch (the others are read in place for lint, the graph commands "
+	 "and the git guard; 'revgate import' turns them into revgate revisions)"},
+	{"alembic", "config", "alembic.ini",
+	 "Alembic's configuration file, relative to revgate.ini (layout = alembic)"},
+	{"alembic", "command", "alembic",
+	 "how to run Alembic for the SQL of its revisions, e.g. 'poetry run alembic'; the "
+	 "default falls back to 'python3 -m alembic' when no alembic command is installed"},
 	{"lint", "pg_version", "15", "PostgreSQL major version the rules judge for (11 to 19)"},
 	{"lint", "fail_level", "error", "lowest severity that makes lint exit 1 (error or warning)"},
 	{"lint", "index_name_pattern", NULL, "PCRE2 pattern index names must match"},
@@ -228,6 +237,77 @@ char *config_cache_dir(const struct config *cfg)
 		return xstrfmt("%s/revgate", xdg);
 	if (home && *home)
 		return xstrfmt("%s/.cache/revgate", home);
+	return NULL;
+}
+
+/* ---- another tool's ini file ---- */
+
+struct foreign_ctx {
+	struct config *cfg;
+	const char *section;
+	const char *here;
+};
+
+/* %(here)s is the file's directory (Alembic's and Python's configparser
+ * convention); %% is a percent sign. */
+static char *interpolate(const char *value, const char *here)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (const char *c = value; *c; c++) {
+		if (!strncmp(c, "%(here)s", 8)) {
+			strbuf_addstr(&sb, here);
+			c += 7;
+		} else if (!strncmp(c, "%%", 2)) {
+			strbuf_addch(&sb, '%');
+			c++;
+		} else {
+			strbuf_addch(&sb, *c);
+		}
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static int on_foreign(void *user, const char *section, const char *name, const char *value)
+{
+	struct foreign_ctx *ctx = user;
+	if (strcmp(section, ctx->section))
+		return 1;
+	struct config *cfg = ctx->cfg;
+	ALLOC_GROW(cfg->v, cfg->n + 1, cfg->alloc);
+	struct config_entry *e = &cfg->v[cfg->n++];
+	e->section = xstrdup(section);
+	e->key = xstrdup(name);
+	e->value = interpolate(value, ctx->here);
+	return 1;
+}
+
+int config_load_section(struct config *cfg, const char *path, const char *section)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return err_set(errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "cannot read '%s': %s", path,
+			       strerror(errno));
+	cfg->path = xstrdup(path);
+	char *dir = realpath(path, NULL);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash)
+		*slash = '\0';
+	struct foreign_ctx ctx = {.cfg = cfg, .section = section, .here = dir ? dir : "."};
+	int rc = ini_parse_file(fp, on_foreign, &ctx);
+	fclose(fp);
+	free(dir);
+	if (rc > 0)
+		return err_set(ERR_CONFIG, "%s:%d: syntax error", path, rc);
+	if (rc < 0)
+		return err_set(ERR_IO, "cannot read '%s'", path);
+	return 0;
+}
+
+const char *config_value(const struct config *cfg, const char *section, const char *key)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		if (!strcmp(cfg->v[i].section, section) && !strcmp(cfg->v[i].key, key))
+			return cfg->v[i].value;
 	return NULL;
 }
 

@@ -56,6 +56,14 @@ void config_section_entries(const struct config *cfg, const char *section,
  * else ~/.cache/revgate; NULL when set to 'off' or no home is known.
  * Returns a fresh string. */
 char *config_cache_dir(const struct config *cfg);
+/*
+ * Reads the keys of one section of another tool's ini file (Alembic's
+ * alembic.ini) without checking them; %(here)s becomes the file's
+ * directory. ERR_NOTFOUND, ERR_CONFIG, ERR_IO.
+ */
+int config_load_section(struct config *cfg, const char *path, const char *section);
+/* The value set in the file, or NULL (no table default). */
+const char *config_value(const struct config *cfg, const char *section, const char *key);
 void config_release(struct config *cfg);
 
 #endif

@@ -391,6 +391,37 @@ static int read_commit_tree(struct gitrepo *r, const struct objid *commit, git_c
 	return 0;
 }
 
+/* The files of `dir` into `out`, names under `prefix`, subtrees `depth` deep. */
+static int list_tree(struct gitrepo *r, git_tree *dir, const char *prefix, unsigned depth,
+		     struct gitdir *out)
+{
+	size_t n = git_tree_entrycount(dir);
+	for (size_t i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(dir, i);
+		git_filemode_t mode = git_tree_entry_filemode(e);
+		const char *name = git_tree_entry_name(e);
+		if (mode == GIT_FILEMODE_TREE && depth && name[0] != '.') {
+			git_tree *sub = NULL;
+			int rc = git_tree_lookup(&sub, r->repo, git_tree_entry_id(e));
+			if (rc < 0)
+				return rc;
+			char *p = xstrfmt("%s%s/", prefix, name);
+			rc = list_tree(r, sub, p, depth - 1, out);
+			free(p);
+			git_tree_free(sub);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+			continue;
+		char *full = xstrfmt("%s%s", prefix, name);
+		gitdir_push(out, full, strlen(full), git_tree_entry_id(e));
+		free(full);
+	}
+	return 0;
+}
+
 int gitrepo_list_commit(struct gitrepo *r, const struct objid *commit, const char *rel,
 			struct gitdir *out)
 {
@@ -429,14 +460,11 @@ int gitrepo_list_commit(struct gitrepo *r, const struct objid *commit, const cha
 		dir = sub;
 	}
 	out->present = true;
-	size_t n = git_tree_entrycount(dir);
-	for (size_t i = 0; i < n; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(dir, i);
-		git_filemode_t mode = git_tree_entry_filemode(e);
-		if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
-			continue;
-		const char *name = git_tree_entry_name(e);
-		gitdir_push(out, name, strlen(name), git_tree_entry_id(e));
+	if ((rc = list_tree(r, dir, "", out->depth, out)) < 0) {
+		char *prefix = xstrfmt("cannot read '%s' at commit ", rel);
+		ret = fail_at(r, prefix, commit, rc);
+		free(prefix);
+		goto out;
 	}
 	/* git orders trees with an implied '/' after directory names; only
 	 * files are kept, so a plain sort gives strcmp order */
@@ -555,8 +583,11 @@ int gitrepo_list_index(struct gitrepo *r, const char *rel, struct gitdir *out)
 			break;
 		const char *name = e->path + prefix.len;
 		out->present = true;
-		if (strchr(name, '/'))
-			continue; /* inside a subdirectory */
+		unsigned levels = 0;
+		for (const char *c = name; *c; c++)
+			levels += *c == '/';
+		if (levels > out->depth)
+			continue; /* deeper than the listing reaches */
 		if (GIT_INDEX_ENTRY_STAGE(e) != 0) {
 			ret = err_set(ERR_CONFIG, "'%s' has an unresolved merge conflict: resolve it "
 						  "and 'git add' it first",

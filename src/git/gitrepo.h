@@ -93,18 +93,21 @@ void gitrepo_short_id(const struct objid *id, char out[8]);
 
 /* One file of a directory as some snapshot holds it. */
 struct gitdir_entry {
-	char *name;        /* file name, no directory part */
+	char *name;        /* file name; "sub/name" below a subdirectory */
 	struct objid blob; /* its content's blob id */
 };
 
-/* The regular files directly inside one directory of a snapshot, sorted by name. */
+/* The regular files inside one directory of a snapshot, sorted by name. */
 struct gitdir {
 	bool present; /* false when the snapshot has no such directory */
 	bool submodule; /* the snapshot has a submodule (a gitlink) at the path */
+	/* Set before listing: how many levels of subdirectories to list too
+	 * (0: the directory's own files). */
+	unsigned depth;
 	struct gitdir_entry *v;
 	size_t n, alloc;
 };
-#define GITDIR_INIT {false, false, NULL, 0, 0}
+#define GITDIR_INIT {false, false, 0, NULL, 0, 0}
 void gitdir_release(struct gitdir *d);
 /* The entry named `name`, or NULL (binary search). */
 const struct gitdir_entry *gitdir_find(const struct gitdir *d, const char *name);

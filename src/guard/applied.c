@@ -220,16 +220,38 @@ static char *ids_or_none(const struct strlist *l)
 	return l->n ? strlist_join(l, ", ") : xstrdup("none");
 }
 
+/*
+ * An Alembic revision: its upgrade() and downgrade() are Python, judged on
+ * Python's tokens; comments, the docstring and spacing are cosmetic.
+ */
+static enum change compare_python(struct guard_ctx *c, const struct revision *old,
+				  const struct revision *new, const char *old_path,
+				  struct findings *out)
+{
+	size_t lo, ln, at;
+	const char *so = revision_source(old, &lo), *sn = revision_source(new, &ln);
+	if (lo == ln && !memcmp(so, sn, lo))
+		return SAME;
+	if (!layout_source_differs(old, new, &at))
+		return COSMETIC;
+	struct finding *f = findings_add_at(out, RULE_APPLIED_EDITED, SEV_ERROR, new->path, sn, ln,
+					    at, "applied revision '%s' changed in meaning since %s",
+					    new->id, c->base_name);
+	set_edit_hint(f, c, old_path);
+	return CHANGED;
+}
+
 static void check_applied_one(struct guard_ctx *c, const struct revision *old,
 			      const struct revision *new, struct findings *out)
 {
-	char *old_path = guard_base_path(c, old->file_name);
-	if (strcmp(old->file_name, new->file_name)) {
+	const char *old_name = revision_rel_name(old), *new_name = revision_rel_name(new);
+	char *old_path = guard_base_path(c, old_name);
+	if (strcmp(old_name, new_name)) {
 		struct finding *f = findings_add(out, RULE_APPLIED_RENAMED, SEV_INFO, new->path,
 						 new->id_line, new->id_line ? 1 : 0,
 						 "applied revision '%s' was renamed from '%s' on %s; "
 						 "its id is kept, so databases still know it",
-						 new->id, old->file_name, c->base_name);
+						 new->id, old_name, c->base_name);
 		finding_set_hint(f, "nothing to do unless the rename was unintended");
 	}
 	if (!same_ids(&old->down_revisions, &new->down_revisions) ||
@@ -238,6 +260,25 @@ static void check_applied_one(struct guard_ctx *c, const struct revision *old,
 		char *dwas = ids_or_none(&old->depends_on), *dnow = ids_or_none(&new->depends_on);
 		bool parents = !same_ids(&old->down_revisions, &new->down_revisions);
 		unsigned line = parents ? new->down_line : new->depends_line;
+		enum layout_kind kind = c->req->layout->kind;
+		if (parents && layout_is_linear(kind)) {
+			/* the tool's order gives the parents: a migration was added
+			 * before this applied one, or one before it was removed */
+			struct finding *f = findings_add(
+				out, RULE_HISTORY_REWRITTEN, SEV_ERROR, new->path, 0, 0,
+				"applied migration '%s' now follows '%s' instead of '%s' (on %s): a "
+				"migration was added before an applied one; databases that ran '%s' "
+				"will never run '%s' in order (%s skips or refuses it)",
+				new->tool_version ? new->tool_version : new->id, now, was, c->base_name,
+				new->id, now, layout_name(kind));
+			finding_set_hint(f, "give the new migration a version after the newest "
+					    "applied one (rename its file)");
+			free(was);
+			free(now);
+			free(dwas);
+			free(dnow);
+			goto edits;
+		}
 		struct finding *f = findings_add(
 			out, RULE_HISTORY_REWRITTEN, SEV_ERROR, new->path, line, line ? 1 : 0,
 			"applied revision '%s' changed its %s: was '%s' on %s, now '%s'", new->id,
@@ -252,16 +293,27 @@ static void check_applied_one(struct guard_ctx *c, const struct revision *old,
 		free(dwas);
 		free(dnow);
 	}
-	enum change up = compare_section(c, old, new, true, old_path, out);
-	enum change down = compare_section(c, old, new, false, old_path, out);
-	bool bytes_differ = old->len != new->len || memcmp(old->text, new->text, old->len);
+edits:;
+	size_t before = out->n;
+	enum change up, down;
+	if (c->req->layout->kind == LAYOUT_ALEMBIC) {
+		/* judged on the .py file itself: positions are the file's */
+		up = down = compare_python(c, old, new, old_path, out);
+	} else {
+		up = compare_section(c, old, new, true, old_path, out);
+		down = compare_section(c, old, new, false, old_path, out);
+		revision_remap_findings(new, out, before);
+	}
+	size_t lo, ln;
+	const char *so = revision_source(old, &lo), *sn = revision_source(new, &ln);
+	bool bytes_differ = lo != ln || memcmp(so, sn, lo);
 	if (up != CHANGED && down != CHANGED && bytes_differ &&
 	    same_ids(&old->down_revisions, &new->down_revisions)) {
 		size_t i = 0;
-		while (i < old->len && i < new->len && old->text[i] == new->text[i])
+		while (i < lo && i < ln && so[i] == sn[i])
 			i++;
 		struct finding *f = findings_add_at(
-			out, RULE_APPLIED_COSMETIC, SEV_WARNING, new->path, new->text, new->len, i,
+			out, RULE_APPLIED_COSMETIC, SEV_WARNING, new->path, sn, ln, i,
 			"applied revision '%s' changed only in comments, whitespace or letter case "
 			"(compared with %s)",
 			new->id, c->base_name);
@@ -287,12 +339,12 @@ int guard_check_applied(struct guard_ctx *c, struct findings *out)
 	for (size_t i = 0; i < c->base.n; i++) {
 		struct gfile *b = &c->base.v[i];
 		struct gfile *o = guard_side_find(&c->ours, b->name);
-		if (o && objid_equal(&o->blob, &b->blob))
+		if (o && gfile_same(o, b))
 			continue; /* unchanged: the common case costs no read */
 		/* what this branch did not touch is the base's to change: a file
 		 * the base added or edited since the split merges cleanly */
 		struct gfile *x = c->mb_listed ? guard_side_find(&c->mb, b->name) : b;
-		if ((!o && !x) || (o && x && objid_equal(&o->blob, &x->blob)))
+		if ((!o && !x) || (o && x && gfile_same(o, x)))
 			continue;
 		struct revision *old;
 		if ((ret = guard_file_rev(c, b, &old)) < 0)

@@ -12,18 +12,35 @@
 
 #include "core/strmap.h"
 #include "guard/guard.h"
+#include "layout/layout.h"
 
-/* A revision file of one snapshot. */
+/*
+ * A revision of one snapshot: its main file, and what makes it equal to
+ * the same revision in another snapshot. For revgate's and Alembic's
+ * files that is the file's blob; for other tools it also covers the file
+ * holding the downgrade and the parent the tool's order gives (a
+ * migration inserted before an applied one changes that one's parent).
+ */
 struct gfile {
-	const char *name;      /* borrowed from a gitdir or a revision */
-	struct objid blob;
+	const char *name;      /* relative to the migrations directory; borrowed */
+	struct objid blob;     /* the main file's blob */
+	struct objid key;      /* equal in two snapshots when the revision is */
 	struct revision *rev;  /* parsed on demand; borrowed */
+	const struct layout_unit *unit; /* how to read it; NULL when rev came with it */
 };
+
+struct guard_ctx;
 
 struct side {
 	bool present;
 	struct gfile *v;
 	size_t n, alloc;
+	/* the snapshot as the layout reads it */
+	struct guard_ctx *c;
+	const struct gitdir *dir;
+	const char *label; /* "on main", "at the merge base", ... */
+	struct layout_tree tree;
+	struct layout_units units;
 };
 
 struct guard_ctx {
@@ -31,6 +48,7 @@ struct guard_ctx {
 	struct gitrepo *repo;
 	char *rel;        /* migrations directory relative to the work tree */
 	char *base_name;  /* the base ref used */
+	char *base_label; /* "on <base_name>", for messages */
 	struct gitrepo_head head;
 	struct objid base_tip, merge_base;
 	struct gitdir dirs[3]; /* listings the sides borrow names from */
@@ -48,6 +66,8 @@ struct guard_ctx {
 	struct strmap cache;    /* "<blob hex>/<name>" -> index in owned */
 };
 
+/* Whether two snapshots hold the same revision for `a` and `b` (either may be NULL). */
+bool gfile_same(const struct gfile *a, const struct gfile *b);
 /* The file named `name` in a side, or NULL (binary search: sides are sorted). */
 struct gfile *guard_side_find(const struct side *s, const char *name);
 /* The path of a file of the migrations directory as shown to the user (fresh string). */

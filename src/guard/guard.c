@@ -53,7 +53,7 @@ static void list_changed(const struct guard_ctx *c, struct strlist *out)
 	for (size_t i = 0; i < c->ours.n; i++) {
 		const struct gfile *o = &c->ours.v[i];
 		const struct gfile *b = guard_side_find(&c->base, o->name);
-		if (!b || !objid_equal(&b->blob, &o->blob))
+		if (!gfile_same(b, o))
 			strlist_push_owned(out, guard_display_path(c, o->name));
 	}
 }
@@ -69,6 +69,13 @@ static int gfile_cmp(const void *a, const void *b)
 	return strcmp(((const struct gfile *)a)->name, ((const struct gfile *)b)->name);
 }
 
+bool gfile_same(const struct gfile *a, const struct gfile *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	return objid_equal(&a->key, &b->key);
+}
+
 struct gfile *guard_side_find(const struct side *s, const char *name)
 {
 	struct gfile key = {.name = name};
@@ -78,27 +85,125 @@ struct gfile *guard_side_find(const struct side *s, const char *name)
 }
 
 static void side_push(struct side *s, const char *name, const struct objid *blob,
-		      struct revision *rev)
+		      const struct objid *key, struct revision *rev)
 {
 	ALLOC_GROW(s->v, s->n + 1, s->alloc);
 	s->v[s->n].name = name;
 	s->v[s->n].blob = *blob;
+	s->v[s->n].key = *key;
 	s->v[s->n].rev = rev;
+	s->v[s->n].unit = NULL;
 	s->n++;
 }
 
-static void side_from_dir(struct side *s, const struct gitdir *d)
+static void side_sort(struct side *s)
 {
+	if (s->n > 1) /* an empty directory: no array for qsort */
+		qsort(s->v, s->n, sizeof(*s->v), gfile_cmp);
+}
+
+/*
+ * The identity of a revision across snapshots (see struct gfile): the main
+ * blob alone when nothing else defines it.
+ */
+static void unit_key(const struct objid *main, const struct objid *down, const char *parent,
+		     struct objid *out)
+{
+	if (!down && !parent) {
+		*out = *main;
+		return;
+	}
+	char a[OBJID_HEXSZ + 1], b[OBJID_HEXSZ + 1] = "";
+	objid_hex(main, a);
+	if (down)
+		objid_hex(down, b);
+	char *k = xstrfmt("revgate unit\n%s\n%s\n%s\n", a, b, parent ? parent : "");
+	objid_hash_blob(k, strlen(k), out);
+	free(k);
+}
+
+/* The identity of a revision read from the working tree, as unit_key()
+ * gives it for a snapshot's listing. */
+static void rev_key(const struct guard_ctx *c, const struct revision *rev, struct objid *blob,
+		    struct objid *key)
+{
+	size_t len;
+	const char *src = revision_source(rev, &len);
+	objid_hash_blob(src, len, blob);
+	enum layout_kind kind = c->req->layout->kind;
+	struct objid down;
+	bool has_down = layout_has_down_file(kind) && rev->nspans >= 2;
+	if (has_down)
+		objid_hash_blob(rev->text + rev->spans[1].start,
+				rev->spans[1].end - rev->spans[1].start, &down);
+	const char *parent = layout_is_linear(kind) && rev->down_revisions.n
+				     ? rev->down_revisions.v[0]
+				     : NULL;
+	unit_key(blob, has_down ? &down : NULL, parent, key);
+}
+
+static int read_side_blob(const struct layout_tree *t, const char *name, struct strbuf *out)
+{
+	const struct side *s = t->data;
+	const struct gitdir_entry *e = s->dir ? gitdir_find(s->dir, name) : NULL;
+	const struct revision_limits *lim = s->c->req->limits;
+	size_t max = lim && lim->max_file_size ? lim->max_file_size : REVISION_MAX_FILE_SIZE_DEFAULT;
+	char *path = guard_display_path(s->c, name);
+	int ret = 0;
+	if (!e)
+		ret = err_set(ERR_IO, "'%s' is not %s", path, s->label);
+	else if ((ret = gitrepo_read_blob(s->c->repo, &e->blob, out)) < 0)
+		ret = err_wrap(ret, "'%s' %s", path, s->label);
+	else if (out->len > max)
+		ret = err_set(ERR_IO, "'%s' %s is larger than max_file_size (%zu bytes)", path,
+			      s->label, max);
+	free(path);
+	return ret;
+}
+
+/*
+ * A snapshot's listing as the layout reads it: its migrations in the
+ * tool's terms, each known by its main file. What the listing itself
+ * finds wrong goes to `fs`.
+ */
+static int side_from_dir(struct guard_ctx *c, struct side *s, const struct gitdir *d,
+			 const char *label, struct findings *fs)
+{
+	const struct layout_settings *ls = c->req->layout;
+	s->c = c;
+	s->dir = d;
+	s->label = label;
 	s->present = d->present;
+	s->tree.settings = ls;
+	s->tree.read = read_side_blob;
+	s->tree.data = s;
 	for (size_t i = 0; i < d->n; i++)
-		if (is_revision_name(d->v[i].name))
-			side_push(s, d->v[i].name, &d->v[i].blob, NULL);
-	/* gitdir is sorted by name already */
+		if (ls->kind == LAYOUT_REVGATE ? is_revision_name(d->v[i].name)
+					       : layout_wants_path(ls, d->v[i].name))
+			strlist_push(&s->tree.names, d->v[i].name);
+	int ret = layout_list(&s->tree, &s->units, fs);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < s->units.n; i++) {
+		const struct layout_unit *u = &s->units.v[i];
+		const struct gitdir_entry *e = gitdir_find(d, u->name);
+		const struct gitdir_entry *down = u->down_name ? gitdir_find(d, u->down_name) : NULL;
+		struct objid blob = {{0}}, key;
+		if (e)
+			blob = e->blob;
+		unit_key(&blob, down ? &down->blob : NULL, u->parent, &key);
+		side_push(s, u->name, &blob, &key, NULL);
+		s->v[s->n - 1].unit = u;
+	}
+	side_sort(s);
+	return 0;
 }
 
 static void side_release(struct side *s)
 {
 	free(s->v);
+	layout_units_release(&s->units);
+	layout_tree_release(&s->tree);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -115,22 +220,17 @@ char *guard_base_path(const struct guard_ctx *c, const char *name)
 	return guard_display_path(c, name);
 }
 
-/* Which snapshot a file belongs to, for messages ("on main"). Fresh string. */
-static char *side_label(const struct guard_ctx *c, const struct gfile *f)
+/* The side holding `f` (sides own their files in one array each). */
+static struct side *side_of(struct guard_ctx *c, const struct gfile *f)
 {
-	static const char *const ours[] = {
-		[GUARD_WORKTREE] = "in the working tree",
-		[GUARD_STAGED] = "in the index",
-		[GUARD_BASE] = "at HEAD",
-	};
-	if (guard_side_find(&c->ours, f->name) == f)
-		return xstrdup(ours[c->req->mode]);
-	if (guard_side_find(&c->base, f->name) == f)
-		return xstrfmt("on %s", c->base_name);
-	return xstrdup("at the merge base");
+	struct side *sides[] = {&c->ours, &c->base, &c->mb};
+	for (size_t i = 0; i < ARRAY_SIZE(sides); i++)
+		if (sides[i]->n && f >= sides[i]->v && f < sides[i]->v + sides[i]->n)
+			return sides[i];
+	BUG("a file of no side");
 }
 
-/* The parsed revision of a file, reading its blob once per run. */
+/* The parsed revision of a file, reading its blobs once per run. */
 int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out)
 {
 	if (f->rev) {
@@ -138,12 +238,12 @@ int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out)
 		return 0;
 	}
 	struct gfile *o = guard_side_find(&c->ours, f->name);
-	if (o && o != f && o->rev && objid_equal(&o->blob, &f->blob)) {
+	if (o && o != f && o->rev && gfile_same(o, f)) {
 		*out = f->rev = o->rev;
 		return 0;
 	}
 	char hex[OBJID_HEXSZ + 1];
-	objid_hex(&f->blob, hex);
+	objid_hex(&f->key, hex);
 	char *key = xstrfmt("%s/%s", hex, f->name);
 	size_t idx;
 	if (strmap_get(&c->cache, key, &idx)) {
@@ -151,25 +251,23 @@ int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out)
 		*out = f->rev = c->owned.v[idx];
 		return 0;
 	}
-	struct strbuf sb = STRBUF_INIT;
-	char *path = guard_display_path(c, f->name);
-	int ret = gitrepo_read_blob(c->repo, &f->blob, &sb);
+	struct side *s = side_of(c, f);
+	if (!f->unit)
+		BUG("a file without a revision or a way to read one");
+	struct revision *rev;
+	int ret = layout_parse(&s->tree, f->unit, &rev, &c->scratch);
 	if (ret < 0) {
-		char *side = side_label(c, f);
-		ret = err_wrap(ret, "'%s' %s", path, side);
-		free(side);
-		free(path);
 		free(key);
-		strbuf_release(&sb);
 		return ret;
 	}
-	size_t len;
-	char *text = strbuf_detach(&sb, &len);
-	revset_add_text(&c->owned, path, text, len, c->req->name_pattern, &c->scratch);
-	free(path);
+	/* an Alembic revision's SQL, when this machine has seen its file */
+	if (c->req->layout->kind == LAYOUT_ALEMBIC)
+		layout_alembic_sql_cached(c->req->layout, rev, c->req->cache_dir);
+	ALLOC_GROW(c->owned.v, c->owned.n + 1, c->owned.alloc);
+	c->owned.v[c->owned.n++] = rev;
 	strlist_push_owned(&c->cache_keys, key);
 	strmap_put(&c->cache, key, c->owned.n - 1);
-	*out = f->rev = c->owned.v[c->owned.n - 1];
+	*out = f->rev = rev;
 	return 0;
 }
 
@@ -268,17 +366,18 @@ static int settle_base(struct guard_ctx *c, struct guard_result *res, bool need_
 
 /* ---- step 2: the three snapshots ---- */
 
-/* Ours from the lint set (working tree): blob ids hashed from the text. */
+/* Ours from the lint set (working tree): blob ids hashed from the files. */
 static void ours_from_set(struct guard_ctx *c, const struct revset *set)
 {
 	c->ours.present = true;
+	c->ours.c = c;
+	c->ours.label = "in the working tree";
 	for (size_t i = 0; i < set->n; i++) {
-		struct objid id;
-		objid_hash_blob(set->v[i]->text, set->v[i]->len, &id);
-		side_push(&c->ours, set->v[i]->file_name, &id, set->v[i]);
+		struct objid blob, key;
+		rev_key(c, set->v[i], &blob, &key);
+		side_push(&c->ours, revision_rel_name(set->v[i]), &blob, &key, set->v[i]);
 	}
-	if (c->ours.n > 1) /* an empty directory: no array for qsort */
-		qsort(c->ours.v, c->ours.n, sizeof(*c->ours.v), gfile_cmp);
+	side_sort(&c->ours);
 }
 
 static bool is_graph_rule(const char *rule)
@@ -296,60 +395,41 @@ static bool is_graph_rule(const char *rule)
 
 /*
  * --staged: the lint set becomes what the index holds, and ours the index's
- * entries. A file whose index blob equals the working tree's keeps its
+ * entries. A revision whose index files equal the working tree's keeps its
  * parsed revision; the others are read from the object store.
  */
 static int load_staged(struct guard_ctx *c, struct revset *set, struct findings *load_findings)
 {
-	const struct gitdir *d = &c->dirs[0];
 	struct revset fresh = REVSET_INIT;
 	struct findings kept = FINDINGS_INIT, found = FINDINGS_INIT;
 	struct strmap by_name = STRMAP_INIT;
 	struct strlist kept_paths = STRLIST_INIT;
-	int ret = 0;
-	size_t max = c->req->limits && c->req->limits->max_file_size
-			     ? c->req->limits->max_file_size
-			     : REVISION_MAX_FILE_SIZE_DEFAULT;
+	int ret = side_from_dir(c, &c->ours, &c->dirs[0], "in the index", &found);
+	if (ret < 0)
+		goto out;
 	for (size_t i = 0; i < set->n; i++)
-		strmap_put(&by_name, set->v[i]->file_name, i);
-	for (size_t i = 0; i < d->n; i++) {
-		const struct gitdir_entry *e = &d->v[i];
-		if (!is_revision_name(e->name))
-			continue;
+		strmap_put(&by_name, revision_rel_name(set->v[i]), i);
+	for (size_t i = 0; i < c->ours.n; i++) {
+		struct gfile *g = &c->ours.v[i];
 		size_t k;
-		if (strmap_get(&by_name, e->name, &k) && set->v[k]) {
-			struct objid wt;
-			objid_hash_blob(set->v[k]->text, set->v[k]->len, &wt);
-			if (objid_equal(&wt, &e->blob)) {
+		if (strmap_get(&by_name, g->name, &k) && set->v[k]) {
+			struct objid blob, key;
+			rev_key(c, set->v[k], &blob, &key);
+			if (objid_equal(&key, &g->key)) {
 				ALLOC_GROW(fresh.v, fresh.n + 1, fresh.alloc);
 				fresh.v[fresh.n++] = set->v[k];
 				strlist_push(&kept_paths, set->v[k]->path);
-				side_push(&c->ours, e->name, &e->blob, set->v[k]);
+				g->rev = set->v[k];
 				set->v[k] = NULL;
 				continue;
 			}
 		}
-		struct strbuf sb = STRBUF_INIT;
-		char *path = guard_display_path(c, e->name);
-		if ((ret = gitrepo_read_blob(c->repo, &e->blob, &sb)) < 0) {
-			ret = err_wrap(ret, "'%s' in the index", path);
-			free(path);
-			strbuf_release(&sb);
+		struct revision *rev;
+		if ((ret = layout_parse(&c->ours.tree, g->unit, &rev, &found)) < 0)
 			goto out;
-		}
-		if (sb.len > max) {
-			struct finding *f = findings_add(
-				&found, RULE_INVALID_FILE, SEV_ERROR, path, 0, 0,
-				"the staged file is larger than max_file_size (%zu bytes)", max);
-			finding_set_hint(f, "split the revision, or raise max_file_size in revgate.ini");
-			strbuf_release(&sb);
-		} else {
-			size_t len;
-			char *text = strbuf_detach(&sb, &len);
-			revset_add_text(&fresh, path, text, len, c->req->name_pattern, &found);
-			side_push(&c->ours, e->name, &e->blob, fresh.v[fresh.n - 1]);
-		}
-		free(path);
+		ALLOC_GROW(fresh.v, fresh.n + 1, fresh.alloc);
+		fresh.v[fresh.n++] = rev;
+		g->rev = rev;
 	}
 	/* findings about kept files stay, except the graph's: it is rebuilt */
 	for (size_t i = 0; i < load_findings->n; i++) {
@@ -360,8 +440,6 @@ static int load_staged(struct guard_ctx *c, struct revset *set, struct findings 
 	findings_release(load_findings);
 	findings_move(load_findings, &kept);
 	findings_move(load_findings, &found);
-	/* the index holds files in byte order: the same order revset_load_dir
-	 * uses, and the order guard_side_find() needs */
 	c->ours.present = true;
 	revset_release(set);
 	*set = fresh;
@@ -375,24 +453,20 @@ out:
 	return ret;
 }
 
-/* --base: ours is HEAD's tree; files equal to the working tree reuse its parse. */
-static void ours_from_head(struct guard_ctx *c, const struct revset *set)
+/* --base: ours is HEAD's tree; revisions equal to the working tree's reuse their parse. */
+static int ours_from_head(struct guard_ctx *c, const struct revset *set)
 {
-	struct side wt = {0};
+	int ret = side_from_dir(c, &c->ours, &c->dirs[0], "at HEAD", &c->scratch);
+	if (ret < 0)
+		return ret;
 	for (size_t i = 0; i < set->n; i++) {
-		struct objid id;
-		objid_hash_blob(set->v[i]->text, set->v[i]->len, &id);
-		side_push(&wt, set->v[i]->file_name, &id, set->v[i]);
+		struct gfile *g = guard_side_find(&c->ours, revision_rel_name(set->v[i]));
+		struct objid blob, key;
+		rev_key(c, set->v[i], &blob, &key);
+		if (g && objid_equal(&key, &g->key))
+			g->rev = set->v[i];
 	}
-	if (wt.n > 1)
-		qsort(wt.v, wt.n, sizeof(*wt.v), gfile_cmp);
-	side_from_dir(&c->ours, &c->dirs[0]);
-	for (size_t i = 0; i < c->ours.n; i++) {
-		struct gfile *w = guard_side_find(&wt, c->ours.v[i].name);
-		if (w && objid_equal(&w->blob, &c->ours.v[i].blob))
-			c->ours.v[i].rev = w->rev;
-	}
-	side_release(&wt);
+	return 0;
 }
 
 /* ---- a base that keeps its revisions somewhere else ---- */
@@ -442,11 +516,13 @@ static const char *most_hit(const struct strlist *hits)
 static int relist(struct guard_ctx *c, const struct objid *commit, const char *rel,
 		  struct gitdir *d, struct side *s)
 {
+	const char *label = s->label;
 	side_release(s);
 	gitdir_release(d);
+	d->depth = layout_list_depth(c->req->layout);
 	int ret = gitrepo_list_commit(c->repo, commit, rel, d);
 	if (ret == 0)
-		side_from_dir(s, d);
+		ret = side_from_dir(c, s, d, label, &c->scratch);
 	return ret;
 }
 
@@ -463,7 +539,8 @@ static int relist(struct guard_ctx *c, const struct objid *commit, const char *r
  */
 static int find_base_elsewhere(struct guard_ctx *c, struct guard_result *res)
 {
-	if (c->base.n || !c->ours.n || !c->req->name_pattern)
+	if (c->base.n || !c->ours.n || !c->req->name_pattern ||
+	    c->req->layout->kind != LAYOUT_REVGATE)
 		return 0;
 	struct strmap ids = STRMAP_INIT;
 	struct strlist id_keys = STRLIST_INIT;
@@ -533,6 +610,9 @@ static int list_sides(struct guard_ctx *c, struct revset *set, struct findings *
 		      struct guard_result *res)
 {
 	int ret;
+	unsigned depth = layout_list_depth(c->req->layout);
+	for (size_t i = 0; i < ARRAY_SIZE(c->dirs); i++)
+		c->dirs[i].depth = depth;
 	switch (c->req->mode) {
 	case GUARD_WORKTREE:
 		ours_from_set(c, set);
@@ -558,16 +638,21 @@ static int list_sides(struct guard_ctx *c, struct revset *set, struct findings *
 						   "nothing to check (is 'migrations' in revgate.ini "
 						   "right?)",
 				       c->rel);
-		ours_from_head(c, set);
+		if ((ret = ours_from_head(c, set)) < 0)
+			return ret;
 		break;
 	}
 	if ((ret = gitrepo_list_commit(c->repo, &c->base_tip, c->rel, &c->dirs[1])) < 0)
 		return ret;
-	side_from_dir(&c->base, &c->dirs[1]);
+	c->base_label = xstrfmt("on %s", c->base_name);
+	if ((ret = side_from_dir(c, &c->base, &c->dirs[1], c->base_label, &c->scratch)) < 0)
+		return ret;
 	if (!objid_equal(&c->merge_base, &c->base_tip)) {
 		if ((ret = gitrepo_list_commit(c->repo, &c->merge_base, c->rel, &c->dirs[2])) < 0)
 			return ret;
-		side_from_dir(&c->mb, &c->dirs[2]);
+		if ((ret = side_from_dir(c, &c->mb, &c->dirs[2], "at the merge base", &c->scratch)) <
+		    0)
+			return ret;
 		c->mb_listed = true;
 	}
 	return find_base_elsewhere(c, res);
@@ -586,6 +671,7 @@ static void ctx_release(struct guard_ctx *c)
 	findings_release(&c->scratch);
 	gitrepo_head_release(&c->head);
 	free(c->base_name);
+	free(c->base_label);
 	free(c->base_rel);
 	free(c->base_lost);
 	free(c->rel);
@@ -666,7 +752,8 @@ out:
 }
 
 int guard_base_open(struct guard_base *b, const char *migrations_dir, const char *base,
-		    const struct matcher *name_pattern, const struct revision_limits *limits)
+		    const struct matcher *name_pattern, const struct revision_limits *limits,
+		    const struct layout_settings *layout)
 {
 	struct guard_request req = {
 		.mode = GUARD_BASE,
@@ -674,6 +761,7 @@ int guard_base_open(struct guard_base *b, const char *migrations_dir, const char
 		.migrations_dir = migrations_dir,
 		.name_pattern = name_pattern,
 		.limits = limits,
+		.layout = layout,
 	};
 	struct guard_result res = {0};
 	struct guard_ctx c = {.req = &req};
@@ -683,9 +771,12 @@ int guard_base_open(struct guard_base *b, const char *migrations_dir, const char
 		goto out;
 	if ((ret = settle_base(&c, &res, false, &vacuous)) < 0)
 		goto out;
+	c.dirs[0].depth = c.dirs[1].depth = layout_list_depth(layout);
 	if ((ret = gitrepo_list_commit(c.repo, &c.base_tip, c.rel, &c.dirs[1])) < 0)
 		goto out;
-	side_from_dir(&c.base, &c.dirs[1]);
+	c.base_label = xstrfmt("on %s", c.base_name);
+	if ((ret = side_from_dir(&c, &c.base, &c.dirs[1], c.base_label, &c.scratch)) < 0)
+		goto out;
 	if (!c.base.n && (ret = check_not_submodule(&c)) < 0)
 		goto out;
 	if (!c.base.n) {
@@ -693,7 +784,8 @@ int guard_base_open(struct guard_base *b, const char *migrations_dir, const char
 		 * find_base_elsewhere): HEAD's revisions name them by id */
 		if ((ret = gitrepo_list_commit(c.repo, &c.head.commit, c.rel, &c.dirs[0])) < 0)
 			goto out;
-		side_from_dir(&c.ours, &c.dirs[0]);
+		if ((ret = side_from_dir(&c, &c.ours, &c.dirs[0], "at HEAD", &c.scratch)) < 0)
+			goto out;
 		if ((ret = find_base_elsewhere(&c, &res)) < 0)
 			goto out;
 		if (c.base_lost) {

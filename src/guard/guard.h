@@ -20,6 +20,7 @@
 
 #include "core/finding.h"
 #include "git/gitrepo.h"
+#include "layout/layout.h"
 #include "revision/revision.h"
 
 #include <stdbool.h>
@@ -47,6 +48,8 @@ struct guard_request {
 	const char *migrations_dir; /* as shown to the user */
 	const struct matcher *name_pattern;
 	const struct revision_limits *limits;
+	const struct layout_settings *layout; /* how the directory is read */
+	const char *cache_dir; /* Alembic: where the SQL of revisions is cached, or NULL */
 };
 
 struct guard_result {
@@ -117,7 +120,8 @@ struct guard_base {
  * ERR_CONFIG when the base holds revision files but none with HEAD's ids
  * (what is applied cannot be told). */
 int guard_base_open(struct guard_base *b, const char *migrations_dir, const char *base,
-		    const struct matcher *name_pattern, const struct revision_limits *limits);
+		    const struct matcher *name_pattern, const struct revision_limits *limits,
+		    const struct layout_settings *layout);
 void guard_base_release(struct guard_base *b);
 
 #endif

@@ -18,13 +18,11 @@
 static const struct gfile *merged_file(const struct gfile *mb, const struct gfile *b,
 				       const struct gfile *o)
 {
-#define SAME_FILE(x, y) ((!(x) && !(y)) || ((x) && (y) && objid_equal(&(x)->blob, &(y)->blob)))
-	if (SAME_FILE(o, mb))
+	if (gfile_same(o, mb))
 		return b;
-	if (SAME_FILE(b, mb))
+	if (gfile_same(b, mb))
 		return o;
 	return o; /* both changed it: a conflict git will stop at; ours stands in */
-#undef SAME_FILE
 }
 
 struct merged {
@@ -94,7 +92,7 @@ static int build_merged(struct guard_ctx *c, struct merged *m)
 		m->from_base = xrealloc(m->from_base, m->alloc * sizeof(bool));
 		m->revs[m->n] = r;
 		m->from_ours[m->n] = f == o && !x;
-		m->from_base[m->n] = f == b && !x && !(o && objid_equal(&o->blob, &b->blob));
+		m->from_base[m->n] = f == b && !x && !(o && gfile_same(o, b));
 		m->n++;
 	}
 	return 0;
@@ -237,6 +235,21 @@ static void check_merge(struct guard_ctx *c, const struct merged *m, struct find
 		}
 		char *joined = strlist_join(&names, ", ");
 		struct finding *f;
+		enum layout_kind kind = c->req->layout->kind;
+		if (at && layout_is_linear(kind)) {
+			/* a linear tool has no merge revisions: the versions collide */
+			f = findings_add(out, RULE_HEADS_AFTER_MERGE, SEV_ERROR, at->path, 0, 0,
+					 "this branch and %s both add migrations after the same one: "
+					 "%s; after the merge, a database that ran one side's meets "
+					 "the other's out of order, and %s skips or refuses it",
+					 c->base_name, joined, layout_name(kind));
+			finding_set_hint(f, "give this branch's migrations versions after %s's newest "
+					    "(rename the files) before merging",
+					 c->base_name);
+			free(joined);
+			strlist_release(&names);
+			goto done;
+		}
 		if (at)
 			f = findings_add(out, RULE_HEADS_AFTER_MERGE, SEV_ERROR, at->path, at->down_line,
 					 at->down_line ? 1 : 0,
@@ -253,6 +266,7 @@ static void check_merge(struct guard_ctx *c, const struct merged *m, struct find
 		free(joined);
 		strlist_release(&names);
 	}
+done:
 	graph_release(&gm);
 	graph_release(&go);
 	findings_release(&gfs);
@@ -282,6 +296,7 @@ static void check_siblings(struct guard_ctx *c, const struct merged *m, struct f
 			for (size_t k = 0; k < mine.n; k++) {
 				if (!touched_find(&theirs[j], mine.v[k].object))
 					continue;
+				size_t before = out->n;
 				struct finding *f = findings_add_at(
 					out, RULE_SIBLING_CONFLICT, SEV_WARNING, r->path, r->text,
 					r->len, mine.v[k].offset,
@@ -291,6 +306,7 @@ static void check_siblings(struct guard_ctx *c, const struct merged *m, struct f
 				finding_set_hint(f, "check that '%s' still does the right thing after "
 						    "'%s'; 'revgate rebase' makes it run after it",
 						 r->id, m->revs[j]->id);
+				revision_remap_findings(r, out, before);
 				break; /* one finding per pair of revisions */
 			}
 		}

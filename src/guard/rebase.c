@@ -48,9 +48,15 @@ static char *restamp(const char *name, time_t when)
 		       tm.tm_hour, tm.tm_min, name + 13);
 }
 
-int rebase_plan_make(struct rebase_plan *p, const struct graph *ours, const struct revset *base,
-		     time_t now)
+int rebase_plan_make(struct rebase_plan *p, enum layout_kind kind, const struct graph *ours,
+		     const struct revset *base, time_t now)
 {
+	p->kind = kind;
+	if (layout_is_linear(kind))
+		return err_set(ERR_CONFIG,
+			       "%s's order is its versions: rebase this branch by renaming its "
+			       "migrations to versions after the base's newest",
+			       layout_name(kind));
 	struct revision **usable = xcalloc(base->n ? base->n : 1, sizeof(*usable));
 	struct findings ignored = FINDINGS_INIT;
 	struct graph gb = GRAPH_INIT;
@@ -100,7 +106,10 @@ int rebase_plan_make(struct rebase_plan *p, const struct graph *ours, const stru
 			s->old_parents = r->down_revisions.n ? strlist_join(&r->down_revisions, ", ")
 							     : xstrdup("none");
 			s->new_parent = xstrdup(prev);
-			s->new_name = restamp(r->file_name, now + 60 * (time_t)k++);
+			/* Alembic's names carry no order: only revgate's are restamped */
+			s->new_name = kind == LAYOUT_REVGATE
+					      ? restamp(r->file_name, now + 60 * (time_t)k++)
+					      : NULL;
 			if (s->new_name && !strcmp(s->new_name, r->file_name)) {
 				free(s->new_name);
 				s->new_name = NULL;
@@ -168,7 +177,12 @@ int rebase_plan_apply(const struct rebase_plan *p, const char *dir)
 		return ret;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct rebase_step *s = &p->v[i];
-		char *text = rewrite(s->rev, s->new_parent);
+		char *text = p->kind == LAYOUT_ALEMBIC
+				     ? layout_alembic_set_parent(s->rev->text, s->rev->len, s->new_parent)
+				     : rewrite(s->rev, s->new_parent);
+		if (!text)
+			return err_set(ERR_IO, "'%s' has no down_revision assignment to rewrite",
+				       s->rev->path);
 		char *target = s->new_name ? path_join(dir, s->new_name) : xstrdup(s->rev->path);
 		ret = file_write_atomic(target, text, strlen(text), s->new_name != NULL);
 		if (ret == 0 && s->new_name && unlink(s->rev->path) < 0)

@@ -296,8 +296,11 @@ int lint_revisions(const struct lint_settings *s, const struct graph *g, const s
 		size_t i = todo.v[prefix + k];
 		unsigned origin = (unsigned)(prefix + k) + 1;
 		struct lint_prepared *p = nw ? take(&ah, k) : NULL;
-		if (bitset_test(&want, i))
+		if (bitset_test(&want, i)) {
+			size_t before = out->n;
 			lint_engine_run_prepared(eng, g->nodes[i].rev, p, &cat, origin, out);
+			revision_remap_findings(g->nodes[i].rev, out, before);
+		}
 		else
 			lint_engine_replay(g->nodes[i].rev, &cat, origin);
 		lint_prepared_free(p);
@@ -327,7 +330,9 @@ int lint_revision_alone(const struct lint_settings *s, const struct revision *re
 	struct lint_engine *eng = lint_engine_new(s);
 	struct catalog cat;
 	catalog_init(&cat);
+	size_t before = out->n;
 	lint_engine_run(eng, rev, &cat, 1, out);
+	revision_remap_findings(rev, out, before);
 	catalog_release(&cat);
 	lint_engine_free(eng);
 	return 0;

@@ -5,6 +5,7 @@
  */
 #include "lint/registry.h"
 #include "graph/graph.h"
+#include "layout/layout.h"
 #include "revision/revision.h"
 
 #include <string.h>

@@ -52,12 +52,17 @@ static char *opt_value(char *f)
 	return NULL;
 }
 
-static void cache_path(struct hcache *c, const char *cache_dir, const char *dir)
+static void cache_path(struct hcache *c, const char *cache_dir, const char *dir,
+		       const char *layout)
 {
 	char *real = realpath(dir, NULL);
 	if (!real)
 		return;
 	char hex[HASH_HEX_LEN + 1];
+	/* another layout's reading of the same directory is another cache */
+	char *key = layout ? xstrfmt("%s\n%s", real, layout) : xstrdup(real);
+	free(real);
+	real = key;
 	hash_sha256_hex(real, strlen(real), hex);
 	hex[24] = '\0';
 	c->path = xstrfmt("%s/headers-%s", cache_dir, hex);
@@ -115,12 +120,12 @@ static void parse_record(struct hcache *c, char *line)
 	c->n++;
 }
 
-void hcache_open(struct hcache *c, const char *cache_dir, const char *dir)
+void hcache_open(struct hcache *c, const char *cache_dir, const char *dir, const char *layout)
 {
 	memset(c, 0, sizeof(*c));
 	if (!cache_dir)
 		return;
-	cache_path(c, cache_dir, dir);
+	cache_path(c, cache_dir, dir, layout);
 	struct strbuf sb = STRBUF_INIT;
 	if (!c->path || file_read(c->path, (size_t)1 << 30, &sb) < 0) {
 		err_clear();

@@ -36,8 +36,9 @@ struct hcache {
 #define HCACHE_INIT {0}
 
 /* Opens the cache of migrations directory `dir` under `cache_dir` (NULL:
- * no cache; every lookup misses). A missing or unreadable cache is empty. */
-void hcache_open(struct hcache *c, const char *cache_dir, const char *dir);
+ * no cache; every lookup misses), as `layout` reads it (NULL: revgate's own
+ * files). A missing or unreadable cache is empty. */
+void hcache_open(struct hcache *c, const char *cache_dir, const char *dir, const char *layout);
 /* A copy of the cached revision for `name` if `st` still matches, else NULL. */
 struct revision *hcache_lookup(const struct hcache *c, const char *name, const char *path,
 			       const struct stat *st);

@@ -69,6 +69,16 @@ static void add_list(struct strbuf *sb, const char *key, const struct strlist *l
 	strbuf_addch(sb, '\n');
 }
 
+/* A section as written, on lines of its own. */
+static void add_verbatim(struct strbuf *sb, const char *body)
+{
+	if (!body || !*body)
+		return;
+	strbuf_addstr(sb, body);
+	if (body[strlen(body) - 1] != '\n')
+		strbuf_addch(sb, '\n');
+}
+
 char *newrev_render(const struct newrev *r, time_t when)
 {
 	struct tm tm;
@@ -86,10 +96,24 @@ char *newrev_render(const struct newrev *r, time_t when)
 	for (const char *c = r->message ? r->message : ""; *c; c++)
 		strbuf_addch(&sb, (*c == '\n' || *c == '\r') ? ' ' : *c);
 	strbuf_addch(&sb, '\n');
-	strbuf_addf(&sb, "-- created: %04d-%02d-%02dT%02d:%02d:%02dZ\n", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (r->created)
+		strbuf_addf(&sb, "-- created: %s\n", r->created);
+	else
+		strbuf_addf(&sb, "-- created: %04d-%02d-%02dT%02d:%02d:%02dZ\n", tm.tm_year + 1900,
+			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (r->non_transactional)
 		strbuf_addstr(&sb, "-- transaction: false\n");
+	if (r->irreversible)
+		strbuf_addf(&sb, "-- irreversible: %s\n", r->irreversible);
+	if (r->imported_from)
+		strbuf_addf(&sb, "-- imported_from: %s\n", r->imported_from);
+	if (r->verbatim) {
+		strbuf_addstr(&sb, "\n-- +upgrade\n");
+		add_verbatim(&sb, r->upgrade);
+		strbuf_addstr(&sb, "-- +downgrade\n");
+		add_verbatim(&sb, r->downgrade);
+		return strbuf_detach(&sb, NULL);
+	}
 	strbuf_addstr(&sb, "\n-- +upgrade\n");
 	if (r->upgrade && *r->upgrade)
 		strbuf_addf(&sb, "%s\n", r->upgrade);
@@ -101,7 +125,7 @@ char *newrev_render(const struct newrev *r, time_t when)
 
 /* Every value written into the header must read back as itself: a line
  * break in a label would start a new header line, or a section. */
-static int check_values(const struct newrev *r)
+int newrev_check(const struct newrev *r)
 {
 	const struct strlist *ids[] = {r->parents, r->depends_on};
 	for (size_t l = 0; l < 2; l++)
@@ -126,7 +150,7 @@ int newrev_write(const char *dir, const struct newrev *r, time_t when, char **pa
 {
 	char idbuf[13];
 	struct newrev copy = *r;
-	int vret = check_values(r);
+	int vret = newrev_check(r);
 	if (vret < 0)
 		return vret;
 	if (!copy.id) {

@@ -36,13 +36,14 @@ enum header_key {
 	KEY_CREATED,
 	KEY_TRANSACTION,
 	KEY_IRREVERSIBLE,
+	KEY_IMPORTED_FROM,
 	KEY_REVGATE,
 	KEY__COUNT
 };
 
 static const char *const key_names[KEY__COUNT] = {
 	"revision", "down_revision", "depends_on",   "branch_labels", "message",
-	"created",  "transaction",   "irreversible", "revgate",
+	"created",  "transaction",   "irreversible", "imported_from", "revgate",
 };
 
 bool revision_id_valid(const char *s)
@@ -305,7 +306,7 @@ static void header_line(struct parse_state *ps, const struct line *l)
 		else
 			finding_set_hint(f, "known keys: revision, down_revision, depends_on, "
 					    "branch_labels, message, created, transaction, "
-					    "irreversible");
+					    "irreversible, imported_from");
 		goto out;
 	}
 	if (k == KEY_REVGATE) {
@@ -391,6 +392,14 @@ static void header_line(struct parse_state *ps, const struct line *l)
 		else
 			rev->irreversible = xstrdup(value);
 		break;
+	case KEY_IMPORTED_FROM:
+		/* "<layout> <version>": what 'revgate adopt' matches a tool's records by */
+		if (!strchr(value, ' '))
+			report(ps, RULE_INVALID_HEADER_VALUE, vs,
+			       "'imported_from' is '<layout> <version>', not '%s'", value);
+		else
+			rev->imported_from = xstrdup(value);
+		break;
 	case KEY_REVGATE:
 	case KEY__COUNT:
 		break;
@@ -410,38 +419,43 @@ static void init_rev(struct revision *rev, const char *path, char *text, size_t 
 	rev->transactional = true;
 }
 
-/* Rejects what is not text. Returns false when the file cannot be parsed. */
-static bool check_text(struct parse_state *ps)
+bool revision_text_ok(const char *path, const char *text, size_t len, size_t *body_start,
+		      struct findings *out)
 {
-	struct revision *rev = ps->rev;
-	if (rev->len == 0) {
-		findings_add(ps->out, RULE_INVALID_FILE, SEV_ERROR, rev->path, 1, 1,
-			     "the file is empty");
+	*body_start = 0;
+	if (len == 0) {
+		findings_add(out, RULE_INVALID_FILE, SEV_ERROR, path, 1, 1, "the file is empty");
 		return false;
 	}
-	const char *nul = memchr(rev->text, '\0', rev->len);
+	const char *nul = memchr(text, '\0', len);
 	if (nul) {
-		struct finding *f = findings_add_at(ps->out, RULE_INVALID_FILE, SEV_ERROR, rev->path,
-						    rev->text, rev->len, (size_t)(nul - rev->text),
-						    "the file contains a NUL byte: it is binary, not SQL");
+		struct finding *f = findings_add_at(out, RULE_INVALID_FILE, SEV_ERROR, path, text,
+						    len, (size_t)(nul - text),
+						    "the file contains a NUL byte: it is binary, not text");
 		free(f->excerpt);
 		f->excerpt = NULL;
 		return false;
 	}
-	size_t bad = utf8_invalid_at((const unsigned char *)rev->text, rev->len);
-	if (bad < rev->len) {
-		struct finding *f = findings_add_at(ps->out, RULE_INVALID_FILE, SEV_ERROR, rev->path,
-						    rev->text, rev->len, bad,
-						    "invalid UTF-8 (byte 0x%02x at offset %zu)",
-						    (unsigned char)rev->text[bad], bad);
+	size_t bad = utf8_invalid_at((const unsigned char *)text, len);
+	if (bad < len) {
+		struct finding *f = findings_add_at(out, RULE_INVALID_FILE, SEV_ERROR, path, text,
+						    len, bad, "invalid UTF-8 (byte 0x%02x at offset %zu)",
+						    (unsigned char)text[bad], bad);
 		free(f->excerpt);
 		f->excerpt = NULL;
 		finding_set_hint(f, "save the file as UTF-8");
 		return false;
 	}
-	if (rev->len >= 3 && !memcmp(rev->text, "\xEF\xBB\xBF", 3))
-		rev->body_start = 3;
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		*body_start = 3;
 	return true;
+}
+
+/* Rejects what is not text. Returns false when the file cannot be parsed. */
+static bool check_text(struct parse_state *ps)
+{
+	struct revision *rev = ps->rev;
+	return revision_text_ok(rev->path, rev->text, rev->len, &rev->body_start, ps->out);
 }
 
 static bool name_carries_id(const char *file_name, const char *id)
@@ -574,7 +588,99 @@ void revision_release(struct revision *rev)
 	free(rev->created);
 	free(rev->irreversible);
 	free(rev->text);
+	free(rev->rel_name);
+	free(rev->source);
+	free(rev->tool_version);
+	free(rev->imported_from);
+	for (size_t i = 0; i < rev->nspans; i++) {
+		free(rev->spans[i].path);
+		free(rev->spans[i].excerpt);
+		free(rev->spans[i].quote);
+	}
+	free(rev->spans);
 	memset(rev, 0, sizeof(*rev));
+}
+
+const char *revision_source(const struct revision *rev, size_t *len)
+{
+	if (rev->source) {
+		*len = rev->source_len;
+		return rev->source;
+	}
+	*len = rev->len;
+	return rev->text;
+}
+
+const char *revision_rel_name(const struct revision *rev)
+{
+	return rev->rel_name ? rev->rel_name : rev->file_name;
+}
+
+struct rev_span *revision_add_span(struct revision *rev, size_t start, size_t end,
+				   const char *path, unsigned first_line)
+{
+	if (rev->nspans && start < rev->spans[rev->nspans - 1].start)
+		BUG("spans must be added in text order");
+	rev->spans = xrealloc(rev->spans, (rev->nspans + 1) * sizeof(*rev->spans));
+	struct rev_span *sp = &rev->spans[rev->nspans++];
+	memset(sp, 0, sizeof(*sp));
+	sp->start = start;
+	sp->end = end;
+	unsigned col;
+	text_pos(rev->text, rev->len, start, &sp->text_line, &col);
+	sp->path = xstrdup(path);
+	sp->first_line = first_line;
+	return sp;
+}
+
+/* The span holding text line `line`: the last one starting on or before it. */
+static const struct rev_span *span_at_line(const struct revision *rev, unsigned line)
+{
+	const struct rev_span *found = NULL;
+	size_t lo = 0, hi = rev->nspans;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (rev->spans[mid].text_line <= line) {
+			found = &rev->spans[mid];
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return found;
+}
+
+void revision_remap_findings(const struct revision *rev, struct findings *fs, size_t from)
+{
+	if (!rev->nspans)
+		return;
+	for (size_t i = from; i < fs->n; i++) {
+		struct finding *f = &fs->v[i];
+		if (!f->file || !f->line || strcmp(f->file, rev->path))
+			continue;
+		const struct rev_span *sp = span_at_line(rev, f->line);
+		if (!sp)
+			continue;
+		free(f->file);
+		f->file = xstrdup(sp->path);
+		if (!sp->fixed) {
+			unsigned delta = sp->first_line - sp->text_line;
+			f->line += delta;
+			if (f->end_line)
+				f->end_line += delta;
+			continue;
+		}
+		f->line = sp->first_line;
+		f->column = sp->column;
+		f->end_line = f->end_column = 0;
+		free(f->excerpt);
+		f->excerpt = sp->excerpt ? xstrdup(sp->excerpt) : NULL;
+		if (sp->quote) {
+			char *m = xstrfmt("%s (statement: %s)", f->message, sp->quote);
+			free(f->message);
+			f->message = m;
+		}
+	}
 }
 
 char *revision_section_dup(const struct revision *rev, const struct rev_section *s)
@@ -609,6 +715,15 @@ static bool inside_dir(const char *dir, const char *path)
 void revset_add_text(struct revset *set, const char *path, char *text, size_t len,
 		     const struct matcher *name_pattern, struct findings *out)
 {
+	struct revision *rev = xcalloc(1, sizeof(*rev));
+	revision_parse_file(rev, path, text, len, name_pattern, out);
+	ALLOC_GROW(set->v, set->n + 1, set->alloc);
+	set->v[set->n++] = rev;
+}
+
+void revision_parse_file(struct revision *rev, const char *path, char *text, size_t len,
+			 const struct matcher *name_pattern, struct findings *out)
+{
 	const char *base = path_basename(path);
 	char *name_id = revision_name_id(base, name_pattern);
 	if (!name_id) {
@@ -618,7 +733,6 @@ void revset_add_text(struct revset *set, const char *path, char *text, size_t le
 		finding_set_hint(f, "name revision files YYYYMMDD_HHMM_<revision>_<slug>.sql, "
 				    "or set file_name_pattern in revgate.ini");
 	}
-	struct revision *rev = xcalloc(1, sizeof(*rev));
 	revision_parse(rev, path, text, len, name_id, out);
 	free(name_id);
 	/*
@@ -638,8 +752,6 @@ void revset_add_text(struct revset *set, const char *path, char *text, size_t le
 			break;
 		}
 	}
-	ALLOC_GROW(set->v, set->n + 1, set->alloc);
-	set->v[set->n++] = rev;
 }
 
 /* What reading one file left: the revision, and for the header cache the
@@ -797,7 +909,7 @@ int revset_load_headers(struct revset *set, const char *dir, const char *cache_d
 			struct findings *out)
 {
 	struct hcache cache;
-	hcache_open(&cache, cache_dir, dir);
+	hcache_open(&cache, cache_dir, dir, NULL);
 	int ret = load_dir(set, dir, cache_dir ? &cache : NULL, name_pattern, limits, out);
 	hcache_release(&cache);
 	return ret;

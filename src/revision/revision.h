@@ -38,9 +38,39 @@ struct rev_section {
 	size_t end;           /* one past the last byte of the section */
 };
 
+/*
+ * A stretch of `text` that another file holds: revisions of other tools'
+ * layouts keep their upgrade and downgrade in two files, or get their SQL
+ * from the tool itself (Alembic's offline mode). Positions found in the
+ * stretch are reported in `path`.
+ */
+struct rev_span {
+	size_t start, end;   /* bytes of `text` */
+	unsigned text_line;  /* line of `start` in `text` */
+	char *path;          /* the file positions in the stretch belong to */
+	unsigned first_line; /* its line of the stretch's first line */
+	/* Generated text: every position in the stretch is reported at
+	 * first_line:column of `path`, with `excerpt` as its line and
+	 * `quote` (the statement, shortened) added to the message. */
+	bool fixed;
+	unsigned column;
+	char *excerpt, *quote;
+};
+
 struct revision {
 	char *path;      /* as shown to the user */
 	char *file_name; /* last path component */
+	/* Other tools' layouts: the main file relative to the migrations
+	 * directory (it may lie in a subdirectory), the bytes of that file
+	 * when `text` is something else (Alembic: `text` is the SQL, this the
+	 * .py), and the version the tool knows the revision by. NULL for
+	 * revgate's own files (rel_name is then file_name, source is text). */
+	char *rel_name;
+	char *source;
+	size_t source_len;
+	char *tool_version;
+	struct rev_span *spans; /* sorted by start; none for revgate's own files */
+	size_t nspans;
 	char *id;        /* NULL when the header has no valid id */
 	struct strlist down_revisions; /* empty for a root */
 	struct strlist depends_on;
@@ -49,6 +79,7 @@ struct revision {
 	char *message;
 	char *created;
 	char *irreversible; /* reason, or NULL */
+	char *imported_from; /* "<layout> <version>" of an imported revision, or NULL */
 	bool transactional; /* false with "-- transaction: false" */
 	bool plain_sql;     /* not a revision: the whole file is the upgrade */
 	bool usable;        /* id and parents are known: the graph can place it */
@@ -78,6 +109,26 @@ void revision_parse(struct revision *rev, const char *path, char *text, size_t l
 void revision_parse_plain(struct revision *rev, const char *path, char *text, size_t len,
 			  struct findings *out);
 void revision_release(struct revision *rev);
+/*
+ * Whether `text` is something revgate can read: not empty, no NUL byte,
+ * valid UTF-8; an invalid-file finding on `path` otherwise. *body_start
+ * is where the text begins after a byte-order mark.
+ */
+bool revision_text_ok(const char *path, const char *text, size_t len, size_t *body_start,
+		      struct findings *out);
+/* The main file's bytes, which git and caches know the revision by. */
+const char *revision_source(const struct revision *rev, size_t *len);
+/* The main file relative to the migrations directory. */
+const char *revision_rel_name(const struct revision *rev);
+/* Adds a span (see struct rev_span); `excerpt` and `quote` may be NULL. */
+struct rev_span *revision_add_span(struct revision *rev, size_t start, size_t end,
+				   const char *path, unsigned first_line);
+/*
+ * Findings `fs->v[from..]` were made on `text` under rev->path: those that
+ * fall in a span are moved to the span's file and line. Call it after a
+ * check that reads `text` (lint, the guard) on a revision with spans.
+ */
+void revision_remap_findings(const struct revision *rev, struct findings *fs, size_t from);
 /* The section text as a fresh, NUL-terminated copy; "" when absent. */
 char *revision_section_dup(const struct revision *rev, const struct rev_section *s);
 /* Whether the header silences `rule` for the whole file. */
@@ -116,6 +167,9 @@ int revset_load_headers(struct revset *set, const char *dir, const char *cache_d
  * for each file (used for files read from git blobs). Takes over `text`. */
 void revset_add_text(struct revset *set, const char *path, char *text, size_t len,
 		     const struct matcher *name_pattern, struct findings *out);
+/* The same for one revision the caller holds (zeroed or released). */
+void revision_parse_file(struct revision *rev, const char *path, char *text, size_t len,
+			 const struct matcher *name_pattern, struct findings *out);
 void revset_release(struct revset *set);
 
 /* The default file-name pattern: YYYYMMDD_HHMM_<revision>_<slug>.sql */

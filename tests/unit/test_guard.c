@@ -128,7 +128,7 @@ static void test_rebase_plan(void **state)
 	struct graph g = GRAPH_INIT;
 	graph_build(&g, ours.v, ours.n, &fs);
 	struct rebase_plan p = REBASE_PLAN_INIT;
-	assert_int_equal(rebase_plan_make(&p, &g, &base, 1767225600), 0);
+	assert_int_equal(rebase_plan_make(&p, LAYOUT_REVGATE, &g, &base, 1767225600), 0);
 	assert_string_equal(p.onto, "d");
 	assert_false(p.onto_present);
 	assert_int_equal(p.unapplied, 2);
@@ -147,7 +147,7 @@ static void test_rebase_plan(void **state)
 	graph_release(&g);
 	make_rev(&ours, "20250101_0004_f_f.sql", "f", "b", "");
 	graph_build(&g, ours.v, ours.n, &fs);
-	assert_int_equal(rebase_plan_make(&p, &g, &base, 1767225600), 0);
+	assert_int_equal(rebase_plan_make(&p, LAYOUT_REVGATE, &g, &base, 1767225600), 0);
 	assert_int_equal(p.unapplied, 3);
 	assert_int_equal(p.n, 2);
 	const struct rebase_step *sc = step_of(&p, "c"), *sf = step_of(&p, "f");
@@ -159,7 +159,7 @@ static void test_rebase_plan(void **state)
 
 	/* a base with two heads is refused */
 	make_rev(&base, "20250102_0001_x_x.sql", "x", "b", "");
-	assert_int_equal(rebase_plan_make(&p, &g, &base, 1767225600), ERR_GRAPH);
+	assert_int_equal(rebase_plan_make(&p, LAYOUT_REVGATE, &g, &base, 1767225600), ERR_GRAPH);
 	assert_non_null(strstr(err_msg(), "2 heads"));
 	rebase_plan_release(&p);
 	graph_release(&g);
@@ -180,7 +180,7 @@ static void test_rebase_name_without_stamp(void **state)
 	struct graph g = GRAPH_INIT;
 	graph_build(&g, ours.v, ours.n, &fs);
 	struct rebase_plan p = REBASE_PLAN_INIT;
-	assert_int_equal(rebase_plan_make(&p, &g, &base, 1767225600), 0);
+	assert_int_equal(rebase_plan_make(&p, LAYOUT_REVGATE, &g, &base, 1767225600), 0);
 	assert_int_equal(p.n, 1);
 	assert_null(p.v[0].new_name); /* no time stamp to renew: the name stays */
 	rebase_plan_release(&p);
