@@ -149,6 +149,10 @@ static bool outside_data_statements(int k)
 	case PG_QUERY__NODE__NODE_PARTITION_CMD:
 	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_POLICY_STMT:
+	case PG_QUERY__NODE__NODE_COPY_STMT:
+	case PG_QUERY__NODE__NODE_CALL_STMT:
 		return true;
 	default:
 		return false;
@@ -908,6 +912,15 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 	sql_inner_list_release(&inner);
 }
 
+/* Whether `needle` (lower case) occurs in hay[0, n), ignoring case. */
+static bool memmem_nocase(const char *hay, size_t n, const char *needle, size_t nl)
+{
+	for (size_t i = 0; i + nl <= n; i++)
+		if (!strncasecmp(hay + i, needle, nl))
+			return true;
+	return false;
+}
+
 /*
  * A data statement (INSERT, SELECT, COMMENT, GRANT, SET) by its first
  * keyword: its node kind, or 0. WITH is not one: a data-modifying CTE may
@@ -930,9 +943,15 @@ static int light_kind(const char *t, size_t start, size_t len)
 		n++;
 	if (n < len && !isspace((unsigned char)t[start + n]))
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (strlen(kinds[i].word) == n && !strncasecmp(t + start, kinds[i].word, n))
-			return kinds[i].kind;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (strlen(kinds[i].word) != n || strncasecmp(t + start, kinds[i].word, n))
+			continue;
+		/* SET TIME ZONE changes what a type change costs (sql/ddl reads it) */
+		if (kinds[i].kind == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT &&
+		    memmem_nocase(t + start, len, "time", 4))
+			return 0;
+		return kinds[i].kind;
+	}
 	return 0;
 }
 

@@ -562,6 +562,16 @@ static void test_names_and_forms(void **state)
 	assert_null(find("prefer-pg-repack"));
 }
 
+/* With the default rules, data statements are only syntax-checked: no rule
+ * may subscribe to a kind that would make the engine build their trees. */
+static void test_data_statements_stay_light(void **state)
+{
+	(void)state;
+	struct lint_engine *eng = lint_engine_new(&settings);
+	assert_true(lint_engine_light_ok(eng));
+	lint_engine_free(eng);
+}
+
 /* Findings point at the clause, as squawk's do. */
 static void test_clause_positions(void **state)
 {
@@ -651,6 +661,7 @@ int main(void)
 	    T(test_transaction_rules),
 	    T(test_names_and_forms),
 	    T(test_clause_positions),
+	    T(test_data_statements_stay_light),
 	    T(test_backfills),
 	    T(test_do_blocks),
 	};
