@@ -70,11 +70,12 @@ struct lint_run {
 	size_t nbodies, bodies_alloc;
 };
 
-/* A function the revision created, and the statements its body runs. */
+/* A function the revision created: its CREATE statement in the file, whose
+ * body is read again where the revision calls it (rarely: not before). */
 struct body {
 	char *key;  /* ddl key */
 	char *name; /* its last name, for finding calls in the text */
-	struct sql_inner_list stmts;
+	size_t start, len;
 };
 
 /* The message-typed fields of one protobuf message type, and the node kind
@@ -720,13 +721,12 @@ static void bodies_release(struct lint_run *run)
 	for (size_t i = 0; i < run->nbodies; i++) {
 		free(run->bodies[i].key);
 		free(run->bodies[i].name);
-		sql_inner_list_release(&run->bodies[i].stmts);
 	}
 	free(run->bodies);
 }
 
-/* Keeps a CREATE FUNCTION's statements (taking `l` over) for its calls. */
-static void body_keep(struct lint_run *run, const struct ddl_stmt *d, struct sql_inner_list *l)
+/* Remembers where a CREATE FUNCTION is, for the revision's calls of it. */
+static void body_keep(struct lint_run *run, const struct ddl_stmt *d, size_t start, size_t len)
 {
 	for (size_t i = 0; i < d->n_effects; i++) {
 		const struct ddl_effect *e = &d->effects[i];
@@ -741,9 +741,8 @@ static void body_keep(struct lint_run *run, const struct ddl_stmt *d, struct sql
 			const char *dot = strrchr(e->key, '.');
 			b->name = xstrdup(dot ? dot + 1 : e->key);
 		}
-		sql_inner_list_release(&b->stmts);
-		b->stmts = *l;
-		memset(l, 0, sizeof(*l));
+		b->start = start;
+		b->len = len;
 		return;
 	}
 }
@@ -753,6 +752,27 @@ static void body_keep(struct lint_run *run, const struct ddl_stmt *d, struct sql
  * block, a function the revision calls), each at its own position, in the
  * transaction of the statement that runs them and with the catalog.
  */
+static void lint_inner(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
+		       const struct sql_inner_list *l);
+
+/* A call of a function the revision created: its body runs here. */
+static void lint_body(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
+		      const struct body *b)
+{
+	struct sql_tree tree;
+	struct sql_error err = {0, NULL};
+	if (sql_parse_arena(run->rev->text, b->start, b->len, run->arena, &tree, &err) == 0 &&
+	    tree.result->n_stmts) {
+		struct sql_inner_list l = SQL_INNER_LIST_INIT;
+		const PgQuery__RawStmt *raw = tree.result->stmts[0];
+		if (sql_plpgsql_statements(raw->stmt, run->rev->text, tree.base, b->start, b->len, &l,
+					   NULL) == 0)
+			lint_inner(run, ctx, cat, &l);
+		sql_inner_list_release(&l);
+	}
+	sql_error_release(&err);
+}
+
 static void lint_inner(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
 		       const struct sql_inner_list *l)
 {
@@ -809,7 +829,7 @@ static void lint_calls(struct lint_run *run, struct lint_ctx *ctx, struct catalo
 		struct body *b = body_find(run, key);
 		free(key);
 		if (b)
-			lint_inner(run, ctx, cat, &b->stmts);
+			lint_body(run, ctx, cat, b);
 		return;
 	}
 	if (node->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || run->vtext)
@@ -826,7 +846,7 @@ static void lint_calls(struct lint_run *run, struct lint_ctx *ctx, struct catalo
 			while (j < start + len && isspace((unsigned char)t[j]))
 				j++;
 			if (j < start + len && t[j] == '(') {
-				lint_inner(run, ctx, cat, &b->stmts);
+				lint_body(run, ctx, cat, b);
 				break;
 			}
 		}
@@ -860,7 +880,10 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 	    node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
 		struct sql_error err = {0, NULL};
 		const char *t = run->vtext ? run->vtext : rev->text;
-		if (sql_plpgsql_statements(node, t, ctx->base, start, len, &inner, &err) < 0) {
+		/* a function's statements are read where the revision calls it */
+		bool want = node->node_case == PG_QUERY__NODE__NODE_DO_STMT;
+		if (sql_plpgsql_statements(node, t, ctx->base, start, len, want ? &inner : NULL,
+					   &err) < 0) {
 			if (run->vtext)
 				err.offset = run->vat;
 			syntax_error(run, &err, "PL/pgSQL: ");
@@ -906,7 +929,7 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 		lint_inner(run, ctx, cat, &inner);
 	else if (node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT &&
 		 ctx->section == LINT_UPGRADE)
-		body_keep(run, d, &inner); /* code that runs later, unless the revision calls it */
+		body_keep(run, d, start, len); /* code that runs later, unless the revision calls it */
 	else
 		lint_calls(run, ctx, cat, node, start, len);
 	sql_inner_list_release(&inner);

@@ -349,6 +349,16 @@ static void collect(const ProtobufCMessage *m, struct strlist *out, bool columns
 			strlist_push(out, name);
 		return;
 	}
+	if (desc == &pg_query__node__descriptor) {
+		/* a oneof of every kind: only the field it holds */
+		const PgQuery__Node *n = (const PgQuery__Node *)m;
+		const ProtobufCFieldDescriptor *f =
+		    protobuf_c_message_descriptor_get_field(desc, (unsigned)n->node_case);
+		if (f)
+			collect(*(const ProtobufCMessage *const *)((const char *)m + f->offset), out,
+				columns, depth + 1);
+		return;
+	}
 	for (unsigned i = 0; i < desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &desc->fields[i];
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE)

@@ -8,11 +8,34 @@
 #include "lint/util.h"
 #include "sql/lex.h"
 
+#include <ctype.h>
+
 #define NAMEDATALEN_MAX 63
+
+/* Whether the statement may hold a name over 63 bytes: a run of that many
+ * identifier bytes, or a quoted name (which may hold any byte). Most
+ * statements have neither, and this costs less than reading their tokens. */
+static bool may_hold_long_name(const char *t, size_t n)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (c == '"')
+			return true;
+		if (isalnum(c) || c == '_' || c == '$' || c >= 0x80) {
+			if (++run > NAMEDATALEN_MAX)
+				return true;
+		} else {
+			run = 0;
+		}
+	}
+	return false;
+}
 
 static void statement(struct lint_ctx *ctx)
 {
-	if (ctx->stmt_len <= NAMEDATALEN_MAX)
+	if (ctx->stmt_len <= NAMEDATALEN_MAX ||
+	    !may_hold_long_name(ctx->text + ctx->stmt_start, ctx->stmt_len))
 		return;
 	size_t pos = ctx->stmt_start, end = ctx->stmt_start + ctx->stmt_len;
 	struct sql_ident id;
