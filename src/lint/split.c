@@ -117,6 +117,24 @@ static int split_chunked(const char *t, size_t start, size_t end, struct sql_scr
  * BEGIN ATOMIC body whose ';' do not end it, a byte the reader does not
  * know) makes it give up: false, and `out` is left as it was.
  */
+/* Adds t[s, e) trimmed as sql_split trims a statement: blanks, then one ';'
+ * (even one a trailing comment ends with), then blanks. */
+static void push(struct sql_script *out, const char *t, size_t s, size_t e)
+{
+	while (e > s && isspace((unsigned char)t[e - 1]))
+		e--;
+	if (e > s && t[e - 1] == ';')
+		e--;
+	while (e > s && isspace((unsigned char)t[e - 1]))
+		e--;
+	if (e == s)
+		return;
+	ALLOC_GROW(out->v, out->n + 1, out->alloc);
+	out->v[out->n].start = s;
+	out->v[out->n].len = e - s;
+	out->n++;
+}
+
 static bool fast_split(const char *t, size_t start, size_t end, struct sql_script *out)
 {
 	size_t n0 = out->n, i = start, s = (size_t)-1, last = start;
@@ -134,18 +152,16 @@ static bool fast_split(const char *t, size_t start, size_t end, struct sql_scrip
 					if (s == (size_t)-1)
 						s = i;
 					last = j;
+				} else if (s != (size_t)-1) {
+					last = j; /* a comment inside a statement belongs to it */
 				}
 				i = j;
 				continue;
 			}
 		}
 		if (c == ';') {
-			if (s != (size_t)-1) {
-				ALLOC_GROW(out->v, out->n + 1, out->alloc);
-				out->v[out->n].start = s;
-				out->v[out->n].len = last - s;
-				out->n++;
-			}
+			if (s != (size_t)-1)
+				push(out, t, s, last);
 			s = (size_t)-1;
 			i++;
 			continue;
@@ -159,12 +175,8 @@ static bool fast_split(const char *t, size_t start, size_t end, struct sql_scrip
 		}
 		i++;
 	}
-	if (s != (size_t)-1) {
-		ALLOC_GROW(out->v, out->n + 1, out->alloc);
-		out->v[out->n].start = s;
-		out->v[out->n].len = last - s;
-		out->n++;
-	}
+	if (s != (size_t)-1)
+		push(out, t, s, last);
 	return true;
 fail:
 	out->n = n0;

@@ -12,6 +12,7 @@
 #include "core/xalloc.h"
 #include "lint/engine.h"
 #include "lint/lint.h"
+#include "lint/split.h"
 #include "revision/revision.h"
 #include "sql/sql.h"
 
@@ -562,6 +563,36 @@ static void test_names_and_forms(void **state)
 	assert_null(find("prefer-pg-repack"));
 }
 
+/* The linter's own splitter cuts where libpg_query's scanner-based one does. */
+static void test_split_like_libpg_query(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+	    "SELECT 1; SELECT 2",
+	    "-- lead\nSELECT 'a;b' /* c; */ , $$x;y$$, $t$ $$ ; $t$;\n\n;; SELECT E'\\';' ;",
+	    "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $body$ BEGIN RETURN 1; END $body$;\n"
+	    "SELECT \"a;\"\"b\" FROM t -- x;\n;",
+	    "/* outer /* inner; */ still; */ SELECT 3 ; /* trailing */",
+	    "SELECT $1::int; SELECT a$b FROM t; SELECT 'it''s; fine'",
+	};
+	for (size_t k = 0; k < ARRAY_SIZE(texts); k++) {
+		const char *t = texts[k];
+		struct sql_script ours = SQL_SCRIPT_INIT, theirs = SQL_SCRIPT_INIT;
+		struct sql_error err = {0, NULL}, gap = {0, NULL};
+		assert_int_equal(lint_split(t, 0, strlen(t), &ours, &err, &gap), 0);
+		assert_int_equal(sql_split(t, 0, strlen(t), &theirs, &err), 0);
+		assert_int_equal(ours.n, theirs.n);
+		for (size_t i = 0; i < ours.n; i++) {
+			assert_int_equal(ours.v[i].start, theirs.v[i].start);
+			assert_int_equal(ours.v[i].len, theirs.v[i].len);
+		}
+		sql_script_release(&ours);
+		sql_script_release(&theirs);
+		sql_error_release(&err);
+		sql_error_release(&gap);
+	}
+}
+
 /* With the default rules, data statements are only syntax-checked: no rule
  * may subscribe to a kind that would make the engine build their trees. */
 static void test_data_statements_stay_light(void **state)
@@ -662,6 +693,7 @@ int main(void)
 	    T(test_names_and_forms),
 	    T(test_clause_positions),
 	    T(test_data_statements_stay_light),
+	    T(test_split_like_libpg_query),
 	    T(test_backfills),
 	    T(test_do_blocks),
 	};
