@@ -1,7 +1,8 @@
 /*
  * What a lint rule is, and what it sees. A rule lives in
  * src/lint/rules/<id>.c and exports one `const struct lint_rule`. It is
- * pure: it reads the statement's tree, the catalog and the facts the engine
+ * pure: it reads the statement's tree, what sql/ddl says the statement does
+ * (ctx->ddl: its effects and locks), the catalog and the facts the engine
  * keeps, and reports findings through lint_report(); it never prints, keeps
  * no state of its own, and does no I/O. Severity overrides, ignore comments
  * and positions (byte offset -> line:column) are the engine's job.
