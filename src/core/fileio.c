@@ -151,6 +151,20 @@ bool path_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+void path_mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir);
+	for (char *c = p + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		(void)mkdir(p, 0700);
+		*c = '/';
+	}
+	(void)mkdir(p, 0700);
+	free(p);
+}
+
 char *path_join(const char *dir, const char *name)
 {
 	if (!dir[0] || !strcmp(dir, "."))

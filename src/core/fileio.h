@@ -32,6 +32,9 @@ int dir_list(const char *path, struct strlist *names);
 int dir_list_suffix(const char *path, const char *suffix, struct strlist *names,
 		    struct strlist *links);
 
+/* Creates `dir` and its missing parents (mode 0700); failures are left for
+ * the first write to report. */
+void path_mkdirs(const char *dir);
 bool path_is_dir(const char *path);
 bool path_exists(const char *path);
 /* "dir/name" in a fresh string; `dir` may be "" or ".". */

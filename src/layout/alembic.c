@@ -118,7 +118,8 @@ static enum pyvalue read_value(const char *text, const struct pytoks *toks, size
 	char open = 0;
 	if (toks->v[i].kind == PY_OP && strchr("([{", text[toks->v[i].start])) {
 		open = text[toks->v[i].start];
-		char close = open == '(' ? ')' : open == '[' ? ']' : '}';
+		static const char pairs[] = "()[]{}";
+		char close = strchr(pairs, open)[1];
 		if (!(toks->v[end - 1].kind == PY_OP && text[toks->v[end - 1].start] == close))
 			return PV_UNREADABLE;
 		i++;
@@ -241,12 +242,9 @@ static bool alembic_id_ok(const char *id)
 static int parse(const struct layout_tree *t, const struct layout_unit *u, struct revision *rev,
 		 struct findings *fs)
 {
-	layout_rev_from_unit(t, u, rev);
-	int ret = layout_read_main(t, u->name, rev, fs);
-	if (ret <= 0) {
-		rev->usable = false;
+	int ret = layout_read_unit(t, u, rev, fs);
+	if (ret <= 0)
 		return ret;
-	}
 	struct pytoks toks = PYTOKS_INIT;
 	pytok_scan(rev->text, rev->len, &toks);
 	struct assignment as[A_COUNT] = {

@@ -642,13 +642,20 @@ static bool cache_get(const char *dir, const char *key, struct rev_sql *r)
 	size_t ml = strlen(CACHE_MAGIC);
 	if (sb.len < ml || memcmp(sb.buf, CACHE_MAGIC, ml))
 		goto out;
-	int tx;
-	size_t up;
-	long down;
-	int used = 0;
-	if (sscanf(sb.buf + ml, "%d %zu %ld\n%n", &tx, &up, &down, &used) != 3 || !used)
+	/* "<transactional> <upgrade bytes> <downgrade bytes or -1>\n" */
+	char *p = sb.buf + ml, *end;
+	long tx = strtol(p, &end, 10);
+	if (end == p || *end != ' ')
 		goto out;
-	size_t at = ml + (size_t)used;
+	p = end + 1;
+	unsigned long long upl = strtoull(p, &end, 10);
+	if (end == p || *end != ' ')
+		goto out;
+	p = end + 1;
+	long down = strtol(p, &end, 10);
+	if (end == p || *end != '\n')
+		goto out;
+	size_t up = (size_t)upl, at = (size_t)(end + 1 - sb.buf);
 	if (at + up + (down > 0 ? (size_t)down : 0) != sb.len)
 		goto out;
 	strbuf_add(&r->up, sb.buf + at, up);
@@ -663,20 +670,6 @@ out:
 	strbuf_release(&sb);
 	free(path);
 	return ok;
-}
-
-static void mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	for (char *c = p + 1; *c; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		(void)mkdir(p, 0700);
-		*c = '/';
-	}
-	(void)mkdir(p, 0700);
-	free(p);
 }
 
 /* ---- driving the runs ---- */
@@ -824,7 +817,7 @@ int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 	char *env_hash = env_hash_of(s);
 	char *dir = cache_root ? path_join(cache_root, "alembic-sql") : NULL;
 	if (dir)
-		mkdirs(dir);
+		path_mkdirs(dir);
 	struct rev_sql *sqls = xcalloc(set->n ? set->n : 1, sizeof(*sqls));
 	struct strmap index = STRMAP_INIT;
 	char **keys = xcalloc(set->n ? set->n : 1, sizeof(*keys));

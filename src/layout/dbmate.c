@@ -78,62 +78,42 @@ static bool blank_or_comment(const char *s, size_t len)
 	return i == len || (len - i >= 2 && s[i] == '-' && s[i + 1] == '-');
 }
 
+/* One line of a dbmate file: a block marker, or SQL that must come after one. */
+static int dbmate_line(void *ctx, struct revision *rev, size_t pos, size_t len, size_t next,
+		       struct findings *fs)
+{
+	bool *outside_reported = ctx;
+	bool no_tx;
+	(void)next;
+	int m = marker(rev->text + pos, len, &no_tx);
+	if (m == LAYOUT_MARK_UP && no_tx && !rev->upgrade.present)
+		rev->transactional = false;
+	if (!m && !rev->upgrade.present && !rev->downgrade.present && !*outside_reported &&
+	    !blank_or_comment(rev->text + pos, len)) {
+		struct finding *f = findings_add_at(
+			fs, RULE_TEXT_OUTSIDE_SECTION, SEV_ERROR, rev->path, rev->text, rev->len, pos,
+			"SQL before the '-- migrate:up' marker: dbmate refuses it");
+		finding_set_hint(f, "move it below '-- migrate:up'");
+		*outside_reported = true;
+	}
+	return m;
+}
+
 static int parse(const struct layout_tree *t, const struct layout_unit *u, struct revision *rev,
 		 struct findings *fs)
 {
-	layout_rev_from_unit(t, u, rev);
-	int ret = layout_read_main(t, u->name, rev, fs);
-	if (ret <= 0) {
-		rev->usable = false;
+	int ret = layout_read_unit(t, u, rev, fs);
+	if (ret <= 0)
 		return ret;
-	}
-	const char *text = rev->text;
-	size_t pos = rev->body_start, line = 1;
 	bool outside_reported = false;
-	while (pos < rev->len) {
-		const char *nl = memchr(text + pos, '\n', rev->len - pos);
-		size_t end = nl ? (size_t)(nl - text) : rev->len, next = nl ? end + 1 : rev->len;
-		size_t le = end > pos && text[end - 1] == '\r' ? end - 1 : end;
-		bool no_tx;
-		int m = marker(text + pos, le - pos, &no_tx);
-		struct rev_section *s = m == 1 ? &rev->upgrade : m == 2 ? &rev->downgrade : NULL;
-		if (s && !s->present) {
-			if (m == 2 && rev->upgrade.present)
-				rev->upgrade.end = pos;
-			s->present = true;
-			s->marker_line = (unsigned)line;
-			s->start = next;
-			s->end = rev->len;
-			if (m == 1 && no_tx)
-				rev->transactional = false;
-		} else if (s) {
-			findings_add_at(fs, RULE_DUPLICATE_SECTION, SEV_ERROR, rev->path, text, rev->len,
-					pos, "a second '-- migrate:%s' block", m == 1 ? "up" : "down");
-		} else if (!rev->upgrade.present && !rev->downgrade.present && !outside_reported &&
-			   !blank_or_comment(text + pos, le - pos)) {
-			struct finding *f = findings_add_at(
-				fs, RULE_TEXT_OUTSIDE_SECTION, SEV_ERROR, rev->path, text, rev->len, pos,
-				"SQL before the '-- migrate:up' marker: dbmate refuses it");
-			finding_set_hint(f, "move it below '-- migrate:up'");
-			outside_reported = true;
-		}
-		pos = next;
-		line++;
-	}
+	layout_marked_sections(rev, dbmate_line, &outside_reported, "-- migrate:up",
+			       "-- migrate:down", fs);
 	if (rev->downgrade.present && rev->upgrade.present &&
-	    rev->downgrade.start < rev->upgrade.start) {
+	    rev->downgrade.start < rev->upgrade.start)
 		findings_add(fs, RULE_MISSING_UPGRADE, SEV_ERROR, rev->path,
 			     rev->downgrade.marker_line, 1,
 			     "the '-- migrate:down' block comes before '-- migrate:up': dbmate "
 			     "refuses it");
-		rev->downgrade.end = rev->upgrade.start;
-		/* the up block runs to the end: keep the down block out of it */
-	}
-	if (!rev->upgrade.present) {
-		struct finding *f = findings_add(fs, RULE_MISSING_UPGRADE, SEV_ERROR, rev->path, 1,
-						 1, "the file has no '-- migrate:up' block");
-		finding_set_hint(f, "put the upgrade SQL after a line '-- migrate:up'");
-	}
 	return 0;
 }
 

@@ -20,14 +20,6 @@ static int unit_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
-static bool listed(const struct layout_tree *t, const char *name)
-{
-	for (size_t k = 0; k < t->names.n; k++)
-		if (!strcmp(t->names.v[k], name))
-			return true;
-	return false;
-}
-
 static int list(const struct layout_tree *t, struct layout_units *out, struct findings *fs)
 {
 	for (size_t i = 0; i < t->names.n; i++) {
@@ -67,12 +59,12 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 		u->message = layout_message_from_slug(us ? us + 1 : dir);
 		u->created = layout_created_from_version(version);
 		char *down = xstrfmt("%s/down.sql", dir);
-		if (listed(t, down))
+		if (layout_tree_has(t, down))
 			u->down_name = down;
 		else
 			free(down);
 		char *meta = xstrfmt("%s/metadata.toml", dir);
-		if (listed(t, meta))
+		if (layout_tree_has(t, meta))
 			u->conf_name = meta;
 		else
 			free(meta);
@@ -110,35 +102,14 @@ static bool runs_outside_transaction(const char *toml)
 static int parse(const struct layout_tree *t, const struct layout_unit *u, struct revision *rev,
 		 struct findings *fs)
 {
-	layout_rev_from_unit(t, u, rev);
 	/* the directory names the migration; its up.sql is the file git
 	 * tracks and findings point at */
-	int ret = layout_read_main(t, u->name, rev, fs);
-	if (ret <= 0) {
-		rev->usable = false;
-		return ret;
-	}
-	rev->upgrade.present = true;
-	rev->upgrade.start = rev->body_start;
-	rev->upgrade.end = rev->len;
-	if (u->conf_name) {
-		char *toml;
-		size_t len;
-		if ((ret = layout_read_other(t, u->conf_name, &toml, &len, fs)) < 0)
-			return ret;
-		if (toml && runs_outside_transaction(toml))
-			rev->transactional = false;
-		free(toml);
-	}
-	if (u->down_name) {
-		char *down;
-		size_t len;
-		if ((ret = layout_read_other(t, u->down_name, &down, &len, fs)) < 0)
-			return ret;
-		if (ret > 0)
-			layout_attach_down(t, rev, u->down_name, down, len);
-	}
-	return 0;
+	char *toml;
+	int ret = layout_read_pair(t, u, rev, &toml, fs);
+	if (toml && runs_outside_transaction(toml))
+		rev->transactional = false;
+	free(toml);
+	return ret < 0 ? ret : 0;
 }
 
 const struct layout_ops layout_diesel = {

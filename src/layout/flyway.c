@@ -16,8 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Compares versions part by part as numbers: 1.2 < 1.10, 1 == 1.0. */
-static int version_cmp(const char *a, const char *b)
+int layout_flyway_cmp(const char *a, const char *b)
 {
 	while (*a || *b) {
 		char *ea, *eb;
@@ -33,7 +32,7 @@ static int version_cmp(const char *a, const char *b)
 static int unit_cmp(const void *a, const void *b)
 {
 	const struct layout_unit *x = a, *y = b;
-	int c = version_cmp(x->version, y->version);
+	int c = layout_flyway_cmp(x->version, y->version);
 	return c ? c : strcmp(x->name, y->name);
 }
 
@@ -68,14 +67,6 @@ static const char *base_of(const char *name)
 {
 	const char *s = strrchr(name, '/');
 	return s ? s + 1 : name;
-}
-
-static bool listed(const struct layout_tree *t, const char *name)
-{
-	for (size_t k = 0; k < t->names.n; k++)
-		if (!strcmp(t->names.v[k], name))
-			return true;
-	return false;
 }
 
 static int list(const struct layout_tree *t, struct layout_units *out, struct findings *fs)
@@ -140,7 +131,7 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 			}
 		}
 		char *conf = xstrfmt("%s.conf", name);
-		if (listed(t, conf))
+		if (layout_tree_has(t, conf))
 			u->conf_name = conf;
 		else
 			free(conf);
@@ -180,32 +171,13 @@ static void read_conf(const char *text, struct revision *rev)
 static int parse(const struct layout_tree *t, const struct layout_unit *u, struct revision *rev,
 		 struct findings *fs)
 {
-	layout_rev_from_unit(t, u, rev);
-	int ret = layout_read_main(t, u->name, rev, fs);
-	if (ret <= 0) {
-		rev->usable = false;
+	char *conf;
+	int ret = layout_read_pair(t, u, rev, &conf, fs);
+	if (conf)
+		read_conf(conf, rev);
+	free(conf);
+	if (ret <= 0)
 		return ret;
-	}
-	rev->upgrade.present = true;
-	rev->upgrade.start = rev->body_start;
-	rev->upgrade.end = rev->len;
-	if (u->conf_name) {
-		char *conf;
-		size_t len;
-		if ((ret = layout_read_other(t, u->conf_name, &conf, &len, fs)) < 0)
-			return ret;
-		if (conf)
-			read_conf(conf, rev);
-		free(conf);
-	}
-	if (u->down_name) {
-		char *down;
-		size_t len;
-		if ((ret = layout_read_other(t, u->down_name, &down, &len, fs)) < 0)
-			return ret;
-		if (ret > 0)
-			layout_attach_down(t, rev, u->down_name, down, len);
-	}
 	size_t before = fs->n;
 	layout_report_placeholders(rev, rev->upgrade.start, rev->upgrade.end, "Flyway", fs);
 	if (rev->downgrade.present)

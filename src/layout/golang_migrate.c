@@ -65,10 +65,8 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 		}
 		if (!up) {
 			/* the pair is found from its up file; a lone down file is odd */
-			char *up_name = xstrdup(name);
-			char *at = strstr(up_name + strlen(version), ".down.");
-			memmove(at + 4, at + 6, strlen(at + 6) + 1);
-			memcpy(at, ".up.", 4);
+			const char *at = strstr(name + strlen(version), ".down.");
+			char *up_name = xstrfmt("%.*s.up.%s", (int)(at - name), name, at + 6);
 			bool found = false;
 			for (size_t k = 0; k < t->names.n && !found; k++)
 				found = !strcmp(t->names.v[k], up_name);
@@ -112,22 +110,7 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 static int parse(const struct layout_tree *t, const struct layout_unit *u, struct revision *rev,
 		 struct findings *fs)
 {
-	layout_rev_from_unit(t, u, rev);
-	int ret = layout_read_main(t, u->name, rev, fs);
-	if (ret <= 0) {
-		rev->usable = false;
-		return ret;
-	}
-	rev->upgrade.present = true;
-	rev->upgrade.start = rev->body_start;
-	rev->upgrade.end = rev->len;
-	if (!u->down_name)
-		return 0;
-	char *down;
-	size_t len;
-	ret = layout_read_other(t, u->down_name, &down, &len, fs);
-	if (ret > 0)
-		layout_attach_down(t, rev, u->down_name, down, len);
+	int ret = layout_read_pair(t, u, rev, NULL, fs);
 	return ret < 0 ? ret : 0;
 }
 

@@ -86,70 +86,54 @@ static bool annotation(const char *s, size_t len, char *out, size_t max)
 	return true;
 }
 
+/* Where goose replaces ${VAR}: from ENVSUB ON to ENVSUB OFF. */
+struct envsub {
+	bool on;
+	size_t from;
+};
+
+/* One line of a goose file: an annotation, or SQL. */
+static int goose_line(void *ctx, struct revision *rev, size_t pos, size_t len, size_t next,
+		      struct findings *fs)
+{
+	struct envsub *env = ctx;
+	char a[32];
+	if (!annotation(rev->text + pos, len, a, sizeof(a)))
+		return 0;
+	if (!strcmp(a, "UP"))
+		return LAYOUT_MARK_UP;
+	if (!strcmp(a, "DOWN"))
+		return LAYOUT_MARK_DOWN;
+	if (!strcmp(a, "NO TRANSACTION")) {
+		rev->transactional = false;
+	} else if (!strcmp(a, "ENVSUB ON")) {
+		env->on = true;
+		env->from = next;
+	} else if (!strcmp(a, "ENVSUB OFF") && env->on) {
+		layout_report_placeholders(rev, env->from, pos, "goose ENVSUB", fs);
+		env->on = false;
+	}
+	return 0;
+}
+
 static int parse(const struct layout_tree *t, const struct layout_unit *u, struct revision *rev,
 		 struct findings *fs)
 {
-	layout_rev_from_unit(t, u, rev);
 	if (has_suffix(u->name, ".go")) {
+		layout_rev_from_unit(t, u, rev);
 		struct finding *f = findings_add(
 			fs, RULE_UNSUPPORTED_MIGRATION, SEV_WARNING, rev->path, 0, 0,
 			"a Go migration: revgate cannot read what it does, so it lints nothing in it");
 		finding_set_hint(f, "lint and the graph still count it; an import needs it as SQL");
 		return 0;
 	}
-	int ret = layout_read_main(t, u->name, rev, fs);
-	if (ret <= 0) {
-		rev->usable = false;
+	int ret = layout_read_unit(t, u, rev, fs);
+	if (ret <= 0)
 		return ret;
-	}
-	const char *text = rev->text;
-	size_t pos = rev->body_start, envsub_from = 0;
-	unsigned line = 1;
-	bool envsub = false;
-	while (pos < rev->len) {
-		const char *nl = memchr(text + pos, '\n', rev->len - pos);
-		size_t end = nl ? (size_t)(nl - text) : rev->len, next = nl ? end + 1 : rev->len;
-		size_t le = end > pos && text[end - 1] == '\r' ? end - 1 : end;
-		char a[32];
-		if (annotation(text + pos, le - pos, a, sizeof(a))) {
-			struct rev_section *s = !strcmp(a, "UP")     ? &rev->upgrade
-						: !strcmp(a, "DOWN") ? &rev->downgrade
-								     : NULL;
-			if (s && !s->present) {
-				if (s == &rev->downgrade && rev->upgrade.present &&
-				    rev->upgrade.end == rev->len)
-					rev->upgrade.end = pos;
-				if (s == &rev->upgrade && rev->downgrade.present &&
-				    rev->downgrade.end == rev->len)
-					rev->downgrade.end = pos;
-				s->present = true;
-				s->marker_line = line;
-				s->start = next;
-				s->end = rev->len;
-			} else if (s) {
-				findings_add_at(fs, RULE_DUPLICATE_SECTION, SEV_ERROR, rev->path, text,
-						rev->len, pos, "a second '-- +goose %s' annotation",
-						s == &rev->upgrade ? "Up" : "Down");
-			} else if (!strcmp(a, "NO TRANSACTION")) {
-				rev->transactional = false;
-			} else if (!strcmp(a, "ENVSUB ON")) {
-				envsub = true;
-				envsub_from = next;
-			} else if (!strcmp(a, "ENVSUB OFF") && envsub) {
-				layout_report_placeholders(rev, envsub_from, pos, "goose ENVSUB", fs);
-				envsub = false;
-			}
-		}
-		pos = next;
-		line++;
-	}
-	if (envsub)
-		layout_report_placeholders(rev, envsub_from, rev->len, "goose ENVSUB", fs);
-	if (!rev->upgrade.present) {
-		struct finding *f = findings_add(fs, RULE_MISSING_UPGRADE, SEV_ERROR, rev->path, 1,
-						 1, "the file has no '-- +goose Up' annotation");
-		finding_set_hint(f, "put the upgrade SQL after a line '-- +goose Up'");
-	}
+	struct envsub env = {false, 0};
+	layout_marked_sections(rev, goose_line, &env, "-- +goose Up", "-- +goose Down", fs);
+	if (env.on)
+		layout_report_placeholders(rev, env.from, rev->len, "goose ENVSUB", fs);
 	return 0;
 }
 

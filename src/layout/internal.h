@@ -27,6 +27,10 @@ struct layout_ops {
 extern const struct layout_ops layout_revgate, layout_alembic, layout_dbmate,
 	layout_golang_migrate, layout_goose, layout_flyway, layout_diesel, layout_sqitch;
 
+/* Whether the snapshot holds the file `name` (binary search: names are sorted). */
+bool layout_tree_has(const struct layout_tree *t, const char *name);
+/* Flyway's order of versions: part by part as numbers (1.2 < 1.10, 1 == 1.0). */
+int layout_flyway_cmp(const char *a, const char *b);
 /* Appends a unit named `name` and returns it for the caller to fill. */
 struct layout_unit *layout_unit_push(struct layout_units *u, const char *name);
 
@@ -58,6 +62,34 @@ void layout_rev_from_unit(const struct layout_tree *t, const struct layout_unit 
  */
 void layout_attach_down(const struct layout_tree *t, struct revision *rev, const char *down_name,
 			char *down_text, size_t down_len);
+/* Starts `rev` for `u` and reads its main file as its text: 1, or 0 when
+ * the file was refused with a finding (rev is then unusable), or
+ * ERR_IO/ERR_GIT. */
+int layout_read_unit(const struct layout_tree *t, const struct layout_unit *u,
+		     struct revision *rev, struct findings *fs);
+/*
+ * The two-file layouts: starts `rev` for `u`; its main file is the whole
+ * upgrade, its down file (if any) the downgrade, and its settings file is
+ * read into *conf (fresh; NULL when it has none, or `conf` is NULL).
+ * Returns 1 when the upgrade was read, 0 when a file was refused with a
+ * finding (rev is then unusable), or ERR_IO/ERR_GIT.
+ */
+int layout_read_pair(const struct layout_tree *t, const struct layout_unit *u,
+		     struct revision *rev, char **conf, struct findings *fs);
+/*
+ * Files that mark their sections with comment lines (dbmate, goose): calls
+ * `line_fn` on each line (without its line break; `next` is where the next
+ * line starts); it returns LAYOUT_MARK_UP or LAYOUT_MARK_DOWN for a
+ * section marker, else 0, and may act on other directives. A section runs
+ * from after its marker to the next marker; a second marker of one kind is
+ * a finding, and so is a file without the upgrade marker (`up_marker`
+ * names it in the message).
+ */
+enum { LAYOUT_MARK_UP = 1, LAYOUT_MARK_DOWN = 2 };
+typedef int (*layout_line_fn)(void *ctx, struct revision *rev, size_t pos, size_t len,
+			      size_t next, struct findings *fs);
+void layout_marked_sections(struct revision *rev, layout_line_fn line_fn, void *ctx,
+			    const char *up_marker, const char *down_marker, struct findings *fs);
 /* Reports each ${...} placeholder of the section's text as a finding. */
 void layout_report_placeholders(const struct revision *rev, size_t start, size_t end,
 				const char *what, struct findings *fs);

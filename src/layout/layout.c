@@ -213,6 +213,17 @@ void layout_tree_release(struct layout_tree *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+bool layout_tree_has(const struct layout_tree *t, const char *name)
+{
+	return t->names.n &&
+	       bsearch(&name, t->names.v, t->names.n, sizeof(*t->names.v), name_cmp) != NULL;
+}
+
 /* ---- units ---- */
 
 struct layout_unit *layout_unit_push(struct layout_units *u, const char *name)
@@ -383,7 +394,7 @@ char *layout_id_from_version(const char *version)
 	size_t n = strlen(version);
 	char *id = xmalloc(n + 1);
 	for (size_t i = 0; i < n; i++)
-		id[i] = id_char(version[i]) ? version[i] : '_';
+		id[i] = (char)(id_char(version[i]) ? version[i] : '_');
 	id[n] = '\0';
 	if (n && n <= ID_MAX)
 		return id;
@@ -516,6 +527,83 @@ void layout_rev_from_unit(const struct layout_tree *t, const struct layout_unit 
 	if (u->created)
 		rev->created = xstrdup(u->created);
 	rev->usable = u->id != NULL;
+}
+
+int layout_read_unit(const struct layout_tree *t, const struct layout_unit *u,
+		     struct revision *rev, struct findings *fs)
+{
+	layout_rev_from_unit(t, u, rev);
+	int ret = layout_read_main(t, u->name, rev, fs);
+	if (ret <= 0)
+		rev->usable = false;
+	return ret;
+}
+
+int layout_read_pair(const struct layout_tree *t, const struct layout_unit *u,
+		     struct revision *rev, char **conf, struct findings *fs)
+{
+	if (conf)
+		*conf = NULL;
+	int ret = layout_read_unit(t, u, rev, fs);
+	if (ret <= 0)
+		return ret;
+	rev->upgrade.present = true;
+	rev->upgrade.start = rev->body_start;
+	rev->upgrade.end = rev->len;
+	size_t len;
+	if (conf && u->conf_name && (ret = layout_read_other(t, u->conf_name, conf, &len, fs)) < 0)
+		return ret;
+	if (u->down_name) {
+		char *down;
+		if ((ret = layout_read_other(t, u->down_name, &down, &len, fs)) < 0) {
+			if (conf) {
+				free(*conf);
+				*conf = NULL;
+			}
+			return ret;
+		}
+		if (ret > 0)
+			layout_attach_down(t, rev, u->down_name, down, len);
+	}
+	return 1;
+}
+
+void layout_marked_sections(struct revision *rev, layout_line_fn line_fn, void *ctx,
+			    const char *up_marker, const char *down_marker, struct findings *fs)
+{
+	const char *text = rev->text;
+	struct rev_section *open = NULL;
+	size_t pos = rev->body_start;
+	unsigned line = 1;
+	while (pos < rev->len) {
+		const char *nl = memchr(text + pos, '\n', rev->len - pos);
+		size_t end = nl ? (size_t)(nl - text) : rev->len, next = nl ? end + 1 : rev->len;
+		size_t le = end > pos && text[end - 1] == '\r' ? end - 1 : end;
+		int m = line_fn(ctx, rev, pos, le - pos, next, fs);
+		struct rev_section *s = m == LAYOUT_MARK_UP     ? &rev->upgrade
+					: m == LAYOUT_MARK_DOWN ? &rev->downgrade
+								: NULL;
+		if (s && s->present) {
+			findings_add_at(fs, RULE_DUPLICATE_SECTION, SEV_ERROR, rev->path, text, rev->len,
+					pos, "a second '%s' marker",
+					m == LAYOUT_MARK_UP ? up_marker : down_marker);
+		} else if (s) {
+			if (open)
+				open->end = pos;
+			s->present = true;
+			s->marker_line = line;
+			s->start = next;
+			s->end = rev->len;
+			open = s;
+		}
+		pos = next;
+		line++;
+	}
+	if (!rev->upgrade.present) {
+		struct finding *f = findings_add(fs, RULE_MISSING_UPGRADE, SEV_ERROR, rev->path, 1, 1,
+						 "the file has no '%s' marker", up_marker);
+		finding_set_hint(f, "put the upgrade SQL after a line '%s'", up_marker);
+	}
 }
 
 void layout_attach_down(const struct layout_tree *t, struct revision *rev, const char *down_name,

@@ -42,20 +42,6 @@ static bool truth(const char *v)
 	return v && (!strcmp(v, "true") || !strcmp(v, "t"));
 }
 
-/* Flyway versions compare part by part ("1.01" is "1.1"). */
-static int flyway_cmp(const char *a, const char *b)
-{
-	while (*a || *b) {
-		char *ea, *eb;
-		unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
-		if (x != y)
-			return x < y ? -1 : 1;
-		a = *ea ? ea + 1 : ea;
-		b = *eb ? eb + 1 : eb;
-	}
-	return 0;
-}
-
 bool layout_version_equal(enum layout_kind kind, const char *a, const char *b)
 {
 	switch (kind) {
@@ -63,7 +49,7 @@ bool layout_version_equal(enum layout_kind kind, const char *a, const char *b)
 	case LAYOUT_GOOSE:
 		return layout_numeric_cmp(a, b) == 0;
 	case LAYOUT_FLYWAY:
-		return flyway_cmp(a, b) == 0;
+		return layout_flyway_cmp(a, b) == 0;
 	case LAYOUT_SQITCH: {
 		/* a reworked change's earlier script is recorded by its name */
 		size_t na = strcspn(a, "@"), nb = strcspn(b, "@");

@@ -97,6 +97,8 @@ static void split_locations(const char *value, const char *separator, struct str
 /* The longest directory that holds every path of `paths`. Fresh string. */
 static char *common_dir(const struct strlist *paths)
 {
+	if (!paths->n)
+		return xstrdup(".");
 	char *c = xstrdup(paths->v[0]);
 	for (size_t i = 1; i < paths->n; i++) {
 		size_t k = 0;
@@ -173,7 +175,7 @@ static int load_alembic(struct layout_settings *s, const char *ini, const char *
 		if (!strlist_has(&uniq, locs.v[i]))
 			strlist_push(&uniq, locs.v[i]);
 	s->dir = common_dir(&uniq);
-	if (uniq.n > 1 || strcmp(uniq.v[0], s->dir)) {
+	if (uniq.n > 1 || (uniq.n == 1 && strcmp(uniq.v[0], s->dir))) {
 		size_t n = strcmp(s->dir, ".") ? strlen(s->dir) + 1 : 0;
 		for (size_t i = 0; i < uniq.n; i++)
 			strlist_push(&s->subdirs, strlen(uniq.v[i]) > n ? uniq.v[i] + n : "");

@@ -31,14 +31,6 @@ struct plan_change {
 	unsigned line;
 };
 
-static bool listed(const struct layout_tree *t, const char *name)
-{
-	for (size_t k = 0; k < t->names.n; k++)
-		if (!strcmp(t->names.v[k], name))
-			return true;
-	return false;
-}
-
 /* The next whitespace-separated token of `*p` (up to `stop` characters too). */
 static char *token(const char **p, const char *stop)
 {
@@ -71,7 +63,7 @@ static void plan_finding(struct findings *fs, const char *path, unsigned line, c
 
 static int list(const struct layout_tree *t, struct layout_units *out, struct findings *fs)
 {
-	if (!listed(t, PLAN_NAME)) {
+	if (!layout_tree_has(t, PLAN_NAME)) {
 		if (t->names.n) {
 			struct finding *f =
 				findings_add(fs, RULE_INVALID_FILE, SEV_ERROR, t->settings->dir, 0, 0,
@@ -192,16 +184,14 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 		free(u->name);
 		u->name = xstrfmt("deploy/%s.sql", script);
 		char *revert = xstrfmt("revert/%s.sql", script);
-		if (listed(t, revert))
+		if (layout_tree_has(t, revert))
 			u->down_name = revert;
 		else
 			free(revert);
 		free(u->id);
-		u->id = layout_id_from_version(last ? pc[i].name : u->version);
-		if (!last) {
-			free(u->version);
-			u->version = xstrdup(script);
-		} else {
+		u->id = layout_id_from_version(script);
+		if (last) {
+			/* an earlier instance keeps NAME@TAG, which names its scripts */
 			free(u->version);
 			u->version = xstrdup(pc[i].name);
 		}
@@ -301,9 +291,8 @@ out:
 static int parse(const struct layout_tree *t, const struct layout_unit *u, struct revision *rev,
 		 struct findings *fs)
 {
-	layout_rev_from_unit(t, u, rev);
-	bool present = listed(t, u->name);
-	if (!present) {
+	if (!layout_tree_has(t, u->name)) {
+		layout_rev_from_unit(t, u, rev);
 		char *plan = path_join(t->settings->dir, PLAN_NAME);
 		struct finding *f = findings_add(fs, RULE_INVALID_FILE, SEV_ERROR, plan, u->plan_line,
 						 1, "the plan's change '%s' has no deploy script '%s'",
@@ -312,22 +301,9 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 		free(plan);
 		return 0;
 	}
-	int ret = layout_read_main(t, u->name, rev, fs);
-	if (ret <= 0) {
-		rev->usable = ret == 0 ? rev->usable : false;
+	int ret = layout_read_pair(t, u, rev, NULL, fs);
+	if (ret <= 0)
 		return ret;
-	}
-	rev->upgrade.present = true;
-	rev->upgrade.start = rev->body_start;
-	rev->upgrade.end = rev->len;
-	if (u->down_name) {
-		char *down;
-		size_t len;
-		if ((ret = layout_read_other(t, u->down_name, &down, &len, fs)) < 0)
-			return ret;
-		if (ret > 0)
-			layout_attach_down(t, rev, u->down_name, down, len);
-	}
 	bool up_tx = narrow_to_transaction(rev, &rev->upgrade);
 	bool down_tx = !rev->downgrade.present || narrow_to_transaction(rev, &rev->downgrade);
 	rev->transactional = up_tx && down_tx;

@@ -67,7 +67,7 @@ history_ids() {
 	run rg lint
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"db/1_early.sql:1:1: error[text-outside-section]"* ]]
-	[[ "$output" == *"db/2_nomarker.sql:1:1: error[missing-upgrade-section]: the file has no '-- migrate:up' block"* ]]
+	[[ "$output" == *"db/2_nomarker.sql:1:1: error[missing-upgrade-section]: the file has no '-- migrate:up' marker"* ]]
 	[[ "$output" == *"db/add_things.sql: warning[file-name]"*"dbmate ignores it"* ]]
 }
 
