@@ -609,7 +609,8 @@ static void remove_column(struct catalog *c, struct cat_table *t, const char *na
 		memmove(&t->cons[i], &t->cons[i + 1], (t->ncons - i - 1) * sizeof(*t->cons));
 		t->ncons--;
 	}
-	drop_dependents(c, t->name, name, false);
+	if (c->owned)
+		drop_dependents(c, t->name, name, false); /* sequences OWNED BY it */
 }
 
 /* DROP SCHEMA ... CASCADE: everything whose key is in the schema. */
@@ -746,7 +747,7 @@ static void rename_column(struct catalog *c, struct cat_table *t, const char *fr
 			t->cons[k].not_null_col = xstrdup(to);
 		}
 	}
-	for (size_t k = 0; k < c->nobjects; k++) {
+	for (size_t k = 0; c->owned && k < c->nobjects; k++) {
 		struct cat_object *o = c->objects[k];
 		if (o->kind == DDL_SEQUENCE && o->table && !strcmp(o->table, t->name) &&
 		    o->column && !strcmp(o->column, from)) {
@@ -944,6 +945,7 @@ static void create_object(struct apply *a, const struct ddl_effect *e)
 		free(o->column);
 		o->table = xstrdup(e->table);
 		o->column = e->column ? xstrdup(e->column) : NULL;
+		c->owned++;
 	}
 }
 
@@ -1028,6 +1030,7 @@ static void apply_effect(struct apply *a, const struct ddl_effect *e)
 				free(o->column);
 				o->table = xstrdup(e->table);
 				o->column = e->column ? xstrdup(e->column) : NULL;
+				c->owned++;
 			}
 			break;
 		}
@@ -1343,6 +1346,8 @@ int catalog_load(struct catalog *c, const char *text, size_t len, unsigned origi
 			free(sub);
 			o->table = get_str(&r);
 			o->column = get_str(&r);
+			if (o->table)
+				c->owned++;
 			get_list(&r, &o->deps);
 		} else {
 			r.bad = true;

@@ -133,6 +133,7 @@ struct catalog {
 	struct strmap index_map;
 	struct strmap object_map; /* "kind:key.sub" -> index in objects */
 	struct strlist keys;	  /* owns the map keys, which outlive renames */
+	size_t owned;		  /* sequences ever given an OWNED BY: columns need checking */
 };
 
 void catalog_init(struct catalog *c);

@@ -22,6 +22,7 @@
 #include "core/xalloc.h"
 #include "revision/revision.h"
 #include "sql/lintparse.h"
+#include "sql/lex.h"
 #include "sql/plpgsql.h"
 #include "sql/sql.h"
 
@@ -68,6 +69,7 @@ struct lint_run {
 	/* this revision's PL/pgSQL functions, linted where the revision calls them */
 	struct body *bodies;
 	size_t nbodies, bodies_alloc;
+	struct strmap body_names; /* a body's last name -> its index in bodies */
 };
 
 /* A function the revision created: its CREATE statement in the file, whose
@@ -723,6 +725,7 @@ static void bodies_release(struct lint_run *run)
 		free(run->bodies[i].name);
 	}
 	free(run->bodies);
+	strmap_release(&run->body_names);
 }
 
 /* Remembers where a CREATE FUNCTION is, for the revision's calls of it. */
@@ -740,6 +743,7 @@ static void body_keep(struct lint_run *run, const struct ddl_stmt *d, size_t sta
 			b->key = xstrdup(e->key);
 			const char *dot = strrchr(e->key, '.');
 			b->name = xstrdup(dot ? dot + 1 : e->key);
+			strmap_put(&run->body_names, b->name, run->nbodies - 1);
 		}
 		b->start = start;
 		b->len = len;
@@ -834,22 +838,21 @@ static void lint_calls(struct lint_run *run, struct lint_ctx *ctx, struct catalo
 	}
 	if (node->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || run->vtext)
 		return;
+	/* a name followed by '(' that is one of the revision's functions */
 	const char *t = run->rev->text;
-	for (size_t i = 0; i < run->nbodies; i++) {
-		struct body *b = &run->bodies[i];
-		size_t nl = strlen(b->name);
-		for (size_t k = start; k + nl < start + len; k++) {
-			if (strncasecmp(t + k, b->name, nl) ||
-			    (k > start && (isalnum((unsigned char)t[k - 1]) || t[k - 1] == '_')))
-				continue;
-			size_t j = k + nl;
-			while (j < start + len && isspace((unsigned char)t[j]))
-				j++;
-			if (j < start + len && t[j] == '(') {
-				lint_body(run, ctx, cat, b);
-				break;
-			}
-		}
+	size_t pos = start, end = start + len;
+	struct sql_ident id;
+	while (sql_lex_next_ident(t, &pos, end, &id)) {
+		size_t j = sql_lex_skip_blank(t, id.end, end);
+		if (id.quoted || j >= end || t[j] != '(' || id.bytes > 63)
+			continue;
+		char name[64];
+		for (size_t k = 0; k < id.bytes; k++)
+			name[k] = (char)tolower((unsigned char)t[id.start + k]);
+		name[id.bytes] = '\0';
+		size_t at;
+		if (strmap_get(&run->body_names, name, &at))
+			lint_body(run, ctx, cat, &run->bodies[at]);
 	}
 }
 

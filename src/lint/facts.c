@@ -114,7 +114,10 @@ void facts_after_stmt(struct lint_facts *f, const struct lint_ctx *ctx)
 				f->first_transactional = ctx->stmt_start;
 		}
 	}
-	catalog_apply(&f->rev, ctx->ddl, sec == 0 ? LINT_REV_UP : LINT_REV_DOWN);
+	/* a plain file has no downgrade to check, and its catalog holds only
+	 * what it created: no second copy */
+	if (!ctx->rev->plain_sql)
+		catalog_apply(&f->rev, ctx->ddl, sec == 0 ? LINT_REV_UP : LINT_REV_DOWN);
 	for (size_t i = 0; i < ctx->ddl->n_effects; i++) {
 		const struct ddl_effect *e = &ctx->ddl->effects[i];
 		if (e->kind != DDL_CONSTRAINT || !e->sub)

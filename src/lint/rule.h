@@ -66,7 +66,8 @@ struct lint_facts {
 	 * This revision alone, replayed from an empty schema (tables it does
 	 * not create are stubs): the upgrade's objects under origin
 	 * LINT_REV_UP, then the downgrade's effects under LINT_REV_DOWN. What
-	 * still has origin LINT_REV_UP at the end is not undone.
+	 * still has origin LINT_REV_UP at the end is not undone. Empty for a
+	 * plain SQL file, whose catalog holds only what it created anyway.
 	 */
 	struct catalog rev;
 };

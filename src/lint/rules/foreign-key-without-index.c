@@ -4,6 +4,7 @@
  */
 #include "lint/facts.h"
 #include "lint/util.h"
+#include "revision/revision.h"
 
 #include <stdlib.h>
 
@@ -60,10 +61,13 @@ static void finish(struct lint_ctx *ctx)
 {
 	if (ctx->section != LINT_UPGRADE)
 		return;
-	const struct catalog *rev = &ctx->facts->rev;
+	/* a plain file's catalog holds only its own tables; a revision's
+	 * are in facts->rev */
+	bool plain = ctx->rev->plain_sql;
+	const struct catalog *rev = plain ? ctx->cat : &ctx->facts->rev;
 	for (size_t i = 0; i < rev->ntables; i++) {
 		const struct cat_table *o = rev->tables[i];
-		if (o->dropped || o->origin != LINT_REV_UP)
+		if (o->dropped || o->origin != (plain ? ctx->origin : LINT_REV_UP))
 			continue;
 		const struct cat_table *t = catalog_table(ctx->cat, o->name);
 		if (!t || t->origin != ctx->origin)
