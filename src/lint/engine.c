@@ -982,7 +982,50 @@ static int light_kind(const char *t, size_t start, size_t len)
 }
 
 /* A data statement whose syntax was checked: shown to the rules as an
- * empty node of its kind (they only look at data statements' kinds). */
+ * empty node of its kind (they only look at data statements' kinds), an
+ * INSERT with the table it writes. */
+/* An identifier as PostgreSQL reads it: unquoted folded to lower case,
+ * quoted with "" as one quote; cut at 63 bytes. */
+static void ident_value(const char *t, const struct sql_ident *id, char out[64])
+{
+	size_t n = 0;
+	if (id->quoted) {
+		for (size_t k = id->start + 1; k + 1 < id->end && n < 63; k++) {
+			out[n++] = t[k];
+			if (t[k] == '"')
+				k++;
+		}
+	} else {
+		for (size_t k = id->start; k < id->end && n < 63; k++)
+			out[n++] = (char)tolower((unsigned char)t[k]);
+	}
+	out[n] = '\0';
+}
+
+/* The table an INSERT writes ("INSERT INTO [schema.]name"), read from the
+ * text: data statements get no tree, but a table this revision fills is
+ * one whose foreign keys cost a validation. */
+static bool insert_target(const char *t, size_t start, size_t len, char schema[64], char name[64])
+{
+	size_t pos = start, end = start + len;
+	struct sql_ident a, b;
+	if (!sql_lex_next_ident(t, &pos, end, &a) || !sql_lex_next_ident(t, &pos, end, &a) ||
+	    a.end - a.start != 4 || strncasecmp(t + a.start, "into", 4) ||
+	    !sql_lex_next_ident(t, &pos, end, &a))
+		return false;
+	schema[0] = '\0';
+	ident_value(t, &a, name);
+	size_t dot = sql_lex_skip_blank(t, a.end, end);
+	if (dot < end && t[dot] == '.') {
+		pos = dot + 1;
+		if (!sql_lex_next_ident(t, &pos, end, &b))
+			return false;
+		memcpy(schema, name, 64);
+		ident_value(t, &b, name);
+	}
+	return *name != '\0';
+}
+
 static void lint_light(struct lint_run *run, struct lint_ctx *ctx, int kind, struct catalog *cat,
 		       size_t start, size_t len)
 {
@@ -993,9 +1036,17 @@ static void lint_light(struct lint_run *run, struct lint_ctx *ctx, int kind, str
 	PgQuery__VariableSetStmt set = PG_QUERY__VARIABLE_SET_STMT__INIT;
 	PgQuery__Node node = PG_QUERY__NODE__INIT;
 	node.node_case = (PgQuery__Node__NodeCase)kind;
+	PgQuery__RangeVar target = PG_QUERY__RANGE_VAR__INIT;
+	char schema[64], name[64];
 	switch (kind) {
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
 		node.insert_stmt = &ins;
+		if (insert_target(run->rev->text, start, len, schema, name)) {
+			target.relname = name;
+			target.schemaname = schema;
+			target.location = -1;
+			ins.relation = &target;
+		}
 		break;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		node.select_stmt = &sel;

@@ -396,6 +396,14 @@ static void test_same_revision_exemption(void **state)
 	assert_non_null(f);
 	assert_int_equal(f->line, 7);
 	assert_non_null(strstr(f->message, "SHARE ROW EXCLUSIVE"));
+	/* filled by INSERT (a data statement, only syntax-checked) */
+	lint_rev(h,
+		 "CREATE TABLE notes (id bigint, customer_id bigint);\n"
+		 "INSERT INTO public.\"notes\" (id, customer_id) SELECT id, customer_id FROM orders;\n"
+		 "ALTER TABLE notes ADD CONSTRAINT notes_customer_fkey FOREIGN KEY (customer_id) "
+		 "REFERENCES customers (id);",
+		 NULL, true);
+	assert_non_null(find("adding-foreign-key-constraint"));
 	/* an empty new table: nothing to validate */
 	lint_rev(h,
 		 "CREATE TABLE notes (id bigint, customer_id bigint);\n"
