@@ -139,6 +139,10 @@ struct apply_failure {
 	char *excerpt;         /* the source line */
 	struct db_error err;   /* message, detail, hint, SQLSTATE */
 	bool commit_unknown;   /* the connection ended before COMMIT's answer came */
+	/* the revision stopped part-way and the history says so: 'revgate
+	 * resolve' lists it (false when its first transaction rolled back
+	 * and the history closed it) */
+	bool half_done;
 };
 void apply_failure_release(struct apply_failure *f);
 

@@ -351,9 +351,10 @@ static void add_detail(struct apply_failure *fail, const char *text)
  * on the lock connection (the work backend may have been killed). When
  * neither can write it (the server is gone, the history's disk is full),
  * the failure itself stays what the user sees, and its detail says that
- * the history has no row for it.
+ * the history has no row for it. Returns whether the history has the row
+ * (or there is no history).
  */
-static void record_failure(struct step_run *sr, const char *outcome, int segment,
+static bool record_failure(struct step_run *sr, const char *outcome, int segment,
 			   struct apply_failure *fail)
 {
 	struct apply_session *ss = sr->ss;
@@ -372,7 +373,7 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	struct err_saved keep;
 	err_save(&keep);
 	if (!ss->have_history || (db_alive(db) && history_insert(ss, db, &h) == 0))
-		return;
+		return true;
 	/* the failure may be the history's own (its disk is full): then
 	 * once is enough */
 	const char *again = db_last_error(db)->message;
@@ -386,6 +387,7 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	add_detail(fail, note);
 	free(note);
 	free(why);
+	return false;
 }
 
 /* After a failure: the error that caused it stays the one reported, even
@@ -575,18 +577,24 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 		}
 		free(seg_start);
 		if (ret < 0) {
+			/* half-done unless the history closes the revision */
+			bool settled = false;
 			if (fail->set) {
 				/* nothing left behind: a first transactional
 				 * segment rolled back, so no segment number */
 				bool clean = k == 0 && seg->transactional;
 				if (apply_interrupted()) {
 					interrupt_message(fail);
-					record_failure(sr, "interrupted", clean ? -1 : (int)k, fail);
+					settled = record_failure(sr, "interrupted", clean ? -1 : (int)k,
+								 fail) &&
+						  clean;
+				} else {
+					settled = record_failure(sr, clean ? "failed" : "interrupted",
+								 (int)k, fail) &&
+						  clean;
 				}
-				else
-					record_failure(sr, clean ? "failed" : "interrupted", (int)k,
-						       fail);
 			}
+			fail->half_done = !settled;
 			return ret;
 		}
 		if (!last && (ret = apply_check_continue(ss)) < 0) {
@@ -597,6 +605,7 @@ static int run_segmented(struct step_run *sr, struct apply_failure *fail)
 				record_failure(sr, "interrupted", (int)k, &stop);
 				apply_failure_release(&stop);
 			}
+			fail->half_done = true;
 			return ret;
 		}
 		if (ss->on_event && !last) {
@@ -686,12 +695,13 @@ static int stopped(struct apply_session *ss, const struct apply_plan *p, size_t 
 		return ret;
 	char *why = xstrdup(apply_interrupted() == SIGINT ? "interrupted by SIGINT"
 							  : "interrupted by SIGTERM");
+	bool half_done = fail && fail->half_done;
 	if (fail)
 		apply_failure_release(fail);
 	const struct apply_step *s = i < p->n ? &p->v[i] : NULL;
 	if (single)
 		ret = err_set(ERR_INTERRUPTED, "%s; the whole run was rolled back", why);
-	else if (s && fail && !apply_step_transactional(s))
+	else if (s && half_done)
 		ret = err_set(ERR_INTERRUPTED, "%s: revision '%s' stopped part-way (it runs outside "
 					       "a transaction); run 'revgate resolve' before the next "
 					       "upgrade",

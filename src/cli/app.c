@@ -169,6 +169,8 @@ void app_note(const struct app *app, const char *fmt, ...)
 {
 	if (app->quiet)
 		return;
+	/* results already printed come first, also when stdout is a pipe */
+	fflush(stdout);
 	va_list ap;
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

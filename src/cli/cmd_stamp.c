@@ -118,4 +118,5 @@ const struct command cmd_stamp = {
 	.needs = NEEDS_REVISIONS,
 	.min_pos = 1,
 	.max_pos = 16,
+	.args = "REV",
 };

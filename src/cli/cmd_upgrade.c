@@ -218,10 +218,6 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	ss.git_commit = *commit ? commit : NULL;
 	ret = apply_run(&ss, &p, &o, &fail);
 	if (ret < 0 && fail.set) {
-		bool whole = true;
-		for (size_t i = 0; i < p.n; i++)
-			if (!strcmp(p.v[i].rev->id, fail.revision))
-				whole = apply_step_transactional(&p.v[i]);
 		dbcli_print_failure(app, &fail);
 		if (fail.commit_unknown)
 			ret = err_set(ERR_DB, "revision '%s': the connection ended during COMMIT; "
@@ -231,7 +227,8 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		else if (o.single_transaction)
 			ret = err_set(ERR_DB, "revision '%s' failed; the whole run was rolled back",
 				      fail.revision);
-		else if (whole)
+		/* the history's verdict, the one 'revgate resolve' reads */
+		else if (!fail.half_done)
 			ret = err_set(ERR_DB, "revision '%s' failed and was rolled back; the "
 					      "revisions before it stay applied",
 				      fail.revision);
@@ -286,6 +283,7 @@ const struct command cmd_upgrade = {
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",
 	.max_pos = 1,
+	.args = "TARGET",
 };
 
 const struct command cmd_downgrade = {
@@ -301,4 +299,5 @@ const struct command cmd_downgrade = {
 	.formats = "text|json",
 	.min_pos = 1,
 	.max_pos = 1,
+	.args = "TARGET",
 };

@@ -11,6 +11,18 @@ static const struct cli_opt verify_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+/* How many revisions (files) have a finding of severity `sev`. */
+static size_t revisions_with(const struct findings *fs, enum severity sev)
+{
+	struct strlist files = STRLIST_INIT;
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].severity == sev && fs->v[i].file && !strlist_has(&files, fs->v[i].file))
+			strlist_push(&files, fs->v[i].file);
+	size_t n = files.n;
+	strlist_release(&files);
+	return n;
+}
+
 static int run_verify(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct apply_settings s = APPLY_SETTINGS_INIT;
@@ -29,9 +41,18 @@ static int run_verify(struct app *app, const struct command *cmd, struct cli_arg
 	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0)
 		goto out;
 	printer_print(&p, &fs);
-	app_note(app, "verified %zu applied revision%s", checked, checked == 1 ? "" : "s");
-	if (findings_count(&fs, SEV_ERROR))
-		ret = err_set(ERR_CHECK, "applied revisions changed since they ran");
+	/* "verified" only when nothing changed in meaning */
+	size_t changed = revisions_with(&fs, SEV_ERROR), edited = revisions_with(&fs, SEV_WARNING);
+	if (changed)
+		ret = err_set(ERR_CHECK, "%zu of %zu applied revision%s changed since %s ran (above)",
+			      changed, checked, checked == 1 ? "" : "s",
+			      changed == 1 ? "it" : "they");
+	else if (edited)
+		app_note(app, "verified %zu applied revision%s; %zu edited without changing what "
+			      "ran (above)",
+			 checked, checked == 1 ? "" : "s", edited);
+	else
+		app_note(app, "verified %zu applied revision%s", checked, checked == 1 ? "" : "s");
 out:
 	findings_release(&fs);
 	apply_close(&ss);

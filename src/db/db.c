@@ -133,6 +133,53 @@ static bool password_key_at(const char *s, const char *p)
 }
 
 /*
+ * A "user:password@host/db" without its "postgresql://" (or after a bare
+ * "//"): libpq reads it as a key=value string, fails, and quotes it whole.
+ * When a token of the text starts at `p` (the text's start, or after a
+ * blank, a quote, '=' or '('), is such a userinfo and has a password, sets
+ * [*pw, *pw_end) around the password, up to the token's last '@'.
+ */
+static bool bare_userinfo_at(const char *text, const char *p, const char **pw,
+			     const char **pw_end)
+{
+	static const char blank_or_quote[] = " \t\r\n\f\v'\"";
+	if (p != text && !strchr(" \t\r\n\f\v'\"=(", p[-1]))
+		return false;
+	const char *u = p;
+	if (u[0] == '/' && u[1] == '/')
+		u += 2;
+	const char *colon = u + strcspn(u, ":/@=\\ \t\r\n\f\v'\"");
+	/* "scheme://" is the URI pass's */
+	if (*colon != ':' || (colon[1] == '/' && colon[2] == '/'))
+		return false;
+	const char *end = colon + 1 + strcspn(colon + 1, blank_or_quote);
+	const char *at = NULL;
+	for (const char *q = colon + 1; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (!at || at == colon + 1)
+		return false;
+	*pw = colon + 1;
+	*pw_end = at;
+	return true;
+}
+
+/*
+ * A whole connection string that is a URL without its scheme: no "://",
+ * no '=' (so not key=value pairs either), an '@'. Sets *colon to the first
+ * ':' before the last '@', or NULL when there is no password; all between
+ * them is the password, blanks and quotes too. *at is the last '@'.
+ */
+static bool bare_url(const char *url, const char **colon, const char **at)
+{
+	*at = strrchr(url, '@');
+	*colon = strchr(url, ':');
+	if (*colon && *at && *colon > *at)
+		*colon = NULL;
+	return !strstr(url, "://") && !strchr(url, '=') && *at;
+}
+
+/*
  * Two passes over any text (a URL, a key=value string, a libpq message):
  * the password of every "scheme://user:password@" authority, then the
  * value of every "password=" key, quoted or not. Neither pass trusts the
@@ -169,6 +216,13 @@ static char *redact_forms(const char *url)
 	}
 	p = a.buf;
 	while (*p) {
+		const char *pw, *pw_end;
+		if (bare_userinfo_at(a.buf, p, &pw, &pw_end)) {
+			strbuf_add(&b, p, (size_t)(pw - p));
+			strbuf_addstr(&b, "***");
+			p = pw_end;
+			continue;
+		}
 		if (!password_key_at(a.buf, p)) {
 			strbuf_addch(&b, *p++);
 			continue;
@@ -276,6 +330,15 @@ static void collect_secrets(struct strlist *l, const char *text)
 				add_secret(l, colon + 1, (size_t)(at - colon - 1));
 		}
 	}
+	/* a userinfo without a scheme: in a token, and the whole text read
+	 * as one (its password may hold a blank or a quote) */
+	const char *pw, *pw_end;
+	for (const char *p = text; *p; p++)
+		if (bare_userinfo_at(text, p, &pw, &pw_end))
+			add_secret(l, pw, (size_t)(pw_end - pw));
+	const char *colon, *at;
+	if (bare_url(text, &colon, &at) && colon)
+		add_secret(l, colon + 1, (size_t)(at - colon - 1));
 	for (const char *p = text; *p; p++) {
 		if (!password_key_at(text, p))
 			continue;
@@ -441,9 +504,16 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 	if (!opts) {
 		/* libpq's message quotes the token it could not read, which
 		 * may be the password: scrubbed with what was read by hand */
-		char *redacted = scrub(&secrets, url);
 		char *line = first_line(&secrets, errmsg ? errmsg : "cannot parse it");
-		int ret = err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
+		const char *colon, *at;
+		bool bare = bare_url(url, &colon, &at);
+		char *redacted = bare && colon
+					 ? xstrfmt("%.*s***%s", (int)(colon + 1 - url), url, at)
+					 : scrub(&secrets, url);
+		int ret = bare ? err_set(ERR_CONFIG, "invalid database URL '%s': a URL starts with "
+						     "'postgresql://' (or use key=value pairs)",
+					 redacted)
+			       : err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
 		free(line);
 		free(redacted);
 		PQfreemem(errmsg);

@@ -270,7 +270,8 @@ unsigned lint_line_of(const struct lint_ctx *ctx, size_t offset)
 {
 	unsigned line, col;
 	line_index_pos(&ctx->run->li, offset, &line, &col);
-	return line;
+	/* a message names the line of the file the statement is in */
+	return revision_file_line(ctx->run->rev, line);
 }
 
 bool lint_table_is_new(const struct lint_ctx *ctx, const struct cat_table *t)

@@ -363,7 +363,7 @@ static bool first_is_revision(const char *dir)
 
 int lint_history_dir(const struct lint_settings *s, const char *dir,
 		     const struct matcher *name_pattern, const struct revision_limits *limits,
-		     struct findings *out, bool *is_history)
+		     struct findings *out, bool *is_history, size_t *revisions)
 {
 	*is_history = false;
 	if (!first_is_revision(dir))
@@ -375,6 +375,7 @@ int lint_history_dir(const struct lint_settings *s, const char *dir,
 	int ret = revset_load_dir(&revs, dir, name_pattern, limits, &fs);
 	if (ret < 0)
 		goto out;
+	*revisions += revs.n;
 	graph_build(&g, revs.v, revs.n, &fs);
 	graph_check_heads(&g, &fs);
 	size_t *nodes = xcalloc(g.n + 1, sizeof(*nodes));

@@ -129,6 +129,8 @@ struct rev_span *revision_add_span(struct revision *rev, size_t start, size_t en
  * check that reads `text` (lint, the guard) on a revision with spans.
  */
 void revision_remap_findings(const struct revision *rev, struct findings *fs, size_t from);
+/* The line of its own file that line `line` of `text` comes from. */
+unsigned revision_file_line(const struct revision *rev, unsigned line);
 /* The section text as a fresh, NUL-terminated copy; "" when absent. */
 char *revision_section_dup(const struct revision *rev, const struct rev_section *s);
 /* Whether the header silences `rule` for the whole file. */

@@ -82,3 +82,22 @@ mkrev() {
 	[ "$status" -eq 0 ]
 	[ "$(psql_ -c "SELECT count(*) FROM revgate_history WHERE revision = 'bbbb0002' AND downgrade_checksum IS NOT NULL AND header_keys LIKE '%transaction: true%'")" -eq 1 ]
 }
+
+@test "verify says 'verified' only when nothing changed, and after the findings" {
+	run rg verify
+	[ "$status" -eq 0 ]
+	[ "$output" = "verified 1 applied revision" ]
+	mkrev aaaa0001 none "CREATE TABLE t1 (id int); -- why" "DROP TABLE t1;"
+	run rg verify
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"warning[applied-checksum-cosmetic]"* ]]
+	[ "${lines[-1]}" = "verified 1 applied revision; 1 edited without changing what ran (above)" ]
+	mkrev aaaa0001 none "CREATE TABLE t1 (id bigint);" "DROP TABLE t1;"
+	run rg verify
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == *"error[applied-checksum-mismatch]"* ]]
+	[[ "$output" != *"verified"* ]]
+	[ "${lines[-1]}" = "revgate verify: 1 of 1 applied revision changed since it ran (above)" ]
+}

@@ -181,3 +181,32 @@ uri() { echo "postgresql://postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"; }
 	grep -q 'invalid database URL' "$OUT"
 	! grep -n -- "$PW" "$OUT"
 }
+
+@test "a URL without a scheme never shows its password, in any form or source" {
+	local forms=(
+		"postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"
+		"postgres:$PW@localhost/$DB"
+		"//postgres:$PW@localhost/$DB"
+		"postgres:ab cd'$PW@localhost/$DB"
+		"dbname=postgres:$PW@/$DB host=$PGHOST port=$PGPORT"
+	)
+	for url in "${forms[@]}"; do
+		for cmd in current upgrade verify resolve stamp\ base "history --indicate-current"; do
+			# shellcheck disable=SC2086
+			keep $cmd --url "$url"
+			# shellcheck disable=SC2086
+			DATABASE_URL=$url keep $cmd
+		done
+		printf 'DATABASE_URL="%s"\n' "$url" >.env
+		keep upgrade
+		rm .env
+		printf '[revgate]\nmigrations = migrations\n[database]\nurl = %s\n' "$url" >revgate.ini
+		keep current
+	done
+	cat "$OUT"
+	if grep -n -- "$PW" "$OUT"; then
+		echo "the password leaked (above)"
+		false
+	fi
+	grep -q "invalid database URL 'postgres:\*\*\*@localhost/$DB': a URL starts with 'postgresql://'" "$OUT"
+}
