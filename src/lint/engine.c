@@ -1010,8 +1010,10 @@ static bool insert_target(const char *t, size_t start, size_t len, char schema[6
 {
 	size_t pos = start, end = start + len;
 	struct sql_ident a, b;
-	if (!sql_lex_next_ident(t, &pos, end, &a) || !sql_lex_next_ident(t, &pos, end, &a) ||
-	    a.end - a.start != 4 || strncasecmp(t + a.start, "into", 4) ||
+	if (!sql_lex_next_ident(t, &pos, end, &a)) /* INSERT */
+		return false;
+	if (!sql_lex_next_ident(t, &pos, end, &a) || a.end - a.start != 4 ||
+	    strncasecmp(t + a.start, "into", 4) ||
 	    !sql_lex_next_ident(t, &pos, end, &a))
 		return false;
 	schema[0] = '\0';
