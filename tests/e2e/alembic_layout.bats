@@ -381,7 +381,7 @@ def downgrade():
 EOF
 	run rg lint
 	[[ "$output" == *"alembic/versions/a1_users.py:11:5: warning[prefer-bigint-over-int]"* ]]
-	[[ "$output" == *"alembic/versions/a1_users.py:17:5: warning[update-without-where]"* ]]
+	[[ "$output" == *"alembic/versions/a1_users.py:17:5: info[update-without-where]"* ]]
 	[[ "$output" == *"alembic/versions/a1_users.py:17:5: warning[statements-after-access-exclusive]"*"taken on line 15"* ]]
 	[[ "$output" == *"alembic/versions/a1_users.py:20:1: warning[missing-downgrade]"* ]]
 }
