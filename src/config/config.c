@@ -55,7 +55,7 @@ const struct config_key config_keys[] = {
 	{"alembic", "command", "alembic",
 	 "how to run Alembic for the SQL of its revisions, e.g. 'poetry run alembic'; the "
 	 "default falls back to 'python3 -m alembic' when no alembic command is installed"},
-	{"lint", "pg_version", "15", "PostgreSQL major version the rules judge for (13 to 17)"},
+	{"lint", "pg_version", "15", "PostgreSQL major version the rules judge for (11 to 19)"},
 	{"lint", "fail_level", "error", "lowest severity that makes lint exit 1 (error or warning)"},
 	{"lint", "index_name_pattern", NULL, "PCRE2 pattern index names must match"},
 	{"lint", "constraint_name_pattern", NULL, "PCRE2 pattern constraint names must match"},
