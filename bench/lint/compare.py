@@ -15,21 +15,22 @@ from collections import defaultdict
 WHY = {
     "require-concurrent-index-creation":
         "revgate exempts every index on a table created earlier in the same file (the table "
-        "is empty and unused); squawk's same-file exemption does not hold in these files (it "
-        "reports an index on a table created two statements above).",
+        "is empty and unused); squawk exempts only tables created in the same transaction.",
     "prefer-robust-stmts":
-        "squawk assumes every file runs outside a transaction; revgate knows a plain file "
-        "(like a revision) runs in one transaction, and only asks for IF [NOT] EXISTS on "
-        "statements that run outside one (CONCURRENTLY, transaction: false).",
+        "Both judge a plain file as running outside a transaction; squawk also reports "
+        "ALTER TABLE actions that re-run without failing (SET NOT NULL, ALTER COLUMN TYPE, "
+        "ADD CONSTRAINT after DROP CONSTRAINT IF EXISTS...), revgate only what fails the "
+        "second time.",
     "constraint-missing-not-valid":
-        "squawk also reports foreign keys here; revgate reports those once, under "
-        "adding-foreign-key-constraint, and keeps this rule for CHECK constraints.",
+        "squawk also reports UNIQUE and PRIMARY KEY constraints here, which cannot be NOT "
+        "VALID; revgate reports them under disallowed-unique-constraint and "
+        "adding-serial-primary-key-field. Both skip tables created earlier in the file.",
     "adding-foreign-key-constraint":
         "Both report a validated foreign key on an existing table; revgate skips tables "
-        "created earlier in the file.",
+        "created earlier in the file while they are empty.",
     "changing-column-type":
-        "revgate skips columns of tables created earlier in the file and type changes that "
-        "only relax a limit (varchar(n) to longer or text); squawk reports every type change.",
+        "revgate skips tables created earlier in the file and type changes that only relax "
+        "a limit (varchar(n) to longer or text); squawk reports every type change.",
     "adding-not-nullable-field":
         "revgate skips SET NOT NULL on tables created earlier in the file and when a "
         "validated CHECK (col IS NOT NULL) exists; squawk reports every SET NOT NULL.",

@@ -1,7 +1,8 @@
 /*
- * Replays DDL into the in-memory schema. Only what rules need is modelled:
- * tables, columns, constraints, indexes and their renames and drops.
- * Anything else is ignored, which rules read as "unknown".
+ * Replays statements' effects (sql/ddl) into the in-memory schema. Which
+ * objects a statement creates, changes, renames or drops is ddl's answer;
+ * this file keeps the objects and their details (read from the clause each
+ * effect points at), and what PostgreSQL drops or renames along with them.
  */
 #include "catalog/catalog.h"
 #include "core/err.h"
@@ -17,12 +18,6 @@ void catalog_init(struct catalog *c)
 	memset(c, 0, sizeof(*c));
 }
 
-void cat_type_release(struct cat_type *t)
-{
-	free(t->name);
-	memset(t, 0, sizeof(*t));
-}
-
 static void constraint_release(struct cat_constraint *k)
 {
 	free(k->name);
@@ -35,7 +30,7 @@ static void table_free(struct cat_table *t)
 {
 	for (size_t i = 0; i < t->ncols; i++) {
 		free(t->cols[i].name);
-		cat_type_release(&t->cols[i].type);
+		sql_type_release(&t->cols[i].type);
 	}
 	for (size_t i = 0; i < t->ncons; i++)
 		constraint_release(&t->cons[i]);
@@ -56,16 +51,30 @@ static void index_free(struct cat_index *x)
 	free(x);
 }
 
+static void object_free(struct cat_object *o)
+{
+	free(o->key);
+	free(o->sub);
+	free(o->table);
+	free(o->column);
+	strlist_release(&o->deps);
+	free(o);
+}
+
 void catalog_release(struct catalog *c)
 {
 	for (size_t i = 0; i < c->ntables; i++)
 		table_free(c->tables[i]);
 	for (size_t i = 0; i < c->nindexes; i++)
 		index_free(c->indexes[i]);
+	for (size_t i = 0; i < c->nobjects; i++)
+		object_free(c->objects[i]);
 	free(c->tables);
 	free(c->indexes);
+	free(c->objects);
 	strmap_release(&c->table_map);
 	strmap_release(&c->index_map);
+	strmap_release(&c->object_map);
 	strlist_release(&c->keys);
 	memset(c, 0, sizeof(*c));
 }
@@ -75,18 +84,6 @@ static const char *intern(struct catalog *c, const char *key)
 {
 	strlist_push(&c->keys, key);
 	return c->keys.v[c->keys.n - 1];
-}
-
-static char *key_of(const char *schema, const char *name)
-{
-	if (!schema || !*schema || !strcmp(schema, "public"))
-		return xstrdup(name);
-	return xstrfmt("%s.%s", schema, name);
-}
-
-char *catalog_key(const PgQuery__RangeVar *rv)
-{
-	return key_of(rv->schemaname, rv->relname);
 }
 
 static struct cat_table *table_mut(const struct catalog *c, const char *key)
@@ -106,7 +103,7 @@ const struct cat_table *catalog_table_rv(const struct catalog *c, const PgQuery_
 {
 	if (!rv)
 		return NULL;
-	char *key = catalog_key(rv);
+	char *key = ddl_rel_key(rv);
 	const struct cat_table *t = table_mut(c, key);
 	free(key);
 	return t;
@@ -114,7 +111,7 @@ const struct cat_table *catalog_table_rv(const struct catalog *c, const PgQuery_
 
 static struct cat_column *column_mut(const struct cat_table *t, const char *name)
 {
-	for (size_t i = 0; t && i < t->ncols; i++)
+	for (size_t i = 0; t && name && i < t->ncols; i++)
 		if (!strcmp(t->cols[i].name, name))
 			return &t->cols[i];
 	return NULL;
@@ -127,7 +124,7 @@ const struct cat_column *catalog_column(const struct cat_table *t, const char *n
 
 static struct cat_constraint *constraint_mut(const struct cat_table *t, const char *name)
 {
-	for (size_t i = 0; t && i < t->ncons; i++)
+	for (size_t i = 0; t && name && i < t->ncons; i++)
 		if (t->cons[i].name && !strcmp(t->cons[i].name, name))
 			return &t->cons[i];
 	return NULL;
@@ -149,6 +146,29 @@ static struct cat_index *index_mut(const struct catalog *c, const char *key)
 const struct cat_index *catalog_index(const struct catalog *c, const char *key)
 {
 	return index_mut(c, key);
+}
+
+static char *object_map_key(enum ddl_kind kind, const char *key, const char *sub)
+{
+	return xstrfmt("%d:%s%s%s", (int)kind, key, sub ? "\x1f" : "", sub ? sub : "");
+}
+
+static struct cat_object *object_mut(const struct catalog *c, enum ddl_kind kind, const char *key,
+				     const char *sub)
+{
+	if (!key)
+		return NULL;
+	char *mk = object_map_key(kind, key, sub);
+	size_t i;
+	bool ok = strmap_get(&c->object_map, mk, &i) && i != DROPPED;
+	free(mk);
+	return ok ? c->objects[i] : NULL;
+}
+
+const struct cat_object *catalog_object(const struct catalog *c, enum ddl_kind kind,
+					const char *key, const char *sub)
+{
+	return object_mut(c, kind, key, sub);
 }
 
 static bool same_set(const struct strlist *a, const struct strlist *prefix_of)
@@ -186,116 +206,70 @@ bool catalog_has_index_on(const struct catalog *c, const struct cat_table *t,
 	return false;
 }
 
+/* A validated constraint the history never defined may be the proof: a
+ * migration that validates one and then relies on it is taken at its word. */
+static bool unknown_validated(const struct cat_constraint *k)
+{
+	return k->kind == CAT_CON_OTHER && k->validated;
+}
+
 bool catalog_has_not_null_check(const struct cat_table *t, const char *col)
 {
 	for (size_t i = 0; t && i < t->ncons; i++)
-		if (t->cons[i].kind == CAT_CON_CHECK && t->cons[i].validated &&
-		    t->cons[i].not_null_col && !strcmp(t->cons[i].not_null_col, col))
+		if ((t->cons[i].kind == CAT_CON_CHECK && t->cons[i].validated &&
+		     t->cons[i].not_null_col && !strcmp(t->cons[i].not_null_col, col)) ||
+		    unknown_validated(&t->cons[i]))
 			return true;
 	return false;
 }
 
-/* ---- types ---- */
-
-static const struct {
-	const char *alias, *canon;
-} type_aliases[] = {
-    {"int", "int4"},
-    {"integer", "int4"},
-    {"serial", "int4"},
-    {"serial4", "int4"},
-    {"bigint", "int8"},
-    {"bigserial", "int8"},
-    {"serial8", "int8"},
-    {"smallint", "int2"},
-    {"smallserial", "int2"},
-    {"serial2", "int2"},
-    {"character varying", "varchar"},
-    {"character", "bpchar"},
-    {"char", "bpchar"},
-    {"boolean", "bool"},
-    {"double precision", "float8"},
-    {"real", "float4"},
-    {"float", "float8"},
-    {"decimal", "numeric"},
-    {"timestamp with time zone", "timestamptz"},
-    {"timestamp without time zone", "timestamp"},
-    {"time with time zone", "timetz"},
-    {"time without time zone", "time"},
-    {"bit varying", "varbit"},
-};
-
-static const char *node_str(const PgQuery__Node *n)
+bool catalog_has_validated_check(const struct cat_table *t)
 {
-	return n && n->node_case == PG_QUERY__NODE__NODE_STRING ? n->string->sval : NULL;
+	for (size_t i = 0; t && i < t->ncons; i++)
+		if ((t->cons[i].kind == CAT_CON_CHECK && t->cons[i].validated &&
+		     !t->cons[i].not_null_col) ||
+		    unknown_validated(&t->cons[i]))
+			return true;
+	return false;
 }
 
-void cat_type_from(struct cat_type *out, const PgQuery__TypeName *tn)
+/* ---- what ddl asks ---- */
+
+static bool env_column_type(void *arg, const char *table, const char *column,
+			    struct sql_type *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (!tn || !tn->n_names) {
-		out->name = xstrdup("?");
-		return;
-	}
-	const char *name = node_str(tn->names[tn->n_names - 1]);
-	if (!name)
-		name = "?";
-	for (size_t i = 0; i < ARRAY_SIZE(type_aliases); i++)
-		if (!strcmp(name, type_aliases[i].alias))
-			name = type_aliases[i].canon;
-	if (tn->n_names > 1 && node_str(tn->names[0]) &&
-	    strcmp(node_str(tn->names[0]), "pg_catalog"))
-		out->name = xstrfmt("%s.%s", node_str(tn->names[0]), name);
-	else
-		out->name = xstrdup(name);
-	for (size_t i = 0; i < tn->n_typmods && out->nmods < 2; i++) {
-		const PgQuery__Node *m = tn->typmods[i];
-		if (m->node_case == PG_QUERY__NODE__NODE_A_CONST &&
-		    m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
-			out->mods[out->nmods++] = m->a_const->ival->ival;
-	}
-	out->array_dims = (unsigned)tn->n_array_bounds;
+	const struct cat_column *col = column_mut(table_mut(arg, table), column);
+	if (!col)
+		return false;
+	sql_type_copy(out, &col->type);
+	return true;
 }
 
-/* The name users write for a canonical type name. */
-static const char *display_name(const char *canon)
+static bool env_not_null(void *arg, const char *table, const char *column)
 {
-	static const struct {
-		const char *canon, *shown;
-	} names[] = {
-	    {"int2", "smallint"}, {"int4", "integer"},	     {"int8", "bigint"},
-	    {"bool", "boolean"},  {"float4", "real"},	     {"float8", "double precision"},
-	    {"bpchar", "char"},	  {"varbit", "bit varying"},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(canon, names[i].canon))
-			return names[i].shown;
-	return canon;
+	return catalog_has_not_null_check(table_mut(arg, table), column);
 }
 
-char *cat_type_str(const struct cat_type *t)
+static bool env_bounds(void *arg, const char *table)
 {
-	char *s;
-	const char *name = display_name(t->name);
-	if (t->nmods == 2)
-		s = xstrfmt("%s(%d,%d)", name, t->mods[0], t->mods[1]);
-	else if (t->nmods == 1)
-		s = xstrfmt("%s(%d)", name, t->mods[0]);
-	else
-		s = xstrdup(name);
-	for (unsigned i = 0; i < t->array_dims; i++) {
-		char *a = xstrfmt("%s[]", s);
-		free(s);
-		s = a;
-	}
-	return s;
+	return catalog_has_validated_check(table_mut(arg, table));
 }
 
-static bool is_serial(const PgQuery__TypeName *tn)
+static const char *env_index_table(void *arg, const char *index)
 {
-	const char *n = tn && tn->n_names ? node_str(tn->names[tn->n_names - 1]) : NULL;
-	return n && (!strcmp(n, "serial") || !strcmp(n, "bigserial") || !strcmp(n, "smallserial") ||
-		     !strcmp(n, "serial2") || !strcmp(n, "serial4") || !strcmp(n, "serial8"));
+	const struct cat_index *x = index_mut(arg, index);
+	return x ? x->table : NULL;
+}
+
+void catalog_ddl_env(const struct catalog *c, int pg_version, struct ddl_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->pg_version = pg_version;
+	env->arg = (void *)c;
+	env->column_type = env_column_type;
+	env->not_null_proven = env_not_null;
+	env->bounds_proven = env_bounds;
+	env->index_table = env_index_table;
 }
 
 /* ---- building ---- */
@@ -313,11 +287,23 @@ static struct cat_table *table_add(struct catalog *c, const char *key, unsigned 
 	return t;
 }
 
+/* The table a statement changes; a stub when it is unknown. */
+static struct cat_table *table_for(struct catalog *c, const char *key)
+{
+	struct cat_table *t = table_mut(c, key);
+	if (!t && key) {
+		t = table_add(c, key, CAT_ORIGIN_UNKNOWN);
+		t->stub = true;
+		t->columns_known = false;
+	}
+	return t;
+}
+
 static struct cat_column *column_add(struct cat_table *t, const char *name)
 {
 	struct cat_column *col = column_mut(t, name);
 	if (col) {
-		cat_type_release(&col->type);
+		sql_type_release(&col->type);
 		free(col->name);
 	} else {
 		ALLOC_GROW(t->cols, t->ncols + 1, t->cols_alloc);
@@ -338,18 +324,19 @@ static const char *not_null_check_col(const PgQuery__Node *e)
 	    nt->arg->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
 		return NULL;
 	const PgQuery__ColumnRef *cr = nt->arg->column_ref;
-	return cr->n_fields ? node_str(cr->fields[cr->n_fields - 1]) : NULL;
+	const PgQuery__Node *last = cr->n_fields ? cr->fields[cr->n_fields - 1] : NULL;
+	return last && last->node_case == PG_QUERY__NODE__NODE_STRING ? last->string->sval : NULL;
 }
 
 static void strlist_from_nodes(struct strlist *l, PgQuery__Node **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (node_str(v[i]))
-			strlist_push(l, node_str(v[i]));
+		if (v[i]->node_case == PG_QUERY__NODE__NODE_STRING)
+			strlist_push(l, v[i]->string->sval);
 }
 
 static void constraint_add(struct cat_table *t, const PgQuery__Constraint *k, const char *column,
-			   unsigned origin)
+			   unsigned origin, size_t offset)
 {
 	enum cat_con_kind kind;
 	switch (k->contype) {
@@ -368,22 +355,6 @@ static void constraint_add(struct cat_table *t, const PgQuery__Constraint *k, co
 	case PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION:
 		kind = CAT_CON_EXCLUDE;
 		break;
-	case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL: {
-		struct cat_column *col = column ? column_mut(t, column) : NULL;
-		if (col)
-			col->not_null = true;
-		return;
-	}
-	case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
-	case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
-	case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED: {
-		struct cat_column *col = column ? column_mut(t, column) : NULL;
-		if (col)
-			col->has_default = true;
-		if (col && k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY)
-			col->not_null = true;
-		return;
-	}
 	default:
 		return;
 	}
@@ -392,16 +363,19 @@ static void constraint_add(struct cat_table *t, const PgQuery__Constraint *k, co
 	memset(cc, 0, sizeof(*cc));
 	cc->kind = kind;
 	cc->origin = origin;
+	cc->offset = offset;
 	cc->validated = !k->skip_validation;
 	if (k->conname && *k->conname)
 		cc->name = xstrdup(k->conname);
 	if (kind == CAT_CON_FOREIGN) {
 		strlist_from_nodes(&cc->columns, k->fk_attrs, k->n_fk_attrs);
 		if (k->pktable)
-			cc->ref_table = catalog_key(k->pktable);
+			cc->ref_table = ddl_rel_key(k->pktable);
 	} else {
 		strlist_from_nodes(&cc->columns, k->keys, k->n_keys);
 	}
+	if (kind == CAT_CON_CHECK && !cc->columns.n)
+		ddl_expr_columns(k->raw_expr, &cc->columns); /* dropped with any of them */
 	if (column && !cc->columns.n)
 		strlist_push(&cc->columns, column);
 	if (kind == CAT_CON_CHECK && not_null_check_col(k->raw_expr))
@@ -414,30 +388,50 @@ static void constraint_add(struct cat_table *t, const PgQuery__Constraint *k, co
 		}
 }
 
-static void column_def(struct cat_table *t, const PgQuery__ColumnDef *cd, unsigned origin)
+/* A column definition; its CHECK, UNIQUE, PRIMARY KEY and REFERENCES
+ * clauses are effects of their own. */
+static void column_def(struct cat_table *t, const PgQuery__ColumnDef *cd, unsigned origin,
+		       size_t offset)
 {
 	if (!cd->colname || !*cd->colname)
 		return;
 	struct cat_column *col = column_add(t, cd->colname);
-	cat_type_from(&col->type, cd->type_name);
+	sql_type_from(&col->type, cd->type_name);
 	col->origin = origin;
+	col->offset = offset;
 	col->not_null = cd->is_not_null;
-	col->has_default = cd->raw_default != NULL || is_serial(cd->type_name);
-	if (is_serial(cd->type_name))
+	col->has_default = cd->raw_default != NULL || sql_type_is_serial(cd->type_name);
+	if (sql_type_is_serial(cd->type_name))
 		col->not_null = true;
-	for (size_t i = 0; i < cd->n_constraints; i++)
-		if (cd->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			constraint_add(t, cd->constraints[i]->constraint, cd->colname, origin);
+	for (size_t i = 0; i < cd->n_constraints; i++) {
+		if (cd->constraints[i]->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
+			continue;
+		switch (cd->constraints[i]->constraint->contype) {
+		case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
+			col->not_null = true;
+			break;
+		case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
+			col->not_null = true;
+			col->has_default = true;
+			break;
+		case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
+		case PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED:
+			col->has_default = true;
+			break;
+		default:
+			break;
+		}
+	}
 }
 
 static void index_add(struct catalog *c, const char *name, const char *table,
-		      const PgQuery__IndexStmt *is, unsigned origin)
+		      const PgQuery__IndexStmt *is, unsigned origin, size_t offset)
 {
-	char *key = xstrdup(name);
 	struct cat_index *x = xcalloc(1, sizeof(*x));
-	x->name = key;
+	x->name = xstrdup(name);
 	x->table = xstrdup(table);
 	x->origin = origin;
+	x->offset = offset;
 	if (is) {
 		x->unique = is->unique;
 		x->method =
@@ -451,7 +445,7 @@ static void index_add(struct catalog *c, const char *name, const char *table,
 	}
 	ALLOC_GROW(c->indexes, c->nindexes + 1, c->indexes_alloc);
 	c->indexes[c->nindexes] = x;
-	strmap_put(&c->index_map, intern(c, key), c->nindexes);
+	strmap_put(&c->index_map, intern(c, name), c->nindexes);
 	struct cat_table *t = table_mut(c, table);
 	if (t) {
 		ALLOC_GROW(t->indexes, t->nindexes + 1, t->indexes_alloc);
@@ -460,107 +454,125 @@ static void index_add(struct catalog *c, const char *name, const char *table,
 	c->nindexes++;
 }
 
-static void create_table(struct catalog *c, const PgQuery__CreateStmt *cs, unsigned origin)
+static struct cat_object *object_add(struct catalog *c, enum ddl_kind kind, const char *key,
+				     const char *sub, unsigned origin, size_t offset)
 {
-	if (!cs->relation)
+	struct cat_object *o = xcalloc(1, sizeof(*o));
+	o->kind = kind;
+	o->key = xstrdup(key);
+	o->sub = sub ? xstrdup(sub) : NULL;
+	o->origin = origin;
+	o->offset = offset;
+	ALLOC_GROW(c->objects, c->nobjects + 1, c->objects_alloc);
+	c->objects[c->nobjects] = o;
+	char *mk = object_map_key(kind, key, sub);
+	strmap_put(&c->object_map, intern(c, mk), c->nobjects);
+	free(mk);
+	c->nobjects++;
+	return o;
+}
+
+/* ---- dropping, with what goes along ---- */
+
+static void drop_index_key(struct catalog *c, const char *key)
+{
+	size_t i;
+	if (!key || !strmap_get(&c->index_map, key, &i) || i == DROPPED)
 		return;
-	char *key = catalog_key(cs->relation);
-	if (table_mut(c, key) && cs->if_not_exists) {
-		free(key);
+	c->indexes[i]->dropped = true;
+	strmap_put(&c->index_map, intern(c, key), DROPPED);
+}
+
+static void object_drop(struct catalog *c, struct cat_object *o)
+{
+	if (o->dropped)
 		return;
+	o->dropped = true;
+	char *mk = object_map_key(o->kind, o->key, o->sub);
+	strmap_put(&c->object_map, intern(c, mk), DROPPED);
+	free(mk);
+}
+
+static void drop_relation(struct catalog *c, enum ddl_kind kind, const char *key, bool cascade);
+
+/* The objects that hang on table `key` (triggers, policies, owned
+ * sequences) and, with CASCADE, the views that read it. */
+static void drop_dependents(struct catalog *c, const char *key, const char *column, bool cascade)
+{
+	for (size_t i = 0; i < c->nobjects; i++) {
+		struct cat_object *o = c->objects[i];
+		if (o->dropped)
+			continue;
+		bool on_table = (o->kind == DDL_TRIGGER || o->kind == DDL_POLICY) && !column &&
+				!strcmp(o->key, key);
+		bool owned = o->kind == DDL_SEQUENCE && o->table && !strcmp(o->table, key) &&
+			     (!column || (o->column && !strcmp(o->column, column)));
+		bool reads = cascade && !column && (o->kind == DDL_VIEW) &&
+			     strlist_has(&o->deps, key);
+		if (on_table || owned)
+			object_drop(c, o);
+		else if (reads)
+			drop_relation(c, DDL_VIEW, o->key, true);
 	}
-	struct cat_table *t = table_add(c, key, origin);
-	free(key);
-	t->partitioned = cs->partspec != NULL;
-	if (cs->n_inh_relations && cs->partbound &&
-	    cs->inh_relations[0]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
-		t->partition_of = catalog_key(cs->inh_relations[0]->range_var);
-	if (cs->n_inh_relations && !cs->partbound)
-		t->columns_known = false;
-	for (size_t i = 0; i < cs->n_table_elts; i++) {
-		const PgQuery__Node *e = cs->table_elts[i];
-		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-			column_def(t, e->column_def, origin);
-		else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			constraint_add(t, e->constraint, NULL, origin);
-		else
-			t->columns_known = false; /* LIKE */
-	}
-	for (size_t i = 0; i < cs->n_constraints; i++)
-		if (cs->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-			constraint_add(t, cs->constraints[i]->constraint, NULL, origin);
-	if (t->partition_of) {
-		/* a partition inherits its parent's columns */
-		const struct cat_table *p = table_mut(c, t->partition_of);
-		for (size_t i = 0; p && i < p->ncols; i++) {
-			if (column_mut(t, p->cols[i].name))
+	if (!cascade || column)
+		return;
+	/* foreign keys that reference the table, and materialized views that read it */
+	for (size_t i = 0; i < c->ntables; i++) {
+		struct cat_table *t = c->tables[i];
+		if (t->dropped)
+			continue;
+		for (size_t k = t->ncons; k-- > 0;) {
+			if (t->cons[k].kind != CAT_CON_FOREIGN || !t->cons[k].ref_table ||
+			    strcmp(t->cons[k].ref_table, key))
 				continue;
-			struct cat_column *col = column_add(t, p->cols[i].name);
-			col->type = p->cols[i].type;
-			col->type.name = xstrdup(p->cols[i].type.name);
-			col->not_null = p->cols[i].not_null;
-			col->has_default = p->cols[i].has_default;
-			col->origin = origin;
+			constraint_release(&t->cons[k]);
+			memmove(&t->cons[k], &t->cons[k + 1], (t->ncons - k - 1) * sizeof(*t->cons));
+			t->ncons--;
 		}
 	}
 }
 
-static void drop_table_key(struct catalog *c, const char *key)
+static void drop_table_key(struct catalog *c, const char *key, bool cascade)
 {
 	size_t i;
-	if (!strmap_get(&c->table_map, key, &i) || i == DROPPED)
+	if (!key || !strmap_get(&c->table_map, key, &i) || i == DROPPED)
 		return;
 	struct cat_table *t = c->tables[i];
 	t->dropped = true;
 	strmap_put(&c->table_map, intern(c, key), DROPPED);
 	for (size_t k = 0; k < t->nindexes; k++) {
 		struct cat_index *x = c->indexes[t->indexes[k]];
-		if (!x->dropped) {
-			x->dropped = true;
-			strmap_put(&c->index_map, intern(c, x->name), DROPPED);
-		}
+		if (!x->dropped)
+			drop_index_key(c, x->name);
 	}
+	drop_dependents(c, key, NULL, cascade);
 }
 
-static void drop_index_key(struct catalog *c, const char *key)
+static void drop_relation(struct catalog *c, enum ddl_kind kind, const char *key, bool cascade)
 {
-	size_t i;
-	if (!strmap_get(&c->index_map, key, &i) || i == DROPPED)
-		return;
-	c->indexes[i]->dropped = true;
-	strmap_put(&c->index_map, intern(c, key), DROPPED);
-}
-
-/* A DropStmt object: a list of String names (schema, name). */
-static char *object_key(const PgQuery__Node *obj)
-{
-	if (!obj || obj->node_case != PG_QUERY__NODE__NODE_LIST)
-		return NULL;
-	const PgQuery__List *l = obj->list;
-	if (l->n_items == 1 && node_str(l->items[0]))
-		return xstrdup(node_str(l->items[0]));
-	if (l->n_items == 2 && node_str(l->items[0]) && node_str(l->items[1]))
-		return key_of(node_str(l->items[0]), node_str(l->items[1]));
-	return NULL;
-}
-
-static void apply_drop(struct catalog *c, const PgQuery__DropStmt *ds)
-{
-	for (size_t i = 0; i < ds->n_objects; i++) {
-		char *key = object_key(ds->objects[i]);
-		if (!key)
-			continue;
-		if (ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
-			drop_table_key(c, key);
-		else if (ds->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX)
-			drop_index_key(c, key);
-		free(key);
+	switch (kind) {
+	case DDL_TABLE:
+	case DDL_MATVIEW:
+		drop_table_key(c, key, cascade);
+		break;
+	case DDL_INDEX:
+		drop_index_key(c, key);
+		break;
+	default: {
+		struct cat_object *o = object_mut(c, kind, key, NULL);
+		if (!o)
+			return;
+		object_drop(c, o);
+		if (kind == DDL_VIEW || kind == DDL_SEQUENCE)
+			drop_dependents(c, key, NULL, cascade);
+		break;
+	}
 	}
 }
 
 static void remove_constraint(struct cat_table *t, const char *name)
 {
-	for (size_t i = 0; i < t->ncons; i++) {
+	for (size_t i = 0; name && i < t->ncons; i++) {
 		if (t->cons[i].name && !strcmp(t->cons[i].name, name)) {
 			constraint_release(&t->cons[i]);
 			memmove(&t->cons[i], &t->cons[i + 1],
@@ -576,237 +588,535 @@ static void remove_column(struct catalog *c, struct cat_table *t, const char *na
 	for (size_t i = 0; i < t->ncols; i++) {
 		if (!strcmp(t->cols[i].name, name)) {
 			free(t->cols[i].name);
-			cat_type_release(&t->cols[i].type);
+			sql_type_release(&t->cols[i].type);
 			memmove(&t->cols[i], &t->cols[i + 1],
 				(t->ncols - i - 1) * sizeof(*t->cols));
 			t->ncols--;
 			break;
 		}
 	}
-	/* indexes and constraints on the column go with it */
+	/* indexes, constraints and owned sequences on the column go with it */
 	for (size_t k = 0; k < t->nindexes; k++) {
 		struct cat_index *x = c->indexes[t->indexes[k]];
 		if (!x->dropped && strlist_has(&x->columns, name))
 			drop_index_key(c, x->name);
 	}
-	for (size_t i = t->ncons; i-- > 0;)
-		if (strlist_has(&t->cons[i].columns, name) && t->cons[i].name)
-			remove_constraint(t, t->cons[i].name);
+	for (size_t i = t->ncons; i-- > 0;) {
+		if (!strlist_has(&t->cons[i].columns, name) &&
+		    !(t->cons[i].not_null_col && !strcmp(t->cons[i].not_null_col, name)))
+			continue;
+		constraint_release(&t->cons[i]);
+		memmove(&t->cons[i], &t->cons[i + 1], (t->ncons - i - 1) * sizeof(*t->cons));
+		t->ncons--;
+	}
+	if (c->owned)
+		drop_dependents(c, t->name, name, false); /* sequences OWNED BY it */
 }
 
-static void alter_table(struct catalog *c, const PgQuery__AlterTableStmt *as, unsigned origin)
+/* DROP SCHEMA ... CASCADE: everything whose key is in the schema. */
+static void drop_schema(struct catalog *c, const char *schema, bool cascade)
 {
-	if (!as->relation)
+	struct cat_object *o = object_mut(c, DDL_SCHEMA, schema, NULL);
+	if (o)
+		object_drop(c, o);
+	if (!cascade)
 		return;
-	if (as->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_INDEX)
-		return;
-	struct cat_table *t = NULL;
-	{
-		char *key = catalog_key(as->relation);
-		t = table_mut(c, key);
-		free(key);
+	size_t sl = strlen(schema);
+	for (size_t i = 0; i < c->ntables; i++) {
+		struct cat_table *t = c->tables[i];
+		if (!t->dropped && !strncmp(t->name, schema, sl) && t->name[sl] == '.')
+			drop_table_key(c, t->name, true);
 	}
-	if (!t)
+	for (size_t i = 0; i < c->nobjects; i++) {
+		struct cat_object *x = c->objects[i];
+		if (!x->dropped && !strncmp(x->key, schema, sl) && x->key[sl] == '.')
+			object_drop(c, x);
+	}
+	for (size_t i = 0; i < c->nindexes; i++) {
+		struct cat_index *x = c->indexes[i];
+		if (!x->dropped && !strncmp(x->name, schema, sl) && x->name[sl] == '.')
+			drop_index_key(c, x->name);
+	}
+}
+
+/* DROP TYPE ... CASCADE drops the columns of that type; DROP FUNCTION ...
+ * CASCADE the triggers that call it. */
+static void drop_users(struct catalog *c, enum ddl_kind kind, const char *key)
+{
+	if (kind == DDL_TYPE) {
+		for (size_t i = 0; i < c->ntables; i++) {
+			struct cat_table *t = c->tables[i];
+			for (size_t k = t->ncols; !t->dropped && k-- > 0;)
+				if (t->cols[k].type.name && !strcmp(t->cols[k].type.name, key))
+					remove_column(c, t, t->cols[k].name);
+		}
+	} else if (kind == DDL_FUNCTION) {
+		for (size_t i = 0; i < c->nobjects; i++) {
+			struct cat_object *o = c->objects[i];
+			if (!o->dropped && o->kind == DDL_TRIGGER && strlist_has(&o->deps, key))
+				object_drop(c, o);
+		}
+	}
+}
+
+/* ---- renaming, with what follows ---- */
+
+static void rekey_object(struct catalog *c, struct cat_object *o, const char *key, const char *sub)
+{
+	char *old = object_map_key(o->kind, o->key, o->sub);
+	size_t i;
+	if (strmap_get(&c->object_map, old, &i))
+		strmap_put(&c->object_map, intern(c, old), DROPPED);
+	free(old);
+	free(o->key);
+	o->key = xstrdup(key);
+	if (sub != o->sub) {
+		free(o->sub);
+		o->sub = sub ? xstrdup(sub) : NULL;
+	}
+	char *nk = object_map_key(o->kind, o->key, o->sub);
+	for (size_t k = 0; k < c->nobjects; k++)
+		if (c->objects[k] == o)
+			strmap_put(&c->object_map, intern(c, nk), k);
+	free(nk);
+}
+
+static void replace_in(struct strlist *l, const char *from, const char *to)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], from)) {
+			free(l->v[i]);
+			l->v[i] = xstrdup(to);
+		}
+}
+
+static void rename_table(struct catalog *c, const char *key, const char *nk)
+{
+	size_t i;
+	if (!strmap_get(&c->table_map, key, &i) || i == DROPPED)
 		return;
-	for (size_t i = 0; i < as->n_cmds; i++) {
-		if (as->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
-			continue;
-		const PgQuery__AlterTableCmd *cmd = as->cmds[i]->alter_table_cmd;
-		const PgQuery__Node *def = cmd->def;
-		struct cat_column *col = cmd->name && *cmd->name ? column_mut(t, cmd->name) : NULL;
-		switch (cmd->subtype) {
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-			if (def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
-			    !(cmd->missing_ok && column_mut(t, def->column_def->colname)))
-				column_def(t, def->column_def, origin);
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
-			if (cmd->name)
-				remove_column(c, t, cmd->name);
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
-			if (col && def && def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
-				cat_type_release(&col->type);
-				cat_type_from(&col->type, def->column_def->type_name);
+	struct cat_table *t = c->tables[i];
+	strmap_put(&c->table_map, intern(c, key), DROPPED);
+	strmap_put(&c->table_map, intern(c, nk), i);
+	for (size_t k = 0; k < t->nindexes; k++) {
+		struct cat_index *x = c->indexes[t->indexes[k]];
+		free(x->table);
+		x->table = xstrdup(nk);
+	}
+	free(t->name);
+	t->name = xstrdup(nk);
+	for (size_t k = 0; k < c->ntables; k++) {
+		struct cat_table *o = c->tables[k];
+		for (size_t j = 0; j < o->ncons; j++)
+			if (o->cons[j].ref_table && !strcmp(o->cons[j].ref_table, key)) {
+				free(o->cons[j].ref_table);
+				o->cons[j].ref_table = xstrdup(nk);
 			}
+		if (o->partition_of && !strcmp(o->partition_of, key)) {
+			free(o->partition_of);
+			o->partition_of = xstrdup(nk);
+		}
+	}
+	for (size_t k = 0; k < c->nobjects; k++) {
+		struct cat_object *o = c->objects[k];
+		if (o->dropped)
+			continue;
+		if ((o->kind == DDL_TRIGGER || o->kind == DDL_POLICY) && !strcmp(o->key, key))
+			rekey_object(c, o, nk, o->sub);
+		if (o->table && !strcmp(o->table, key)) {
+			free(o->table);
+			o->table = xstrdup(nk);
+		}
+		replace_in(&o->deps, key, nk);
+	}
+}
+
+static void rename_column(struct catalog *c, struct cat_table *t, const char *from, const char *to)
+{
+	struct cat_column *col = column_mut(t, from);
+	if (col) {
+		free(col->name);
+		col->name = xstrdup(to);
+	}
+	for (size_t k = 0; k < t->nindexes; k++)
+		replace_in(&c->indexes[t->indexes[k]]->columns, from, to);
+	for (size_t k = 0; k < t->ncons; k++) {
+		replace_in(&t->cons[k].columns, from, to);
+		if (t->cons[k].not_null_col && !strcmp(t->cons[k].not_null_col, from)) {
+			free(t->cons[k].not_null_col);
+			t->cons[k].not_null_col = xstrdup(to);
+		}
+	}
+	for (size_t k = 0; c->owned && k < c->nobjects; k++) {
+		struct cat_object *o = c->objects[k];
+		if (o->kind == DDL_SEQUENCE && o->table && !strcmp(o->table, t->name) &&
+		    o->column && !strcmp(o->column, from)) {
+			free(o->column);
+			o->column = xstrdup(to);
+		}
+	}
+}
+
+static void rename(struct catalog *c, const struct ddl_effect *e)
+{
+	switch (e->kind) {
+	case DDL_TABLE:
+	case DDL_MATVIEW:
+		if (e->new_key)
+			rename_table(c, e->key, e->new_key);
+		break;
+	case DDL_INDEX: {
+		size_t i;
+		if (!e->new_key || !strmap_get(&c->index_map, e->key, &i) || i == DROPPED)
 			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
-			if (col)
-				col->not_null = true;
+		struct cat_index *x = c->indexes[i];
+		strmap_put(&c->index_map, intern(c, e->key), DROPPED);
+		strmap_put(&c->index_map, intern(c, e->new_key), i);
+		free(x->name);
+		x->name = xstrdup(e->new_key);
+		break;
+	}
+	case DDL_COLUMN: {
+		struct cat_table *t = table_for(c, e->key);
+		if (t && e->sub && e->new_name)
+			rename_column(c, t, e->sub, e->new_name);
+		break;
+	}
+	case DDL_CONSTRAINT: {
+		struct cat_constraint *k = constraint_mut(table_mut(c, e->key), e->sub);
+		if (k && e->new_name) {
+			free(k->name);
+			k->name = xstrdup(e->new_name);
+		}
+		break;
+	}
+	case DDL_TRIGGER:
+	case DDL_POLICY: {
+		struct cat_object *o = object_mut(c, e->kind, e->key, e->sub);
+		if (o && e->new_name)
+			rekey_object(c, o, e->key, e->new_name);
+		break;
+	}
+	case DDL_SCHEMA: {
+		struct cat_object *o = object_mut(c, e->kind, e->key, NULL);
+		if (o && e->new_key)
+			rekey_object(c, o, e->new_key, NULL);
+		break;
+	}
+	default: {
+		struct cat_object *o = object_mut(c, e->kind, e->key, NULL);
+		if (o && e->new_key) {
+			rekey_object(c, o, e->new_key, NULL);
+			if (e->kind == DDL_VIEW || e->kind == DDL_SEQUENCE)
+				for (size_t k = 0; k < c->nobjects; k++)
+					replace_in(&c->objects[k]->deps, e->key, e->new_key);
+		}
+		break;
+	}
+	}
+}
+
+/* ---- applying effects ---- */
+
+struct apply {
+	struct catalog *c;
+	const struct ddl_stmt *d;
+	unsigned origin;
+	const char *skip; /* CREATE TABLE IF NOT EXISTS of a known table: its parts too */
+};
+
+static void create_table(struct apply *a, const struct ddl_effect *e)
+{
+	struct catalog *c = a->c;
+	if (table_mut(c, e->key) && (e->flags & DDL_IF_NOT_EXISTS)) {
+		a->skip = e->key;
+		return;
+	}
+	struct cat_table *t = table_add(c, e->key, a->origin);
+	t->offset = e->offset;
+	t->conditional = (e->flags & DDL_IF_NOT_EXISTS) != 0;
+	if (e->node && e->node->node_case == PG_QUERY__NODE__NODE_CREATE_STMT) {
+		const PgQuery__CreateStmt *cs = e->node->create_stmt;
+		t->partitioned = cs->partspec != NULL;
+		if (e->ref)
+			t->partition_of = xstrdup(e->ref);
+		if ((cs->n_inh_relations && !cs->partbound) || cs->of_typename)
+			t->columns_known = false;
+		for (size_t i = 0; i < cs->n_table_elts; i++)
+			if (cs->table_elts[i]->node_case == PG_QUERY__NODE__NODE_TABLE_LIKE_CLAUSE)
+				t->columns_known = false;
+	} else {
+		t->matview = e->kind == DDL_MATVIEW;
+		t->columns_known = false;
+		t->filled = (e->flags & DDL_FILLED) != 0;
+	}
+}
+
+/* A partition has its parent's columns, once its own are known. */
+static void inherit_columns(struct apply *a, const char *key)
+{
+	struct cat_table *t = table_mut(a->c, key);
+	const struct cat_table *p = t && t->partition_of ? table_mut(a->c, t->partition_of) : NULL;
+	for (size_t i = 0; p && i < p->ncols; i++) {
+		if (column_mut(t, p->cols[i].name))
+			continue;
+		struct cat_column *col = column_add(t, p->cols[i].name);
+		sql_type_copy(&col->type, &p->cols[i].type);
+		col->not_null = p->cols[i].not_null;
+		col->has_default = p->cols[i].has_default;
+		col->origin = t->origin;
+		col->offset = t->offset;
+	}
+}
+
+static void alter_column(struct cat_table *t, const struct ddl_effect *e)
+{
+	struct cat_column *col = column_mut(t, e->sub);
+	if (!col || !e->node || e->node->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+		return;
+	const PgQuery__AlterTableCmd *cmd = e->node->alter_table_cmd;
+	switch (cmd->subtype) {
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType:
+		if (cmd->def && cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			sql_type_release(&col->type);
+			sql_type_from(&col->type, cmd->def->column_def->type_name);
+		}
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+		col->not_null = true;
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
+		col->not_null = false;
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault:
+		col->has_default = cmd->def != NULL;
+		break;
+	case PG_QUERY__ALTER_TABLE_TYPE__AT_AddIdentity:
+		col->has_default = col->not_null = true;
+		break;
+	default:
+		break;
+	}
+}
+
+static void alter_table(struct apply *a, const struct ddl_effect *e)
+{
+	struct catalog *c = a->c;
+	if (e->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition ||
+	    e->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition) {
+		struct cat_table *p = table_mut(c, e->key);
+		if (p) {
+			free(p->partition_of);
+			p->partition_of = e->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition
+					      ? xstrdup(e->ref)
+					      : NULL;
+		}
+		return;
+	}
+	if (e->node && e->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		table_for(c, e->key); /* a stub for what follows */
+}
+
+static void create_object(struct apply *a, const struct ddl_effect *e)
+{
+	struct catalog *c = a->c;
+	bool conditional = (e->flags & (DDL_IF_NOT_EXISTS | DDL_OR_REPLACE)) != 0;
+	struct cat_object *o = object_mut(c, e->kind, e->key, e->sub);
+	if (o) {
+		if (e->flags & DDL_IF_NOT_EXISTS)
+			return;
+		/* replaced: it is now this revision's version (a downgrade that
+		 * restores a function body undoes the upgrade's) */
+		o->origin = a->origin;
+		o->offset = e->offset;
+		strlist_release(&o->deps);
+	} else {
+		if ((e->kind == DDL_TRIGGER || e->kind == DDL_POLICY))
+			table_for(c, e->key);
+		o = object_add(c, e->kind, e->key, e->sub, a->origin, e->offset);
+		o->conditional = conditional;
+	}
+	for (size_t i = 0; i < e->ndeps; i++)
+		strlist_push(&o->deps, e->deps[i]);
+	if (e->kind == DDL_TRIGGER && e->ref)
+		strlist_push(&o->deps, e->ref);
+	if (e->kind == DDL_SEQUENCE && e->table) {
+		free(o->table);
+		free(o->column);
+		o->table = xstrdup(e->table);
+		o->column = e->column ? xstrdup(e->column) : NULL;
+		c->owned++;
+	}
+}
+
+static void apply_effect(struct apply *a, const struct ddl_effect *e)
+{
+	struct catalog *c = a->c;
+	if (a->skip && !strcmp(e->key, a->skip) && e->action == DDL_CREATE)
+		return;
+	switch (e->action) {
+	case DDL_CREATE:
+		switch (e->kind) {
+		case DDL_TABLE:
+		case DDL_MATVIEW:
+			create_table(a, e);
 			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropNotNull:
-			if (col)
-				col->not_null = false;
+		case DDL_COLUMN: {
+			struct cat_table *t = table_for(c, e->key);
+			if (!t || !e->node || e->node->node_case != PG_QUERY__NODE__NODE_COLUMN_DEF)
+				break;
+			if ((e->flags & DDL_IF_NOT_EXISTS) && column_mut(t, e->sub))
+				break;
+			column_def(t, e->node->column_def, a->origin, e->offset);
 			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault:
-			if (col)
-				col->has_default = def != NULL;
+		}
+		case DDL_CONSTRAINT: {
+			struct cat_table *t = table_for(c, e->key);
+			if (t && e->node && e->node->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+				constraint_add(t, e->node->constraint, e->column, a->origin,
+					       e->offset);
 			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
-			if (def && def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-				constraint_add(t, def->constraint, NULL, origin);
+		}
+		case DDL_INDEX: {
+			if (index_mut(c, e->key) && (e->flags & DDL_IF_NOT_EXISTS))
+				break;
+			table_for(c, e->table);
+			index_add(c, e->key, e->table,
+				  e->node && e->node->node_case == PG_QUERY__NODE__NODE_INDEX_STMT
+				      ? e->node->index_stmt
+				      : NULL,
+				  a->origin, e->offset);
+			c->indexes[c->nindexes - 1]->conditional =
+			    (e->flags & DDL_IF_NOT_EXISTS) != 0;
 			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint: {
-			struct cat_constraint *k = cmd->name ? constraint_mut(t, cmd->name) : NULL;
+		}
+		default:
+			create_object(a, e);
+			break;
+		}
+		break;
+	case DDL_ALTER:
+		switch (e->kind) {
+		case DDL_TABLE:
+		case DDL_MATVIEW:
+			alter_table(a, e);
+			break;
+		case DDL_COLUMN:
+			alter_column(table_for(c, e->key), e);
+			break;
+		case DDL_CONSTRAINT: {
+			if (e->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint)
+				break;
+			struct cat_table *t = table_for(c, e->key);
+			struct cat_constraint *k = constraint_mut(t, e->sub);
+			if (!k && t && e->sub) {
+				/* validated, but added before the history starts: its
+				 * definition is unknown (CAT_CON_OTHER) */
+				ALLOC_GROW(t->cons, t->ncons + 1, t->cons_alloc);
+				k = &t->cons[t->ncons++];
+				memset(k, 0, sizeof(*k));
+				k->kind = CAT_CON_OTHER;
+				k->name = xstrdup(e->sub);
+				k->origin = CAT_ORIGIN_UNKNOWN;
+			}
 			if (k)
 				k->validated = true;
 			break;
 		}
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
-			if (cmd->name)
-				remove_constraint(t, cmd->name);
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AttachPartition:
-			if (def && def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
-			    def->partition_cmd->name) {
-				char *pk = catalog_key(def->partition_cmd->name);
-				struct cat_table *p = table_mut(c, pk);
-				if (p) {
-					free(p->partition_of);
-					p->partition_of = xstrdup(t->name);
-				}
-				free(pk);
+		case DDL_SEQUENCE: {
+			struct cat_object *o = object_mut(c, DDL_SEQUENCE, e->key, NULL);
+			if (o && e->table) {
+				free(o->table);
+				free(o->column);
+				o->table = xstrdup(e->table);
+				o->column = e->column ? xstrdup(e->column) : NULL;
+				c->owned++;
 			}
 			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DetachPartition:
-			if (def && def->node_case == PG_QUERY__NODE__NODE_PARTITION_CMD &&
-			    def->partition_cmd->name) {
-				char *pk = catalog_key(def->partition_cmd->name);
-				struct cat_table *p = table_mut(c, pk);
-				if (p) {
-					free(p->partition_of);
-					p->partition_of = NULL;
-				}
-				free(pk);
-			}
-			break;
+		}
 		default:
 			break;
 		}
-	}
-}
-
-static void apply_rename(struct catalog *c, const PgQuery__RenameStmt *rs)
-{
-	if (!rs->newname)
-		return;
-	char *key = rs->relation ? catalog_key(rs->relation) : NULL;
-	switch (rs->rename_type) {
-	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE: {
-		size_t i;
-		if (key && strmap_get(&c->table_map, key, &i) && i != DROPPED) {
-			struct cat_table *t = c->tables[i];
-			char *nk = key_of(rs->relation->schemaname, rs->newname);
-			strmap_put(&c->table_map, intern(c, key), DROPPED);
-			strmap_put(&c->table_map, intern(c, nk), i);
-			for (size_t k = 0; k < t->nindexes; k++) {
-				struct cat_index *x = c->indexes[t->indexes[k]];
-				free(x->table);
-				x->table = xstrdup(nk);
-			}
-			free(t->name);
-			t->name = nk;
-		}
 		break;
-	}
-	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX: {
-		size_t i;
-		if (key && strmap_get(&c->index_map, key, &i) && i != DROPPED) {
-			struct cat_index *x = c->indexes[i];
-			char *nk = key_of(rs->relation->schemaname, rs->newname);
-			strmap_put(&c->index_map, intern(c, key), DROPPED);
-			strmap_put(&c->index_map, intern(c, nk), i);
-			free(x->name);
-			x->name = nk;
-		}
-		break;
-	}
-	case PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN: {
-		struct cat_table *t = table_mut(c, key);
-		struct cat_column *col = t && rs->subname ? column_mut(t, rs->subname) : NULL;
-		if (col) {
-			free(col->name);
-			col->name = xstrdup(rs->newname);
-		}
-		break;
-	}
-	case PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT: {
-		struct cat_table *t = table_mut(c, key);
-		struct cat_constraint *k = t && rs->subname ? constraint_mut(t, rs->subname) : NULL;
-		if (k) {
-			free(k->name);
-			k->name = xstrdup(rs->newname);
-		}
-		break;
-	}
-	default:
-		break;
-	}
-	free(key);
-}
-
-void catalog_apply(struct catalog *c, const PgQuery__Node *stmt, unsigned origin)
-{
-	if (!stmt)
-		return;
-	switch (stmt->node_case) {
-	case PG_QUERY__NODE__NODE_CREATE_STMT:
-		create_table(c, stmt->create_stmt, origin);
-		break;
-	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
-		const PgQuery__CreateTableAsStmt *cs = stmt->create_table_as_stmt;
-		/* materialized views too: REFRESH asks whether one is new */
-		if (cs->into && cs->into->rel &&
-		    (cs->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
-		     cs->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)) {
-			char *key = catalog_key(cs->into->rel);
-			struct cat_table *t = table_add(c, key, origin);
-			t->columns_known = false;
-			free(key);
-		}
-		break;
-	}
-	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
-		alter_table(c, stmt->alter_table_stmt, origin);
-		break;
-	case PG_QUERY__NODE__NODE_DROP_STMT:
-		apply_drop(c, stmt->drop_stmt);
-		break;
-	case PG_QUERY__NODE__NODE_RENAME_STMT:
-		apply_rename(c, stmt->rename_stmt);
-		break;
-	case PG_QUERY__NODE__NODE_INDEX_STMT: {
-		const PgQuery__IndexStmt *is = stmt->index_stmt;
-		if (!is->relation)
+	case DDL_DROP: {
+		bool cascade = (e->flags & DDL_CASCADE) != 0;
+		switch (e->kind) {
+		case DDL_COLUMN: {
+			struct cat_table *t = table_for(c, e->key);
+			if (t && e->sub)
+				remove_column(c, t, e->sub);
 			break;
-		char *table = catalog_key(is->relation);
-		char *name;
-		if (is->idxname && *is->idxname)
-			name = key_of(is->relation->schemaname, is->idxname);
-		else
-			name = xstrfmt("%s_idx@%u", table, origin); /* unnamed: never looked up */
-		if (!(is->if_not_exists && index_mut(c, name)))
-			index_add(c, name, table, is, origin);
-		free(name);
-		free(table);
+		}
+		case DDL_CONSTRAINT: {
+			struct cat_table *t = table_mut(c, e->key);
+			if (t)
+				remove_constraint(t, e->sub);
+			break;
+		}
+		case DDL_TRIGGER:
+		case DDL_POLICY: {
+			struct cat_object *o = object_mut(c, e->kind, e->key, e->sub);
+			if (o)
+				object_drop(c, o);
+			break;
+		}
+		case DDL_SCHEMA:
+			drop_schema(c, e->key, cascade);
+			break;
+		case DDL_TYPE:
+		case DDL_FUNCTION:
+			drop_relation(c, e->kind, e->key, cascade);
+			if (cascade)
+				drop_users(c, e->kind, e->key);
+			break;
+		default:
+			drop_relation(c, e->kind, e->key, cascade);
+			break;
+		}
 		break;
 	}
-	default:
+	case DDL_RENAME:
+		rename(c, e);
+		break;
+	case DDL_WRITE: {
+		/* rows in a table this revision created: INSERT, COPY and MERGE
+		 * fill it, TRUNCATE empties it */
+		struct cat_table *t = table_mut(c, e->key);
+		if (!t || t->origin != a->origin || !e->node)
+			break;
+		if (e->node->node_case == PG_QUERY__NODE__NODE_TRUNCATE_STMT)
+			t->filled = false;
+		else if (e->node->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT &&
+			 e->node->node_case != PG_QUERY__NODE__NODE_DELETE_STMT)
+			t->filled = true;
 		break;
 	}
+	}
+}
+
+void catalog_apply(struct catalog *c, const struct ddl_stmt *d, unsigned origin)
+{
+	struct apply a = {c, d, origin, NULL};
+	for (size_t i = 0; i < d->n_effects; i++)
+		apply_effect(&a, &d->effects[i]);
+	for (size_t i = 0; i < d->n_effects; i++)
+		if (d->effects[i].action == DDL_CREATE && d->effects[i].kind == DDL_TABLE &&
+		    d->effects[i].ref && !a.skip)
+			inherit_columns(&a, d->effects[i].key);
 }
 
 /* ---- snapshots ----
  *
  * One record per line, fields separated by tabs; strings escaped (\\, \t,
  * \n) and written "=value", or "~" for NULL:
- *   T name partitioned partition_of columns_known
+ *   T name partitioned partition_of columns_known matview filled stub
  *   C name type nmods mod0 mod1 array_dims not_null has_default   (of the last T)
  *   K name kind validated not_null_col ref_table ncols col...      (of the last T)
  *   I name table unique method ncols col...
+ *   O kind key sub table column ndeps dep...
  */
 
-#define SNAPSHOT_MAGIC "revgate-catalog 1\n"
+#define SNAPSHOT_MAGIC "revgate-catalog 2\n"
 
 static void put_str(struct strbuf *sb, const char *s)
 {
@@ -843,6 +1153,9 @@ void catalog_save(const struct catalog *c, struct strbuf *out)
 		put_int(out, t->partitioned);
 		put_str(out, t->partition_of);
 		put_int(out, t->columns_known);
+		put_int(out, t->matview);
+		put_int(out, t->filled);
+		put_int(out, t->stub);
 		strbuf_addch(out, '\n');
 		for (size_t k = 0; k < t->ncols; k++) {
 			const struct cat_column *col = &t->cols[k];
@@ -879,6 +1192,19 @@ void catalog_save(const struct catalog *c, struct strbuf *out)
 		put_int(out, x->unique);
 		put_str(out, x->method);
 		put_list(out, &x->columns);
+		strbuf_addch(out, '\n');
+	}
+	for (size_t i = 0; i < c->nobjects; i++) {
+		const struct cat_object *o = c->objects[i];
+		if (o->dropped)
+			continue;
+		strbuf_addch(out, 'O');
+		put_int(out, o->kind);
+		put_str(out, o->key);
+		put_str(out, o->sub);
+		put_str(out, o->table);
+		put_str(out, o->column);
+		put_list(out, &o->deps);
 		strbuf_addch(out, '\n');
 	}
 }
@@ -959,6 +1285,9 @@ int catalog_load(struct catalog *c, const char *text, size_t len, unsigned origi
 			t->partitioned = get_int(&r) != 0;
 			t->partition_of = get_str(&r);
 			t->columns_known = get_int(&r) != 0;
+			t->matview = get_int(&r) != 0;
+			t->filled = get_int(&r) != 0;
+			t->stub = get_int(&r) != 0;
 		} else if (kind == 'C' && t) {
 			char *name = get_str(&r);
 			if (!name) {
@@ -996,13 +1325,30 @@ int catalog_load(struct catalog *c, const char *text, size_t len, unsigned origi
 				r.bad = true;
 				break;
 			}
-			index_add(c, name, table, NULL, origin);
+			index_add(c, name, table, NULL, origin, 0);
 			struct cat_index *x = c->indexes[c->nindexes - 1];
 			x->unique = get_int(&r) != 0;
 			x->method = get_str(&r);
 			get_list(&r, &x->columns);
 			free(name);
 			free(table);
+		} else if (kind == 'O') {
+			long k = get_int(&r);
+			char *key = get_str(&r), *sub = get_str(&r);
+			if (!key || k < 0 || k >= DDL_KIND_COUNT) {
+				free(key);
+				free(sub);
+				r.bad = true;
+				break;
+			}
+			struct cat_object *o = object_add(c, (enum ddl_kind)k, key, sub, origin, 0);
+			free(key);
+			free(sub);
+			o->table = get_str(&r);
+			o->column = get_str(&r);
+			if (o->table)
+				c->owned++;
+			get_list(&r, &o->deps);
 		} else {
 			r.bad = true;
 			break;

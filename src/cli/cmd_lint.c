@@ -25,7 +25,9 @@
 static const struct cli_opt lint_opts[] = {
 	{"fail-level", 0, "error|warning", "lowest severity that fails the run"},
 	{"strict", 0, NULL, "fail on warnings too (same as --fail-level warning)"},
-	{"pg-version", 0, "N", "PostgreSQL major version the rules judge for (13 to 17)"},
+	{"pg-version", 0, "N", "PostgreSQL major version the rules judge for (11 to 19)"},
+	{"assume-in-transaction", 0, NULL,
+	 "plain SQL files run inside a transaction their tool opens (as squawk's option)"},
 	{"staged", 0, NULL, "lint what the git index holds (the pre-commit hook)"},
 	{"base", 0, "REF", "compare with REF: applied revisions must not change (CI)"},
 	{NULL, 0, NULL, NULL},
@@ -36,6 +38,8 @@ struct lint_job {
 	struct idxvec nodes;   /* graph nodes of app->graph to lint */
 	bool all_nodes;        /* the whole migrations directory */
 	struct strlist files;  /* files linted on their own (plain SQL, other directories) */
+	struct findings histories; /* of other directories of revisions, each linted as a history */
+	size_t history_revs;       /* revisions read from those directories */
 };
 
 static char *real(const char *path)
@@ -44,8 +48,10 @@ static char *real(const char *path)
 	return realpath(path, buf) ? xstrdup(buf) : NULL;
 }
 
-/* A path given on the command line: a node of the graph, or files of their own. */
-static int add_path(struct app *app, struct lint_job *job, const char *path)
+/* A path given on the command line: a node of the graph, a directory of
+ * revisions (a history of its own), or files of their own. */
+static int add_path(struct app *app, const struct lint_settings *s, struct lint_job *job,
+		    const char *path)
 {
 	if (path_is_dir(path)) {
 		char *rp = real(path), *rm = real(app->migrations_dir);
@@ -56,6 +62,12 @@ static int add_path(struct app *app, struct lint_job *job, const char *path)
 			job->all_nodes = true;
 			return 0;
 		}
+		bool history;
+		if (lint_history_dir(s, path, app->name_pattern, &app->limits, &job->histories,
+				     &history, &job->history_revs) < 0)
+			return err_wrap(ERR_USAGE, "cannot lint '%s'", path);
+		if (history)
+			return 0;
 		struct strlist names = STRLIST_INIT, links = STRLIST_INIT;
 		int ret = dir_list_suffix(path, ".sql", &names, &links);
 		for (size_t i = 0; ret == 0 && i < names.n; i++)
@@ -168,42 +180,6 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 	return 0;
 }
 
-/*
- * Git findings keep the severity the guard gave them (an edited downgrade is
- * a warning under applied-revision-edited) unless revgate.ini overrides the
- * rule; "off" and "-- revgate: ignore" drop them as for every rule.
- */
-static void keep_git_findings(const struct lint_settings *s, const struct revset *revs,
-			      struct findings *git, struct findings *all)
-{
-	struct lint_settings dflt;
-	lint_settings_init(&dflt);
-	struct findings kept = FINDINGS_INIT;
-	for (size_t i = 0; i < git->n; i++) {
-		const struct finding *f = &git->v[i];
-		enum severity sev = lint_severity(s, f->rule);
-		if (sev == lint_severity(&dflt, f->rule))
-			sev = f->severity;
-		bool ignored = sev == SEV_OFF;
-		for (size_t k = 0; !ignored && f->file && k < revs->n; k++)
-			ignored = !strcmp(revs->v[k]->path, f->file) &&
-				  revision_ignores(revs->v[k], f->rule);
-		if (ignored)
-			continue;
-		struct finding *n = findings_add(&kept, f->rule, sev, f->file, f->line, f->column,
-						 "%s", f->message);
-		n->end_line = f->end_line;
-		n->end_column = f->end_column;
-		if (f->hint)
-			finding_set_hint(n, "%s", f->hint);
-		if (f->excerpt)
-			finding_set_excerpt(n, f->excerpt, strlen(f->excerpt));
-	}
-	findings_move(all, &kept);
-	findings_release(git);
-	lint_settings_release(&dflt);
-}
-
 /* "12 revisions checked", "2 files checked", "12 revisions and 2 files checked". */
 static char *checked_phrase(size_t revisions, size_t files)
 {
@@ -254,7 +230,7 @@ static void alembic_sql(struct app *app, struct findings *out)
 static int run_lint(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct lint_settings s;
-	struct lint_job job = {IDXVEC_INIT, false, STRLIST_INIT};
+	struct lint_job job = {IDXVEC_INIT, false, STRLIST_INIT, FINDINGS_INIT, 0};
 	struct findings git = FINDINGS_INIT, all = FINDINGS_INIT;
 	struct strlist changed = STRLIST_INIT;
 	bool scoped = false;
@@ -265,6 +241,8 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	const char *v = cli_value(cmd, a, "pg-version");
 	if (v && (ret = lint_settings_set_pg_version(&s, v)) < 0)
 		goto out;
+	if (cli_flag(cmd, a, "assume-in-transaction"))
+		s.assume_in_transaction = true;
 	const char *level = cli_value(cmd, a, "fail-level");
 	if (!level)
 		level = config_get(&app->cfg, "lint", "fail_level");
@@ -307,7 +285,7 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	if (!a->npos)
 		job.all_nodes = true;
 	for (size_t i = 0; i < a->npos; i++)
-		if ((ret = add_path(app, &job, a->pos[i])) < 0)
+		if ((ret = add_path(app, &s, &job, a->pos[i])) < 0)
 			goto out;
 
 	if (job.all_nodes) {
@@ -324,7 +302,9 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	}
 	lint_revisions(&s, &app->graph, job.nodes.v, job.nodes.n, &all);
 	lint_filter_findings(&s, &app->revs, &all);
-	keep_git_findings(&s, &app->revs, &git, &all);
+	lint_filter_findings(&s, &app->revs, &git);
+	findings_move(&all, &git);
+	findings_move(&all, &job.histories);
 	findings_sort(&all);
 
 	struct printer p;
@@ -335,7 +315,8 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	 * graph and history, even when --staged or --base scope the SQL
 	 * rules to the change); --quiet keeps it silent */
 	char *checked = app->quiet ? NULL
-				   : checked_phrase(job.all_nodes ? app->revs.n : job.nodes.n,
+				   : checked_phrase((job.all_nodes ? app->revs.n : job.nodes.n) +
+							    job.history_revs,
 						    job.files.n);
 	p.checked = checked;
 	if (p.ops->begin)
@@ -358,6 +339,7 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 out:
 	idxvec_release(&job.nodes);
 	strlist_release(&job.files);
+	findings_release(&job.histories);
 	findings_release(&git);
 	findings_release(&all);
 	strlist_release(&changed);
@@ -370,12 +352,14 @@ const struct command cmd_lint = {
 	.run = run_lint,
 	.summary = "lint migrations: locks, rewrites, data loss, downgrades, history",
 	.usage = "revgate lint [PATHS...] [--staged | --base REF] [--format text|json|github|sarif] "
-		 "[--fail-level LEVEL] [--strict] [--pg-version N]",
+		 "[--fail-level LEVEL] [--strict] [--pg-version N] [--assume-in-transaction]",
 	.description =
 		"Without PATHS, lints every revision of the migrations directory, each against\n"
 		"the schema its history leaves. A PATH may be a revision file (judged the same\n"
-		"way), a directory, or a plain SQL file that is not a revision (linted whole as\n"
-		"an upgrade). 'revgate rules' lists the rules; 'revgate explain ID' explains one.\n"
+		"way), another directory of revisions (linted as a history of its own), or a\n"
+		"plain SQL file or a directory of them (each linted whole, outside a transaction\n"
+		"unless it opens one or --assume-in-transaction is given, as squawk does).\n"
+		"'revgate rules' lists the rules; 'revgate explain ID' explains one.\n"
 		"In a git repository, revisions on the base branch ([git] base, else origin/main\n"
 		"or main) count as applied and must not change, and merging the base must leave\n"
 		"one head: --staged checks what the index holds (pre-commit), --base REF\n"

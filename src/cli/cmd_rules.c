@@ -7,6 +7,7 @@
 #include "lint/lint.h"
 #include "lint/registry.h"
 #include "output/jsonw.h"
+#include "sql/locks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,28 @@ const struct command cmd_rules = {
     .formats = "text|json",
 };
 
+/* Rows of the lock table (sql/locks.h) for `form`, or every row when 0. */
+static void print_locks(int form)
+{
+	for (const struct lock_entry *e = locks_table(); e->form != LF_NONE; e++) {
+		if (form && (int)e->form != form)
+			continue;
+		char versions[16];
+		if (e->min_pg == e->max_pg)
+			snprintf(versions, sizeof(versions), "%d", e->min_pg);
+		else
+			snprintf(versions, sizeof(versions), "%d-%d", e->min_pg, e->max_pg);
+		printf("| %s | %s | %s | %s | %s |\n", e->sql, lock_role_name(e->role),
+		       lock_mode_name(e->mode), versions, *e->effect ? e->effect : "");
+	}
+}
+
+static void print_lock_header(void)
+{
+	printf("| statement | on | lock | PostgreSQL | rewrites or scans |\n");
+	printf("|---|---|---|---|---|\n");
+}
+
 /* ERR_NOTFOUND for an id that is neither a rule nor a finding, with the
  * closest ones when it looks like a typo. */
 static int no_such_id(const char *id)
@@ -99,22 +122,40 @@ static int no_such_id(const char *id)
 static int run_explain(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	const char *id = a->pos[0];
+	if (!strcmp(id, "locks")) {
+		printf("# The lock table\n\nThe lock each statement form takes, per PostgreSQL "
+		       "major, from the PostgreSQL documentation; lint judges statements by it.\n\n");
+		print_lock_header();
+		print_locks(0);
+		return 0;
+	}
 	/* a lint rule's page, else the page of a finding verify, upgrade or
 	 * test print */
-	const char *doc = lint_rule_find(id) ? rule_doc_find(id) : finding_doc_find(id);
+	const struct lint_rule *r = lint_rule_find(id);
+	const char *doc = r ? rule_doc_find(id) : finding_doc_find(id);
 	if (!doc)
 		return no_such_id(id);
 	fputs(doc, stdout);
+	if (r && r->forms && r->forms[0]) {
+		printf("\n## Locks\n\nFrom revgate's lock table ('revgate explain locks' "
+		       "prints all of it):\n\n");
+		print_lock_header();
+		for (const int *f = r->forms; *f; f++)
+			print_locks(*f);
+	}
 	return 0;
 }
 
 const struct command cmd_explain = {
     .name = "explain",
     .run = run_explain,
-    .summary = "explain a rule or finding: why, the safe alternative, examples",
-    .usage = "revgate explain ID",
+    .summary = "explain a rule or finding: why, the safe alternative, examples, locks",
+    .usage = "revgate explain ID | locks",
     .description = "ID is a lint rule ('revgate rules' lists them) or any other finding id\n"
-		   "revgate prints, such as verify's applied-checksum-mismatch.",
+		   "revgate prints, such as verify's applied-checksum-mismatch. A rule's page\n"
+		   "ends with the rows of the lock table it judges by; 'revgate explain locks'\n"
+		   "prints the whole lock table: the lock each statement form takes, per\n"
+		   "PostgreSQL major (13 to 17).",
     .opts = rules_opts,
     .min_pos = 1,
     .max_pos = 1,

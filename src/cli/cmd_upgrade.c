@@ -81,12 +81,7 @@ static int lint_gate(struct app *app, const struct apply_plan *p, bool force)
 		const struct finding *f = &fs.v[i];
 		if (f->severity < SEV_ERROR)
 			continue;
-		struct finding *c = findings_add(&errors, f->rule, f->severity, f->file, f->line,
-						 f->column, "%s", f->message);
-		if (f->hint)
-			finding_set_hint(c, "%s", f->hint);
-		if (f->excerpt)
-			finding_set_excerpt(c, f->excerpt, strlen(f->excerpt));
+		findings_add_copy(&errors, f);
 	}
 	if (!errors.n)
 		goto out;

@@ -80,6 +80,19 @@ struct finding *findings_add(struct findings *fs, const char *rule, enum severit
 	return f;
 }
 
+struct finding *findings_add_copy(struct findings *fs, const struct finding *f)
+{
+	ALLOC_GROW(fs->v, fs->n + 1, fs->alloc);
+	struct finding *c = &fs->v[fs->n++];
+	*c = *f;
+	c->rule = xstrdup(f->rule);
+	c->file = f->file ? xstrdup(f->file) : NULL;
+	c->message = xstrdup(f->message ? f->message : "");
+	c->hint = f->hint ? xstrdup(f->hint) : NULL;
+	c->excerpt = f->excerpt ? xstrdup(f->excerpt) : NULL;
+	return c;
+}
+
 struct finding *findings_add_at(struct findings *fs, const char *rule, enum severity sev,
 				const char *file, const char *text, size_t len, size_t offset,
 				const char *fmt, ...)

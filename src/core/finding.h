@@ -52,6 +52,9 @@ struct finding *findings_add(struct findings *fs, const char *rule, enum severit
 struct finding *findings_add_at(struct findings *fs, const char *rule, enum severity sev,
 				const char *file, const char *text, size_t len, size_t offset,
 				const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+/* Adds a copy of `f` (every field, positions and end positions included)
+ * and returns it, borrowed as findings_add's. */
+struct finding *findings_add_copy(struct findings *fs, const struct finding *f);
 void finding_set_hint(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void finding_set_excerpt(struct finding *f, const char *line, size_t len);
 /* Moves all findings of `src` to the end of `dst`, leaving `src` empty. */

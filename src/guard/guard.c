@@ -434,16 +434,8 @@ static int load_staged(struct guard_ctx *c, struct revset *set, struct findings 
 	/* findings about kept files stay, except the graph's: it is rebuilt */
 	for (size_t i = 0; i < load_findings->n; i++) {
 		const struct finding *f = &load_findings->v[i];
-		if (f->file && strlist_has(&kept_paths, f->file) && !is_graph_rule(f->rule)) {
-			struct finding *n = findings_add(&kept, f->rule, f->severity, f->file, f->line,
-							 f->column, "%s", f->message);
-			n->end_line = f->end_line;
-			n->end_column = f->end_column;
-			if (f->hint)
-				finding_set_hint(n, "%s", f->hint);
-			if (f->excerpt)
-				finding_set_excerpt(n, f->excerpt, strlen(f->excerpt));
-		}
+		if (f->file && strlist_has(&kept_paths, f->file) && !is_graph_rule(f->rule))
+			findings_add_copy(&kept, f);
 	}
 	findings_release(load_findings);
 	findings_move(load_findings, &kept);

@@ -1,11 +1,12 @@
 /*
- * The schema objects a revision's upgrade touches, named from the parse
- * tree: "table clients", "column clients.email", "index ix_clients_email".
- * A light, statement-level extraction for the sibling-conflict check: it
- * looks at the statement kinds migrations are made of (CREATE/ALTER/DROP
- * TABLE, indexes, renames, views, triggers, INSERT/UPDATE/DELETE) and
- * ignores the rest. Schema "public" is dropped so that qualified and
- * unqualified names meet.
+ * The schema objects a revision's upgrade touches, for the sibling-conflict
+ * check: every effect sql/ddl finds in its statements, named by kind and
+ * key ("table clients", "column clients.email", "index ix_clients_email",
+ * "function touch_updated_at", "trigger clients.audit", "policy t.own",
+ * "sequence s", "view v", "type mood", "extension vector", "schema app").
+ * A change to a column, constraint, trigger, policy or index touches its
+ * table too; a rename touches the old and the new name. Keys are ddl's, so
+ * "public.t" and "t" meet.
  *
  * Ownership: a touched_set owns its strings.
  */
@@ -17,7 +18,7 @@
 struct revision;
 
 struct touched {
-	char *object;  /* "table x", "column x.c", "index i" */
+	char *object;  /* "table x", "column x.c", "index i", "function f", ... */
 	size_t offset; /* byte offset in the file of the statement that touches it */
 };
 

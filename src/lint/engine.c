@@ -22,6 +22,8 @@
 #include "core/xalloc.h"
 #include "revision/revision.h"
 #include "sql/lintparse.h"
+#include "sql/lex.h"
+#include "sql/plpgsql.h"
 #include "sql/sql.h"
 
 #include <ctype.h>
@@ -33,6 +35,8 @@
 
 #define NODE_KINDS 512
 #define WALK_MAX_DEPTH 10000
+/* DO blocks whose EXECUTE runs a DO block ...: deeper levels are only parsed */
+#define LINT_MAX_NESTING 4
 
 struct directive {
 	size_t offset;
@@ -55,13 +59,34 @@ struct lint_run {
 	size_t stmt_dirs_from; /* directives of the current statement: [from, ndirs) */
 	struct lint_facts facts;
 	struct sql_arena *arena; /* the current statement's tree */
+	struct ddl_stmt ddl[LINT_MAX_NESTING]; /* per nesting level (statements in DO blocks) */
+	unsigned depth;
+	/* a statement PL/pgSQL runs whose text is not in the file as written
+	 * (an EXECUTE of a string with doubled quotes): its text, and the file
+	 * offset every finding about it points at */
+	const char *vtext;
+	size_t vat;
+	/* this revision's PL/pgSQL functions, linted where the revision calls them */
+	struct body *bodies;
+	size_t nbodies, bodies_alloc;
+	struct strmap body_names; /* a body's last name -> its index in bodies */
 };
 
-/* The message-typed fields of one protobuf message type, found once. */
+/* A function the revision created: its CREATE statement in the file, whose
+ * body is read again where the revision calls it (rarely: not before). */
+struct body {
+	char *key;  /* ddl key */
+	char *name; /* its last name, for finding calls in the text */
+	size_t start, len;
+};
+
+/* The message-typed fields of one protobuf message type, and the node kind
+ * it is (0 for none), found once. */
 struct msg_fields {
 	const ProtobufCMessageDescriptor *d;
 	unsigned *idx;
 	unsigned n;
+	int kind;
 };
 
 #define FIELD_CACHE 1024 /* open addressing; libpg_query has ~250 message types */
@@ -70,12 +95,16 @@ struct lint_engine {
 	struct msg_fields cache[FIELD_CACHE];
 	bool light_ok;		/* no rule looks inside data statements: check their syntax only */
 	bool prune[NODE_KINDS]; /* kinds whose subtrees hold nothing any rule wants */
+	/* the Node field holding each kind, and each kind's message type */
+	const ProtobufCFieldDescriptor *node_field[NODE_KINDS];
 	const struct lint_settings *s;
 	/* rules by node kind: indices into the registry */
 	unsigned char *by_node[NODE_KINDS];
 	unsigned char n_by_node[NODE_KINDS];
 	const struct lint_rule *finishers[LINT_MAX_RULES];
 	size_t nfinishers;
+	const struct lint_rule *per_statement[LINT_MAX_RULES];
+	size_t nper_statement;
 };
 
 static bool rule_enabled(const struct lint_settings *s, size_t idx)
@@ -123,8 +152,10 @@ static bool outside_data_statements(int k)
 	case PG_QUERY__NODE__NODE_PARTITION_CMD:
 	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
-	case PG_QUERY__NODE__NODE_COPY_STMT:
 	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
+	case PG_QUERY__NODE__NODE_CREATE_POLICY_STMT:
+	case PG_QUERY__NODE__NODE_COPY_STMT:
+	case PG_QUERY__NODE__NODE_CALL_STMT:
 	case PG_QUERY__NODE__NODE_ALTER_OWNER_STMT:
 	case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT:
 	case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
@@ -164,6 +195,11 @@ struct lint_engine *lint_engine_new(const struct lint_settings *s)
 {
 	struct lint_engine *e = xcalloc(1, sizeof(*e));
 	e->s = s;
+	for (unsigned i = 0; i < pg_query__node__descriptor.n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &pg_query__node__descriptor.fields[i];
+		if (f->id < NODE_KINDS)
+			e->node_field[f->id] = f;
+	}
 	e->light_ok = true;
 	size_t n = lint_rule_count();
 	for (size_t i = 0; i < n; i++) {
@@ -172,6 +208,8 @@ struct lint_engine *lint_engine_new(const struct lint_settings *s)
 			continue;
 		if (r->finish)
 			e->finishers[e->nfinishers++] = r;
+		if (r->statement)
+			e->per_statement[e->nper_statement++] = r;
 		if (!r->check || !r->nodes)
 			continue;
 		for (const int *k = r->nodes; *k; k++) {
@@ -209,17 +247,18 @@ struct finding *lint_report(struct lint_ctx *ctx, size_t offset, const char *fmt
 {
 	struct lint_run *run = ctx->run;
 	const struct lint_rule *r = ctx->rule;
-	int idx = lint_rule_index(r->id);
 	char *msg;
 	va_list ap;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		BUG("vasprintf failed");
 	va_end(ap);
-	struct finding *f = findings_add(&run->scratch, r->id, run->s->severity[idx],
-					 run->rev->path, 0, 0, "%s", msg);
+	struct finding *f =
+	    findings_add(&run->scratch, r->id, r->severity, run->rev->path, 0, 0, "%s", msg);
 	free(msg);
 	ALLOC_GROW(run->offs, run->scratch.n, run->offs_alloc);
+	if (run->vtext)
+		offset = run->vat;
 	run->offs[run->scratch.n - 1] = offset > ctx->len ? ctx->len : offset;
 	return f;
 }
@@ -244,14 +283,41 @@ bool lint_table_is_new(const struct lint_ctx *ctx, const struct cat_table *t)
 	return t && t->origin == ctx->origin;
 }
 
+bool lint_relation_is_new(const struct lint_ctx *ctx, const char *key)
+{
+	const struct cat_table *t = catalog_table(ctx->cat, key);
+	if (t)
+		return t->origin == ctx->origin;
+	const struct cat_index *x = catalog_index(ctx->cat, key);
+	return x && x->origin == ctx->origin;
+}
+
+size_t lint_clause(const struct lint_ctx *ctx, const PgQuery__AlterTableCmd *cmd)
+{
+	if (!ctx->ddl || !ctx->stmt || ctx->stmt->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return ctx->stmt_start;
+	return ddl_clause_offset(ctx->ddl, ctx->stmt->alter_table_stmt, cmd, ctx->stmt_start);
+}
+
+const struct ddl_lock *lint_lock_at(const struct lint_ctx *ctx, const char *relation,
+				    size_t offset)
+{
+	for (size_t i = 0; ctx->ddl && relation && i < ctx->ddl->n_locks; i++) {
+		const struct ddl_lock *l = &ctx->ddl->locks[i];
+		if (!strcmp(l->relation, relation) && (offset == SIZE_MAX || l->offset == offset))
+			return l;
+	}
+	return NULL;
+}
+
 /* A finding made by the engine itself (syntax-error, unused-ignore, ...). */
 static struct finding *engine_report(struct lint_run *run, const char *rule, size_t offset,
 				     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static struct finding *engine_report(struct lint_run *run, const char *rule, size_t offset,
 				     const char *fmt, ...)
 {
-	int idx = lint_rule_index(rule);
-	if (idx < 0)
+	const struct lint_rule *r = lint_rule_find(rule);
+	if (!r)
 		BUG("unregistered rule '%s'", rule);
 	char *msg;
 	va_list ap;
@@ -259,8 +325,8 @@ static struct finding *engine_report(struct lint_run *run, const char *rule, siz
 	if (vasprintf(&msg, fmt, ap) < 0)
 		BUG("vasprintf failed");
 	va_end(ap);
-	struct finding *f = findings_add(&run->scratch, rule, run->s->severity[idx], run->rev->path,
-					 0, 0, "%s", msg);
+	struct finding *f =
+	    findings_add(&run->scratch, rule, r->severity, run->rev->path, 0, 0, "%s", msg);
 	free(msg);
 	ALLOC_GROW(run->offs, run->scratch.n, run->offs_alloc);
 	run->offs[run->scratch.n - 1] = offset;
@@ -300,22 +366,31 @@ static size_t header_dirs_end(const struct lint_run *run)
 	return n;
 }
 
-/* Moves this statement's findings to the output, minus ignored and off ones. */
+/* The directives that may silence the current findings: the header's, and
+ * the statement's when `statement` is set. */
+struct silencer {
+	struct lint_run *run;
+	size_t header_end;
+	bool statement;
+};
+
+static bool silences(void *arg, const char *rule)
+{
+	struct silencer *sc = arg;
+	bool h = silenced(sc->run, rule, 0, sc->header_end);
+	bool st = sc->statement &&
+		  silenced(sc->run, rule, sc->run->stmt_dirs_from, sc->run->ndirs);
+	return h || st;
+}
+
+/* Moves this statement's findings to the output, minus ignored and off ones
+ * (lint_settle decides). */
 static void flush(struct lint_run *run, bool statement_dirs)
 {
-	size_t nh = header_dirs_end(run);
+	struct silencer sc = {run, header_dirs_end(run), statement_dirs};
 	for (size_t i = 0; i < run->scratch.n; i++) {
 		struct finding *f = &run->scratch.v[i];
-		bool drop = f->severity == SEV_OFF;
-		/* unused-ignore and unknown-rule are never silenced by the directive itself */
-		bool meta = !strcmp(f->rule, "unused-ignore") || !strcmp(f->rule, "unknown-rule");
-		if (!drop && !meta) {
-			bool h = silenced(run, f->rule, 0, nh);
-			bool st = statement_dirs &&
-				  silenced(run, f->rule, run->stmt_dirs_from, run->ndirs);
-			drop = h || st;
-		}
-		if (drop) {
+		if (!lint_settle(run->s, f, silences, &sc)) {
 			finding_free_fields(f);
 			continue;
 		}
@@ -531,6 +606,9 @@ static const struct msg_fields *message_fields(struct lint_engine *e,
 		for (unsigned i = 0; i < d->n_fields; i++)
 			if (d->fields[i].type == PROTOBUF_C_TYPE_MESSAGE)
 				mf->idx[mf->n++] = i;
+		for (unsigned i = 0; i < pg_query__node__descriptor.n_fields && !mf->kind; i++)
+			if (pg_query__node__descriptor.fields[i].descriptor == d)
+				mf->kind = (int)pg_query__node__descriptor.fields[i].id;
 	}
 	return mf;
 }
@@ -553,7 +631,22 @@ static void walk_msg(struct walk *w, const ProtobufCMessage *m, unsigned depth)
 		if ((unsigned)n->node_case < NODE_KINDS && w->eng->prune[n->node_case])
 			return;
 	}
+	if (d == &pg_query__node__descriptor) {
+		/* a Node is a oneof of every kind: go straight to the one it holds */
+		const PgQuery__Node *n = (const PgQuery__Node *)m;
+		const ProtobufCFieldDescriptor *f =
+		    (unsigned)n->node_case < NODE_KINDS ? w->eng->node_field[n->node_case] : NULL;
+		const ProtobufCMessage *sub =
+		    f ? *(const ProtobufCMessage *const *)((const char *)m + f->offset) : NULL;
+		if (sub)
+			walk_msg(w, sub, depth + 1);
+		return;
+	}
+	/* a part reached directly (a ColumnDef's TypeName, an IndexStmt's RangeVar):
+	 * pruned like the node of its kind */
 	const struct msg_fields *mf = message_fields(w->eng, d);
+	if (mf->kind > 0 && mf->kind < NODE_KINDS && w->eng->prune[mf->kind])
+		return;
 	for (unsigned k = 0; k < mf->n; k++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[mf->idx[k]];
 		const char *base = (const char *)m;
@@ -580,10 +673,30 @@ static void walk_msg(struct walk *w, const ProtobufCMessage *m, unsigned depth)
 
 /* ---- sections and statements ---- */
 
+/* The major whose grammar libpg_query carries (PG_VERSION_NUM / 10000). */
+#define GRAMMAR_MAJOR 15
+
+/*
+ * A statement the parser rejects. The grammar is PostgreSQL 15's: for a
+ * newer target the statement may be valid syntax there, so it is an
+ * info-level finding that does not fail the run, and says so.
+ */
 static void syntax_error(struct lint_run *run, const struct sql_error *err, const char *what)
 {
-	struct finding *f = engine_report(run, "syntax-error", err->offset, "%s%s", what,
-					  err->message ? err->message : "syntax error");
+	const char *msg = err->message ? err->message : "syntax error";
+	struct finding *f;
+	if (run->s->pg_version > GRAMMAR_MAJOR) {
+		f = engine_report(run, "syntax-error", err->offset,
+				  "PostgreSQL %d's grammar rejects this (%s%s); your target version "
+				  "%d may accept it",
+				  GRAMMAR_MAJOR, what, msg, run->s->pg_version);
+		f->severity = SEV_INFO;
+		finding_set_hint(f, "revgate parses with PostgreSQL %d's grammar and could not check "
+				    "this statement; the statements after it are still checked",
+				 GRAMMAR_MAJOR);
+		return;
+	}
+	f = engine_report(run, "syntax-error", err->offset, "%s%s", what, msg);
 	finding_set_hint(f, "PostgreSQL will refuse this statement; the statements after it "
 			    "are still checked");
 }
@@ -599,40 +712,247 @@ static void run_finishers(struct lint_run *run, struct lint_ctx *ctx)
 }
 
 static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQuery__Node *node,
+			   struct catalog *cat, size_t start, size_t len);
+
+/* The function this revision created under `key`, or NULL. */
+static struct body *body_find(struct lint_run *run, const char *key)
+{
+	for (size_t i = 0; key && i < run->nbodies; i++)
+		if (!strcmp(run->bodies[i].key, key))
+			return &run->bodies[i];
+	return NULL;
+}
+
+static void bodies_release(struct lint_run *run)
+{
+	for (size_t i = 0; i < run->nbodies; i++) {
+		free(run->bodies[i].key);
+		free(run->bodies[i].name);
+	}
+	free(run->bodies);
+	strmap_release(&run->body_names);
+}
+
+/* Remembers where a CREATE FUNCTION is, for the revision's calls of it. */
+static void body_keep(struct lint_run *run, const struct ddl_stmt *d, size_t start, size_t len)
+{
+	for (size_t i = 0; i < d->n_effects; i++) {
+		const struct ddl_effect *e = &d->effects[i];
+		if (e->action != DDL_CREATE || e->kind != DDL_FUNCTION)
+			continue;
+		struct body *b = body_find(run, e->key);
+		if (!b) {
+			ALLOC_GROW(run->bodies, run->nbodies + 1, run->bodies_alloc);
+			b = &run->bodies[run->nbodies++];
+			memset(b, 0, sizeof(*b));
+			b->key = xstrdup(e->key);
+			const char *dot = strrchr(e->key, '.');
+			b->name = xstrdup(dot ? dot + 1 : e->key);
+			strmap_put(&run->body_names, b->name, run->nbodies - 1);
+		}
+		b->start = start;
+		b->len = len;
+		return;
+	}
+}
+
+/*
+ * Lints the statements a PL/pgSQL body runs as part of the migration (a DO
+ * block, a function the revision calls), each at its own position, in the
+ * transaction of the statement that runs them and with the catalog.
+ */
+static void lint_inner(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
+		       const struct sql_inner_list *l);
+
+/* A call of a function the revision created: its body runs here. */
+static void lint_body(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
+		      const struct body *b)
+{
+	struct sql_tree tree;
+	struct sql_error err = {0, NULL};
+	if (sql_parse_arena(run->rev->text, b->start, b->len, run->arena, &tree, &err) == 0 &&
+	    tree.result->n_stmts) {
+		struct sql_inner_list l = SQL_INNER_LIST_INIT;
+		const PgQuery__RawStmt *raw = tree.result->stmts[0];
+		if (sql_plpgsql_statements(raw->stmt, run->rev->text, tree.base, b->start, b->len, &l,
+					   NULL) == 0)
+			lint_inner(run, ctx, cat, &l);
+		sql_inner_list_release(&l);
+	}
+	sql_error_release(&err);
+}
+
+static void lint_inner(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
+		       const struct sql_inner_list *l)
+{
+	if (!l->n || run->depth + 1 >= LINT_MAX_NESTING)
+		return;
+	struct lint_ctx saved = *ctx;
+	const char *saved_vtext = run->vtext;
+	size_t saved_vat = run->vat;
+	const char *file = run->rev->text;
+	run->depth++;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sql_inner *s = &l->v[i];
+		const char *t = s->text ? s->text : file;
+		size_t st = s->text ? 0 : s->start, sl = s->text ? strlen(s->text) : s->len;
+		struct sql_tree tree;
+		struct sql_error err = {0, NULL};
+		run->vtext = s->text ? s->text : saved_vtext;
+		run->vat = s->text ? s->start : saved_vat;
+		if (sql_parse_arena(t, st, sl, run->arena, &tree, &err) < 0) {
+			if (run->vtext)
+				err.offset = run->vat;
+			syntax_error(run, &err, s->dynamic ? "EXECUTE: " : "");
+			sql_error_release(&err);
+			continue;
+		}
+		ctx->base = tree.base;
+		ctx->text = run->vtext ? run->vtext : file;
+		ctx->len = run->vtext ? strlen(run->vtext) : run->rev->len;
+		for (size_t k = 0; k < tree.result->n_stmts; k++) {
+			const PgQuery__RawStmt *raw = tree.result->stmts[k];
+			if (!raw->stmt)
+				continue;
+			size_t rs = tree.base + (size_t)raw->stmt_location;
+			size_t rl = raw->stmt_len ? (size_t)raw->stmt_len : st + sl - rs;
+			lint_statement(run, ctx, raw->stmt, cat, rs, rl);
+		}
+	}
+	run->depth--;
+	run->vtext = saved_vtext;
+	run->vat = saved_vat;
+	*ctx = saved;
+}
+
+/* A statement that calls a function this revision created runs its body:
+ * CALL p(), or SELECT f() (data statements have no tree: the text is searched). */
+static void lint_calls(struct lint_run *run, struct lint_ctx *ctx, struct catalog *cat,
+		       const PgQuery__Node *node, size_t start, size_t len)
+{
+	if (!run->nbodies)
+		return;
+	if (node->node_case == PG_QUERY__NODE__NODE_CALL_STMT && node->call_stmt->funccall) {
+		const PgQuery__FuncCall *fc = node->call_stmt->funccall;
+		char *key = ddl_names_key(fc->funcname, fc->n_funcname);
+		struct body *b = body_find(run, key);
+		free(key);
+		if (b)
+			lint_body(run, ctx, cat, b);
+		return;
+	}
+	if (node->node_case != PG_QUERY__NODE__NODE_SELECT_STMT || run->vtext)
+		return;
+	/* a name followed by '(' that is one of the revision's functions */
+	const char *t = run->rev->text;
+	size_t pos = start, end = start + len;
+	struct sql_ident id;
+	while (sql_lex_next_ident(t, &pos, end, &id)) {
+		size_t j = sql_lex_skip_blank(t, id.end, end);
+		if (id.quoted || j >= end || t[j] != '(' || id.bytes > 63)
+			continue;
+		char name[64];
+		for (size_t k = 0; k < id.bytes; k++)
+			name[k] = (char)tolower((unsigned char)t[id.start + k]);
+		name[id.bytes] = '\0';
+		size_t at;
+		if (strmap_get(&run->body_names, name, &at))
+			lint_body(run, ctx, cat, &run->bodies[at]);
+	}
+}
+
+static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQuery__Node *node,
 			   struct catalog *cat, size_t start, size_t len)
 {
 	struct lint_facts *f = &run->facts;
 	const struct revision *rev = run->rev;
 	ctx->stmt = node;
-	ctx->stmt_start = start;
-	ctx->stmt_len = len;
+	ctx->stmt_start = run->vtext ? run->vat : start;
+	ctx->stmt_len = run->vtext ? 0 : len;
+	ctx->src = run->vtext ? run->vtext : rev->text;
+	ctx->src_start = start;
+	ctx->src_len = len;
+	ctx->nesting = run->depth;
 	ctx->autocommit = sql_stmt_needs_autocommit(node);
-	ctx->explicit_block = f->block_open;
-	ctx->in_transaction = f->block_open || (rev->transactional && !ctx->autocommit);
-	/* revgate commits before a statement that must run alone, and after each
-	 * statement of a non-transactional revision */
-	if (!f->block_open && (ctx->autocommit || !rev->transactional))
-		facts_txn_reset(f);
+	if (!run->depth) {
+		ctx->explicit_block = f->block_open;
+		ctx->in_transaction = f->block_open || (ctx->managed_txn && !ctx->autocommit);
+		/* revgate commits before a statement that must run alone, and after
+		 * each statement of a non-transactional revision */
+		if (!f->block_open && (ctx->autocommit || !ctx->managed_txn))
+			facts_txn_reset(f);
+	} else {
+		/* a DO block or a function call is atomic: what its body runs
+		 * commits or rolls back with it, in its caller's transaction */
+		ctx->in_transaction = true;
+	}
+	struct sql_inner_list inner = SQL_INNER_LIST_INIT;
 	if (node->node_case == PG_QUERY__NODE__NODE_DO_STMT ||
 	    node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT) {
 		struct sql_error err = {0, NULL};
-		if (sql_check_plpgsql(rev->text, start, len, &err) < 0)
+		const char *t = run->vtext ? run->vtext : rev->text;
+		/* a function's statements are read where the revision calls it */
+		bool want = node->node_case == PG_QUERY__NODE__NODE_DO_STMT;
+		if (sql_plpgsql_statements(node, t, ctx->base, start, len, want ? &inner : NULL,
+					   &err) < 0) {
+			if (run->vtext)
+				err.offset = run->vat;
 			syntax_error(run, &err, "PL/pgSQL: ");
+		}
 		sql_error_release(&err);
 	}
+	struct ddl_env env;
+	catalog_ddl_env(cat, run->s->pg_version, &env);
+	struct ddl_src src = {run->vtext ? run->vtext : rev->text, start, len, ctx->base};
+	struct ddl_stmt *d = &run->ddl[run->depth];
+	ddl_describe(node, &src, &env, &f->session, d);
+	if (run->vtext) {
+		/* nothing of it is in the file as written: all of it is at vat */
+		for (size_t i = 0; i < d->n_effects; i++)
+			d->effects[i].offset = run->vat;
+		for (size_t i = 0; i < d->n_locks; i++)
+			d->locks[i].offset = run->vat;
+		for (size_t i = 0; i < d->n_clause; i++)
+			d->clause[i] = run->vat;
+	}
+	ctx->ddl = d;
 	struct walk w = {run->eng, ctx, false};
 	walk_msg(&w, &node->base, 0);
+	for (size_t i = 0; i < run->eng->nper_statement; i++) {
+		const struct lint_rule *r = run->eng->per_statement[i];
+		if (ctx->section == LINT_DOWNGRADE && !(r->flags & LR_DOWNGRADE))
+			continue;
+		ctx->rule = r;
+		r->statement(ctx);
+	}
 	if (w.too_deep)
 		engine_report(run, "syntax-error", start,
 			      "statement nested too deeply to check (more than %d levels)",
 			      WALK_MAX_DEPTH);
 	facts_after_stmt(f, ctx);
 	if (ctx->section == LINT_UPGRADE)
-		catalog_apply(cat, node, ctx->origin);
+		catalog_apply(cat, d, ctx->origin);
 	/* after BEGIN, the explicit block starts */
 	if (node->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT && f->block_open &&
 	    !ctx->explicit_block)
 		facts_txn_reset(f);
+	if (node->node_case == PG_QUERY__NODE__NODE_DO_STMT)
+		lint_inner(run, ctx, cat, &inner);
+	else if (node->node_case == PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT &&
+		 ctx->section == LINT_UPGRADE)
+		body_keep(run, d, start, len); /* code that runs later, unless the revision calls it */
+	else
+		lint_calls(run, ctx, cat, node, start, len);
+	sql_inner_list_release(&inner);
+}
+
+/* Whether `needle` (lower case) occurs in hay[0, n), ignoring case. */
+static bool memmem_nocase(const char *hay, size_t n, const char *needle, size_t nl)
+{
+	for (size_t i = 0; i + nl <= n; i++)
+		if (!strncasecmp(hay + i, needle, nl))
+			return true;
+	return false;
 }
 
 /*
@@ -657,14 +977,65 @@ static int light_kind(const char *t, size_t start, size_t len)
 		n++;
 	if (n < len && !isspace((unsigned char)t[start + n]))
 		return 0;
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (strlen(kinds[i].word) == n && !strncasecmp(t + start, kinds[i].word, n))
-			return kinds[i].kind;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (strlen(kinds[i].word) != n || strncasecmp(t + start, kinds[i].word, n))
+			continue;
+		/* SET TIME ZONE changes what a type change costs (sql/ddl reads it) */
+		if (kinds[i].kind == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT &&
+		    memmem_nocase(t + start, len, "time", 4))
+			return 0;
+		return kinds[i].kind;
+	}
 	return 0;
 }
 
 /* A data statement whose syntax was checked: shown to the rules as an
- * empty node of its kind (they only look at data statements' kinds). */
+ * empty node of its kind (they only look at data statements' kinds), an
+ * INSERT with the table it writes. */
+/* An identifier as PostgreSQL reads it: unquoted folded to lower case,
+ * quoted with "" as one quote; cut at 63 bytes. */
+static void ident_value(const char *t, const struct sql_ident *id, char out[64])
+{
+	size_t n = 0;
+	if (id->quoted) {
+		for (size_t k = id->start + 1; k + 1 < id->end && n < 63; k++) {
+			out[n++] = t[k];
+			if (t[k] == '"')
+				k++;
+		}
+	} else {
+		for (size_t k = id->start; k < id->end && n < 63; k++)
+			out[n++] = (char)tolower((unsigned char)t[k]);
+	}
+	out[n] = '\0';
+}
+
+/* The table an INSERT writes ("INSERT INTO [schema.]name"), read from the
+ * text: data statements get no tree, but a table this revision fills is
+ * one whose foreign keys cost a validation. */
+static bool insert_target(const char *t, size_t start, size_t len, char schema[64], char name[64])
+{
+	size_t pos = start, end = start + len;
+	struct sql_ident a, b;
+	if (!sql_lex_next_ident(t, &pos, end, &a)) /* INSERT */
+		return false;
+	if (!sql_lex_next_ident(t, &pos, end, &a) || a.end - a.start != 4 ||
+	    strncasecmp(t + a.start, "into", 4) ||
+	    !sql_lex_next_ident(t, &pos, end, &a))
+		return false;
+	schema[0] = '\0';
+	ident_value(t, &a, name);
+	size_t dot = sql_lex_skip_blank(t, a.end, end);
+	if (dot < end && t[dot] == '.') {
+		pos = dot + 1;
+		if (!sql_lex_next_ident(t, &pos, end, &b))
+			return false;
+		memcpy(schema, name, 64);
+		ident_value(t, &b, name);
+	}
+	return *name != '\0';
+}
+
 static void lint_light(struct lint_run *run, struct lint_ctx *ctx, int kind, struct catalog *cat,
 		       size_t start, size_t len)
 {
@@ -675,9 +1046,17 @@ static void lint_light(struct lint_run *run, struct lint_ctx *ctx, int kind, str
 	PgQuery__VariableSetStmt set = PG_QUERY__VARIABLE_SET_STMT__INIT;
 	PgQuery__Node node = PG_QUERY__NODE__INIT;
 	node.node_case = (PgQuery__Node__NodeCase)kind;
+	PgQuery__RangeVar target = PG_QUERY__RANGE_VAR__INIT;
+	char schema[64], name[64];
 	switch (kind) {
 	case PG_QUERY__NODE__NODE_INSERT_STMT:
 		node.insert_stmt = &ins;
+		if (insert_target(run->rev->text, start, len, schema, name)) {
+			target.relname = name;
+			target.schemaname = schema;
+			target.location = -1;
+			ins.relation = &target;
+		}
 		break;
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		node.select_stmt = &sel;
@@ -815,8 +1194,7 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 {
 	const struct revision *rev = run->rev;
 	ctx->section = sec;
-	run->facts.block_open = false;
-	facts_txn_reset(&run->facts);
+	facts_section_start(&run->facts);
 	struct pre_section own;
 	if (!pre) {
 		split_section(rev, sec, &own);
@@ -828,6 +1206,7 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 		flush(run, false);
 	}
 	const struct rev_section *rs = sec == LINT_UPGRADE ? &rev->upgrade : &rev->downgrade;
+	ctx->section_statements = pre->script.n;
 	size_t prev = rs->start;
 	size_t lead_from = prev; /* where the next statement's own comments begin */
 	for (size_t i = 0; i < pre->script.n; i++) {
@@ -842,6 +1221,7 @@ static void lint_section(struct lint_run *run, struct lint_ctx *ctx, enum lint_s
 		lead_from = trail_to;
 		if (pre->v) {
 			lint_prepared_stmt(run, ctx, cat, &pre->v[i]);
+			sql_arena_reset(run->arena); /* the trees of PL/pgSQL statements */
 		} else {
 			struct pre_stmt ps;
 			prepare_stmt(rev->text, start, len, run->eng->light_ok, run->arena, &ps);
@@ -892,6 +1272,7 @@ void lint_engine_run_prepared(struct lint_engine *eng, const struct revision *re
 	ctx.origin = origin;
 	ctx.facts = &run.facts;
 	ctx.run = &run;
+	ctx.managed_txn = rev->plain_sql ? eng->s->assume_in_transaction : rev->transactional;
 	lint_section(&run, &ctx, LINT_UPGRADE, cat, prep ? &prep->sec[0] : NULL);
 	lint_section(&run, &ctx, LINT_DOWNGRADE, cat, prep ? &prep->sec[1] : NULL);
 	report_unused(&run);
@@ -906,14 +1287,18 @@ void lint_engine_run_prepared(struct lint_engine *eng, const struct revision *re
 	free(run.offs);
 	findings_release(&run.scratch);
 	facts_release(&run.facts);
+	bodies_release(&run);
+	for (size_t i = 0; i < LINT_MAX_NESTING; i++)
+		ddl_stmt_release(&run.ddl[i]);
 	line_index_release(&run.li);
 	sql_arena_free(run.arena);
 }
 
-/* Only DDL changes the catalog: skip parsing data statements while replaying. */
+/* Only DDL changes the catalog: skip parsing data statements while replaying
+ * (DO blocks run DDL too). */
 static bool may_change_schema(const char *t, size_t start, size_t len)
 {
-	static const char *const verbs[] = {"create", "alter", "drop"};
+	static const char *const verbs[] = {"create", "alter", "drop", "do"};
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++) {
 		size_t n = strlen(verbs[i]);
 		if (len > n && !strncasecmp(t + start, verbs[i], n) &&
@@ -923,6 +1308,30 @@ static bool may_change_schema(const char *t, size_t start, size_t len)
 	return false;
 }
 
+/* The statements of a DO block change the schema as if written outside it. */
+static void replay_do(const char *text, const PgQuery__Node *node, size_t base, size_t start,
+		      size_t len, struct catalog *cat, unsigned origin, struct ddl_stmt *d)
+{
+	struct sql_inner_list inner = SQL_INNER_LIST_INIT;
+	if (sql_plpgsql_statements(node, text, base, start, len, &inner, NULL) < 0)
+		goto out;
+	for (size_t i = 0; i < inner.n; i++) {
+		const char *t = inner.v[i].text ? inner.v[i].text : text;
+		size_t st = inner.v[i].text ? 0 : inner.v[i].start;
+		size_t sl = inner.v[i].text ? strlen(inner.v[i].text) : inner.v[i].len;
+		struct sql_tree *tree = NULL;
+		if (sql_parse(t, st, sl, &tree, NULL) < 0)
+			continue;
+		for (size_t k = 0; k < tree->result->n_stmts; k++) {
+			ddl_describe(tree->result->stmts[k]->stmt, NULL, NULL, NULL, d);
+			catalog_apply(cat, d, origin);
+		}
+		sql_tree_free(tree);
+	}
+out:
+	sql_inner_list_release(&inner);
+}
+
 void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigned origin)
 {
 	if (!rev->upgrade.present)
@@ -930,6 +1339,8 @@ void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigne
 	struct sql_script script = SQL_SCRIPT_INIT;
 	struct sql_error err = {0, NULL};
 	struct sql_error gap_err = {0, NULL};
+	struct ddl_stmt d;
+	ddl_stmt_init(&d);
 	int ret =
 	    lint_split(rev->text, rev->upgrade.start, rev->upgrade.end, &script, &err, &gap_err);
 	sql_error_release(&gap_err);
@@ -944,11 +1355,21 @@ void lint_engine_replay(const struct revision *rev, struct catalog *cat, unsigne
 			sql_error_release(&err);
 			continue;
 		}
-		for (size_t k = 0; k < tree->result->n_stmts; k++)
-			catalog_apply(cat, tree->result->stmts[k]->stmt, origin);
+		for (size_t k = 0; k < tree->result->n_stmts; k++) {
+			const PgQuery__RawStmt *raw = tree->result->stmts[k];
+			if (raw->stmt && raw->stmt->node_case == PG_QUERY__NODE__NODE_DO_STMT) {
+				size_t rs = tree->base + (size_t)raw->stmt_location;
+				size_t rl = raw->stmt_len ? (size_t)raw->stmt_len : start + len - rs;
+				replay_do(rev->text, raw->stmt, tree->base, rs, rl, cat, origin, &d);
+				continue;
+			}
+			ddl_describe(raw->stmt, NULL, NULL, NULL, &d);
+			catalog_apply(cat, &d, origin);
+		}
 		sql_tree_free(tree);
 	}
 out:
+	ddl_stmt_release(&d);
 	sql_error_release(&err);
 	sql_script_release(&script);
 }

@@ -1,6 +1,5 @@
-/* What a revision did so far: locks, transactions, created and dropped objects. */
+/* What a revision did so far: locks, transactions, what it created (see facts.h). */
 #include "lint/facts.h"
-#include "lint/util.h"
 #include "core/xalloc.h"
 #include "revision/revision.h"
 
@@ -10,26 +9,15 @@
 void facts_init(struct lint_facts *f)
 {
 	memset(f, 0, sizeof(*f));
-}
-
-static void objs_release(struct lint_objs *o)
-{
-	for (size_t i = 0; i < o->n; i++) {
-		free(o->v[i].name);
-		free(o->v[i].table);
-	}
-	free(o->v);
-	strmap_release(&o->map);
-	strlist_release(&o->keys);
-	memset(o, 0, sizeof(*o));
+	catalog_init(&f->rev);
 }
 
 void facts_release(struct lint_facts *f)
 {
 	free(f->ax_table);
 	strlist_release(&f->not_valid);
-	objs_release(&f->created);
-	objs_release(&f->dropped);
+	strlist_release(&f->redo_safe);
+	catalog_release(&f->rev);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -42,306 +30,64 @@ void facts_txn_reset(struct lint_facts *f)
 	strlist_release(&f->not_valid);
 }
 
-const char *lint_obj_kind_name(enum lint_obj_kind k)
+void facts_section_start(struct lint_facts *f)
 {
-	static const char *const names[] = {"table", "column",	  "index",    "constraint",
-					    "type",  "extension", "function", "sequence",
-					    "view",  "schema",	  "trigger"};
-	return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "object";
+	f->block_open = false;
+	f->session = (struct ddl_session)DDL_SESSION_INIT;
+	strlist_release(&f->redo_safe);
+	facts_txn_reset(f);
 }
 
-static char *obj_key(enum lint_obj_kind kind, const char *name)
+/* New to this revision: created earlier in it, or by this very statement
+ * (the catalog learns of it only after the rules ran). */
+static bool is_new(const struct lint_ctx *ctx, const char *key)
 {
-	return xstrfmt("%d:%s", (int)kind, name);
-}
-
-static bool find(const struct lint_objs *o, enum lint_obj_kind kind, const char *name, size_t *at)
-{
-	char *key = obj_key(kind, name);
-	bool ok = strmap_get(&o->map, key, at) && !o->v[*at].removed;
-	free(key);
-	return ok;
-}
-
-void lint_objs_add(struct lint_objs *o, enum lint_obj_kind kind, const char *name,
-		   const char *table, size_t offset)
-{
-	size_t at;
-	if (!name || find(o, kind, name, &at))
-		return;
-	ALLOC_GROW(o->v, o->n + 1, o->alloc);
-	struct lint_obj *x = &o->v[o->n];
-	x->kind = kind;
-	x->name = xstrdup(name);
-	x->table = table ? xstrdup(table) : NULL;
-	x->offset = offset;
-	x->removed = false;
-	strlist_push_owned(&o->keys, obj_key(kind, name));
-	strmap_put(&o->map, o->keys.v[o->keys.n - 1], o->n);
-	o->n++;
-}
-
-bool lint_objs_has(const struct lint_objs *o, enum lint_obj_kind kind, const char *name)
-{
-	size_t at;
-	return find(o, kind, name, &at);
-}
-
-/* The upgrade dropped something it created itself: nothing left to undo. */
-static void objs_remove(struct lint_objs *o, enum lint_obj_kind kind, const char *name)
-{
-	size_t at;
-	if (!find(o, kind, name, &at))
-		return;
-	o->v[at].removed = true;
-	if (kind != LOBJ_TABLE)
-		return;
-	/* its columns, indexes, constraints and triggers go with it (rare: linear) */
-	for (size_t i = 0; i < o->n; i++)
-		if (o->v[i].table && !strcmp(o->v[i].table, name))
-			o->v[i].removed = true;
-}
-
-static enum lint_obj_kind kind_of(PgQuery__ObjectType t, bool *known)
-{
-	*known = true;
-	switch (t) {
-	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
-		return LOBJ_TABLE;
-	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
-		return LOBJ_INDEX;
-	case PG_QUERY__OBJECT_TYPE__OBJECT_TYPE:
-	case PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN:
-		return LOBJ_TYPE;
-	case PG_QUERY__OBJECT_TYPE__OBJECT_EXTENSION:
-		return LOBJ_EXTENSION;
-	case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
-	case PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE:
-		return LOBJ_FUNCTION;
-	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
-		return LOBJ_SEQUENCE;
-	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
-	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
-		return LOBJ_VIEW;
-	case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
-		return LOBJ_SCHEMA;
-	case PG_QUERY__OBJECT_TYPE__OBJECT_TRIGGER:
-		return LOBJ_TRIGGER;
-	default:
-		*known = false;
-		return LOBJ_TABLE;
+	if (lint_relation_is_new(ctx, key))
+		return true;
+	for (size_t i = 0; i < ctx->ddl->n_effects; i++) {
+		const struct ddl_effect *e = &ctx->ddl->effects[i];
+		if (e->action == DDL_CREATE && !e->sub && !strcmp(e->key, key))
+			return true;
 	}
+	return false;
 }
 
-static char *qualified(const char *schema, const char *name)
+bool facts_cheap_under_lock(const struct lint_ctx *ctx, const char *locked)
 {
-	if (!schema || !*schema || !strcmp(schema, "public"))
-		return xstrdup(name);
-	return xstrfmt("%s.%s", schema, name);
+	const struct ddl_stmt *d = ctx->ddl;
+	if (!d || d->work)
+		return false;
+	for (size_t i = 0; i < d->n_locks; i++) {
+		const struct ddl_lock *l = &d->locks[i];
+		if (l->rewrite || l->scan || l->index_rebuild)
+			return false;
+		if (l->entry && l->entry->form == LF_COMMENT)
+			continue;
+		if ((locked && !strcmp(l->relation, locked)) || is_new(ctx, l->relation))
+			continue;
+		return false;
+	}
+	return true;
 }
 
-static char *names_key(PgQuery__Node *const *v, size_t n)
+/* The first ACCESS EXCLUSIVE lock the statement takes on a relation that
+ * existed before this revision, or NULL. */
+static const struct ddl_lock *exclusive_on_existing(const struct lint_ctx *ctx)
 {
-	if (n == 1 && lu_str(v[0]))
-		return xstrdup(lu_str(v[0]));
-	if (n >= 2 && lu_str(v[n - 2]) && lu_str(v[n - 1]))
-		return qualified(lu_str(v[n - 2]), lu_str(v[n - 1]));
+	for (size_t i = 0; i < ctx->ddl->n_locks; i++) {
+		const struct ddl_lock *l = &ctx->ddl->locks[i];
+		if (l->mode == LOCK_ACCESS_EXCLUSIVE && !is_new(ctx, l->relation))
+			return l;
+	}
 	return NULL;
-}
-
-/* Objects a statement creates (upgrade) or drops (downgrade), by one reader. */
-static void record(struct lint_objs *o, bool creating, enum lint_obj_kind kind, char *name,
-		   const char *table, size_t offset, struct lint_objs *undo)
-{
-	if (!name)
-		return;
-	if (!creating && undo)
-		objs_remove(undo, kind, name);
-	else
-		lint_objs_add(o, kind, name, table, offset);
-	free(name);
-}
-
-static void alter_effects(struct lint_objs *o, bool up, const PgQuery__AlterTableStmt *as,
-			  size_t off, struct lint_objs *undo, const struct lint_facts *f)
-{
-	if (!as->relation || as->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
-		return;
-	char *table = catalog_key(as->relation);
-	/* objects of a table the same upgrade created go with the table */
-	bool new_table = up && lint_objs_has(&f->created, LOBJ_TABLE, table);
-	LU_FOREACH_CMD(as, cmd)
-	{
-		const PgQuery__Node *def = cmd->def;
-		switch (cmd->subtype) {
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
-			if (up && !new_table && def &&
-			    def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-				record(o, true, LOBJ_COLUMN,
-				       xstrfmt("%s.%s", table, def->column_def->colname), table,
-				       off, NULL);
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
-			if (up && !new_table && def &&
-			    def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
-			    def->constraint->conname && *def->constraint->conname)
-				record(o, true, LOBJ_CONSTRAINT,
-				       xstrfmt("%s.%s", table, def->constraint->conname), table,
-				       off, NULL);
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
-			if (cmd->name)
-				record(o, false, LOBJ_COLUMN, xstrfmt("%s.%s", table, cmd->name),
-				       table, off, undo);
-			break;
-		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint:
-			if (cmd->name)
-				record(o, false, LOBJ_CONSTRAINT,
-				       xstrfmt("%s.%s", table, cmd->name), table, off, undo);
-			break;
-		default:
-			break;
-		}
-	}
-	free(table);
-}
-
-static void effects(struct lint_facts *f, const struct lint_ctx *ctx)
-{
-	bool up = ctx->section == LINT_UPGRADE;
-	struct lint_objs *o = up ? &f->created : &f->dropped;
-	/* an upgrade that drops what it created itself has nothing to undo */
-	struct lint_objs *undo = up ? &f->created : NULL;
-	const PgQuery__Node *s = ctx->stmt;
-	size_t off = ctx->stmt_start;
-	switch (s->node_case) {
-	case PG_QUERY__NODE__NODE_CREATE_STMT:
-		if (up && s->create_stmt->relation)
-			record(o, true, LOBJ_TABLE, catalog_key(s->create_stmt->relation), NULL,
-			       off, NULL);
-		break;
-	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
-		const PgQuery__CreateTableAsStmt *c = s->create_table_as_stmt;
-		if (up && c->into && c->into->rel)
-			record(o, true,
-			       c->objtype == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW ? LOBJ_VIEW
-										   : LOBJ_TABLE,
-			       catalog_key(c->into->rel), NULL, off, NULL);
-		break;
-	}
-	case PG_QUERY__NODE__NODE_VIEW_STMT:
-		if (up && s->view_stmt->view && !s->view_stmt->replace)
-			record(o, true, LOBJ_VIEW, catalog_key(s->view_stmt->view), NULL, off,
-			       NULL);
-		break;
-	case PG_QUERY__NODE__NODE_INDEX_STMT: {
-		const PgQuery__IndexStmt *is = s->index_stmt;
-		if (!up || !is->idxname || !*is->idxname || !is->relation)
-			break;
-		char *table = catalog_key(is->relation);
-		if (!lint_objs_has(o, LOBJ_TABLE, table))
-			record(o, true, LOBJ_INDEX,
-			       qualified(is->relation->schemaname, is->idxname), table, off, NULL);
-		free(table);
-		break;
-	}
-	case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
-		if (up)
-			record(o, true, LOBJ_TYPE,
-			       names_key(s->create_enum_stmt->type_name,
-					 s->create_enum_stmt->n_type_name),
-			       NULL, off, NULL);
-		break;
-	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
-		if (up && s->composite_type_stmt->typevar)
-			record(o, true, LOBJ_TYPE, catalog_key(s->composite_type_stmt->typevar),
-			       NULL, off, NULL);
-		break;
-	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
-		if (up)
-			record(o, true, LOBJ_TYPE,
-			       names_key(s->create_domain_stmt->domainname,
-					 s->create_domain_stmt->n_domainname),
-			       NULL, off, NULL);
-		break;
-	case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
-		/* IF NOT EXISTS may find it already there: dropping it could be wrong */
-		if (up && !s->create_extension_stmt->if_not_exists)
-			record(o, true, LOBJ_EXTENSION, xstrdup(s->create_extension_stmt->extname),
-			       NULL, off, NULL);
-		break;
-	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT: {
-		const PgQuery__CreateFunctionStmt *cf = s->create_function_stmt;
-		const char *name = lu_last_name(cf->funcname, cf->n_funcname);
-		if (!name)
-			break;
-		if (up && !cf->replace)
-			record(o, true, LOBJ_FUNCTION, xstrdup(name), NULL, off, NULL);
-		else if (!up) /* the downgrade restores the previous body */
-			record(o, false, LOBJ_FUNCTION, xstrdup(name), NULL, off, NULL);
-		break;
-	}
-	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
-		if (up && s->create_seq_stmt->sequence)
-			record(o, true, LOBJ_SEQUENCE, catalog_key(s->create_seq_stmt->sequence),
-			       NULL, off, NULL);
-		break;
-	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
-		if (up && !s->create_schema_stmt->if_not_exists)
-			record(o, true, LOBJ_SCHEMA, xstrdup(s->create_schema_stmt->schemaname),
-			       NULL, off, NULL);
-		break;
-	case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
-		if (up && s->create_trig_stmt->relation && !s->create_trig_stmt->replace) {
-			char *table = catalog_key(s->create_trig_stmt->relation);
-			if (!lint_objs_has(o, LOBJ_TABLE, table))
-				record(o, true, LOBJ_TRIGGER,
-				       xstrfmt("%s.%s", table, s->create_trig_stmt->trigname),
-				       table, off, NULL);
-			free(table);
-		}
-		break;
-	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
-		alter_effects(o, up, s->alter_table_stmt, off, undo, f);
-		break;
-	case PG_QUERY__NODE__NODE_DROP_STMT: {
-		const PgQuery__DropStmt *ds = s->drop_stmt;
-		bool known;
-		enum lint_obj_kind k = kind_of(ds->remove_type, &known);
-		if (!known)
-			break;
-		for (size_t i = 0; i < ds->n_objects; i++) {
-			char *name;
-			if (k == LOBJ_TRIGGER) {
-				/* [schema, table, trigger] */
-				const PgQuery__Node *obj = ds->objects[i];
-				name = NULL;
-				if (obj->node_case == PG_QUERY__NODE__NODE_LIST &&
-				    obj->list->n_items >= 2) {
-					size_t n = obj->list->n_items;
-					char *t = names_key(obj->list->items, n - 1);
-					if (t && lu_str(obj->list->items[n - 1]))
-						name = xstrfmt("%s.%s", t,
-							       lu_str(obj->list->items[n - 1]));
-					free(t);
-				}
-			} else {
-				name = lu_object_name(ds->objects[i]);
-			}
-			record(o, false, k, name, NULL, off, undo);
-		}
-		break;
-	}
-	default:
-		break;
-	}
 }
 
 void facts_after_stmt(struct lint_facts *f, const struct lint_ctx *ctx)
 {
 	const PgQuery__Node *s = ctx->stmt;
 	int sec = ctx->section == LINT_UPGRADE ? 0 : 1;
-	f->statements[sec]++;
+	if (!ctx->nesting)
+		f->statements[sec]++;
 	if (s->node_case == PG_QUERY__NODE__NODE_TRANSACTION_STMT) {
 		switch (s->transaction_stmt->kind) {
 		case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_BEGIN:
@@ -359,7 +105,7 @@ void facts_after_stmt(struct lint_facts *f, const struct lint_ctx *ctx)
 		}
 		return;
 	}
-	if (sec == 0) {
+	if (sec == 0 && !ctx->nesting) {
 		if (ctx->autocommit) {
 			if (!f->up_autocommit++)
 				f->first_autocommit = ctx->stmt_start;
@@ -368,32 +114,41 @@ void facts_after_stmt(struct lint_facts *f, const struct lint_ctx *ctx)
 				f->first_transactional = ctx->stmt_start;
 		}
 	}
-	effects(f, ctx);
+	/* a plain file has no downgrade to check, and its catalog holds only
+	 * what it created: no second copy */
+	if (!ctx->rev->plain_sql)
+		catalog_apply(&f->rev, ctx->ddl, sec == 0 ? LINT_REV_UP : LINT_REV_DOWN);
+	for (size_t i = 0; i < ctx->ddl->n_effects; i++) {
+		const struct ddl_effect *e = &ctx->ddl->effects[i];
+		if (e->kind != DDL_CONSTRAINT || !e->sub)
+			continue;
+		char *k = xstrfmt("%s/%s", e->key, e->sub);
+		if (e->action == DDL_DROP && (e->flags & DDL_IF_EXISTS)) {
+			if (!strlist_has(&f->redo_safe, k))
+				strlist_push(&f->redo_safe, k);
+		} else if (e->action == DDL_CREATE) {
+			/* added again: a second ADD is not safe any more */
+			for (size_t j = 0; j < f->redo_safe.n; j++)
+				if (!strcmp(f->redo_safe.v[j], k))
+					f->redo_safe.v[j][0] = '\0';
+		}
+		free(k);
+	}
 	if (!ctx->in_transaction)
 		return;
 	/* what the transaction holds from now on */
-	const PgQuery__RangeVar *rel;
-	if (f->ax_held && !lu_cheap_under_lock(s, f->ax_table))
+	if (f->ax_held && !facts_cheap_under_lock(ctx, f->ax_table))
 		f->ax_costly_after++;
-	if (!f->ax_held && lu_takes_access_exclusive(s, &rel) && lu_existing_table(ctx, rel)) {
+	const struct ddl_lock *ax = f->ax_held ? NULL : exclusive_on_existing(ctx);
+	if (ax) {
 		f->ax_held = true;
 		f->ax_offset = ctx->stmt_start;
-		f->ax_table = catalog_key(rel);
+		f->ax_table = xstrdup(ax->relation);
 	}
-	if (s->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_STMT &&
-	    s->alter_table_stmt->relation) {
-		const PgQuery__AlterTableStmt *as = s->alter_table_stmt;
-		LU_FOREACH_CMD(as, cmd)
-		{
-			if (cmd->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint ||
-			    !cmd->def || cmd->def->node_case != PG_QUERY__NODE__NODE_CONSTRAINT)
-				continue;
-			const PgQuery__Constraint *k = cmd->def->constraint;
-			if (k->skip_validation && k->conname && *k->conname) {
-				char *t = catalog_key(as->relation);
-				strlist_push_owned(&f->not_valid, xstrfmt("%s/%s", t, k->conname));
-				free(t);
-			}
-		}
+	for (size_t i = 0; i < ctx->ddl->n_effects; i++) {
+		const struct ddl_effect *e = &ctx->ddl->effects[i];
+		if (e->action == DDL_CREATE && e->kind == DDL_CONSTRAINT && e->sub &&
+		    (e->flags & DDL_NOT_VALID))
+			strlist_push_owned(&f->not_valid, xstrfmt("%s/%s", e->key, e->sub));
 	}
 }

@@ -1,10 +1,12 @@
 /*
  * The facts the engine keeps while it walks a revision, for rules that
  * judge a statement by what came before it (a lock still held, a NOT VALID
- * constraint added in the same transaction, objects the upgrade created
- * and the downgrade must drop).
+ * constraint added in the same transaction, what the upgrade created and
+ * the downgrade removes). Everything here is read from the statements'
+ * effects (sql/ddl.h): this module never reads a parse tree's DDL itself.
  *
- * Ownership: lint_facts owns its lists; facts_release frees them.
+ * Ownership: lint_facts owns its lists and its catalog; facts_release
+ * frees them.
  */
 #ifndef REVGATE_LINT_FACTS_H
 #define REVGATE_LINT_FACTS_H
@@ -15,11 +17,16 @@ void facts_init(struct lint_facts *f);
 void facts_release(struct lint_facts *f);
 /* A transaction ended: locks released, NOT VALID bookkeeping restarts. */
 void facts_txn_reset(struct lint_facts *f);
+/* A section starts: a new session, no transaction open. */
+void facts_section_start(struct lint_facts *f);
 /* Records what the current statement of `ctx` did (after the rules ran). */
 void facts_after_stmt(struct lint_facts *f, const struct lint_ctx *ctx);
-void lint_objs_add(struct lint_objs *o, enum lint_obj_kind kind, const char *name,
-		   const char *table, size_t offset);
-bool lint_objs_has(const struct lint_objs *o, enum lint_obj_kind kind, const char *name);
-const char *lint_obj_kind_name(enum lint_obj_kind k);
+/*
+ * Whether the current statement costs nothing while the transaction holds
+ * an ACCESS EXCLUSIVE lock on `locked`: it reads and writes no rows and
+ * rewrites or scans nothing, and every lock it takes is on `locked`, on a
+ * relation this revision created, or a comment's.
+ */
+bool facts_cheap_under_lock(const struct lint_ctx *ctx, const char *locked);
 
 #endif

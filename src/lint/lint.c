@@ -346,6 +346,86 @@ int lint_revision_alone(const struct lint_settings *s, const struct revision *re
 	return 0;
 }
 
+/* Whether the first *.sql file of `dir` (by name) is a revision file. */
+static bool first_is_revision(const char *dir)
+{
+	struct strlist names = STRLIST_INIT, links = STRLIST_INIT;
+	bool yes = false;
+	if (dir_list_suffix(dir, ".sql", &names, &links) == 0 && names.n) {
+		strlist_sort(&names);
+		char *path = path_join(dir, names.v[0]);
+		struct strbuf sb = STRBUF_INIT;
+		if (file_read(path, 0, &sb) == 0)
+			yes = lint_is_revision_text(sb.buf);
+		else
+			err_clear();
+		strbuf_release(&sb);
+		free(path);
+	} else {
+		err_clear();
+	}
+	strlist_release(&names);
+	strlist_release(&links);
+	return yes;
+}
+
+int lint_history_dir(const struct lint_settings *s, const char *dir,
+		     const struct matcher *name_pattern, const struct revision_limits *limits,
+		     struct findings *out, bool *is_history, size_t *revisions)
+{
+	*is_history = false;
+	if (!first_is_revision(dir))
+		return 0;
+	*is_history = true;
+	struct revset revs = REVSET_INIT;
+	struct graph g;
+	struct findings fs = FINDINGS_INIT;
+	int ret = revset_load_dir(&revs, dir, name_pattern, limits, &fs);
+	if (ret < 0)
+		goto out;
+	*revisions += revs.n;
+	graph_build(&g, revs.v, revs.n, &fs);
+	graph_check_heads(&g, &fs);
+	size_t *nodes = xcalloc(g.n + 1, sizeof(*nodes));
+	for (size_t i = 0; i < g.n; i++)
+		nodes[i] = i;
+	lint_revisions(s, &g, nodes, g.n, &fs);
+	free(nodes);
+	for (size_t i = 0; i < revs.n; i++) {
+		bool placed = false;
+		for (size_t k = 0; k < g.n && !placed; k++)
+			placed = g.nodes[k].rev == revs.v[i];
+		if (!placed && revs.v[i]->upgrade.present)
+			lint_revision_alone(s, revs.v[i], &fs);
+	}
+	lint_filter_findings(s, &revs, &fs);
+	findings_move(out, &fs);
+	graph_release(&g);
+out:
+	findings_release(&fs);
+	revset_release(&revs);
+	return ret;
+}
+
+bool lint_settle(const struct lint_settings *s, struct finding *f,
+		 bool (*silenced)(void *arg, const char *rule), void *arg)
+{
+	int idx = lint_rule_index(f->rule);
+	/* a module may report one rule at several severities: keep its choice
+	 * unless revgate.ini changed the rule's severity */
+	if (idx >= 0 && s->severity[idx] != lint_rule_at((size_t)idx)->severity)
+		f->severity = s->severity[idx];
+	if (f->severity == SEV_OFF)
+		return false;
+	bool meta = !strcmp(f->rule, "unused-ignore") || !strcmp(f->rule, "unknown-rule");
+	return meta || !silenced || !silenced(arg, f->rule);
+}
+
+static bool header_ignores(void *arg, const char *rule)
+{
+	return arg && revision_ignores(arg, rule);
+}
+
 void lint_filter_findings(const struct lint_settings *s, const struct revset *revs,
 			  struct findings *fs)
 {
@@ -357,15 +437,10 @@ void lint_filter_findings(const struct lint_settings *s, const struct revset *re
 	size_t w = 0;
 	for (size_t i = 0; i < fs->n; i++) {
 		struct finding *f = &fs->v[i];
-		/* a module may report one rule at several severities: keep its choice
-		 * unless revgate.ini changed the rule's severity */
-		int idx = lint_rule_index(f->rule);
-		if (idx >= 0 && s->severity[idx] != lint_rule_at((size_t)idx)->severity)
-			f->severity = s->severity[idx];
 		size_t at;
-		const struct revision *rev =
+		struct revision *rev =
 		    revs && f->file && strmap_get(&by_path, f->file, &at) ? revs->v[at] : NULL;
-		if (f->severity == SEV_OFF || (rev && revision_ignores(rev, f->rule))) {
+		if (!lint_settle(s, f, header_ignores, rev)) {
 			free(f->rule);
 			free(f->file);
 			free(f->message);

@@ -42,15 +42,18 @@ struct revision;
 struct revset;
 
 #define LINT_MAX_RULES 160
-#define LINT_PG_MIN 13
-#define LINT_PG_MAX 17
+#define LINT_PG_MIN 11
+#define LINT_PG_MAX 19
 
 struct lint_settings {
-	int pg_version;				/* 13..17, default 15 */
+	int pg_version;				/* 11..19, default 15 */
 	enum severity severity[LINT_MAX_RULES]; /* by registry index; SEV_OFF disables */
 	struct matcher *index_name;		/* NULL: no naming rule */
 	struct matcher *constraint_name;
 	unsigned threads; /* parser threads; 0: one per core */
+	/* plain SQL files run inside a transaction their tool opens (squawk's
+	 * --assume-in-transaction); otherwise only their own BEGIN opens one */
+	bool assume_in_transaction;
 	char *cache_dir;  /* catalog snapshots of long histories; NULL: none (owned) */
 	/* revgate's own tables ([database] version_table, history_table;
 	 * borrowed from the config, or static defaults) */
@@ -64,7 +67,7 @@ void lint_settings_init(struct lint_settings *s);
 int lint_settings_from_config(struct lint_settings *s, const struct config *cfg);
 /* One override; ERR_CONFIG for an unknown rule id or severity. */
 int lint_settings_set(struct lint_settings *s, const char *rule, const char *severity);
-/* ERR_USAGE unless 13 <= v <= 17. */
+/* ERR_USAGE unless 11 <= v <= 19. */
 int lint_settings_set_pg_version(struct lint_settings *s, const char *v);
 void lint_settings_release(struct lint_settings *s);
 /* The effective severity of `rule` (its default for an unknown id). */
@@ -104,10 +107,36 @@ int lint_files(const struct lint_settings *s, char *const *paths, size_t n,
 bool lint_is_revision_text(const char *text);
 
 /*
- * Applies severity overrides and file-wide "-- revgate: ignore" headers of
- * `revs` (may be NULL) to findings reported by other modules (graph, git):
- * off rules are removed; a rule whose severity revgate.ini changed gets it,
- * others keep the severity their module gave them.
+ * A directory other than the migrations directory, given on the command
+ * line. When its first *.sql file (by name) is a revision file, the
+ * directory is a history: every file is read as a revision, the graph is
+ * built and checked, and each revision is linted against the schema its
+ * ancestors leave, as for the migrations directory; findings go to `out`,
+ * settled (lint_settle), *is_history is set and *revisions grows by the
+ * number of revisions read. Otherwise nothing is done
+ * and the caller lints its files one by one (lint_files). ERR_NOTFOUND or
+ * ERR_IO when the directory cannot be read.
+ */
+struct revision_limits;
+int lint_history_dir(const struct lint_settings *s, const char *dir,
+		     const struct matcher *name_pattern, const struct revision_limits *limits,
+		     struct findings *out, bool *is_history, size_t *revisions);
+
+/*
+ * The one place a finding's fate is decided, for every family: a rule
+ * whose severity revgate.ini changed gets that severity, others keep the
+ * one the reporting module gave them; then it is dropped when its rule is
+ * off, or when `silenced(arg, rule)` says a "-- revgate: ignore" comment
+ * covers it (never for unused-ignore and unknown-rule, which report the
+ * comments themselves). Returns whether the finding stays.
+ */
+bool lint_settle(const struct lint_settings *s, struct finding *f,
+		 bool (*silenced)(void *arg, const char *rule), void *arg);
+
+/*
+ * lint_settle() for findings reported outside the engine (graph, git), with
+ * the file-wide "-- revgate: ignore" headers of `revs` (may be NULL):
+ * dropped findings are removed from `fs`.
  */
 void lint_filter_findings(const struct lint_settings *s, const struct revset *revs,
 			  struct findings *fs);

@@ -1,9 +1,11 @@
 /* Splitting sections into statements for the linter (see split.h). */
 #include "lint/split.h"
 #include "core/xalloc.h"
+#include "sql/lex.h"
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 static bool blank(const char *t, size_t from, size_t to)
 {
@@ -107,9 +109,85 @@ static int split_chunked(const char *t, size_t start, size_t end, struct sql_scr
 	return 0;
 }
 
+/*
+ * The common case without libpg_query's scanner, which lexes the whole text
+ * once more before each statement is parsed: ';' outside quotes, dollar
+ * quotes and comments ends a statement, as it does for the scanner-based
+ * splitter. Anything that needs the real scanner (an unterminated token, a
+ * BEGIN ATOMIC body whose ';' do not end it, a byte the reader does not
+ * know) makes it give up: false, and `out` is left as it was.
+ */
+/* Adds t[s, e) trimmed as sql_split trims a statement: blanks, then one ';'
+ * (even one a trailing comment ends with), then blanks. */
+static void push(struct sql_script *out, const char *t, size_t s, size_t e)
+{
+	while (e > s && isspace((unsigned char)t[e - 1]))
+		e--;
+	if (e > s && t[e - 1] == ';')
+		e--;
+	while (e > s && isspace((unsigned char)t[e - 1]))
+		e--;
+	if (e == s)
+		return;
+	ALLOC_GROW(out->v, out->n + 1, out->alloc);
+	out->v[out->n].start = s;
+	out->v[out->n].len = e - s;
+	out->n++;
+}
+
+static bool fast_split(const char *t, size_t start, size_t end, struct sql_script *out)
+{
+	size_t n0 = out->n, i = start, s = (size_t)-1, last = start;
+	while (i < end) {
+		unsigned char c = (unsigned char)t[i];
+		if (c == '\0')
+			goto fail;
+		if (c == '\'' || c == '"' || c == '$' || c == '-' || c == '/') {
+			size_t j = sql_lex_skip_quoted(t, i, end);
+			if (j != i) {
+				/* an unterminated token runs to the end: the scanner says where */
+				if (j == end && (c != '-' || t[i + 1] != '-'))
+					goto fail;
+				if (c != '-' && c != '/') {
+					if (s == (size_t)-1)
+						s = i;
+					last = j;
+				} else if (s != (size_t)-1) {
+					last = j; /* a comment inside a statement belongs to it */
+				}
+				i = j;
+				continue;
+			}
+		}
+		if (c == ';') {
+			if (s != (size_t)-1)
+				push(out, t, s, last);
+			s = (size_t)-1;
+			i++;
+			continue;
+		}
+		if (!isspace(c)) {
+			if ((c == 'a' || c == 'A') && i + 6 <= end && !strncasecmp(t + i, "atomic", 6))
+				goto fail;
+			if (s == (size_t)-1)
+				s = i;
+			last = i + 1;
+		}
+		i++;
+	}
+	if (s != (size_t)-1)
+		push(out, t, s, last);
+	return true;
+fail:
+	out->n = n0;
+	return false;
+}
+
 int lint_split(const char *t, size_t start, size_t end, struct sql_script *out,
 	       struct sql_error *err, struct sql_error *gap_err)
 {
+	if (fast_split(t, start, end, out))
+		return 0;
 	struct sql_script split = SQL_SCRIPT_INIT;
 	int ret = split_chunked(t, start, end, &split, err);
 	if (ret < 0) {

@@ -1,6 +1,7 @@
 /*
  * Small readers of libpg_query parse trees shared by the rules: names,
- * types, expressions' volatility, and which statements lock what.
+ * types and the parts of ALTER TABLE. What a statement does to which
+ * objects, and which locks it takes, is sql/ddl's (ctx->ddl).
  *
  * Ownership: returned `const char *` point into the tree (borrowed);
  * functions returning `char *` hand over a fresh string.
@@ -24,22 +25,6 @@ const char *lu_type_name(const PgQuery__TypeName *tn);
 char *lu_rel(const PgQuery__RangeVar *rv);
 /* A DropStmt object's display name (fresh string), or NULL. */
 char *lu_object_name(const PgQuery__Node *obj);
-
-/*
- * Whether evaluating `expr` may call a volatile function (so a column
- * default must be computed row by row and the table rewritten). `*why`
- * names the function. Calls to functions revgate does not know are treated
- * as volatile, with `*unknown` set.
- */
-bool lu_expr_volatile(const PgQuery__Node *expr, const char **why, bool *unknown);
-
-/* Whether an ALTER TABLE subcommand (or the statement) takes an ACCESS
- * EXCLUSIVE lock; `*rel` gets the relation. */
-bool lu_takes_access_exclusive(const PgQuery__Node *stmt, const PgQuery__RangeVar **rel);
-
-/* Whether a statement costs nothing while `locked` (a table key) is held
- * ACCESS EXCLUSIVE: SET, COMMENT, GRANT, more ALTERs of the same table. */
-bool lu_cheap_under_lock(const PgQuery__Node *stmt, const char *locked);
 
 /* The ALTER TABLE statement's subcommands (borrowed), for iteration.
  * `cmd` names the loop variable, so it cannot be parenthesised. */
@@ -67,8 +52,15 @@ const PgQuery__Constraint *lu_added_constraint(const PgQuery__AlterTableCmd *cmd
 					       PgQuery__ConstrType t);
 /* A ColumnDef's DEFAULT expression (from raw_default or a DEFAULT constraint). */
 const PgQuery__Node *lu_col_default(const PgQuery__ColumnDef *cd);
-/* Whether a type name is serial, bigserial or smallserial. */
-bool lu_is_serial(const PgQuery__TypeName *tn);
+/* The name of the lock the current statement's clause at `at` takes on `rv`
+ * ("ACCESS EXCLUSIVE", from the lock table), or of `dflt` when it takes none. */
+const char *lu_lock_name(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv, size_t at,
+			 enum lock_mode dflt);
+/* "VACUUM FULL" or "CLUSTER" when a VACUUM or CLUSTER statement rewrites
+ * tables, else NULL; `*rel` gets the one it names (NULL: every table). */
+const char *lu_repack_candidate(const PgQuery__Node *node, const PgQuery__RangeVar **rel);
+/* Whether a column definition belongs to a table (not to CREATE TYPE ... AS). */
+bool lu_table_column(const struct lint_ctx *ctx);
 /* Quote an identifier if it needs it, for SQL in hints (fresh string). */
 char *lu_ident(const char *name);
 

@@ -104,6 +104,17 @@ static void write_escaped(FILE *fp, const char *s, size_t n)
 {
 	fputc('"', fp);
 	for (size_t i = 0; i < n; i++) {
+		/* a run that needs no escaping is written at once: findings are
+		 * mostly plain text, and one call per byte cost more than the lint */
+		size_t run = i;
+		while (run < n && (unsigned char)s[run] >= 0x20 && (unsigned char)s[run] < 0x7f &&
+		       s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			fwrite(s + i, 1, run - i, fp);
+			i = run - 1;
+			continue;
+		}
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x80) {
 			size_t len = utf8_seq((const unsigned char *)s + i, n - i);

@@ -67,7 +67,12 @@ static char *unescape_in_place(char *s, char *end)
 	for (char *r = s; r < end; r++) {
 		if (*r == '\\' && r + 1 < end) {
 			r++;
-			*w++ = *r == 't' ? '\t' : *r == 'n' ? '\n' : *r;
+			char c = *r;
+			if (c == 't')
+				c = '\t';
+			else if (c == 'n')
+				c = '\n';
+			*w++ = c;
 		} else {
 			*w++ = *r;
 		}

@@ -103,14 +103,6 @@ int sql_token_stream(const char *text, size_t start, size_t len, struct strbuf *
 		     struct sql_error *err);
 
 /*
- * Parses the PL/pgSQL body of a CREATE FUNCTION/PROCEDURE ... LANGUAGE
- * plpgsql or a DO block found in text[start, start+len). Returns 0 when the
- * body parses (or the statement has none), ERR_CHECK with `err` at the
- * position inside the file otherwise.
- */
-int sql_check_plpgsql(const char *text, size_t start, size_t len, struct sql_error *err);
-
-/*
  * Whether a parsed statement cannot run inside a transaction block
  * (CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, DETACH PARTITION
  * CONCURRENTLY, VACUUM, CREATE/DROP DATABASE, CREATE/DROP TABLESPACE,

@@ -52,7 +52,7 @@ history_ids() {
 	[ "$output" = "20240103120000 (head)" ]
 	run rg lint
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"db/migrations/20240103120000_add_name.sql:2:30: error[adding-required-field]"* ]]
+	[[ "$output" == *"db/migrations/20240103120000_add_name.sql:2:19: error[adding-required-field]"* ]]
 	# the concurrent build runs outside a transaction, as transaction:false says
 	[[ "$output" != *"ban-concurrent-index-creation-in-transaction"* ]]
 	[[ "$output" == *"20240102120000_users_email.sql:3:1: warning[prefer-robust-stmts]"* ]]
@@ -186,7 +186,7 @@ EOF
 	[ "${lines[0]}" = 20240102000000 ]
 	[ "${lines[2]}" = 00000000000000 ]
 	run rg lint
-	[[ "$output" == *"migrations/2024-01-01-000000_create_users/down.sql:2:8: warning[update-without-where]"* ]]
+	[[ "$output" == *"migrations/2024-01-01-000000_create_users/down.sql:2:8: info[update-without-where]"* ]]
 	[[ "$output" != *"ban-concurrent-index-creation-in-transaction"* ]]
 }
 
@@ -334,3 +334,22 @@ EOF
 	[[ "$output" == *"already exists"* ]]
 }
 
+
+@test "a missing downgrade is explained in the tool's own terms, at the marker's line" {
+	use_layout dbmate db/migrations
+	mkdir -p db/migrations
+	printf -- '-- migrate:up\nCREATE TABLE a (id bigint);\n\n-- migrate:down' >db/migrations/20240101000000_a.sql
+	run rg lint
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"20240101000000_a.sql:4:1: warning[missing-downgrade]: the downgrade section is empty"* ]]
+	[[ "$output" == *"hint: write the SQL that undoes the upgrade under '-- migrate:down', or set 'missing-downgrade = off' under [rules]"* ]]
+	use_layout golang-migrate m
+	mkdir m && printf 'CREATE TABLE a (id bigint);\n' >m/1_a.up.sql
+	run rg lint
+	[[ "$output" == *"m/1_a.up.sql:1:1: warning[missing-downgrade]: the revision has no downgrade section"* ]]
+	[[ "$output" == *"in the .down.sql file beside it"* ]]
+	printf '[rules]\nmissing-downgrade = off\n' >>revgate.ini
+	run rg lint
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"missing-downgrade"* ]]
+}

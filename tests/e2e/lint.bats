@@ -60,7 +60,7 @@ ALTER TABLE t ALTER COLUMN name TYPE text;' 'SELECT 1;' 20250102_0000
 }
 
 @test "json output has the documented fields and summary" {
-	printf 'DROP TABLE x;\n' >plain.sql
+	printf 'DROP TABLE IF EXISTS x;\n' >plain.sql
 	run rg lint plain.sql --format json
 	[ "$status" -eq 0 ]
 	python3 -c '
@@ -75,7 +75,7 @@ assert d["summary"]["warning"] == 1
 }
 
 @test "--strict and --fail-level warning fail on warnings" {
-	printf 'DROP TABLE x;\n' >plain.sql
+	printf 'DROP TABLE IF EXISTS x;\n' >plain.sql
 	run rg lint plain.sql --strict
 	[ "$status" -eq 1 ]
 	run rg lint plain.sql --fail-level warning
@@ -85,10 +85,10 @@ assert d["summary"]["warning"] == 1
 }
 
 @test "github and sarif formats" {
-	printf 'CREATE INDEX i ON t (a);\n' >plain.sql
+	printf 'CREATE INDEX IF NOT EXISTS i ON t (a);\n' >plain.sql
 	run rg lint plain.sql --format github
 	[ "$status" -eq 1 ]
-	grep -q '^::error file=plain.sql,line=1,col=19,title=revgate require-concurrent-index-creation::' <<<"$output"
+	grep -q '^::error file=plain.sql,line=1,col=33,title=revgate require-concurrent-index-creation::' <<<"$output"
 	out=$(rg lint plain.sql --format sarif 2>/dev/null || true)
 	python3 -c '
 import json, sys
@@ -120,7 +120,7 @@ assert r["partialFingerprints"]
 }
 
 @test "config turns rules off, changes severities, and refuses unknown ids" {
-	printf 'DROP TABLE x;\n' >plain.sql
+	printf 'DROP TABLE IF EXISTS x;\n' >plain.sql
 	printf '[rules]\nban-drop-table = error\n' >>revgate.ini
 	run rg lint plain.sql
 	[ "$status" -eq 1 ]
@@ -141,7 +141,7 @@ assert r["partialFingerprints"]
 	grep -q 'require-concurrent-partition-detach' <<<"$output"
 	run rg lint plain.sql --pg-version 13
 	! grep -q 'require-concurrent-partition-detach' <<<"$output"
-	run rg lint plain.sql --pg-version 12
+	run rg lint plain.sql --pg-version 10
 	[ "$status" -eq 2 ]
 }
 
@@ -175,8 +175,12 @@ CREATE TABLE u (id bigint);' 'DROP TABLE t;'
 @test "BEGIN/COMMIT and CONCURRENTLY inside them" {
 	printf 'BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;\n' >plain.sql
 	run rg lint plain.sql
-	grep -q 'transaction-nesting' <<<"$output"
+	# a plain file runs as written: its own BEGIN is fine, CONCURRENTLY inside it is not
+	! grep -q 'transaction-nesting' <<<"$output"
 	grep -q 'ban-concurrent-index-creation-in-transaction' <<<"$output"
+	run rg lint --assume-in-transaction plain.sql
+	grep -q 'plain.sql:1:1: error\[transaction-nesting\]' <<<"$output"
+	grep -q 'plain.sql:3:1: error\[transaction-nesting\]' <<<"$output"
 }
 
 @test "rules lists every rule; explain prints a page" {
@@ -266,13 +270,63 @@ ALTER ROLE app SET search_path = app;' 'SELECT 1;' 20250101_0001
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *":6:1: error[revgate-table-touched]: this statement touches 'alembic_version'"* ]]
-	[[ "$output" == *":7:1: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
+	[[ "$output" == *":7:22: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
 	[[ "$output" == *":8:1: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
 	[[ "$output" != *":9:1: error[revgate-table-touched]"* ]]
 	[[ "$output" == *":10:1: warning[session-state-change]: SET session_authorization runs the rest of the revision as another user"* ]]
 	[[ "$output" == *":11:1: warning[session-state-change]: RESET ALL"* ]]
 	[[ "$output" != *":12:1: warning[session-state-change]"* ]]
 	[[ "$output" == *":13:1: warning[database-default-change]: ALTER ROLE ... SET changes search_path"* ]]
+}
+
+@test "a directory of revisions named on the command line is linted as a history" {
+	mkdir -p other
+	rev aaa none 'CREATE TABLE t (id integer, at timestamp);' 'DROP TABLE t;' 20250101_0000
+	rev bbb aaa "SET TIME ZONE 'UTC';
+ALTER TABLE t ALTER COLUMN at TYPE timestamptz;
+ALTER TABLE t ALTER COLUMN id TYPE bigint;" 'SELECT 1;' 20250102_0000
+	mv migrations/*.sql other/
+	run rg lint other
+	[ "$status" -eq 1 ]
+	# the old type comes from the first revision, and a UTC session makes timestamptz free
+	grep -q "other/20250102_0000_bbb_rev.sql:8:15: error\[changing-column-type\]: changing 't.id' from integer to bigint" <<<"$output"
+	[ "$(grep -c 'changing-column-type' <<<"$output")" -eq 1 ]
+	grep -qx '2 revisions checked: 1 error, 3 warnings, 0 info' <<<"$output"
+	# a directory of plain SQL files is still linted file by file
+	mkdir plain && printf 'ALTER TABLE t ALTER COLUMN id TYPE bigint;\n' >plain/a.sql
+	run rg lint plain
+	grep -q "plain/a.sql:1:15: error\[changing-column-type\]: changing the type of 't.id' to bigint rewrites the table under an ACCESS EXCLUSIVE lock unless" <<<"$output"
+}
+
+@test "statements in a DO block are linted at their own line" {
+	rev aaa none 'CREATE TABLE docs (id bigint);' 'DROP TABLE docs;' 20250101_0000
+	rev bbb aaa 'DO $$ BEGIN ALTER TABLE docs ADD COLUMN n int NOT NULL; CREATE INDEX docs_n ON docs (n); DROP TABLE docs; END $$;' 'SELECT 1;' 20250102_0000
+	run rg lint
+	[ "$status" -eq 1 ]
+	grep -q '_bbb_rev.sql:6:30: error\[adding-required-field\]' <<<"$output"
+	grep -q '_bbb_rev.sql:6:80: error\[require-concurrent-index-creation\]' <<<"$output"
+	grep -q '_bbb_rev.sql:6:90: warning\[ban-drop-table\]' <<<"$output"
+}
+
+@test "syntax PostgreSQL 15's grammar rejects is info for a newer target" {
+	printf 'ALTER TABLE t ALTER COLUMN c SET EXPRESSION AS (1);\n' >plain.sql
+	run rg lint plain.sql
+	[ "$status" -eq 1 ]
+	grep -q 'error\[syntax-error\]' <<<"$output"
+	run rg lint plain.sql --pg-version 17
+	[ "$status" -eq 0 ]
+	grep -q "info\[syntax-error\]: PostgreSQL 15's grammar rejects this" <<<"$output"
+	grep -q 'your target version 17 may accept it' <<<"$output"
+}
+
+@test "explain shows the lock table rows a rule judges by" {
+	run rg explain changing-column-type
+	[ "$status" -eq 0 ]
+	grep -q '^| ALTER TABLE ... ALTER COLUMN ... TYPE | table | ACCESS EXCLUSIVE | 13-17 |' <<<"$output"
+	run rg explain locks
+	[ "$status" -eq 0 ]
+	grep -q '^| ALTER TABLE ... ADD FOREIGN KEY | referenced table | SHARE ROW EXCLUSIVE | 13-17 |' <<<"$output"
+	grep -q '^| ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY | parent table | SHARE UPDATE EXCLUSIVE | 14-17 |' <<<"$output"
 }
 
 @test "a clean lint prints one summary line; --quiet keeps it silent" {
@@ -291,7 +345,7 @@ ALTER ROLE app SET search_path = app;' 'SELECT 1;' 20250101_0001
 	run rg lint migrations plain.sql
 	[ "$output" = "2 revisions and 1 file checked: 0 errors, 0 warnings, 0 info" ]
 	# with findings the line still ends the report, counting them
-	printf 'DROP TABLE x;\n' >plain.sql
+	printf 'DROP TABLE IF EXISTS x;\n' >plain.sql
 	run rg lint plain.sql
 	[ "${lines[-1]}" = "1 file checked: 0 errors, 1 warning, 0 info" ]
 	# machine formats are unchanged
@@ -325,4 +379,15 @@ PY
 	run rg explain applied-checksum-mismath
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"did you mean 'applied-checksum-mismatch'?"* ]]
+}
+
+@test "a string EXECUTE runs, far into a long revision, is read as its own text" {
+	rev aaa none 'CREATE TABLE t (id bigint);' 'DROP TABLE t;' 20240101_0000
+	rev bbb aaa "$(printf -- '-- %0400d\n' 0 0 0 0 0)
+DO \$\$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN n int NOT NULL'; EXECUTE 'DELETE FROM revgate_version'; END \$\$;" 'SELECT 1;' 20250101_0000
+	run rg lint
+	[ "$status" -eq 1 ]
+	[ "$(grep -c 'error\[revgate-table-touched\]' <<<"$output")" -eq 1 ]
+	grep -q "error\[revgate-table-touched\]: this statement touches 'revgate_version'" <<<"$output"
+	grep -q "adding-required-field" <<<"$output"
 }

@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "core/strbuf.h"
+#include "sql/plpgsql.h"
 #include "sql/sql.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -7,6 +7,7 @@
 
 #include "catalog/catalog.h"
 #include "core/xalloc.h"
+#include "sql/ddl.h"
 #include "sql/sql.h"
 
 #include <stdlib.h>
@@ -22,8 +23,13 @@ static void apply(const char *sql, unsigned origin)
 	for (size_t i = 0; i < script.n; i++) {
 		struct sql_tree *t = NULL;
 		assert_int_equal(sql_parse(sql, script.v[i].start, script.v[i].len, &t, &err), 0);
-		for (size_t k = 0; k < t->result->n_stmts; k++)
-			catalog_apply(&cat, t->result->stmts[k]->stmt, origin);
+		for (size_t k = 0; k < t->result->n_stmts; k++) {
+			struct ddl_stmt d;
+			ddl_stmt_init(&d);
+			ddl_describe(t->result->stmts[k]->stmt, NULL, NULL, NULL, &d);
+			catalog_apply(&cat, &d, origin);
+			ddl_stmt_release(&d);
+		}
 		sql_tree_free(t);
 	}
 	sql_script_release(&script);
@@ -66,7 +72,7 @@ static void test_columns(void **state)
 	c = catalog_column(t, "price");
 	assert_int_equal(c->type.nmods, 2);
 	assert_true(c->has_default);
-	char *s = cat_type_str(&c->type);
+	char *s = sql_type_str(&c->type);
 	assert_string_equal(s, "numeric(10,2)");
 	free(s);
 	assert_string_equal(catalog_column(t, "at")->type.name, "timestamptz");

@@ -71,6 +71,29 @@ static void test_touched(void **state)
 	assert_int_equal(touched_find(&t, "table orders")->offset, r->upgrade.start);
 	touched_set_release(&t);
 
+	/* functions, types, sequences, views, triggers, policies, extensions too */
+	r = make_rev(&set, "20250101_0002_c_c.sql", "c", "a",
+		     "CREATE OR REPLACE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS "
+		     "$$ BEGIN RETURN NEW; END $$;\n"
+		     "CREATE TRIGGER orders_touch BEFORE UPDATE ON orders FOR EACH ROW EXECUTE "
+		     "FUNCTION app.touch();\n"
+		     "CREATE POLICY own ON orders USING (true);\n"
+		     "ALTER TYPE mood ADD VALUE 'meh';\nCREATE SEQUENCE order_no;\n"
+		     "CREATE MATERIALIZED VIEW totals AS SELECT 1;\nDROP VIEW IF EXISTS v;\n"
+		     "CREATE EXTENSION IF NOT EXISTS vector;\n"
+		     "ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status <> '');");
+	touched_collect(r, &t);
+	assert_true(touches(&t, "function app.touch"));
+	assert_true(touches(&t, "trigger orders.orders_touch"));
+	assert_true(touches(&t, "policy orders.own"));
+	assert_true(touches(&t, "type mood"));
+	assert_true(touches(&t, "sequence order_no"));
+	assert_true(touches(&t, "materialized view totals"));
+	assert_true(touches(&t, "view v"));
+	assert_true(touches(&t, "extension vector"));
+	assert_true(touches(&t, "constraint orders.orders_status_check"));
+	touched_set_release(&t);
+
 	/* a statement that does not parse adds nothing, the others still count */
 	r = make_rev(&set, "20250101_0001_b_b.sql", "b", "a",
 		     "CREATE TABLE x (id int,);\nINSERT INTO y VALUES (1);");

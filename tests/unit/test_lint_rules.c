@@ -47,11 +47,20 @@ static void parse_any(struct revision *rev, const char *sql, struct findings *lo
 		revision_parse_plain(rev, "example.sql", text, len, load);
 }
 
+/* The PostgreSQL major a page judges its examples for ("<!-- pg_version: N -->"). */
+static int page_pg_version;
+
 /* Lints `sql` after `setup`; returns whether `rule` was reported. */
 static bool reports(const char *rule, const char *setup, const char *sql, char **all)
 {
 	struct lint_settings s;
 	lint_settings_init(&s);
+	if (page_pg_version)
+		s.pg_version = page_pg_version;
+	/* a rule off by default is judged as if revgate.ini turned it on */
+	int idx = lint_rule_index(rule);
+	if (idx >= 0 && s.severity[idx] == SEV_OFF)
+		s.severity[idx] = SEV_WARNING;
 	assert_int_equal(matcher_compile(&s.index_name, "^[a-z0-9_]+_(idx|key)$", "index"), 0);
 	assert_int_equal(matcher_compile(&s.constraint_name,
 					 "^[a-z0-9_]+_(pkey|fkey|key|check|excl)$", "constraint"),
@@ -117,47 +126,96 @@ static void test_every_rule_has_a_page(void **state)
 	assert_int_equal(missing, 0);
 }
 
-static void test_examples(void **state)
+/* rules.def lists each rule under its id with '_' for '-', and a SQL rule's
+ * file exports the struct of that name: the list and the files agree. */
+static void test_ids_match_the_list(void **state)
 {
 	(void)state;
 	int bad = 0;
 	for (size_t i = 0; i < lint_rule_count(); i++) {
-		const struct lint_rule *r = lint_rule_at(i);
-		const char *md = rule_doc_find(r->id);
-		if (!md || r->family != LINT_FAMILY_SQL)
-			continue;
-		char *setup = block(md, "setup"), *pass_setup = block(md, "pass-setup");
-		char *fail = block(md, "fail"), *pass = block(md, "pass");
-		if (!fail || !pass) {
-			print_error("rules/%s.md needs a failing and a passing example\n", r->id);
+		char *want = xstrdup(lint_rule_listed_name(i));
+		for (char *c = want; *c; c++)
+			if (*c == '_')
+				*c = '-';
+		if (strcmp(want, lint_rule_at(i)->id)) {
+			print_error("rules.def lists '%s' for the rule with id '%s'\n",
+				    lint_rule_listed_name(i), lint_rule_at(i)->id);
 			bad++;
-		} else {
-			char *got;
-			if (!reports(r->id, setup, fail, &got)) {
-				print_error("%s: the failing example does not report it; got:\n%s",
-					    r->id, got);
-				bad++;
-			}
-			free(got);
-			if (reports(r->id, pass_setup ? pass_setup : setup, pass, &got)) {
-				print_error("%s: the passing example reports it:\n%s", r->id, got);
-				bad++;
-			}
-			free(got);
 		}
-		free(setup);
-		free(pass_setup);
-		free(fail);
-		free(pass);
+		if (lint_rule_index(lint_rule_at(i)->id) != (int)i) {
+			print_error("rule id '%s' is listed twice\n", lint_rule_at(i)->id);
+			bad++;
+		}
+		free(want);
 	}
 	assert_int_equal(bad, 0);
 }
 
+/* One case per example of a rule page. */
+struct example {
+	const struct lint_rule *rule;
+	bool failing;
+};
+
+static void test_example(void **state)
+{
+	const struct example *ex = *state;
+	const struct lint_rule *r = ex->rule;
+	const char *md = rule_doc_find(r->id);
+	assert_non_null(md);
+	char *setup = block(md, "setup"), *pass_setup = block(md, "pass-setup");
+	char *sql = block(md, ex->failing ? "fail" : "pass");
+	if (!sql) {
+		print_error("rules/%s.md needs a %s example\n", r->id,
+			    ex->failing ? "failing" : "passing");
+		free(setup);
+		free(pass_setup);
+		fail();
+	}
+	const char *pv = strstr(md, "<!-- pg_version: ");
+	page_pg_version = pv ? (int)strtol(pv + 17, NULL, 10) : 0;
+	char *got;
+	bool hit = reports(r->id, ex->failing || !pass_setup ? setup : pass_setup, sql, &got);
+	if (hit != ex->failing)
+		print_error("%s: the %s example %s; got:\n%s", r->id,
+			    ex->failing ? "failing" : "passing",
+			    ex->failing ? "does not report it" : "reports it", got);
+	free(got);
+	free(setup);
+	free(pass_setup);
+	free(sql);
+	assert_int_equal(hit, ex->failing);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_rule_has_a_page),
-	    cmocka_unit_test(test_examples),
-	};
-	return cmocka_run_group_tests_name("lint rules catalogue", tests, NULL, NULL);
+	size_t n = lint_rule_count();
+	struct CMUnitTest *tests = xcalloc(2 * n + 2, sizeof(*tests));
+	struct example *ex = xcalloc(2 * n, sizeof(*ex));
+	char **names = xcalloc(2 * n, sizeof(*names));
+	size_t k = 0, m = 0;
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_every_rule_has_a_page);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_ids_match_the_list);
+	for (size_t i = 0; i < n; i++) {
+		const struct lint_rule *r = lint_rule_at(i);
+		if (r->family != LINT_FAMILY_SQL || !rule_doc_find(r->id))
+			continue;
+		for (int failing = 1; failing >= 0; failing--) {
+			ex[m] = (struct example){r, failing != 0};
+			names[m] = xstrfmt("rules/%s.md %s example", r->id,
+					   failing ? "failing" : "passing");
+			tests[k].name = names[m];
+			tests[k].test_func = test_example;
+			tests[k].initial_state = &ex[m];
+			k++;
+			m++;
+		}
+	}
+	int ret = _cmocka_run_group_tests("lint rules catalogue", tests, k, NULL, NULL);
+	for (size_t i = 0; i < m; i++)
+		free(names[i]);
+	free(names);
+	free(ex);
+	free(tests);
+	return ret;
 }

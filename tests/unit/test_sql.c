@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "core/textpos.h"
+#include "sql/plpgsql.h"
 #include "sql/sql.h"
 
 #include <stdlib.h>

@@ -17,13 +17,13 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		bool not_null = cd->is_not_null ||
 				lu_col_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL) ||
 				lu_col_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY);
-		if (!not_null || lu_col_default(cd) || lu_is_serial(cd->type_name) ||
+		if (!not_null || lu_col_default(cd) || sql_type_is_serial(cd->type_name) ||
 		    lu_col_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY) ||
 		    lu_col_constraint(cd, PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED))
 			continue;
 		char *rel = lu_rel(as->relation);
 		struct finding *f =
-		    lint_report(ctx, lint_loc(ctx, cd->location),
+		    lint_report(ctx, lint_clause(ctx, cmd),
 				"adding the NOT NULL column '%s' without a default "
 				"fails if '%s' has rows, and breaks inserts by running "
 				"code that does not set it",
@@ -42,5 +42,6 @@ const struct lint_rule rule_adding_required_field = {
     .summary = "a new NOT NULL column needs a default",
     .severity = SEV_ERROR,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .forms = LINT_FORMS(LF_ADD_COLUMN),
     .check = check,
 };

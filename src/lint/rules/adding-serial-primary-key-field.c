@@ -16,10 +16,11 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		char *rel = lu_rel(as->relation);
 		struct finding *f =
-		    lint_report(ctx, lint_loc(ctx, k->location),
-				"adding a primary key to '%s' builds its index while the "
-				"table is locked against reads and writes",
-				rel);
+		    lint_report(ctx, lint_clause(ctx, cmd),
+				"adding a primary key to '%s' builds its index under an %s lock, "
+				"which blocks reads and writes",
+				rel, lu_lock_name(ctx, as->relation, lint_clause(ctx, cmd),
+						  LOCK_ACCESS_EXCLUSIVE));
 		finding_set_hint(f,
 				 "CREATE UNIQUE INDEX CONCURRENTLY %s_pkey_idx ON %s (...); then "
 				 "ALTER TABLE %s ADD CONSTRAINT %s_pkey PRIMARY KEY USING INDEX "
@@ -35,5 +36,6 @@ const struct lint_rule rule_adding_serial_primary_key_field = {
     .summary = "a primary key on an existing table must use an index built concurrently",
     .severity = SEV_ERROR,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .forms = LINT_FORMS(LF_ADD_CONSTRAINT, LF_ADD_CONSTRAINT_USING_INDEX),
     .check = check,
 };

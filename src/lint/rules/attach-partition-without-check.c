@@ -6,15 +6,6 @@
 
 #include <stdlib.h>
 
-static bool has_validated_check(const struct cat_table *t)
-{
-	for (size_t i = 0; t && i < t->ncons; i++)
-		if (t->cons[i].kind == CAT_CON_CHECK && t->cons[i].validated &&
-		    !t->cons[i].not_null_col)
-			return true;
-	return false;
-}
-
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__AlterTableStmt *as = node->alter_table_stmt;
@@ -28,15 +19,18 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		const struct cat_table *p =
 		    catalog_table_rv(ctx->cat, cmd->def->partition_cmd->name);
-		if ((p && lint_table_is_new(ctx, p)) || has_validated_check(p))
+		char *pk = ddl_rel_key(cmd->def->partition_cmd->name);
+		const struct ddl_lock *l = lint_lock_at(ctx, pk, lint_clause(ctx, cmd));
+		free(pk);
+		if ((p && lint_table_is_new(ctx, p)) || !l || !l->scan)
 			continue;
 		char *rel = lu_rel(as->relation);
 		char *part = lu_rel(cmd->def->partition_cmd->name);
 		struct finding *f =
-		    lint_report(ctx, ctx->stmt_start,
+		    lint_report(ctx, lint_clause(ctx, cmd),
 				"ATTACH PARTITION scans every row of '%s' to check the "
-				"partition bounds while holding a lock",
-				part);
+				"partition bounds while holding an %s lock on it",
+				part, lock_mode_name(l->mode));
 		finding_set_hint(
 		    f,
 		    "prove the bounds first: ALTER TABLE %s ADD CONSTRAINT %s_bounds "
@@ -54,5 +48,6 @@ const struct lint_rule rule_attach_partition_without_check = {
     .summary = "ATTACH PARTITION without a validated CHECK that proves the bounds",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .forms = LINT_FORMS(LF_ATTACH_PARTITION),
     .check = check,
 };

@@ -1,10 +1,27 @@
-/* CONCURRENTLY cannot run inside an explicit transaction block. */
+/*
+ * CONCURRENTLY cannot run inside a transaction block: one the file opens
+ * with BEGIN, or, for a plain SQL file linted with --assume-in-transaction,
+ * the one its tool opens when the file has more than this statement
+ * (squawk's reading). revgate runs such a statement of a revision alone.
+ */
 #include "lint/util.h"
+#include "revision/revision.h"
 
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
-	if (!ctx->explicit_block || !ctx->autocommit)
+	if (!ctx->autocommit)
 		return;
+	bool assumed = ctx->rev->plain_sql && ctx->managed_txn && ctx->section_statements > 1;
+	if (!ctx->explicit_block && !assumed)
+		return;
+	if (!ctx->explicit_block) {
+		struct finding *f = lint_report(ctx, ctx->stmt_start,
+						"this cannot run inside the transaction the file is "
+						"assumed to run in (--assume-in-transaction)");
+		finding_set_hint(f, "move the statement into a file of its own, outside any "
+				    "transaction");
+		return;
+	}
 	const char *what = node->node_case == PG_QUERY__NODE__NODE_INDEX_STMT  ? "CREATE INDEX"
 			   : node->node_case == PG_QUERY__NODE__NODE_DROP_STMT ? "DROP INDEX"
 									       : "this statement";

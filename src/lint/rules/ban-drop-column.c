@@ -18,7 +18,7 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		char *rel = lu_rel(as->relation);
 		struct finding *f =
-		    lint_report(ctx, ctx->stmt_start,
+		    lint_report(ctx, lint_clause(ctx, cmd),
 				"dropping '%s.%s' destroys its data and breaks every "
 				"running query that still names it",
 				rel, cmd->name);
@@ -37,5 +37,6 @@ const struct lint_rule rule_ban_drop_column = {
     .summary = "dropping a column loses data and breaks running code",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .forms = LINT_FORMS(LF_DROP_COLUMN),
     .check = check,
 };

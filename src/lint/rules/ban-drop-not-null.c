@@ -15,7 +15,7 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		char *rel = lu_rel(as->relation);
 		struct finding *f =
-		    lint_report(ctx, ctx->stmt_start,
+		    lint_report(ctx, lint_clause(ctx, cmd),
 				"dropping NOT NULL on '%s.%s' lets NULLs in, and putting "
 				"it back later needs a full scan",
 				rel, cmd->name);
@@ -30,5 +30,6 @@ const struct lint_rule rule_ban_drop_not_null = {
     .summary = "dropping NOT NULL breaks readers that rely on it",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .forms = LINT_FORMS(LF_DROP_NOT_NULL),
     .check = check,
 };

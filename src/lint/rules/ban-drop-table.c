@@ -5,24 +5,18 @@
 
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
-	const PgQuery__DropStmt *ds = node->drop_stmt;
-	if (ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE)
-		return;
-	for (size_t i = 0; i < ds->n_objects; i++) {
-		char *name = lu_object_name(ds->objects[i]);
-		if (!name)
+	(void)node;
+	for (size_t i = 0; i < ctx->ddl->n_effects; i++) {
+		const struct ddl_effect *e = &ctx->ddl->effects[i];
+		if (e->action != DDL_DROP || e->kind != DDL_TABLE || lint_relation_is_new(ctx, e->key))
 			continue;
-		const struct cat_table *t = catalog_table(ctx->cat, name);
-		if (!lint_table_is_new(ctx, t)) {
-			struct finding *f = lint_report(
-			    ctx, ctx->stmt_start, "dropping table '%s' destroys its data", name);
-			finding_set_hint(f,
-					 "stop using the table first; rename it (ALTER TABLE %s "
-					 "RENAME TO %s_old) and drop it in a later revision once "
-					 "nothing broke",
-					 name, name);
-		}
-		free(name);
+		struct finding *f =
+		    lint_report(ctx, e->offset, "dropping table '%s' destroys its data", e->key);
+		finding_set_hint(f,
+				 "stop using the table first; rename it (ALTER TABLE %s "
+				 "RENAME TO %s_old) and drop it in a later revision once "
+				 "nothing broke",
+				 e->key, e->key);
 	}
 }
 
@@ -31,5 +25,6 @@ const struct lint_rule rule_ban_drop_table = {
     .summary = "dropping a table loses data",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_DROP_STMT),
+    .forms = LINT_FORMS(LF_DROP_RELATION),
     .check = check,
 };

@@ -22,5 +22,6 @@ const struct lint_rule rule_ban_truncate_cascade = {
     .severity = SEV_ERROR,
     .flags = LR_DOWNGRADE,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_TRUNCATE_STMT),
+    .forms = LINT_FORMS(LF_TRUNCATE),
     .check = check,
 };

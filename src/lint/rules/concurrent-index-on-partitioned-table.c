@@ -37,5 +37,6 @@ const struct lint_rule rule_concurrent_index_on_partitioned_table = {
     .summary = "an index on a partitioned table is built per partition, then attached",
     .severity = SEV_ERROR,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_INDEX_STMT),
+    .forms = LINT_FORMS(LF_CREATE_INDEX, LF_CREATE_INDEX_CONCURRENTLY),
     .check = check,
 };

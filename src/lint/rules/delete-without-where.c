@@ -1,4 +1,8 @@
-/* DELETE without WHERE empties the table row by row. */
+/*
+ * DELETE without WHERE empties the table row by row in one transaction. In
+ * a migration this is usually deliberate (a lookup table refilled, a purge):
+ * the rule says what it costs and what is cheaper, not that it is a mistake.
+ */
 #include "lint/util.h"
 
 #include <stdlib.h>
@@ -10,19 +14,23 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		return;
 	char *rel = lu_rel(d->relation);
 	struct finding *f = lint_report(ctx, lint_loc(ctx, d->relation->location),
-					"DELETE without WHERE removes every row of '%s'", rel);
+					"DELETE without WHERE removes every row of '%s' one by one "
+					"in one transaction, each locked until the revision commits",
+					rel);
 	finding_set_hint(f,
-			 "add the WHERE clause you mean; to empty the table on purpose, TRUNCATE "
-			 "%s; is faster and says so",
+			 "to empty the table on purpose, TRUNCATE %s; is instant (it takes an "
+			 "ACCESS EXCLUSIVE lock for a moment); to purge a large table, delete in "
+			 "key-ordered batches that each commit; if a WHERE clause is missing, add it",
 			 rel);
 	free(rel);
 }
 
 const struct lint_rule rule_delete_without_where = {
     .id = "delete-without-where",
-    .summary = "DELETE of a whole table",
-    .severity = SEV_ERROR,
+    .summary = "a DELETE of a whole table in one transaction",
+    .severity = SEV_WARNING,
     .flags = LR_DOWNGRADE,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_DELETE_STMT),
+    .forms = LINT_FORMS(LF_WRITE_ROWS),
     .check = check,
 };

@@ -19,10 +19,12 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		char *shown =
 		    k->conname && *k->conname ? xstrfmt("'%s'", k->conname) : xstrdup("(unnamed)");
 		struct finding *f =
-		    lint_report(ctx, lint_loc(ctx, k->location),
+		    lint_report(ctx, lint_clause(ctx, cmd),
 				"adding UNIQUE constraint %s builds its index while "
-				"'%s' is locked against reads and writes",
-				shown, rel);
+				"'%s' is held in %s mode, which blocks reads and writes",
+				shown, rel,
+				lu_lock_name(ctx, as->relation, lint_clause(ctx, cmd),
+					     LOCK_ACCESS_EXCLUSIVE));
 		finding_set_hint(f,
 				 "CREATE UNIQUE INDEX CONCURRENTLY %s_idx ON %s (...); then ALTER "
 				 "TABLE %s ADD CONSTRAINT %s UNIQUE USING INDEX %s_idx;",
@@ -37,5 +39,6 @@ const struct lint_rule rule_disallowed_unique_constraint = {
     .summary = "a UNIQUE constraint on an existing table must use an index built concurrently",
     .severity = SEV_ERROR,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .forms = LINT_FORMS(LF_ADD_CONSTRAINT, LF_ADD_CONSTRAINT_USING_INDEX),
     .check = check,
 };

@@ -4,11 +4,12 @@
  */
 #include "lint/facts.h"
 #include "lint/util.h"
+#include "revision/revision.h"
 
 #include <stdlib.h>
 
 static void check_fk(struct lint_ctx *ctx, const PgQuery__RangeVar *rv,
-		     const PgQuery__Constraint *k, const char *column)
+		     const PgQuery__Constraint *k, const char *column, size_t at)
 {
 	struct strlist cols = STRLIST_INIT;
 	for (size_t i = 0; i < k->n_fk_attrs; i++)
@@ -21,7 +22,7 @@ static void check_fk(struct lint_ctx *ctx, const PgQuery__RangeVar *rv,
 		char *rel = lu_rel(rv);
 		char *list = strlist_join(&cols, ", ");
 		struct finding *f =
-		    lint_report(ctx, lint_loc(ctx, k->location),
+		    lint_report(ctx, at,
 				"no index on '%s' (%s) for this foreign key: deleting "
 				"from '%s' scans '%s'",
 				rel, list, k->pktable ? k->pktable->relname : "?", rel);
@@ -39,14 +40,15 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__AlterTableStmt *as = node->alter_table_stmt;
 	const struct cat_table *t = lu_alter_table(ctx, as);
-	if (!t || lint_table_is_new(ctx, t))
+	if (!t || t->stub || lint_table_is_new(ctx, t))
 		return; /* unknown: its indexes are unknown too; new: judged in finish() */
 	LU_FOREACH_CMD(as, cmd)
 	{
 		if (cmd->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && cmd->def &&
 		    cmd->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
 		    cmd->def->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN)
-			check_fk(ctx, as->relation, cmd->def->constraint, NULL);
+			check_fk(ctx, as->relation, cmd->def->constraint, NULL,
+				 lint_clause(ctx, cmd));
 	}
 }
 
@@ -59,11 +61,15 @@ static void finish(struct lint_ctx *ctx)
 {
 	if (ctx->section != LINT_UPGRADE)
 		return;
-	const struct lint_objs *created = &ctx->facts->created;
-	for (size_t i = 0; i < created->n; i++) {
-		const struct lint_obj *o = &created->v[i];
-		const struct cat_table *t =
-		    o->kind == LOBJ_TABLE && !o->removed ? catalog_table(ctx->cat, o->name) : NULL;
+	/* a plain file's catalog holds only its own tables; a revision's
+	 * are in facts->rev */
+	bool plain = ctx->rev->plain_sql;
+	const struct catalog *rev = plain ? ctx->cat : &ctx->facts->rev;
+	for (size_t i = 0; i < rev->ntables; i++) {
+		const struct cat_table *o = rev->tables[i];
+		if (o->dropped || o->origin != (plain ? ctx->origin : LINT_REV_UP))
+			continue;
+		const struct cat_table *t = catalog_table(ctx->cat, o->name);
 		if (!t || t->origin != ctx->origin)
 			continue;
 		for (size_t k = 0; k < t->ncons; k++) {
@@ -74,7 +80,7 @@ static void finish(struct lint_ctx *ctx)
 			char *list = strlist_join(&c->columns, ", ");
 			const char *ref = c->ref_table ? c->ref_table : "?";
 			struct finding *f =
-			    lint_report(ctx, o->offset,
+			    lint_report(ctx, c->offset ? c->offset : o->offset,
 					"no index on '%s' (%s) for its foreign key to "
 					"'%s': deleting from '%s' scans '%s'",
 					t->name, list, ref, ref, t->name);

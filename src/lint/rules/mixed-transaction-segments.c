@@ -9,7 +9,8 @@
 static void finish(struct lint_ctx *ctx)
 {
 	const struct lint_facts *f = ctx->facts;
-	if (ctx->section != LINT_UPGRADE || !ctx->rev->transactional || !f->up_autocommit ||
+	if (ctx->section != LINT_UPGRADE || ctx->rev->plain_sql || !ctx->rev->transactional ||
+	    !f->up_autocommit ||
 	    !f->up_transactional)
 		return;
 	struct finding *fd = lint_report(

@@ -6,8 +6,8 @@
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__ColumnDef *cd = node->column_def;
-	if (!cd->type_name)
-		return;
+	if (!cd->type_name || !lu_table_column(ctx))
+		return; /* a composite type's fields hold values, not rows */
 	const char *t = lu_type_name(cd->type_name);
 	if (!(!strcmp(t, "timestamp")))
 		return;

@@ -28,5 +28,6 @@ const struct lint_rule rule_refresh_materialized_view_without_concurrently = {
     .summary = "REFRESH MATERIALIZED VIEW must use CONCURRENTLY",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT),
+    .forms = LINT_FORMS(LF_REFRESH_MATVIEW, LF_REFRESH_MATVIEW_CONCURRENTLY),
     .check = check,
 };

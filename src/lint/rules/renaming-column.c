@@ -14,8 +14,12 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	if (col && col->origin == ctx->origin)
 		return;
 	char *rel = lu_rel(rs->relation);
+	size_t at = ctx->stmt_start;
+	for (size_t i = 0; i < ctx->ddl->n_effects; i++)
+		if (ctx->ddl->effects[i].action == DDL_RENAME)
+			at = ctx->ddl->effects[i].offset;
 	struct finding *f =
-	    lint_report(ctx, ctx->stmt_start,
+	    lint_report(ctx, at,
 			"renaming '%s.%s' to '%s' breaks running code that still uses "
 			"the old name",
 			rel, rs->subname, rs->newname);
@@ -31,5 +35,6 @@ const struct lint_rule rule_renaming_column = {
     .summary = "renaming a column breaks running code",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_RENAME_STMT),
+    .forms = LINT_FORMS(LF_RENAME_COLUMN),
     .check = check,
 };

@@ -10,8 +10,12 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	    !lu_existing_table(ctx, rs->relation))
 		return;
 	char *rel = lu_rel(rs->relation);
+	size_t at = ctx->stmt_start;
+	for (size_t i = 0; i < ctx->ddl->n_effects; i++)
+		if (ctx->ddl->effects[i].action == DDL_RENAME)
+			at = ctx->ddl->effects[i].offset;
 	struct finding *f =
-	    lint_report(ctx, ctx->stmt_start,
+	    lint_report(ctx, at,
 			"renaming table '%s' to '%s' breaks running code that still "
 			"uses the old name",
 			rel, rs->newname);
@@ -28,5 +32,6 @@ const struct lint_rule rule_renaming_table = {
     .summary = "renaming a table breaks running code",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_RENAME_STMT),
+    .forms = LINT_FORMS(LF_RENAME_RELATION),
     .check = check,
 };

@@ -5,29 +5,22 @@
 
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
-	const PgQuery__DropStmt *ds = node->drop_stmt;
-	if (ds->remove_type != PG_QUERY__OBJECT_TYPE__OBJECT_INDEX || ds->concurrent)
-		return;
-	for (size_t i = 0; i < ds->n_objects; i++) {
-		char *name = lu_object_name(ds->objects[i]);
-		if (!name)
+	(void)node;
+	for (size_t i = 0; i < ctx->ddl->n_effects; i++) {
+		const struct ddl_effect *e = &ctx->ddl->effects[i];
+		if (e->action != DDL_DROP || e->kind != DDL_INDEX || (e->flags & DDL_CONCURRENTLY))
 			continue;
-		const struct cat_index *x = catalog_index(ctx->cat, name);
-		if (x && x->origin == ctx->origin) {
-			free(name);
+		/* an index this revision built, or on a table it created: nobody uses it yet */
+		if (lint_relation_is_new(ctx, e->key) || (e->table && lint_relation_is_new(ctx, e->table)))
 			continue;
-		}
-		const struct cat_table *t = x ? catalog_table(ctx->cat, x->table) : NULL;
-		if (t && lint_table_is_new(ctx, t)) {
-			free(name);
-			continue;
-		}
-		struct finding *f = lint_report(ctx, ctx->stmt_start,
-						"DROP INDEX '%s' locks its table against reads and "
-						"writes until it finishes",
-						name);
-		finding_set_hint(f, "DROP INDEX CONCURRENTLY IF EXISTS %s;", name);
-		free(name);
+		const struct ddl_lock *l = lint_lock_at(ctx, e->table ? e->table : e->key, SIZE_MAX);
+		struct finding *f =
+		    lint_report(ctx, e->offset,
+				"DROP INDEX '%s' takes an %s lock on %s, blocking reads and "
+				"writes until it finishes",
+				e->key, lock_mode_name(l ? l->mode : LOCK_ACCESS_EXCLUSIVE),
+				e->table ? "its table" : "the index and its table");
+		finding_set_hint(f, "DROP INDEX CONCURRENTLY IF EXISTS %s;", e->key);
 	}
 }
 
@@ -36,5 +29,6 @@ const struct lint_rule rule_require_concurrent_index_deletion = {
     .summary = "DROP INDEX on an existing index must use CONCURRENTLY",
     .severity = SEV_ERROR,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_DROP_STMT),
+    .forms = LINT_FORMS(LF_DROP_INDEX, LF_DROP_INDEX_CONCURRENTLY),
     .check = check,
 };

@@ -18,10 +18,13 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		char *rel = lu_rel(as->relation);
 		char *part = lu_rel(cmd->def->partition_cmd->name);
 		struct finding *f =
-		    lint_report(ctx, ctx->stmt_start,
-				"DETACH PARTITION '%s' locks '%s' against reads and "
-				"writes",
-				part, rel);
+		    lint_report(ctx, lint_clause(ctx, cmd),
+				"DETACH PARTITION '%s' takes an %s lock on '%s', blocking its "
+				"reads and writes",
+				part,
+				lu_lock_name(ctx, as->relation, lint_clause(ctx, cmd),
+					     LOCK_ACCESS_EXCLUSIVE),
+				rel);
 		finding_set_hint(f,
 				 "ALTER TABLE %s DETACH PARTITION %s CONCURRENTLY; (outside a "
 				 "transaction: revgate runs it alone)",
@@ -36,5 +39,6 @@ const struct lint_rule rule_require_concurrent_partition_detach = {
     .summary = "DETACH PARTITION must use CONCURRENTLY (PostgreSQL 14+)",
     .severity = SEV_WARNING,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .forms = LINT_FORMS(LF_DETACH_PARTITION, LF_DETACH_PARTITION_CONCURRENTLY),
     .check = check,
 };

@@ -7,6 +7,8 @@
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__ReindexStmt *rs = node->reindex_stmt;
+	if (rs->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM)
+		return; /* the system catalogs cannot be reindexed concurrently */
 	for (size_t i = 0; i < rs->n_params; i++) {
 		const PgQuery__Node *p = rs->params[i];
 		if (p->node_case == PG_QUERY__NODE__NODE_DEF_ELEM &&
@@ -26,5 +28,6 @@ const struct lint_rule rule_require_concurrent_reindex = {
     .summary = "REINDEX must use CONCURRENTLY",
     .severity = SEV_ERROR,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_REINDEX_STMT),
+    .forms = LINT_FORMS(LF_REINDEX, LF_REINDEX_CONCURRENTLY),
     .check = check,
 };

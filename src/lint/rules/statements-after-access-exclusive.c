@@ -2,13 +2,14 @@
  * Once a transaction holds an ACCESS EXCLUSIVE lock on a busy table, every
  * later statement of that transaction extends the time nobody can read it.
  */
+#include "lint/facts.h"
 #include "lint/util.h"
 
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const struct lint_facts *f = ctx->facts;
 	if (node != ctx->stmt || !ctx->in_transaction || !f->ax_held || f->ax_costly_after ||
-	    lu_cheap_under_lock(node, f->ax_table))
+	    facts_cheap_under_lock(ctx, f->ax_table))
 		return;
 	struct finding *fd = lint_report(ctx, ctx->stmt_start,
 					 "this runs while the transaction still holds the ACCESS "
@@ -29,6 +30,10 @@ const struct lint_rule rule_statements_after_access_exclusive = {
 			PG_QUERY__NODE__NODE_CREATE_STMT, PG_QUERY__NODE__NODE_DROP_STMT,
 			PG_QUERY__NODE__NODE_RENAME_STMT, PG_QUERY__NODE__NODE_TRUNCATE_STMT,
 			PG_QUERY__NODE__NODE_DO_STMT, PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT,
-			PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT, PG_QUERY__NODE__NODE_LOCK_STMT),
+			PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT, PG_QUERY__NODE__NODE_LOCK_STMT,
+			PG_QUERY__NODE__NODE_CREATE_TRIG_STMT, PG_QUERY__NODE__NODE_CREATE_POLICY_STMT,
+			PG_QUERY__NODE__NODE_VACUUM_STMT, PG_QUERY__NODE__NODE_CLUSTER_STMT,
+			PG_QUERY__NODE__NODE_REINDEX_STMT, PG_QUERY__NODE__NODE_COPY_STMT,
+			PG_QUERY__NODE__NODE_CALL_STMT),
     .check = check,
 };

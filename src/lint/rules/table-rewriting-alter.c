@@ -29,10 +29,10 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 			continue;
 		}
 		char *rel = lu_rel(as->relation);
-		struct finding *f = lint_report(ctx, ctx->stmt_start,
-						"%s rewrites '%s' and its indexes under an ACCESS "
-						"EXCLUSIVE lock",
-						what, rel);
+		struct finding *f = lint_report(
+		    ctx, lint_clause(ctx, cmd), "%s rewrites '%s' and its indexes under an %s lock",
+		    what, rel,
+		    lu_lock_name(ctx, as->relation, lint_clause(ctx, cmd), LOCK_ACCESS_EXCLUSIVE));
 		finding_set_hint(
 		    f, "create a new table with the wanted storage, copy the rows in "
 		       "batches, and switch over; or use pg_repack for a tablespace move");
@@ -45,5 +45,6 @@ const struct lint_rule rule_table_rewriting_alter = {
     .summary = "ALTER TABLE forms that rewrite the whole table",
     .severity = SEV_ERROR,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_ALTER_TABLE_STMT),
+    .forms = LINT_FORMS(LF_SET_TABLESPACE, LF_SET_LOGGED, LF_SET_ACCESS_METHOD),
     .check = check,
 };

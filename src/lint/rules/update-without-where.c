@@ -1,4 +1,9 @@
-/* UPDATE without WHERE rewrites every row in one transaction. */
+/*
+ * UPDATE without WHERE writes every row in one transaction. In a migration
+ * this is nearly always a deliberate backfill, so the rule is about how:
+ * one statement locks every row until the revision commits and leaves a
+ * dead copy of each; batches that each commit do not.
+ */
 #include "lint/util.h"
 
 #include <stdlib.h>
@@ -10,21 +15,25 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 		return;
 	char *rel = lu_rel(u->relation);
 	struct finding *f = lint_report(ctx, lint_loc(ctx, u->relation->location),
-					"UPDATE without WHERE rewrites every row of '%s' in one "
-					"transaction, locking them all",
+					"this backfill writes every row of '%s' in one transaction: "
+					"each row stays locked until the revision commits, and the "
+					"table grows by a dead copy of every row",
 					rel);
 	finding_set_hint(f,
-			 "update in batches by key: UPDATE %s SET ... WHERE id IN (SELECT id "
-			 "FROM %s WHERE ... LIMIT 10000);",
+			 "backfill in key-ordered batches that each commit (a revision with "
+			 "'-- transaction: false'): UPDATE %s SET ... WHERE id IN (SELECT id FROM "
+			 "%s WHERE <not yet done> ORDER BY id LIMIT 10000); repeated until it "
+			 "updates nothing; or silence this rule for a small table",
 			 rel, rel);
 	free(rel);
 }
 
 const struct lint_rule rule_update_without_where = {
     .id = "update-without-where",
-    .summary = "UPDATE of a whole table",
-    .severity = SEV_WARNING,
+    .summary = "a backfill that updates a whole table in one transaction",
+    .severity = SEV_INFO,
     .flags = LR_DOWNGRADE,
     .nodes = LINT_NODES(PG_QUERY__NODE__NODE_UPDATE_STMT),
+    .forms = LINT_FORMS(LF_WRITE_ROWS),
     .check = check,
 };
