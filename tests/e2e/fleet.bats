@@ -120,35 +120,37 @@ print("summary", s["targets"], s["applied"], s["unchanged"], s["failed"], s["ski
 @test "fleet: 100 databases, one poisoned: 99 reach head, it is named with its error, the rerun touches only it" {
 	history
 	mkdbs "$N"
-	sql "CREATE TABLE orders (id int)" "${P}_042"
+	# one poisoned database in the middle of the set
+	printf -v K %03d $((N * 2 / 5 + 2))
+	sql "CREATE TABLE orders (id int)" "${P}_$K"
 	run rg upgrade --targets targets.txt --jobs 8 --keep-going --format json
 	echo "$output"
 	[ "$status" -eq 1 ]
 	r=$(report <<<"$(json_of "$output")")
 	echo "$r"
 	grep -qx "summary $N $((N - 1)) 0 1 0" <<<"$r"
-	grep -qx 't042 failed True base aaaa0001 1' <<<"$r"
+	grep -qx "t$K failed True base aaaa0001 1" <<<"$r"
 	grep -qx 't001 applied True base cccc0003 3' <<<"$r"
 	[ "$(grep -c ' applied True base cccc0003 3$' <<<"$r")" -eq $((N - 1)) ]
-	grep -qE "^error t042: migrations/20250101_0002_bbbb0002_rev.sql:[0-9]+:[0-9]+: relation \"orders\" already exists \(SQLSTATE 42P07\); revision 'bbbb0002' failed and was rolled back" <<<"$r"
+	grep -qE "^error t$K: migrations/20250101_0002_bbbb0002_rev.sql:[0-9]+:[0-9]+: relation \"orders\" already exists \(SQLSTATE 42P07\); revision 'bbbb0002' failed and was rolled back" <<<"$r"
 	[ "$(grep -c '^error ' <<<"$r")" -eq 1 ]
 	grep -q "revgate upgrade: 1 of $N databases did not succeed (1 failed, 0 skipped)" <<<"$output"
 	# every other database at head, the poisoned one where it stopped
 	# (one scan: the heads, then the history's length)
 	before=$(each_db "(SELECT string_agg(version_num, ',') FROM revgate_version) || '|' || (SELECT count(*) FROM revgate_history)")
 	[ "$(grep -c '|cccc0003|' <<<"$before")" -eq $((N - 1)) ]
-	grep -q "^${P}_042|aaaa0001|" <<<"$before"
+	grep -q "^${P}_$K|aaaa0001|" <<<"$before"
 
 	# the fix, then the same command: only the poisoned database moves
-	sql "DROP TABLE orders" "${P}_042"
+	sql "DROP TABLE orders" "${P}_$K"
 	run rg upgrade --targets targets.txt --jobs 8 --keep-going --format json
 	[ "$status" -eq 0 ]
 	r=$(report <<<"$(json_of "$output")")
 	grep -qx "summary $N 1 $((N - 1)) 0 0" <<<"$r"
-	grep -qx 't042 applied True aaaa0001 cccc0003 2' <<<"$r"
+	grep -qx "t$K applied True aaaa0001 cccc0003 2" <<<"$r"
 	[ "$(grep -c ' unchanged True cccc0003 cccc0003 0$' <<<"$r")" -eq $((N - 1)) ]
 	after=$(each_db "(SELECT string_agg(version_num, ',') FROM revgate_version) || '|' || (SELECT count(*) FROM revgate_history)")
-	diff <(grep -v "^${P}_042|" <<<"$before") <(grep -v "^${P}_042|" <<<"$after")
+	diff <(grep -v "^${P}_$K|" <<<"$before") <(grep -v "^${P}_$K|" <<<"$after")
 	[ "$(grep -c '|cccc0003|' <<<"$after")" -eq "$N" ]
 }
 
