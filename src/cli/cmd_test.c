@@ -25,53 +25,6 @@ static const struct cli_opt test_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
-/* Creates the scratch database; 0 with `*name` set, or ERR_DB naming why
- * the server would not and what to do instead. */
-static int scratch_create(const struct apply_settings *s, char **name)
-{
-	struct db *db = NULL;
-	*name = NULL;
-	int ret = db_connect(&db, s->url, NULL, "revgate test");
-	if (ret < 0)
-		return ret;
-	char *n = xstrfmt("revgate_test_%ld", (long)getpid());
-	char *q = db_quote_ident(db, NULL, n);
-	char *sql = xstrfmt("CREATE DATABASE %s", q);
-	ret = db_exec(db, sql);
-	if (ret == 0) {
-		*name = n;
-		n = NULL;
-	} else {
-		char *why = xstrdup(err_msg());
-		ret = err_set(ERR_DB, "cannot create a scratch database on %s (the URL from %s): "
-				      "%s; refusing to run the downgrades anywhere else (grant the "
-				      "role CREATEDB, or pass --in-place --url URL to test in an "
-				      "empty database)",
-			      db_where(db), s->url_source ? s->url_source : "?", why);
-		free(why);
-	}
-	free(sql);
-	free(q);
-	free(n);
-	db_close(db);
-	return ret;
-}
-
-static void scratch_drop(const struct apply_settings *s, const char *name)
-{
-	struct db *db = NULL;
-	if (db_connect(&db, s->url, NULL, "revgate test") == 0) {
-		char *q = db_quote_ident(db, NULL, name);
-		char *sql = xstrfmt("DROP DATABASE IF EXISTS %s WITH (FORCE)", q);
-		if (db_exec(db, sql) < 0)
-			err_clear();
-		free(sql);
-		free(q);
-	}
-	err_clear();
-	db_close(db);
-}
-
 static int run_test(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct apply_settings s = APPLY_SETTINGS_INIT;
@@ -117,7 +70,7 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 		if (ret == 0)
 			created = true;
 	} else {
-		if ((ret = scratch_create(&s, &scratch)) < 0)
+		if ((ret = dbcli_scratch_create(&s, "revgate test", &scratch)) < 0)
 			goto out;
 		s.dbname = xstrdup(scratch);
 		ret = apply_open(&ss, &s, &app->graph, "test", APPLY_OPEN_CREATE, dbcli_event,
@@ -149,7 +102,7 @@ out:;
 	if (opened)
 		apply_close(&ss);
 	if (scratch)
-		scratch_drop(&s, scratch);
+		dbcli_scratch_drop(&s, "revgate test", scratch);
 	pg_cluster_stop(&cluster);
 	if (msg) {
 		err_set(ret, "%s", msg);
