@@ -24,7 +24,10 @@ static bool more_lines(const char *sql, int shown)
 
 static const char *pred_mark(const struct trace_pred *p)
 {
-	return p->contradicted ? "CONTRADICTED" : "confirmed";
+	return p->contradicted ? "CONTRADICTED"
+	       : p->unobserved ? "not observed (outside a transaction a lock held between two "
+				 "looks at pg_locks passes unseen)"
+			       : "confirmed";
 }
 
 static void text_stmt(FILE *fp, const struct trace_stmt *s, bool color)
@@ -157,6 +160,7 @@ static void json_stmt(struct jsonw *w, const struct trace_stmt *s)
 		jsonw_kstr(w, "relation", p->relation);
 		jsonw_kstr(w, "mode", lock_mode_pg_name(p->mode));
 		jsonw_kbool(w, "contradicted", p->contradicted);
+		jsonw_kbool(w, "observed", !p->unobserved);
 		jsonw_kstr(w, "entry", p->entry ? p->entry->sql : NULL);
 		jsonw_obj_end(w);
 	}

@@ -126,7 +126,7 @@ static void predict(struct catalog *cat, int pg_version, struct ddl_session *ses
 					entry = d.locks[j].entry;
 			st->pred = xrealloc(st->pred, (st->npred + 1) * sizeof(*st->pred));
 			st->pred[st->npred++] = (struct trace_pred){xstrdup(p[i].relation),
-								    p[i].mode, entry, false};
+								    p[i].mode, entry, false, false};
 		}
 		free(p);
 		catalog_apply(cat, &d, origin);
@@ -176,14 +176,11 @@ struct seen_set {
 	struct seen *v;
 	size_t n, alloc;
 	bool waiting; /* the backend waits for a lock (any lock type) */
-	unsigned *wait_oids; /* relations whose lock it waits for */
-	size_t nwait;
 };
 
 static void seen_release(struct seen_set *s)
 {
 	free(s->v);
-	free(s->wait_oids);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -220,7 +217,6 @@ static int read_locks(struct db *db, int pid, struct seen_set *out)
 	if (ret < 0)
 		return err_wrap(ret, "cannot read pg_locks");
 	out->waiting = false;
-	out->nwait = 0;
 	for (size_t i = 0; i < db_res_nrows(res); i++) {
 		bool granted = !strcmp(db_res_value(res, i, 3), "true");
 		bool rel = !strcmp(db_res_value(res, i, 0), "relation");
@@ -233,22 +229,19 @@ static int read_locks(struct db *db, int pid, struct seen_set *out)
 		if (m == LOCK_NONE)
 			continue;
 		seen_add(out, oid, m);
-		if (!granted) {
-			out->wait_oids = xrealloc(out->wait_oids, (out->nwait + 1) * sizeof(unsigned));
-			out->wait_oids[out->nwait++] = oid;
-		}
 	}
 	db_res_free(res);
 	return 0;
 }
 
-/* The name of relation `oid` after or before the statement, or NULL (a
- * TOAST table, a relation of the system). */
+/* Relation `oid` by the name the statement found it under (a renamed
+ * relation is named as the statement names it, as lint does), else by
+ * the one it created; NULL for a TOAST table or a relation of the system. */
 static const struct trace_rel *rel_of(const struct trace_snap *after,
 				      const struct trace_snap *before, unsigned oid)
 {
-	const struct trace_rel *r = trace_snap_oid(after, oid);
-	return r ? r : trace_snap_oid(before, oid);
+	const struct trace_rel *r = trace_snap_oid(before, oid);
+	return r ? r : trace_snap_oid(after, oid);
 }
 
 /* ---- the watched statement (outside a transaction) ---- */
@@ -260,48 +253,94 @@ struct watch {
 	int rotations;
 };
 
-/* Opens a transaction on `h` that has a snapshot and holds ACCESS SHARE
- * on each table of `rels`, except those in `skip` (whose lock the
- * statement waited for) and those the statement holds in ACCESS
- * EXCLUSIVE already (the holder would wait for it). */
-static int hold_open(struct db *h, const struct trace_snap *snap, const struct strlist *rels,
-		     const struct seen_set *skip, const struct seen_set *taken)
+/* The strongest mode a watcher can hold on `oid` beside every mode the
+ * statement was seen to ask for there (`asked`): the one that makes its
+ * next, stronger request on it wait. LOCK_NONE when none is left. */
+static enum lock_mode hold_mode(const struct seen_set *asked, unsigned oid)
 {
-	int ret = db_exec(h, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-	if (ret == 0)
-		ret = db_exec(h, "SELECT 1 FROM pg_class LIMIT 1");
+	for (int m = LOCK_ACCESS_EXCLUSIVE; m > LOCK_NONE; m--) {
+		bool free_ = true;
+		for (size_t i = 0; i < asked->n && free_; i++)
+			free_ = asked->v[i].oid != oid ||
+				!lock_conflicts((enum lock_mode)m, asked->v[i].mode);
+		if (free_)
+			return (enum lock_mode)m;
+	}
+	return LOCK_NONE;
+}
+
+/* Opens a transaction on `h` that has a snapshot and holds a lock on each
+ * table of `rels`: ACCESS EXCLUSIVE on those the statement has not asked
+ * for yet, else the strongest mode beside what it asked (hold_mode), so
+ * that whatever lock it asks for next, however briefly it would hold it,
+ * it has to wait where pg_locks shows it. A table whose lock would have
+ * to wait (NOWAIT) is left out, so a holder never waits for the
+ * statement it watches; hold_more() tries those again. */
+static int hold_more(struct db *h, const struct trace_snap *snap, const struct strlist *rels,
+		     const struct seen_set *asked)
+{
+	int ret = 0;
 	for (size_t i = 0; ret == 0 && i < rels->n; i++) {
 		const struct trace_rel *r = trace_snap_key(snap, rels->v[i]);
-		if (!r || !strchr("rpm", r->kind) || seen_has(skip, r->oid, LOCK_NONE) ||
-		    seen_has(taken, r->oid, LOCK_ACCESS_EXCLUSIVE))
+		enum lock_mode m = r ? hold_mode(asked, r->oid) : LOCK_NONE;
+		if (!r || !strchr("rpm", r->kind) || m == LOCK_NONE)
 			continue;
 		char *q = db_quote_ident(h, r->schema, r->name);
-		char *sql = xstrfmt("LOCK TABLE %s IN ACCESS SHARE MODE", q);
-		ret = db_exec(h, sql);
+		char *sql = xstrfmt("LOCK TABLE %s IN %s MODE NOWAIT", q, lock_mode_name(m));
+		if ((ret = db_exec(h, "SAVEPOINT revgate_hold")) == 0 && db_exec(h, sql) < 0) {
+			err_clear();
+			ret = db_exec(h, "ROLLBACK TO SAVEPOINT revgate_hold");
+		}
 		free(sql);
 		free(q);
 	}
 	return ret;
 }
 
+static int hold_open(struct db *h, const struct trace_snap *snap, const struct strlist *rels,
+		     const struct seen_set *asked)
+{
+	int ret = db_exec(h, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	if (ret == 0)
+		ret = db_exec(h, "SELECT 1 FROM pg_class LIMIT 1");
+	return ret == 0 ? hold_more(h, snap, rels, asked) : ret;
+}
+
+/* Whether backend `pid` waits for backend `holder`. */
+static int blocked_by(struct db *db, int pid, int holder, bool *out)
+{
+	char p[32], h[32];
+	snprintf(p, sizeof(p), "%d", pid);
+	snprintf(h, sizeof(h), "%d", holder);
+	const char *params[2] = {p, h};
+	struct db_res *res = NULL;
+	int ret = db_query(db, "SELECT $2::int = ANY(pg_blocking_pids($1::int))::text", 2, params,
+			   &res);
+	*out = ret == 0 && !strcmp(db_res_value(res, 0, 0), "true");
+	db_res_free(res);
+	return ret;
+}
+
 /*
  * Runs `sql` alone on `work` and collects every relation lock its backend
- * took while it ran into `out`. 0 with `*failed` when the statement itself
- * failed (its error in db_last_error(work)); ERR_DB when watching failed.
+ * took while it ran into `out`, and into `*waited` how long of its run it
+ * waited for the watching connections (not part of its duration). 0 with
+ * `*failed` when the statement itself failed (its error in
+ * db_last_error(work)); ERR_DB when watching failed.
  */
 static int watch_run(struct db *work, struct watch *w, const char *sql,
 		     const struct trace_snap *snap, const struct strlist *rels,
-		     struct seen_set *out, bool *failed)
+		     struct seen_set *out, bool *failed, double *waited)
 {
 	int pid = db_backend_pid(work);
-	struct seen_set skip = {0};
 	w->cur = 0;
 	w->rotations = 0;
 	*failed = false;
-	int ret = hold_open(w->hold[0], snap, rels, &skip, out);
+	int ret = hold_open(w->hold[0], snap, rels, out);
 	if (ret < 0)
 		goto release;
-	double held_since = now_ms();
+	double held_since = now_ms(), polled = held_since;
+	*waited = 0;
 	if (db_send(work, sql) < 0) {
 		*failed = true;
 		goto release;
@@ -312,22 +351,32 @@ static int watch_run(struct db *work, struct watch *w, const char *sql,
 			break;
 		if ((ret = read_locks(w->poll, pid, out)) < 0)
 			break;
-		if (w->cur >= 0 && (out->waiting || now_ms() - held_since > HOLD_MAX_MS)) {
+		bool ours = false;
+		if (w->cur >= 0 && out->waiting &&
+		    (ret = blocked_by(w->poll, pid, db_backend_pid(w->hold[w->cur]), &ours)) < 0)
+			break;
+		if (w->cur >= 0 && (ours || now_ms() - held_since > HOLD_MAX_MS)) {
 			/* it stopped at a lock or a wait for older transactions:
-			 * hold again from a fresh transaction, without the
-			 * relations it waits for, and let this one go */
-			for (size_t k = 0; k < out->nwait; k++)
-				seen_add(&skip, out->wait_oids[k], LOCK_NONE);
+			 * hold again from a fresh transaction, beside the locks
+			 * it asked for, and let this one go */
 			int next = 1 - w->cur;
 			bool again = ++w->rotations < HOLD_ROTATIONS &&
 				     now_ms() - held_since <= HOLD_MAX_MS;
-			if (again && (ret = hold_open(w->hold[next], snap, rels, &skip, out)) < 0)
+			if (again && (ret = hold_open(w->hold[next], snap, rels, out)) < 0)
 				break;
 			if ((ret = db_exec(w->hold[w->cur], "COMMIT")) < 0)
 				break;
 			w->cur = again ? next : -1;
+			/* the tables the old holder kept from it: their lock
+			 * went to the statement as it committed, the next
+			 * stronger one can be held now */
+			if (again && (ret = hold_more(w->hold[next], snap, rels, out)) < 0)
+				break;
+			/* it may have waited since the poll before this one */
+			*waited += now_ms() - polled;
 		}
-		pause_us(500);
+		polled = now_ms();
+		pause_us(200);
 	}
 	if (ret == 0 && db_wait(work) < 0)
 		*failed = true;
@@ -338,7 +387,6 @@ release:
 			ret = r2;
 		w->cur = -1;
 	}
-	seen_release(&skip);
 	return ret;
 }
 
@@ -414,20 +462,27 @@ static void record(struct trace_stmt *st, const struct seen_set *taken,
 
 /* A prediction is contradicted when its mode was neither taken by the
  * statement nor already held, at that mode or a stronger one, by its
- * transaction (DESIGN.md, "Trace"). */
+ * transaction (DESIGN.md, "Trace"). A statement watched from outside can
+ * take and drop a lock between two looks at pg_locks (VACUUM looks a
+ * table up under ACCESS SHARE before it locks it for the work): there,
+ * only a stronger lock seen on the relation contradicts; without one the
+ * prediction is not observed. */
 static void judge(struct trace_stmt *st, const struct seen_set *held_before,
 		  const struct trace_snap *before)
 {
 	for (size_t i = 0; i < st->npred; i++) {
 		struct trace_pred *p = &st->pred[i];
-		bool ok = false;
-		for (size_t k = 0; k < st->nlocks && !ok; k++)
-			ok = !strcmp(st->locks[k].relation, p->relation) &&
-			     st->locks[k].mode == p->mode;
+		bool ok = false, stronger = false;
+		for (size_t k = 0; k < st->nlocks && !ok; k++) {
+			bool same = !strcmp(st->locks[k].relation, p->relation);
+			stronger |= same && st->locks[k].mode > p->mode;
+			ok = same && st->locks[k].mode == p->mode;
+		}
 		const struct trace_rel *r = trace_snap_key(before, p->relation);
 		for (size_t k = 0; r && k < held_before->n && !ok; k++)
 			ok = held_before->v[k].oid == r->oid && held_before->v[k].mode >= p->mode;
-		p->contradicted = !ok;
+		p->unobserved = !ok && !stronger && !st->transactional;
+		p->contradicted = !ok && !p->unobserved;
 	}
 }
 
@@ -499,9 +554,11 @@ static int run_alone(struct run *run, size_t idx, bool *failed)
 	for (size_t i = 0; i < st->npred; i++)
 		strlist_push(&rels, st->pred[i].relation);
 	st->ran = true;
-	double t0 = now_ms();
-	int ret = watch_run(db, &run->w, st->sql, &run->cur, &rels, &taken, failed);
-	st->duration_ms = now_ms() - t0;
+	double t0 = now_ms(), waited = 0;
+	int ret = watch_run(db, &run->w, st->sql, &run->cur, &rels, &taken, failed, &waited);
+	st->duration_ms = now_ms() - t0 - waited;
+	if (st->duration_ms < 0)
+		st->duration_ms = 0;
 	if (ret < 0)
 		goto out;
 	if (*failed) {

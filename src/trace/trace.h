@@ -49,6 +49,7 @@ struct trace_pred {
 	enum lock_mode mode;
 	const struct lock_entry *entry; /* the lock table's row; NULL for LOCK TABLE */
 	bool contradicted; /* neither taken nor already held at that mode or stronger */
+	bool unobserved;   /* ran outside a transaction and no lock on the relation was seen */
 };
 
 struct trace_stmt {
