@@ -252,10 +252,14 @@ static void print_markdown(FILE *fp, const struct trace_report *r)
 		for (size_t k = 0; k < s->rewrites.n; k++)
 			fprintf(fp, "%s`%s`", k ? ", " : "", s->rewrites.v[k]);
 		fputs(" | ", fp);
-		bool bad = false;
-		for (size_t k = 0; k < s->npred; k++)
-			bad |= s->pred[k].contradicted;
+		size_t bad = 0, unseen = 0;
+		for (size_t k = 0; k < s->npred; k++) {
+			bad += s->pred[k].contradicted;
+			unseen += s->pred[k].unobserved;
+		}
 		fputs(!s->npred ? "" : bad ? "**contradicted**" : "agrees", fp);
+		if (unseen)
+			fprintf(fp, " (%zu not observed)", unseen);
 		fputs(" |\n", fp);
 	}
 	if (r->findings.n) {
@@ -267,6 +271,8 @@ static void print_markdown(FILE *fp, const struct trace_report *r)
 			fputc('\n', fp);
 		}
 	}
+	fputc('\n', fp);
+	summary_line(fp, r);
 }
 
 static void print_github(FILE *fp, const struct trace_report *r)
