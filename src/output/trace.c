@@ -50,9 +50,10 @@ static void text_stmt(FILE *fp, const struct trace_stmt *s, bool color)
 	for (size_t i = 0; i < s->nlocks; i++) {
 		const struct trace_lock *l = &s->locks[i];
 		const char *b = trace_blocking(l->mode);
-		fprintf(fp, "    %-24s %-28s %s, held %.1f ms%s\n", lock_mode_pg_name(l->mode),
+		fprintf(fp, "    %-24s %-28s %s, held %.1f ms%s%s\n", lock_mode_pg_name(l->mode),
 			l->relation, b ? b : lock_mode_blocks(l->mode), l->held_ms,
-			l->existed ? "" : " (new in this revision)");
+			l->existed ? "" : " (new in this revision)",
+			trace_unpredicted(l) ? " (lint predicts no lock this strong)" : "");
 	}
 	if (!s->nlocks)
 		fputs("    no relation locks\n", fp);
@@ -75,17 +76,28 @@ static size_t count_rule(const struct findings *fs, const char *rule)
 	return n;
 }
 
+static size_t count_unpredicted(const struct trace_report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t k = 0; k < r->v[i].nlocks; k++)
+			n += trace_unpredicted(&r->v[i].locks[k]);
+	return n;
+}
+
 static void summary_line(FILE *fp, const struct trace_report *r)
 {
 	fprintf(fp,
 		"revgate trace: %zu revision%s, %zu statement%s on PostgreSQL %d.%d in %.0f ms: "
-		"%zu failed, %zu lock prediction%s contradicted, %zu lock%s held too long\n",
+		"%zu failed, %zu lock prediction%s contradicted, %zu lock%s held too long, %zu "
+		"lock%s lint does not predict\n",
 		r->revisions, r->revisions == 1 ? "" : "s", r->n, r->n == 1 ? "" : "s",
 		r->server_version / 10000, r->server_version % 100, r->total_ms, r->failed,
 		count_rule(&r->findings, RULE_LOCK_PREDICTION_MISMATCH),
 		count_rule(&r->findings, RULE_LOCK_PREDICTION_MISMATCH) == 1 ? "" : "s",
 		count_rule(&r->findings, RULE_LOCK_HELD_TOO_LONG),
-		count_rule(&r->findings, RULE_LOCK_HELD_TOO_LONG) == 1 ? "" : "s");
+		count_rule(&r->findings, RULE_LOCK_HELD_TOO_LONG) == 1 ? "" : "s",
+		count_unpredicted(r), count_unpredicted(r) == 1 ? "" : "s");
 }
 
 static void print_text(FILE *fp, const struct trace_report *r, bool color)
@@ -146,6 +158,7 @@ static void json_stmt(struct jsonw *w, const struct trace_stmt *s)
 		jsonw_key(w, "held_ms");
 		jsonw_double(w, l->held_ms);
 		jsonw_kstr(w, "blocks", lock_mode_blocks(l->mode));
+		jsonw_kbool(w, "predicted", l->predicted);
 		jsonw_obj_end(w);
 	}
 	jsonw_arr_end(w);
@@ -203,6 +216,7 @@ static void print_json(FILE *fp, const struct trace_report *r)
 	jsonw_kint(&w, "failed", (long long)r->failed);
 	jsonw_kint(&w, "mismatches", (long long)count_rule(&r->findings, RULE_LOCK_PREDICTION_MISMATCH));
 	jsonw_kint(&w, "locks_held_too_long", (long long)count_rule(&r->findings, RULE_LOCK_HELD_TOO_LONG));
+	jsonw_kint(&w, "unpredicted_locks", (long long)count_unpredicted(r));
 	jsonw_kint(&w, "rows", r->rows);
 	json_strlist(&w, "filled", &r->filled);
 	json_strlist(&w, "notes", &r->notes);

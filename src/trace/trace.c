@@ -58,6 +58,12 @@ const char *trace_blocking(enum lock_mode m)
 	return NULL;
 }
 
+bool trace_unpredicted(const struct trace_lock *l)
+{
+	return l->existed && !l->predicted && l->mode >= LOCK_SHARE_UPDATE_EXCLUSIVE &&
+	       strchr("rpm", l->relkind);
+}
+
 static enum lock_mode mode_of(const char *pg_name)
 {
 	for (int m = LOCK_ACCESS_SHARE; m <= LOCK_ACCESS_EXCLUSIVE; m++)
@@ -403,7 +409,7 @@ static void add_lock(struct trace_stmt *st, const struct trace_rel *r, enum lock
 {
 	ALLOC_GROW(st->locks, st->nlocks + 1, st->locks_alloc);
 	st->locks[st->nlocks++] =
-	    (struct trace_lock){xstrdup(r->key), m, r->kind, existed, 0};
+	    (struct trace_lock){xstrdup(r->key), m, r->kind, existed, 0, false};
 }
 
 static int cmp_lock(const void *a, const void *b)
@@ -484,6 +490,10 @@ static void judge(struct trace_stmt *st, const struct seen_set *held_before,
 		p->unobserved = !ok && !stronger && !st->transactional;
 		p->contradicted = !ok && !p->unobserved;
 	}
+	for (size_t k = 0; k < st->nlocks; k++)
+		for (size_t i = 0; i < st->npred && !st->locks[k].predicted; i++)
+			st->locks[k].predicted = !strcmp(st->pred[i].relation, st->locks[k].relation) &&
+						 st->pred[i].mode >= st->locks[k].mode;
 }
 
 /* ---- the run ---- */

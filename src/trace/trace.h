@@ -42,6 +42,7 @@ struct trace_lock {
 	char relkind;	 /* pg_class.relkind: 'r' table, 'p' partitioned, 'i' index, ... */
 	bool existed;	 /* the relation existed before the revision */
 	double held_ms;	 /* from the statement's start to the end of its transaction */
+	bool predicted;	 /* lint predicts this mode or a stronger one on the relation */
 };
 
 struct trace_pred {
@@ -108,5 +109,10 @@ int trace_run(struct apply_session *ss, const struct apply_plan *before,
 /* "reads and writes" when a mode blocks reads of a table in use, "writes"
  * when it blocks writes, else NULL: the locks --max-lock-ms judges. */
 const char *trace_blocking(enum lock_mode m);
+
+/* Whether PostgreSQL took `l`, a lock on a table that existed, at SHARE
+ * UPDATE EXCLUSIVE or stronger, where lint predicts nothing as strong: a
+ * gap of the lock table that no prediction can contradict. */
+bool trace_unpredicted(const struct trace_lock *l);
 
 #endif

@@ -60,9 +60,9 @@ locks() {
 @test "the documented cases: trace agrees with lint and the run exits 0" {
 	cat "$BATS_FILE_TMPDIR/cases.err"
 	[ "$(cat "$BATS_FILE_TMPDIR/cases.rc")" -eq 0 ]
-	run jq -r '.summary | "\(.revisions) \(.statements) \(.failed) \(.mismatches)"' \
+	run jq -r '.summary | "\(.revisions) \(.statements) \(.failed) \(.mismatches) \(.unpredicted_locks)"' \
 		"$BATS_FILE_TMPDIR/cases.json"
-	[ "$output" = "1 13 0 0" ]
+	[ "$output" = "1 13 0 0 0" ]
 	# every prediction of a statement run in a transaction was confirmed
 	run jq -r '[.statements[] | select(.transactional) | .predicted[] |
 		select(.contradicted or (.observed | not))] | length' "$BATS_FILE_TMPDIR/cases.json"
