@@ -10,10 +10,12 @@
  */
 #include "cli/cli.h"
 #include "cli/dbcli.h"
+#include "cli/tracecli.h"
 #include "core/err.h"
 #include "core/xalloc.h"
 #include "db/cluster.h"
 #include "output/output.h"
+#include "output/trace.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +24,41 @@
 static const struct cli_opt test_opts[] = {
 	DBCLI_OPTS,
 	{"in-place", 0, NULL, "test in the --url database itself, which must be empty (no objects)"},
+	{"trace", 0, NULL, "then trace the revisions this branch adds, as 'revgate trace' does"},
+	{"max-lock-ms", 0, "MS", "with --trace: as 'revgate trace --max-lock-ms' (default 1000)"},
+	{"rows", 0, "N", "with --trace: as 'revgate trace --rows'"},
 	{NULL, 0, NULL, NULL},
 };
+
+/*
+ * --trace, after a round trip that passed: the revisions this branch adds
+ * (all without a base) traced in another scratch database of the same
+ * server. The trace is printed in text and its findings join the test's;
+ * a statement that failed when traced is ERR_CHECK.
+ */
+static int test_trace(struct app *app, struct apply_settings *s, struct trace_opts *o,
+		      struct findings *fs)
+{
+	struct apply_plan before = APPLY_PLAN_INIT, traced = APPLY_PLAN_INIT;
+	struct trace_report r = TRACE_REPORT_INIT;
+	const char *what = NULL;
+	int ret = tracecli_plans(app, NULL, &before, &traced, &what);
+	if (ret == 0 && traced.n) {
+		app_note(app, "revgate test: tracing %s (%zu)", what, traced.n);
+		ret = tracecli_run(app, s, &before, &traced, o, &r);
+	}
+	if (ret == 0 && r.n && !strcmp(app_format(app), "text"))
+		ret = trace_print(stdout, "text", &r, app->color);
+	if (ret == 0)
+		findings_move(fs, &r.findings);
+	if (ret == 0 && r.failed)
+		ret = err_set(ERR_CHECK, "%zu statement%s failed when traced (above)", r.failed,
+			      r.failed == 1 ? "" : "s");
+	trace_report_release(&r);
+	apply_plan_release(&before);
+	apply_plan_release(&traced);
+	return ret;
+}
 
 static int run_test(struct app *app, const struct command *cmd, struct cli_args *a)
 {
@@ -35,6 +70,7 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 	char *scratch = NULL;
 	size_t steps = 0;
 	bool opened = false, created = false;
+	struct trace_opts o = {0, TRACE_MAX_LOCK_MS_DEFAULT, NULL, NULL};
 	memset(&ss, 0, sizeof(ss));
 	int ret = dbcli_refuse_broken_graph(app);
 	if (ret == 0)
@@ -42,8 +78,19 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 	if (ret < 0)
 		goto out;
 	graph_check_heads(&app->graph, &fs);
-	bool in_place = cli_flag(cmd, a, "in-place");
+	bool in_place = cli_flag(cmd, a, "in-place"), trace = cli_flag(cmd, a, "trace");
 	const char *url_flag = cli_value(cmd, a, "url");
+	if (!trace && (cli_value(cmd, a, "max-lock-ms") || cli_value(cmd, a, "rows"))) {
+		ret = err_set(ERR_USAGE, "--max-lock-ms and --rows go with --trace");
+		goto out;
+	}
+	if (trace && in_place) {
+		ret = err_set(ERR_USAGE, "--trace needs a scratch database of its own: not with "
+					 "--in-place");
+		goto out;
+	}
+	if (trace && (ret = tracecli_options(cmd, a, &o)) < 0)
+		goto out;
 	if (in_place && !(url_flag && *url_flag)) {
 		ret = err_set(ERR_USAGE, "--in-place needs --url: the database it "
 					 "tests in is named explicitly, never taken from "
@@ -81,6 +128,9 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	if (fail.set)
 		dbcli_print_failure(app, &fail);
+	if (trace && !findings_count(&fs, SEV_ERROR) &&
+	    (ret = test_trace(app, &s, &o, &fs)) < 0)
+		goto out;
 	findings_sort(&fs);
 	struct printer p;
 	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0)
@@ -119,7 +169,8 @@ const struct command cmd_test = {
 	.name = "test",
 	.run = run_test,
 	.summary = "check the history on a real server: up, down, up, both merge orders",
-	.usage = "revgate test [--url URL [--in-place]] [--format text|json]",
+	.usage = "revgate test [--url URL [--in-place]] [--trace [--max-lock-ms MS] [--rows N]] "
+		 "[--format text|json]",
 	.description =
 		"Applies every revision one step at a time, snapshotting the schema from the\n"
 		"catalog after each; reverts them newest first, checking that each downgrade\n"
@@ -129,7 +180,11 @@ const struct command cmd_test = {
 		"create one; without a URL it starts a throwaway PostgreSQL (initdb in a\n"
 		"temporary directory) and removes it after. --in-place --url URL tests in\n"
 		"that database instead, which must hold no objects; revgate's own tables are\n"
-		"dropped after.",
+		"dropped after.\n"
+		"\n"
+		"--trace then runs 'revgate trace' on the same server (see 'revgate help\n"
+		"trace'): the revisions this branch adds, each statement's locks checked\n"
+		"against lint's lock table and against --max-lock-ms.",
 	.opts = test_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",

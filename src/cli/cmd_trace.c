@@ -11,7 +11,6 @@
 #include "db/cluster.h"
 #include "output/trace.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,19 +23,6 @@ static const struct cli_opt trace_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
-/* A non-negative number of at most `max`; ERR_USAGE otherwise. */
-static int number(const char *opt, const char *v, long max, long *out)
-{
-	char *end = NULL;
-	errno = 0;
-	long n = v ? strtol(v, &end, 10) : -1;
-	if (!v || !*v || *end || errno || n < 0 || n > max)
-		return err_set(ERR_USAGE, "--%s needs a whole number from 0 to %ld, not '%s'", opt,
-			       max, v ? v : "");
-	*out = n;
-	return 0;
-}
-
 static int run_trace(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct apply_settings s = APPLY_SETTINGS_INIT;
@@ -46,11 +32,8 @@ static int run_trace(struct app *app, const struct command *cmd, struct cli_args
 	struct trace_opts o = {0, TRACE_MAX_LOCK_MS_DEFAULT, NULL, NULL};
 	const char *what = NULL;
 	int ret = dbcli_refuse_broken_graph(app);
-	if (ret == 0 && cli_value(cmd, a, "rows"))
-		ret = number("rows", cli_value(cmd, a, "rows"), 100000000L, &o.rows);
-	if (ret == 0 && cli_value(cmd, a, "max-lock-ms"))
-		ret = number("max-lock-ms", cli_value(cmd, a, "max-lock-ms"), 86400000L,
-			     &o.max_lock_ms);
+	if (ret == 0)
+		ret = tracecli_options(cmd, a, &o);
 	if (ret == 0)
 		ret = app->layout.kind != LAYOUT_REVGATE ? app_require_revgate_layout(app, "trace")
 							 : 0;

@@ -10,8 +10,31 @@
 #include "graph/walk.h"
 #include "guard/guard.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A non-negative number of at most `max`; ERR_USAGE otherwise. */
+static int number(const char *opt, const char *v, long max, long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long n = v ? strtol(v, &end, 10) : -1;
+	if (!v || !*v || *end || errno || n < 0 || n > max)
+		return err_set(ERR_USAGE, "--%s needs a whole number from 0 to %ld, not '%s'", opt,
+			       max, v ? v : "");
+	*out = n;
+	return 0;
+}
+
+int tracecli_options(const struct command *cmd, struct cli_args *a, struct trace_opts *o)
+{
+	const char *rows = cli_value(cmd, a, "rows"), *ms = cli_value(cmd, a, "max-lock-ms");
+	int ret = rows ? number("rows", rows, 100000000L, &o->rows) : 0;
+	if (ret == 0 && ms)
+		ret = number("max-lock-ms", ms, 86400000L, &o->max_lock_ms);
+	return ret;
+}
 
 /* Appends the steps that bring `heads` up to `target`. */
 static int plan_up_to(const struct graph *g, struct apply_plan *p, struct strlist *heads,

@@ -23,6 +23,11 @@
 int tracecli_plans(struct app *app, const char *range, struct apply_plan *before,
 		   struct apply_plan *traced, const char **what);
 
+/* --rows and --max-lock-ms into `o` (a command without one of them
+ * leaves its default). Errors: ERR_USAGE for a value that is not a whole
+ * number in range. */
+int tracecli_options(const struct command *cmd, struct cli_args *a, struct trace_opts *o);
+
 /*
  * In a scratch database created on s->url (and dropped after): applies
  * `before` with the applier, then traces `traced` into `r`. A failure of

@@ -230,3 +230,27 @@ CREATE TABLE chunks (id bigint PRIMARY KEY, embedding vector(3))
 CREATE TABLE chunks (id bigint PRIMARY KEY, embedding vector(3))" ]
 	rm -rf "$PROJ"
 }
+
+@test "test --trace: the round trip, then the trace; its findings fail the test" {
+	new_project
+	sql_rev aaaa none "CREATE TABLE t (id bigint PRIMARY KEY, v text);" "DROP TABLE t;" 20250101_0000
+	sql_rev bbbb aaaa "ALTER TABLE t ADD COLUMN w timestamptz DEFAULT clock_timestamp();
+CREATE INDEX CONCURRENTLY t_v ON t (v);" "DROP INDEX CONCURRENTLY t_v;
+ALTER TABLE t DROP COLUMN w;" 20250101_0001
+	run rg test --trace --url "$TRACE_URL" --no-color
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"revgate test: tracing every revision (2)"* ]]
+	[[ "$output" == *"rewrites t (new file)"* ]]
+	[[ "$output" == *"ShareUpdateExclusiveLock t "*"held"* ]]
+	[[ "$output" == *"revgate test: 2 revisions, "*" steps: up, down and up again"* ]]
+	run --separate-stderr rg test --trace --max-lock-ms 0 --url "$TRACE_URL" --format json
+	[ "$status" -eq 1 ]
+	echo "$output" | jq -e '[.findings[].rule] == ["lock-held-too-long", "lock-held-too-long"]'
+	run rg test --rows 3 --url "$TRACE_URL"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--max-lock-ms and --rows go with --trace"* ]]
+	run rg test --trace --in-place --url "$TRACE_URL"
+	[ "$status" -eq 2 ]
+	rm -rf "$PROJ"
+}
