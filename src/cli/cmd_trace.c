@@ -96,7 +96,12 @@ const struct command cmd_trace = {
 		"not held before it (pg_locks; a statement that must run outside a transaction\n"
 		"is watched from other connections), how long each stayed held, the relations\n"
 		"it rewrote, the tables it scanned, its catalog effects and its duration.\n"
-		"Each statement's locks are held against what lint's lock table predicts.\n"
+		"Each statement's locks are held against what lint's lock table predicts:\n"
+		"confirmed, CONTRADICTED, or (for a watched statement, which can take and\n"
+		"drop a lock between two looks) not observed; a lock on an existing table\n"
+		"at SHARE UPDATE EXCLUSIVE or stronger that lint does not predict is marked.\n"
+		"--rows N first fills the tables the traced revisions name with N rows that\n"
+		"satisfy their constraints, so rewrites, scans and durations mean something.\n"
 		"\n"
 		"Without an argument it traces the revisions this branch adds to the base\n"
 		"branch (every revision without git or a base); REV traces that revision;\n"
@@ -106,7 +111,9 @@ const struct command cmd_trace = {
 		"Exit 1 when a statement fails, when PostgreSQL did not take a lock lint\n"
 		"predicts (lock-prediction-mismatch), or when a lock that blocks reads or\n"
 		"writes of a table that existed before the revision is held longer than\n"
-		"--max-lock-ms (lock-held-too-long; default 1000 ms).",
+		"--max-lock-ms (lock-held-too-long; default 1000 ms). --format json prints\n"
+		"the schema the README describes (\"Tracing what PostgreSQL really takes\");\n"
+		"github, one annotation per finding; markdown, a pull-request comment.",
 	.opts = trace_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json|github|markdown",

@@ -28,7 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The finding ids trace reports (pages in rules/). */
+/* The finding ids trace reports (README, "Tracing what PostgreSQL really takes"). */
 #define RULE_LOCK_PREDICTION_MISMATCH "lock-prediction-mismatch"
 #define RULE_LOCK_HELD_TOO_LONG "lock-held-too-long"
 
