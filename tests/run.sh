@@ -12,7 +12,10 @@ unit_only=0
 : "${UNIT_DIR:?UNIT_DIR must name the directory of unit test binaries}"
 export REVGATE REVGATE_WRAPPER="${REVGATE_WRAPPER:-}"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# the suites' header, checksum and SQL caches stay out of the user's own
+cache=$(mktemp -d)
+export XDG_CACHE_HOME=${XDG_CACHE_HOME_FOR_TESTS:-$cache}
+trap 'rm -f "$log"; rm -rf "$cache"' EXIT
 
 passed=0
 failed=0

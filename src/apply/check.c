@@ -7,9 +7,11 @@
  * branches, applying the branches in the other order must give the same
  * final schema.
  */
+#include "apply/effects.h"
 #include "apply/internal.h"
 #include "core/err.h"
 #include "core/finding.h"
+#include "core/textpos.h"
 #include "core/xalloc.h"
 #include "graph/walk.h"
 #include "revision/revision.h"
@@ -79,26 +81,105 @@ int apply_snapshot(struct apply_session *ss, struct strlist *lines)
 	return ret;
 }
 
+/*
+ * Every object a user made in this database, whatever its class: what has
+ * an oid past the ones initdb hands out (FirstNormalObjectId) in the
+ * catalogs of things one can create, named as PostgreSQL names them.
+ * Tables' row and array types, toast tables, and what belongs to a table
+ * (constraints, triggers, rules, policies) come with their table.
+ */
+static const struct {
+	const char *class_id; /* the catalog pg_identify_object() knows the object by */
+	const char *from;     /* where its rows are */
+	const char *where;
+} user_catalogs[] = {
+    {"pg_class", "pg_class", "oid >= 16384 AND relnamespace <> 'pg_toast'::regnamespace"},
+    {"pg_proc", "pg_proc", "oid >= 16384"},
+    {"pg_type", "pg_type", "oid >= 16384 AND typrelid = 0 AND typcategory <> 'A'"},
+    {"pg_namespace", "pg_namespace", "oid >= 16384 AND nspname !~ '^pg_(toast_)?temp_'"},
+    {"pg_operator", "pg_operator", "oid >= 16384"},
+    {"pg_opclass", "pg_opclass", "oid >= 16384"},
+    {"pg_opfamily", "pg_opfamily", "oid >= 16384"},
+    {"pg_am", "pg_am", "oid >= 16384"},
+    {"pg_cast", "pg_cast", "oid >= 16384"},
+    {"pg_collation", "pg_collation", "oid >= 16384"},
+    {"pg_conversion", "pg_conversion", "oid >= 16384"},
+    {"pg_ts_config", "pg_ts_config", "oid >= 16384"},
+    {"pg_ts_dict", "pg_ts_dict", "oid >= 16384"},
+    {"pg_ts_parser", "pg_ts_parser", "oid >= 16384"},
+    {"pg_ts_template", "pg_ts_template", "oid >= 16384"},
+    {"pg_publication", "pg_publication", "true"},
+    {"pg_subscription", "pg_subscription",
+     "subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"},
+    {"pg_foreign_data_wrapper", "pg_foreign_data_wrapper", "oid >= 16384"},
+    {"pg_foreign_server", "pg_foreign_server", "true"},
+    {"pg_extension", "pg_extension", "oid >= 16384"},
+    {"pg_language", "pg_language", "oid >= 16384"},
+    {"pg_largeobject", "pg_largeobject_metadata", "true"},
+    {"pg_event_trigger", "pg_event_trigger", "true"},
+    {"pg_statistic_ext", "pg_statistic_ext", "true"},
+    {"pg_transform", "pg_transform", "true"},
+    {"pg_default_acl", "pg_default_acl", "true"},
+};
+
 int apply_test_check_empty(struct apply_session *ss)
 {
-	/* the snapshot with nothing left out: revgate's tables are objects too */
-	const char *params[] = {"", "", ""};
+	struct strbuf sql = STRBUF_INIT;
 	struct db_res *r = NULL;
-	int ret = db_query(ss->db, snapshot_sql, 3, params, &r);
+	strbuf_addstr(&sql, "SELECT d FROM (");
+	for (size_t i = 0; i < ARRAY_SIZE(user_catalogs); i++)
+		strbuf_addf(&sql,
+			    "%sSELECT (SELECT o.type || ' ' || o.identity FROM "
+			    "pg_identify_object('%s'::regclass, oid, 0) o) AS d FROM %s WHERE %s",
+			    i ? " UNION ALL " : "", user_catalogs[i].class_id, user_catalogs[i].from,
+			    user_catalogs[i].where);
+	strbuf_addstr(&sql, ") objects ORDER BY d COLLATE \"C\"");
+	int ret = db_query(ss->db, sql.buf, 0, NULL, &r);
 	if (ret == 0 && db_res_nrows(r)) {
 		struct strbuf sb = STRBUF_INIT;
 		size_t n = db_res_nrows(r);
-		for (size_t i = 0; i < n && i < 3; i++)
+		for (size_t i = 0; i < n && i < 5; i++)
 			strbuf_addf(&sb, "%s%s", i ? "; " : "", db_res_value(r, i, 0));
-		if (n > 3)
-			strbuf_addf(&sb, "; and %zu more", n - 3);
+		if (n > 5)
+			strbuf_addf(&sb, "; and %zu more", n - 5);
 		ret = err_set(ERR_CHECK, "--in-place runs every downgrade, so it needs "
 					 "a database without objects; %s holds %zu (%s)",
 			      db_where(ss->db), n, sb.buf);
 		strbuf_release(&sb);
 	}
 	db_res_free(r);
+	strbuf_release(&sql);
 	return ret;
+}
+
+int apply_test_cluster_changes(const struct graph *g, struct strlist *found)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		const struct revision *rev = g->nodes[i].rev;
+		const struct rev_section *secs[] = {&rev->upgrade, &rev->downgrade};
+		for (size_t k = 0; k < 2; k++) {
+			struct sql_script stmts = SQL_SCRIPT_INIT;
+			struct sql_error err = {0};
+			if (!secs[k]->present ||
+			    sql_split(rev->text, secs[k]->start, secs[k]->end, &stmts, &err) < 0)
+				err_clear();
+			for (size_t j = 0; j < stmts.n; j++) {
+				struct effects e = EFFECTS_INIT;
+				effects_of(rev->text, stmts.v[j].start, stmts.v[j].len, &e);
+				if (e.cluster_wide) {
+					unsigned line, col;
+					text_pos(rev->text, rev->len, stmts.v[j].start, &line, &col);
+					strlist_push_owned(found, xstrfmt("%s:%u: %s (%s)", rev->path,
+									  line, e.cluster_wide,
+									  k ? "downgrade" : "upgrade"));
+				}
+				effects_release(&e);
+			}
+			sql_script_release(&stmts);
+			sql_error_release(&err);
+		}
+	}
+	return 0;
 }
 
 /* The first difference between two sorted snapshots, or NULL (fresh). */

@@ -4,6 +4,7 @@
  * from its parse tree, and the offline script (--sql).
  */
 #include "apply/apply.h"
+#include "apply/effects.h"
 #include "apply/sqltext.h"
 #include "config/config.h"
 #include "core/err.h"
@@ -46,10 +47,31 @@ int apply_settings_load(struct apply_settings *s, const struct config *cfg,
 	s->config_url = url && *url ? xstrdup(url) : NULL;
 	if (!*s->version_table || (s->version_schema && !*s->version_schema))
 		return err_set(ERR_CONFIG, "the version table needs a name");
+	/* PostgreSQL cuts longer names to 63 bytes, and the names revgate
+	 * derives from them (<version>_pkc, <history>_revision_idx,
+	 * <history>_append_only, <history>_id_seq) must stay distinct */
+	const struct {
+		const char *what, *name;
+		size_t room;
+	} names[] = {
+	    {"version_table_schema", s->version_schema, 63},
+	    {"version_table", s->version_table, 63 - strlen("_pkc")},
+	    {"history_table", s->history_table, 63 - strlen("_revision_idx")},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].name && strlen(names[i].name) > names[i].room)
+			return err_set(ERR_CONFIG, "%s: '%s' is %zu bytes long; revgate's tables take "
+						   "names of at most %zu bytes (PostgreSQL cuts names "
+						   "at 63, and revgate adds suffixes to this one)",
+				       names[i].what, names[i].name, strlen(names[i].name),
+				       names[i].room);
 	int ret;
 	if ((ret = duration(cfg, NULL, "lock_timeout", &s->lock_timeout_ms)) < 0 ||
 	    (ret = duration(cfg, NULL, "statement_timeout", &s->statement_timeout_ms)) < 0 ||
-	    (ret = duration(cfg, lock_wait_flag, "lock_wait", &s->lock_wait_ms)) < 0)
+	    (ret = duration(cfg, lock_wait_flag, "lock_wait", &s->lock_wait_ms)) < 0 ||
+	    (ret = duration(cfg, NULL, "own_lock_timeout", &s->own_lock_timeout_ms)) < 0 ||
+	    (ret = duration(cfg, NULL, "concurrent_lock_timeout", &s->concurrent_lock_timeout_ms)) <
+		0)
 		return ret;
 	return 0;
 }
@@ -156,7 +178,23 @@ static bool ends_transaction(const struct revision *rev, const struct sql_stmt *
 static void add_segment(struct apply_step *s, bool transactional, size_t first, size_t n)
 {
 	ALLOC_GROW(s->seg, s->nseg + 1, s->seg_alloc);
-	s->seg[s->nseg++] = (struct apply_segment){transactional, first, n};
+	s->seg[s->nseg++] = (struct apply_segment){transactional, false, first, n};
+}
+
+/* CONCURRENTLY: only a statement that names the word is parsed. */
+static bool stmt_concurrent(const struct revision *rev, const struct sql_stmt *st)
+{
+	const char *t = rev->text + st->start;
+	bool named = false;
+	for (size_t i = 0; i + 12 <= st->len && !named; i++)
+		named = !strncasecmp(t + i, "concurrently", 12);
+	if (!named)
+		return false;
+	struct effects e = EFFECTS_INIT;
+	effects_of(rev->text, st->start, st->len, &e);
+	bool concurrent = e.concurrent;
+	effects_release(&e);
+	return concurrent;
 }
 
 static int plan_segments(struct apply_step *s)
@@ -187,8 +225,10 @@ static int plan_segments(struct apply_step *s)
 				       rev->path, line, col);
 		}
 		bool alone = !rev->transactional || stmt_needs_autocommit(rev, &s->stmts.v[k]);
-		if (alone)
+		if (alone) {
 			add_segment(s, false, k, 1);
+			s->seg[s->nseg - 1].concurrent = stmt_concurrent(rev, &s->stmts.v[k]);
+		}
 		else if (s->nseg && s->seg[s->nseg - 1].transactional)
 			s->seg[s->nseg - 1].n++;
 		else

@@ -1,13 +1,19 @@
 /*
  * resolve: a revision stopped part-way outside a transaction leaves the
  * database between two states the version table cannot express. The
- * catalog says what is there (an INVALID index left by a failed
- * concurrent build); the operator finishes or undoes it and says which,
- * and that decision is recorded in the history.
+ * history says which segments completed, which failed, and which one
+ * started without an end (the connection was lost under it); the catalog
+ * settles that one where it can (its index present and valid, its column
+ * there) and shows what is left over (an INVALID index from a failed
+ * concurrent build). Then revgate resumes from the first segment not known
+ * to be complete, or records the operator's decision, after checking it
+ * against the catalog.
  */
 #include "apply/internal.h"
+#include "apply/probe.h"
 #include "core/err.h"
 #include "core/hash.h"
+#include "core/textpos.h"
 #include "core/xalloc.h"
 #include "revision/revision.h"
 
@@ -38,18 +44,182 @@ int apply_diagnose(struct apply_session *ss, struct strlist *lines)
 	return interrupted_or(ret);
 }
 
-int apply_resolve(struct apply_session *ss, const struct apply_pending *pending, bool done)
+void apply_inspection_release(struct apply_inspection *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		free(in->seg[i].excerpt);
+		free(in->seg[i].catalog);
+		free(in->seg[i].invalid_index);
+	}
+	free(in->seg);
+	apply_plan_release(&in->plan);
+	memset(in, 0, sizeof(*in));
+}
+
+/* The one step the half-done revision is, planned from the heads the
+ * version table holds (they do not move until its last segment). */
+static int pending_step(struct apply_session *ss, const struct apply_pending *p,
+			struct apply_plan *plan, const struct revision **rev)
+{
+	size_t node;
+	if (!graph_find(ss->g, p->revision, &node))
+		return err_set(ERR_NOTFOUND, "revision '%s' is not in the migrations directory "
+					     "(restore its file: resolve needs what ran)",
+			       p->revision);
+	*rev = ss->g->nodes[node].rev;
+	struct strlist heads = STRLIST_INIT;
+	for (size_t i = 0; i < ss->heads.n; i++)
+		strlist_push(&heads, ss->heads.v[i]);
+	plan->g = ss->g;
+	plan->dir = strcmp(p->direction, "downgrade") ? APPLY_UP : APPLY_DOWN;
+	int ret = apply_plan_add(plan, &heads, node, plan->dir);
+	strlist_release(&heads);
+	return ret;
+}
+
+static char *first_line(const char *text, size_t start, size_t len)
+{
+	size_t n = 0;
+	while (n < len && text[start + n] != '\n' && text[start + n] != '\r')
+		n++;
+	return n < len ? xstrfmt("%.*s ...", (int)n, text + start) : xstrndup(text + start, n);
+}
+
+/* Asks the catalog about statement `i` of the step. */
+static int probe_stmt(struct apply_session *ss, const struct apply_step *s, size_t i,
+		      struct probe_result *r)
+{
+	const struct sql_stmt *st = &s->stmts.v[i];
+	int ret = probe_statement(ss->db, s->rev->text, st->start, st->len, r);
+	return ret < 0 ? interrupted_or(ret) : 0;
+}
+
+int apply_inspect(struct apply_session *ss, struct apply_pending *p, bool settle,
+		  struct apply_inspection *out)
+{
+	memset(out, 0, sizeof(*out));
+	int ret = pending_step(ss, p, &out->plan, &out->rev);
+	if (ret < 0)
+		return ret;
+	const struct apply_step *s = &out->plan.v[0];
+	char sum[65];
+	hash_sha256_hex(out->rev->text, out->rev->len, sum);
+	out->file_changed = (p->checksum && strcmp(p->checksum, sum)) ||
+			    (size_t)p->segments != s->nseg;
+	out->n = p->segments > 0 ? (size_t)p->segments : 0;
+	out->seg = xcalloc(out->n + 1, sizeof(*out->seg));
+	for (size_t k = 0; k < out->n && ret == 0; k++) {
+		struct apply_seg_view *v = &out->seg[k];
+		struct apply_seg_record *rec = &p->seg[k];
+		v->state = rec->state;
+		v->error = rec->error;
+		if (out->file_changed)
+			continue;
+		const struct apply_segment *seg = &s->seg[k];
+		v->transactional = seg->transactional;
+		v->statements = seg->n;
+		if (seg->n) {
+			const struct sql_stmt *st = &s->stmts.v[seg->first];
+			unsigned col;
+			text_pos(out->rev->text, out->rev->len, st->start, &v->line, &col);
+			v->excerpt = first_line(out->rev->text, st->start, st->len);
+		}
+		/* a transactional segment is all or nothing, and its row tells
+		 * which; a statement alone that did not complete may have left
+		 * an INVALID index, and one that started without an end is
+		 * asked about */
+		if (seg->transactional || !seg->n || rec->state == APPLY_SEG_DONE ||
+		    rec->state == APPLY_SEG_NOT_STARTED)
+			continue;
+		struct probe_result pr;
+		if ((ret = probe_stmt(ss, s, seg->first, &pr)) < 0)
+			break;
+		v->catalog = pr.evidence ? xstrdup(pr.evidence) : NULL;
+		v->invalid_index = pr.invalid_index ? xstrdup(pr.invalid_index) : NULL;
+		if (rec->state == APPLY_SEG_UNKNOWN) {
+			v->repeatable = pr.answer == PROBE_REPEATABLE;
+			bool done = pr.answer == PROBE_DONE, not_done = pr.answer == PROBE_NOT_DONE;
+			if (settle && (done || not_done)) {
+				char *note = xstrfmt("outcome settled from the catalog: %s",
+						     pr.evidence ? pr.evidence : "");
+				ret = record_segment_outcome(ss, s, k, done ? "segment" : "interrupted",
+							     note);
+				if (ret == 0) {
+					rec->state = v->state = done ? APPLY_SEG_DONE : APPLY_SEG_FAILED;
+					free(rec->error);
+					rec->error = note;
+					note = NULL;
+					v->error = rec->error;
+					v->settled = true;
+				}
+				free(note);
+			}
+		}
+		probe_result_release(&pr);
+	}
+	return ret < 0 ? interrupted_or(ret) : 0;
+}
+
+/* Checks the operator's claim statement by statement; adds one line per
+ * contradiction to `why`. */
+static int check_claim(struct apply_session *ss, const struct apply_inspection *in, bool done,
+		       struct strbuf *why)
+{
+	const struct apply_step *s = &in->plan.v[0];
+	int ret = 0;
+	for (size_t k = 0; k < in->n && ret == 0; k++) {
+		const struct apply_seg_view *v = &in->seg[k];
+		const struct apply_segment *seg = &s->seg[k];
+		for (size_t i = seg->first; i < seg->first + seg->n && ret == 0; i++) {
+			struct probe_result pr;
+			if ((ret = probe_stmt(ss, s, i, &pr)) < 0)
+				break;
+			unsigned line, col;
+			text_pos(s->rev->text, s->rev->len, s->stmts.v[i].start, &line, &col);
+			if (done && v->state != APPLY_SEG_DONE && pr.answer == PROBE_NOT_DONE)
+				strbuf_addf(why, "%ssegment %zu (%s:%u) has not taken effect: %s",
+					    why->len ? "; " : "", k + 1, s->rev->path, line,
+					    pr.evidence ? pr.evidence : "");
+			else if (!done && pr.invalid_index)
+				strbuf_addf(why, "%ssegment %zu (%s:%u) left index %s INVALID: drop "
+						 "it first with 'DROP INDEX CONCURRENTLY %s;'",
+					    why->len ? "; " : "", k + 1, s->rev->path, line, pr.invalid_index,
+					    pr.invalid_index);
+			else if (!done && v->state != APPLY_SEG_NOT_STARTED &&
+				 pr.answer == PROBE_DONE)
+				strbuf_addf(why, "%ssegment %zu (%s:%u) ran and is still there: %s",
+					    why->len ? "; " : "", k + 1, s->rev->path, line,
+					    pr.evidence ? pr.evidence : "");
+			probe_result_release(&pr);
+		}
+	}
+	return ret;
+}
+
+int apply_resolve(struct apply_session *ss, struct apply_pending *pending, bool done)
 {
 	const struct graph *g = ss->g;
 	struct strlist heads = STRLIST_INIT, before = STRLIST_INIT, after = STRLIST_INIT;
 	struct vchange change = VCHANGE_INIT;
 	struct db_batch b = DB_BATCH_INIT;
-	struct strbuf sql = STRBUF_INIT;
+	struct strbuf sql = STRBUF_INIT, why = STRBUF_INIT;
+	struct apply_inspection in;
 	size_t node;
-	int ret = 0;
-	if (!graph_find(g, pending->revision, &node))
-		return err_set(ERR_NOTFOUND, "revision '%s' is not in the migrations directory",
-			       pending->revision);
+	int ret = apply_inspect(ss, pending, true, &in);
+	if (ret < 0)
+		goto out;
+	if (!in.file_changed && (ret = check_claim(ss, &in, done, &why)) < 0)
+		goto out;
+	if (why.len) {
+		ret = err_set(ERR_CHECK, "the catalog contradicts '%s %s': %s; %s",
+			      done ? "--done" : "--rolled-back", pending->revision, why.buf,
+			      done ? "finish it by hand first, or let revgate do it: 'revgate resolve "
+				     "--resume'"
+				   : "undo it by hand first, or record what ran with '--done', or let "
+				     "revgate finish it: 'revgate resolve --resume'");
+		goto out;
+	}
+	graph_find(g, pending->revision, &node);
 	bool up = strcmp(pending->direction, "downgrade") != 0;
 	for (size_t i = 0; i < ss->heads.n; i++)
 		strlist_push(&heads, ss->heads.v[i]);
@@ -57,7 +227,8 @@ int apply_resolve(struct apply_session *ss, const struct apply_pending *pending,
 	if (done && (ret = heads_step(g, &heads, node, up, &change)) < 0)
 		goto out;
 	strlist_sorted_copy(&after, &heads);
-	db_batch_add(&b, "BEGIN", 0, NULL);
+	db_batch_add(&b, "BEGIN READ WRITE", 0, NULL);
+	own_prelude(ss, &b);
 	size_t first = b.n;
 	for (size_t i = 0; i < change.n; i++) {
 		const struct vop *op = &change.ops[i];
@@ -99,20 +270,23 @@ int apply_resolve(struct apply_session *ss, const struct apply_pending *pending,
 	if (ret < 0) {
 		/* the failure stays the error reported, whatever the ROLLBACK
 		 * (on a connection that just ended) says */
+		const char *state = db_last_error(ss->db)->sqlstate;
+		char *sqlstate = state && b.failed >= first ? xstrdup(state) : NULL;
 		struct err_saved keep;
 		err_save(&keep);
 		if (db_alive(ss->db))
 			(void)db_exec(ss->db, "ROLLBACK");
 		err_restore(&keep);
+		ret = own_lock_error(ss, sqlstate, ret, b.failed < end ? ss->vtable : ss->htable);
+		free(sqlstate);
 		goto out;
 	}
-	if ((ret = db_exec(ss->db, "COMMIT")) == 0) {
-		strlist_release(&ss->heads);
-		for (size_t i = 0; i < heads.n; i++)
-			strlist_push(&ss->heads, heads.v[i]);
-	}
+	if ((ret = db_exec(ss->db, "COMMIT")) == 0)
+		session_set_heads(ss, &heads);
 out:
+	apply_inspection_release(&in);
 	strbuf_release(&sql);
+	strbuf_release(&why);
 	db_batch_release(&b);
 	vchange_release(&change);
 	strlist_release(&heads);
@@ -121,22 +295,83 @@ out:
 	return ret < 0 ? interrupted_or(ret) : 0;
 }
 
-char *apply_pending_where(const struct apply_pending *p)
+int apply_resume(struct apply_session *ss, struct apply_pending *p, struct strlist *dropped,
+		 struct apply_failure *fail)
 {
-	if (!p->segments)
-		return xstrdup("");
-	if (!strcmp(p->outcome, "interrupted") && p->segment > 0) {
-		bool signal = p->error && !strncmp(p->error, "interrupted by", 14);
-		return xstrfmt(" in segment %d of %d (%s)", p->segment, p->segments,
-			       signal ? "interrupted" : "failed");
+	struct apply_inspection in;
+	int ret = apply_inspect(ss, p, true, &in);
+	if (ret < 0)
+		goto out;
+	if (in.file_changed) {
+		ret = err_set(ERR_CHECK, "%s changed since revision '%s' stopped (its checksum or its "
+					 "segments differ): resuming would run another revision's "
+					 "rest; restore the file, or settle it by hand with "
+					 "'revgate resolve --done' or '--rolled-back'",
+			      in.rev->path, p->revision);
+		goto out;
 	}
-	if (p->segment <= 0)
-		return xstrfmt(" before segment 1 of %d completed", p->segments);
-	return xstrfmt(" after segment %d of %d", p->segment, p->segments);
+	size_t k = 0;
+	while (k < in.n && in.seg[k].state == APPLY_SEG_DONE)
+		k++;
+	const struct apply_step *s = &in.plan.v[0];
+	if (k < in.n && in.seg[k].state == APPLY_SEG_UNKNOWN && !in.seg[k].repeatable) {
+		ret = err_set(ERR_CHECK, "segment %zu of revision '%s' (%s:%u: %s) started, and "
+					 "whether it completed is unknown: the catalog cannot tell for "
+					 "this statement; check by hand, then record what you find "
+					 "with 'revgate resolve --done %s' (after running the rest by "
+					 "hand) or '--rolled-back %s' (after undoing it)",
+			      k + 1, p->revision, in.rev->path, in.seg[k].line,
+			      in.seg[k].excerpt ? in.seg[k].excerpt : "", p->revision, p->revision);
+		goto out;
+	}
+	if (k < in.n && in.seg[k].invalid_index) {
+		/* what the failed build left: CREATE INDEX CONCURRENTLY would
+		 * say "already exists", and IF NOT EXISTS would keep it INVALID */
+		char *sql = xstrfmt("DROP INDEX CONCURRENTLY IF EXISTS %s", in.seg[k].invalid_index);
+		ret = db_exec(ss->db, sql);
+		free(sql);
+		if (ret < 0) {
+			ret = err_wrap(ret, "cannot drop the INVALID index %s left by segment %zu",
+				       in.seg[k].invalid_index, k + 1);
+			goto out;
+		}
+		strlist_push(dropped, in.seg[k].invalid_index);
+	}
+	if ((ret = run_segments(ss, s, k < s->nseg ? k : s->nseg - 1, fail)) < 0)
+		goto out;
+	if ((ret = session_reset(ss)) < 0)
+		goto out;
+	session_set_heads(ss, &s->heads_after);
+out:
+	apply_inspection_release(&in);
+	return ret < 0 ? interrupted_or(ret) : 0;
 }
 
-int apply_pending_find(const struct apply_pending *v, size_t n, const char *rev,
-		       const struct apply_pending **out)
+char *apply_pending_where(const struct apply_pending *p)
+{
+	if (!p->segments || !p->seg)
+		return xstrdup("");
+	int k = 0;
+	while (k < p->segments && p->seg[k].state == APPLY_SEG_DONE)
+		k++;
+	if (k == p->segments)
+		return xstrfmt(" after segment %d of %d", k, p->segments);
+	const struct apply_seg_record *r = &p->seg[k];
+	if (r->state == APPLY_SEG_FAILED) {
+		bool signal = r->error && !strncmp(r->error, "interrupted by", 14);
+		return xstrfmt(" in segment %d of %d (%s)", k + 1, p->segments,
+			       signal ? "interrupted" : "failed");
+	}
+	if (r->state == APPLY_SEG_UNKNOWN)
+		return xstrfmt(" in segment %d of %d (outcome unknown: its end was never recorded)",
+			       k + 1, p->segments);
+	if (k == 0)
+		return xstrfmt(" before segment 1 of %d completed", p->segments);
+	return xstrfmt(" after segment %d of %d", k, p->segments);
+}
+
+int apply_pending_find(struct apply_pending *v, size_t n, const char *rev,
+		       struct apply_pending **out)
 {
 	size_t len = strlen(rev), hits = 0;
 	struct strbuf names = STRBUF_INIT;

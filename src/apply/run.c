@@ -110,21 +110,6 @@ static int history_nparams(const struct apply_session *ss)
 	return ss->history_ext ? SQLTEXT_HISTORY_NPARAMS : SQLTEXT_HISTORY_NPARAMS_V1;
 }
 
-int history_insert(struct apply_session *ss, struct db *db, struct sqltext_history *h)
-{
-	struct strbuf sql = STRBUF_INIT;
-	const char *params[SQLTEXT_HISTORY_NPARAMS];
-	char *arrays[2];
-	fill_client(ss, h);
-	sqltext_history_insert(&sql, ss->htable, ss->history_ext);
-	sqltext_history_params(h, params, arrays);
-	int ret = db_query(db, sql.buf, history_nparams(ss), params, NULL);
-	free(arrays[0]);
-	free(arrays[1]);
-	strbuf_release(&sql);
-	return ret;
-}
-
 void history_batch(struct apply_session *ss, struct db_batch *b, struct sqltext_history *h)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -150,6 +135,7 @@ struct step_run {
 	char *started_at;
 	char *segments;
 	double t0;
+	bool concurrent; /* the statement that runs is a CONCURRENTLY one */
 };
 
 static void step_history(struct step_run *sr, struct sqltext_history *h, const char *outcome)
@@ -194,6 +180,56 @@ static void batch_version_op(struct apply_session *ss, struct db_batch *b, const
 	strbuf_release(&sql);
 }
 
+void own_prelude(const struct apply_session *ss, struct db_batch *b)
+{
+	char lt[32];
+	snprintf(lt, sizeof(lt), "%ldms", ss->s->own_lock_timeout_ms);
+	const char *params[] = {lt};
+	char *auth = xstrfmt("SET LOCAL SESSION AUTHORIZATION %s", ss->login_user);
+	db_batch_add(b, auth, 0, NULL);
+	free(auth);
+	db_batch_add(b, "SET LOCAL ROLE NONE", 0, NULL);
+	db_batch_add(b,
+		     "SELECT set_config('lock_timeout', $1, true), "
+		     "set_config('statement_timeout', '0', true)",
+		     1, params);
+}
+
+/* After a batch of revgate's own statements in its own transaction failed
+ * on `db`: rolls back, keeping the error, which names the history table
+ * and who holds it when the insert at `insert` waited too long. */
+static int own_batch_failed(struct apply_session *ss, struct db *db, const struct db_batch *b,
+			    size_t insert, int ret)
+{
+	const char *state = db_last_error(db)->sqlstate;
+	char *sqlstate = state && b->failed == insert ? xstrdup(state) : NULL;
+	struct err_saved keep;
+	err_save(&keep);
+	if (db_alive(db) && b->failed + 1 < b->n)
+		(void)db_exec(db, "ROLLBACK");
+	err_restore(&keep);
+	ret = own_lock_error(ss, sqlstate, ret, ss->htable);
+	free(sqlstate);
+	return ret;
+}
+
+int own_insert(struct apply_session *ss, struct db *db, struct sqltext_history *h)
+{
+	struct db_batch b = DB_BATCH_INIT;
+	db_batch_add(&b, "BEGIN READ WRITE", 0, NULL);
+	own_prelude(ss, &b);
+	size_t insert = b.n;
+	history_batch(ss, &b, h);
+	db_batch_add(&b, "COMMIT", 0, NULL);
+	int ret = db_batch_run(db, &b);
+	if (ret < 0)
+		ret = own_batch_failed(ss, db, &b, insert, ret);
+	db_batch_release(&b);
+	return ret;
+}
+
+/* The revision's timeouts and name: for its transaction (`local`), or for
+ * the session while its segments run outside one. */
 static void add_settings(struct step_run *sr, struct db_batch *b, bool local)
 {
 	char lt[32], st[32];
@@ -222,7 +258,7 @@ static char *duration_text(long ms)
  * its value comes from and what to do. A cancel after a signal also
  * carries 57014, and is reported as the interruption instead.
  */
-static void timeout_hint(const struct apply_session *ss, struct apply_failure *fail)
+static void timeout_hint(const struct apply_session *ss, bool concurrent, struct apply_failure *fail)
 {
 	const char *state = fail->err.sqlstate;
 	char *value = NULL;
@@ -232,18 +268,29 @@ static void timeout_hint(const struct apply_session *ss, struct apply_failure *f
 	    strstr(fail->err.message, "statement timeout")) {
 		value = duration_text(ss->s->statement_timeout_ms);
 		free(fail->err.hint);
-		fail->err.hint = xstrfmt("the statement ran longer than statement_timeout (%s, "
-					 "set by 'statement_timeout' in [database] of the config): "
-					 "raise it there, or make the statement faster",
-					 value);
+		if (ss->waited_for)
+			fail->err.hint = xstrfmt(
+				"the statement waited for %s until statement_timeout (%s, set by "
+				"'statement_timeout' in [database] of the config) cancelled it: run "
+				"when that session is done, or raise it there",
+				ss->waited_for, value);
+		else
+			fail->err.hint = xstrfmt(
+				"the statement ran longer than statement_timeout (%s, set by "
+				"'statement_timeout' in [database] of the config): raise it there, "
+				"or make the statement faster",
+				value);
 	} else if (!strcmp(state, "55P03") && strstr(fail->err.message, "lock timeout")) {
-		value = duration_text(ss->s->lock_timeout_ms);
+		const char *key = concurrent ? "concurrent_lock_timeout" : "lock_timeout";
+		value = duration_text(concurrent ? ss->s->concurrent_lock_timeout_ms
+						 : ss->s->lock_timeout_ms);
 		free(fail->err.hint);
-		fail->err.hint = xstrfmt("another session held a lock the statement needed for "
-					 "longer than lock_timeout (%s, set by 'lock_timeout' in "
-					 "[database] of the config): run when the table is less "
-					 "busy, or raise it there",
-					 value);
+		fail->err.hint = xstrfmt("the statement waited longer than lock_timeout (%s, set by "
+					 "'%s' in [database] of the config) for %s: run when the "
+					 "database is less busy, or raise it there",
+					 value, key,
+					 ss->waited_for ? ss->waited_for
+							: "a lock another session held");
 	}
 	free(value);
 }
@@ -269,7 +316,8 @@ static void describe_failure(struct step_run *sr, size_t k, const struct db_erro
 	fail->err.detail = e->detail ? xstrdup(e->detail) : NULL;
 	fail->err.hint = e->hint ? xstrdup(e->hint) : NULL;
 	fail->err.context = e->context ? xstrdup(e->context) : NULL;
-	timeout_hint(sr->ss, fail);
+	if (k < sr->s->stmts.n)
+		timeout_hint(sr->ss, sr->concurrent, fail);
 	if (k >= sr->s->stmts.n)
 		return;
 	const struct sql_stmt *st = &sr->s->stmts.v[k];
@@ -296,13 +344,30 @@ static void own_sql_failure(struct step_run *sr, const char *what, struct apply_
 {
 	if (!strncmp(fail->err.message, SQLTEXT_GUARD_PREFIX, strlen(SQLTEXT_GUARD_PREFIX)))
 		return;
-	const struct apply_session *ss = sr->ss;
-	char *table = strstr(what, "version table")   ? xstrfmt(" %s", ss->vtable)
-		      : strstr(what, "history table") ? xstrfmt(" %s", ss->htable)
-						      : xstrdup("");
-	char *m = xstrfmt("cannot %s%s: %s", what, table, fail->err.message);
+	struct apply_session *ss = sr->ss;
+	const char *qtable = strstr(what, "version table")   ? ss->vtable
+			     : strstr(what, "history table") ? ss->htable
+							     : NULL;
+	char *table = qtable ? xstrfmt(" %s", qtable) : xstrdup("");
+	char *m;
+	char *who = NULL;
+	if (qtable && fail->err.sqlstate && !strcmp(fail->err.sqlstate, "55P03"))
+		who = own_lock_holders(ss, qtable);
+	if (who)
+		m = xstrfmt("cannot %s%s: it waited longer than own_lock_timeout (%ld ms) for a "
+			    "lock %s holds on it",
+			    what, table, ss->s->own_lock_timeout_ms, who);
+	else
+		m = xstrfmt("cannot %s%s: %s", what, table, fail->err.message);
 	free(fail->err.message);
 	fail->err.message = m;
+	if (who) {
+		free(fail->err.hint);
+		fail->err.hint = xstrdup("revgate's own tables are locked by another session: "
+					 "finish or end that session and run again ('own_lock_timeout' "
+					 "in [database] sets how long revgate waits)");
+	}
+	free(who);
 	free(table);
 }
 
@@ -317,7 +382,9 @@ enum lost_where {
  * or ended the session): say so, and what the server did with the work.
  * A transaction it did not commit, it rolled back. A COMMIT whose answer
  * never came may or may not have been kept; the version table, read by
- * the next run, tells which.
+ * the next run, tells which. A statement outside a transaction may have
+ * finished before the connection ended: its history row says it started,
+ * and `revgate resolve` asks the catalog.
  */
 static void connection_lost(const struct apply_session *ss, enum lost_where where,
 			    struct apply_failure *fail)
@@ -329,9 +396,10 @@ static void connection_lost(const struct apply_session *ss, enum lost_where wher
 				"kept it shows in the version table once the server is back, and "
 				"the next run goes on from there",
 		[LOST_ALONE] = "the statement ran outside a transaction, so it may have done part "
-			       "of its work ('revgate resolve' shows what the database holds)",
+			       "or all of its work ('revgate resolve' asks the catalog what it did)",
 	};
 	fail->commit_unknown = where == LOST_COMMIT;
+	fail->outcome_unknown = where != LOST_TX;
 	char *m = xstrfmt("lost the connection to %s: %s; %s", db_where(ss->db), fail->err.message,
 			  what[where]);
 	free(fail->err.message);
@@ -351,14 +419,20 @@ static void add_detail(struct apply_failure *fail, const char *text)
  * on the lock connection (the work backend may have been killed). When
  * neither can write it (the server is gone, the history's disk is full),
  * the failure itself stays what the user sees, and its detail says that
- * the history has no row for it.
+ * the history has no row for it. A failure whose outcome is unknown (the
+ * connection ended under a statement outside a transaction, or while a
+ * COMMIT was answered) gets no row: the rows before it say what is known.
+ * Returns whether the history has the row (or there is no history); false
+ * for an unknown outcome, which the history leaves open.
  */
-static void record_failure(struct step_run *sr, const char *outcome, int segment,
+static bool record_failure(struct step_run *sr, const char *outcome, int segment,
 			   struct apply_failure *fail)
 {
 	struct apply_session *ss = sr->ss;
 	struct sqltext_history h;
 	char seg[32];
+	if (fail->outcome_unknown)
+		return false;
 	step_history(sr, &h, outcome);
 	h.to = &sr->s->heads_before;
 	if (segment >= 0) {
@@ -371,21 +445,28 @@ static void record_failure(struct step_run *sr, const char *outcome, int segment
 	struct db *db = db_alive(ss->db) ? ss->db : ss->lock;
 	struct err_saved keep;
 	err_save(&keep);
-	if (!ss->have_history || (db_alive(db) && history_insert(ss, db, &h) == 0))
-		return;
+	if (!ss->have_history || (db_alive(db) && own_insert(ss, db, &h) == 0)) {
+		err_restore(&keep);
+		return true;
+	}
 	/* the failure may be the history's own (its disk is full): then
 	 * once is enough */
-	const char *again = db_last_error(db)->message;
+	char *again = xstrdup(err_msg());
+	char *cut = strstr(again, " (SQLSTATE ");
+	if (cut)
+		*cut = '\0';
 	char *why = !db_alive(db) ? xstrdup(": no connection to the server")
-		    : again && strstr(fail->err.message, again)
+		    : *again && strstr(fail->err.message, again)
 			    ? xstrdup(" (writing it failed the same way)")
 			    : xstrfmt(": %s", err_msg());
+	free(again);
 	err_restore(&keep);
 	char *note = xstrfmt("the history table %s has no row for this failure%s", ss->htable,
 			     why);
 	add_detail(fail, note);
 	free(note);
 	free(why);
+	return false;
 }
 
 /* After a failure: the error that caused it stays the one reported, even
@@ -435,54 +516,87 @@ static size_t add_finish(struct step_run *sr, struct db_batch *b)
 	return first;
 }
 
+/* The row that says segment `k` completed; in the segment's transaction
+ * when it has one, so the row exists exactly when the segment does. */
+static void add_segment_row(struct step_run *sr, struct db_batch *b, size_t k, const char *started,
+			    double t0)
+{
+	struct sqltext_history h;
+	char seg[32], ms[32];
+	step_history(sr, &h, "segment");
+	h.to = &sr->s->heads_before;
+	snprintf(seg, sizeof(seg), "%zu", k + 1);
+	h.segment = seg;
+	char *finished = NULL;
+	if (started) {
+		/* outside a transaction the server has no start to measure from */
+		snprintf(ms, sizeof(ms), "%.3f", mono_ms() - t0);
+		finished = iso_now();
+		h.started_at = started;
+		h.finished_at = finished;
+		h.duration_ms = ms;
+	}
+	history_batch(sr->ss, b, &h);
+	free(finished);
+}
+
 /*
- * Runs statements [seg.first, +n) in one transaction (unless `in_tx`: the
- * caller's), plus the finish when `finish`. Returns ERR_DB with `fail`
- * filled on a statement failure.
+ * Runs segment `k` of the step, transactional, in one transaction (unless
+ * `in_tx`: the caller's), with the version-table change and the final
+ * history row when it is the last segment, else with its segment row.
+ * Returns ERR_DB with `fail` filled on a statement failure.
  */
-static int run_tx_segment(struct step_run *sr, const struct apply_segment *seg, bool finish,
-			  bool in_tx, struct apply_failure *fail)
+static int run_tx_segment(struct step_run *sr, size_t k, bool in_tx, struct apply_failure *fail)
 {
 	struct apply_session *ss = sr->ss;
+	const struct apply_segment *seg = &sr->s->seg[k];
+	bool finish = k + 1 == sr->s->nseg;
 	struct db_batch b = DB_BATCH_INIT;
 	if (!in_tx)
-		db_batch_add(&b, "BEGIN", 0, NULL);
+		db_batch_add(&b, "BEGIN READ WRITE", 0, NULL);
 	add_settings(sr, &b, true);
 	size_t first_stmt = b.n;
 	for (size_t i = seg->first; i < seg->first + seg->n; i++)
 		db_batch_add_text(&b, sr->s->rev->text + sr->s->stmts.v[i].start,
 				  sr->s->stmts.v[i].len);
 	/* revgate's rows are written as the role that connected, whatever
-	 * role the revision switched to (SET ROLE is undone with the
-	 * transaction if it fails, and by session_reset after) */
+	 * SET SESSION AUTHORIZATION or SET ROLE the revision ran, under
+	 * revgate's own lock timeout */
+	own_prelude(ss, &b);
+	size_t first_version = b.n;
 	if (finish)
-		db_batch_add(&b, "RESET ROLE", 0, NULL);
-	size_t first_version = finish ? add_finish(sr, &b) : b.n;
+		add_finish(sr, &b);
+	else
+		add_segment_row(sr, &b, k, NULL, 0);
 	/* the version-table statements check their own row counts on the
 	 * server, so the COMMIT rides in the same round trip */
 	if (!in_tx)
 		db_batch_add(&b, "COMMIT", 0, NULL);
-	int ret = db_batch_run(ss->db, &b);
+	sr->concurrent = false;
+	int ret = watched_run(ss, sr->s, k, NULL, &b);
 	if (ret < 0) {
 		bool theirs = b.failed >= first_stmt && b.failed < first_stmt + seg->n;
-		size_t k = theirs ? seg->first + (b.failed - first_stmt) : SIZE_MAX;
-		describe_failure(sr, k, db_last_error(ss->db), fail);
+		size_t stmt = theirs ? seg->first + (b.failed - first_stmt) : SIZE_MAX;
+		describe_failure(sr, stmt, db_last_error(ss->db), fail);
 		bool commit = !in_tx && b.failed + 1 == b.n;
 		bool lost = !db_alive(ss->db);
+		size_t nversion = finish ? sr->s->change.n : 0;
 		/* a COMMIT that lost its connection is said once, below */
 		if (!theirs && !(commit && lost)) {
 			const char *what = commit ? "commit the revision"
 					   : b.failed < first_stmt ? "start the revision's transaction"
 					   : b.failed < first_version ? "reset the role after the revision"
-					   : b.failed < first_version + sr->s->change.n
+					   : b.failed < first_version + nversion
 						   ? "update the version table"
 						   : "record the step in the history table";
+			if (!lost && !in_tx && b.failed + 1 < b.n)
+				rollback(ss);
 			own_sql_failure(sr, what, fail);
+		} else if (!lost && !in_tx && b.failed + 1 < b.n) {
+			rollback(ss);
 		}
 		if (lost)
 			connection_lost(ss, commit ? LOST_COMMIT : LOST_TX, fail);
-		else if (!in_tx && b.failed + 1 < b.n)
-			rollback(ss);
 		goto out;
 	}
 	if (finish && in_tx)
@@ -492,119 +606,75 @@ out:
 	return ret;
 }
 
+static int set_lock_timeout(struct apply_session *ss, long ms)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%ldms", ms);
+	const char *params[] = {v};
+	return db_query(ss->db, "SELECT set_config('lock_timeout', $1, false)", 1, params, NULL);
+}
+
 /* One statement in autocommit. */
-static int run_alone(struct step_run *sr, const struct apply_segment *seg,
-		     struct apply_failure *fail)
-{
-	const struct sql_stmt *st = &sr->s->stmts.v[seg->first];
-	char *sql = xstrndup(sr->s->rev->text + st->start, st->len);
-	int ret = db_exec(sr->ss->db, sql);
-	free(sql);
-	if (ret < 0) {
-		describe_failure(sr, seg->first, db_last_error(sr->ss->db), fail);
-		if (!db_alive(sr->ss->db))
-			connection_lost(sr->ss, LOST_ALONE, fail);
-	}
-	return ret;
-}
-
-/* A segment's row carries the client's times: the segment ran in
- * autocommit, so the server has no transaction start to measure from. */
-static int record_segment(struct step_run *sr, size_t k, const char *started, double t0)
-{
-	struct sqltext_history h;
-	char seg[32], ms[32];
-	step_history(sr, &h, "segment");
-	h.to = &sr->s->heads_before;
-	snprintf(seg, sizeof(seg), "%zu", k + 1);
-	snprintf(ms, sizeof(ms), "%.3f", mono_ms() - t0);
-	char *finished = iso_now();
-	h.segment = seg;
-	h.started_at = started;
-	h.finished_at = finished;
-	h.duration_ms = ms;
-	int ret = history_insert(sr->ss, sr->ss->db, &h);
-	free(finished);
-	return ret;
-}
-
-static void interrupt_message(struct apply_failure *fail);
-
-static int run_segmented(struct step_run *sr, struct apply_failure *fail)
+static int run_alone(struct step_run *sr, size_t k, struct apply_failure *fail)
 {
 	struct apply_session *ss = sr->ss;
-	const struct apply_step *s = sr->s;
+	const struct apply_segment *seg = &sr->s->seg[k];
+	const struct sql_stmt *st = &sr->s->stmts.v[seg->first];
+	char *sql = xstrndup(sr->s->rev->text + st->start, st->len);
+	/* a concurrent build waits for every older transaction on the
+	 * database, however long: its own lock timeout (default: wait) */
+	long lt = seg->concurrent ? ss->s->concurrent_lock_timeout_ms : ss->s->lock_timeout_ms;
+	bool switched = lt != ss->s->lock_timeout_ms;
+	int ret = switched ? set_lock_timeout(ss, lt) : 0;
+	sr->concurrent = seg->concurrent;
+	if (ret == 0 && (ret = watched_run(ss, sr->s, k, sql, NULL)) < 0) {
+		describe_failure(sr, seg->first, db_last_error(ss->db), fail);
+		if (!db_alive(ss->db))
+			connection_lost(ss, LOST_ALONE, fail);
+	}
+	free(sql);
+	if (switched && db_alive(ss->db)) {
+		/* back for the statements after it; the failure, if any, stays
+		 * the statement's */
+		struct err_saved keep;
+		err_save(&keep);
+		(void)set_lock_timeout(ss, ss->s->lock_timeout_ms);
+		err_restore(&keep);
+	}
+	return ret;
+}
+
+/* Commits the row that says segment `k` (outside a transaction) starts:
+ * until the one that says it completed follows, its outcome is unknown. */
+static int record_started(struct step_run *sr, size_t k, const char *started)
+{
 	struct sqltext_history h;
+	char seg[32];
 	step_history(sr, &h, "started");
-	h.to = &s->heads_before;
-	h.started_at = sr->started_at;
-	h.finished_at = sr->started_at;
+	h.to = &sr->s->heads_before;
+	snprintf(seg, sizeof(seg), "%zu", k + 1);
+	h.segment = seg;
+	h.started_at = started;
+	h.finished_at = started;
 	h.duration_ms = "0";
-	int ret = history_insert(ss, ss->db, &h);
-	/* the row that makes an interrupted run visible comes first: without
-	 * it, nothing of the revision may run */
-	if (ret < 0) {
-		char *why = xstrdup(err_msg());
-		ret = err_set(ret, "cannot record the start of revision '%s' in the history table "
-				   "%s: %s; nothing of it ran",
-			      s->rev->id, ss->htable, why);
-		free(why);
-		return ret;
-	}
-	struct db_batch settings = DB_BATCH_INIT;
-	add_settings(sr, &settings, false);
-	ret = db_batch_run(ss->db, &settings);
-	db_batch_release(&settings);
+	return own_insert(sr->ss, sr->ss->db, &h);
+}
+
+/* Commits the row that says segment `k` (outside a transaction) completed. */
+static int record_done(struct step_run *sr, size_t k, const char *started, double t0)
+{
+	struct apply_session *ss = sr->ss;
+	struct db_batch b = DB_BATCH_INIT;
+	db_batch_add(&b, "BEGIN READ WRITE", 0, NULL);
+	own_prelude(ss, &b);
+	size_t insert = b.n;
+	add_segment_row(sr, &b, k, started, t0);
+	db_batch_add(&b, "COMMIT", 0, NULL);
+	int ret = db_batch_run(ss->db, &b);
 	if (ret < 0)
-		return ret;
-	for (size_t k = 0; k < s->nseg; k++) {
-		const struct apply_segment *seg = &s->seg[k];
-		bool last = k + 1 == s->nseg;
-		char *seg_start = iso_now();
-		double seg_t0 = mono_ms();
-		ret = seg->transactional ? run_tx_segment(sr, seg, last, false, fail)
-					 : run_alone(sr, seg, fail);
-		if (ret == 0 && !last && (ret = record_segment(sr, k, seg_start, seg_t0)) < 0) {
-			char *why = xstrdup(err_msg());
-			ret = err_set(ret, "segment %zu of %zu of revision '%s' ran, but the history "
-					   "table %s could not record it: %s; the revision is "
-					   "half-done: run 'revgate resolve', which shows what the "
-					   "database holds",
-				      k + 1, s->nseg, s->rev->id, ss->htable, why);
-			free(why);
-		}
-		free(seg_start);
-		if (ret < 0) {
-			if (fail->set) {
-				/* nothing left behind: a first transactional
-				 * segment rolled back, so no segment number */
-				bool clean = k == 0 && seg->transactional;
-				if (apply_interrupted()) {
-					interrupt_message(fail);
-					record_failure(sr, "interrupted", clean ? -1 : (int)k, fail);
-				}
-				else
-					record_failure(sr, clean ? "failed" : "interrupted", (int)k,
-						       fail);
-			}
-			return ret;
-		}
-		if (!last && (ret = apply_check_continue(ss)) < 0) {
-			/* stopped between segments: the history says where */
-			if (apply_interrupted()) {
-				struct apply_failure stop = {0};
-				stop.err.message = xstrdup(err_msg());
-				record_failure(sr, "interrupted", (int)k, &stop);
-				apply_failure_release(&stop);
-			}
-			return ret;
-		}
-		if (ss->on_event && !last) {
-			struct apply_event ev = {.kind = APPLY_EV_SEGMENT, .step = s, .segment = k};
-			ss->on_event(ss->event_ctx, &ev);
-		}
-	}
-	return 0;
+		ret = own_batch_failed(ss, ss->db, &b, insert, ret);
+	db_batch_release(&b);
+	return ret;
 }
 
 static void step_run_init(struct step_run *sr, struct apply_session *ss, const struct apply_step *s)
@@ -631,11 +701,127 @@ static void step_run_release(struct step_run *sr)
 	free(sr->segments);
 }
 
-static void set_heads(struct apply_session *ss, const struct strlist *heads)
+static void interrupt_message(struct apply_failure *fail);
+
+/* The outcome of a failed segment `k`: "failed" when nothing of the step is
+ * left (its first segment was a transaction that rolled back), else
+ * "interrupted" (the segment did not complete, the step is half-done). */
+static void segment_failed(struct step_run *sr, size_t k, size_t from, struct apply_failure *fail)
+{
+	bool clean = k == 0 && from == 0 && sr->s->seg[k].transactional;
+	bool recorded;
+	if (apply_interrupted()) {
+		interrupt_message(fail);
+		recorded = record_failure(sr, "interrupted", clean ? -1 : (int)k, fail);
+	} else {
+		recorded = record_failure(sr, clean ? "failed" : "interrupted", (int)k, fail);
+	}
+	/* half-done unless the history closes the revision */
+	fail->half_done = !(clean && recorded);
+}
+
+/*
+ * Runs segments [from, nseg) of a step that is not one transaction. A
+ * segment outside a transaction is recorded as started before it runs and
+ * as completed after it; a transactional one carries its own row. A
+ * failure leaves a history that says which segments completed, which did
+ * not, and which one's outcome is unknown.
+ */
+int run_segments(struct apply_session *ss, const struct apply_step *s, size_t from,
+		 struct apply_failure *fail)
+{
+	struct step_run sr_, *sr = &sr_;
+	step_run_init(sr, ss, s);
+	sr->started_at = iso_now();
+	struct db_batch settings = DB_BATCH_INIT;
+	add_settings(sr, &settings, false);
+	int ret = db_batch_run(ss->db, &settings);
+	db_batch_release(&settings);
+	for (size_t k = from; ret == 0 && k < s->nseg; k++) {
+		const struct apply_segment *seg = &s->seg[k];
+		bool last = k + 1 == s->nseg;
+		if (seg->transactional) {
+			ret = run_tx_segment(sr, k, false, fail);
+			if (ret < 0 && fail->set)
+				segment_failed(sr, k, from, fail);
+		} else {
+			char *seg_start = iso_now();
+			double seg_t0 = mono_ms();
+			if ((ret = record_started(sr, k, seg_start)) < 0) {
+				/* nothing of it ran: no row says so, none is needed */
+				fail->half_done = !(k == 0 && from == 0);
+				char *why = xstrdup(err_msg());
+				if (k == 0 && from == 0)
+					ret = err_set(ret, "cannot record the start of revision '%s' "
+							   "in the history table %s: %s; nothing of "
+							   "it ran",
+						      s->rev->id, ss->htable, why);
+				else
+					ret = err_set(ret, "cannot record the start of segment %zu of "
+							   "%zu of revision '%s' in the history table "
+							   "%s: %s; it did not run, and the revision "
+							   "is half-done: run 'revgate resolve'",
+						      k + 1, s->nseg, s->rev->id, ss->htable, why);
+				free(why);
+			} else if ((ret = run_alone(sr, k, fail)) < 0) {
+				if (fail->set)
+					segment_failed(sr, k, from, fail);
+			} else if ((ret = record_done(sr, k, seg_start, seg_t0)) < 0) {
+				fail->half_done = true;
+				char *why = xstrdup(err_msg());
+				ret = err_set(ret, "segment %zu of %zu of revision '%s' ran, but the "
+						   "history table %s could not record it: %s; the "
+						   "revision is half-done: run 'revgate resolve', which "
+						   "asks the catalog what it did",
+					      k + 1, s->nseg, s->rev->id, ss->htable, why);
+				free(why);
+			}
+			free(seg_start);
+		}
+		if (ret < 0 || last)
+			break;
+		if ((ret = apply_check_continue(ss)) < 0) {
+			fail->half_done = true;
+			/* stopped between segments: the next one did not start */
+			if (apply_interrupted()) {
+				struct apply_failure stop = {0};
+				stop.err.message = xstrfmt("%s before it started", err_msg());
+				record_failure(sr, "interrupted", (int)k + 1, &stop);
+				apply_failure_release(&stop);
+			}
+			break;
+		}
+		if (ss->on_event) {
+			struct apply_event ev = {.kind = APPLY_EV_SEGMENT, .step = s, .segment = k};
+			ss->on_event(ss->event_ctx, &ev);
+		}
+	}
+	step_run_release(sr);
+	return ret;
+}
+
+void session_set_heads(struct apply_session *ss, const struct strlist *heads)
 {
 	strlist_release(&ss->heads);
 	for (size_t i = 0; i < heads->n; i++)
 		strlist_push(&ss->heads, heads->v[i]);
+}
+
+int record_segment_outcome(struct apply_session *ss, const struct apply_step *s, size_t k,
+			   const char *outcome, const char *note)
+{
+	struct step_run sr;
+	struct sqltext_history h;
+	char seg[32];
+	step_run_init(&sr, ss, s);
+	step_history(&sr, &h, outcome);
+	h.to = &s->heads_before;
+	snprintf(seg, sizeof(seg), "%zu", k + 1);
+	h.segment = seg;
+	h.error = note;
+	int ret = own_insert(ss, ss->db, &h);
+	step_run_release(&sr);
+	return ret;
 }
 
 int apply_check_single_transaction(const struct apply_plan *p)
@@ -686,12 +872,13 @@ static int stopped(struct apply_session *ss, const struct apply_plan *p, size_t 
 		return ret;
 	char *why = xstrdup(apply_interrupted() == SIGINT ? "interrupted by SIGINT"
 							  : "interrupted by SIGTERM");
+	bool half_done = fail && fail->half_done;
 	if (fail)
 		apply_failure_release(fail);
 	const struct apply_step *s = i < p->n ? &p->v[i] : NULL;
 	if (single)
 		ret = err_set(ERR_INTERRUPTED, "%s; the whole run was rolled back", why);
-	else if (s && fail && !apply_step_transactional(s))
+	else if (s && half_done)
 		ret = err_set(ERR_INTERRUPTED, "%s: revision '%s' stopped part-way (it runs outside "
 					       "a transaction); run 'revgate resolve' before the next "
 					       "upgrade",
@@ -716,7 +903,7 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 	if (single) {
 		if ((ret = apply_check_single_transaction(p)) < 0)
 			return ret;
-		if ((ret = db_exec(ss->db, "BEGIN")) < 0)
+		if ((ret = db_exec(ss->db, "BEGIN READ WRITE")) < 0)
 			return ret;
 	}
 	for (size_t i = 0; i < p->n; i++) {
@@ -737,7 +924,7 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 			ss->on_event(ss->event_ctx, &ev);
 		}
 		if (apply_step_transactional(s)) {
-			ret = run_tx_segment(&sr, &s->seg[0], true, single, fail);
+			ret = run_tx_segment(&sr, 0, single, fail);
 			if (ret < 0 && fail->set && !single) {
 				sr.started_at = iso_now();
 				interrupt_message(fail);
@@ -745,8 +932,7 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 					       fail);
 			}
 		} else {
-			sr.started_at = iso_now();
-			ret = run_segmented(&sr, fail);
+			ret = run_segments(ss, s, 0, fail);
 		}
 		double ms = mono_ms() - sr.t0;
 		step_run_release(&sr);
@@ -774,7 +960,7 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 			return ret;
 		}
 		if (!single)
-			set_heads(ss, &s->heads_after);
+			session_set_heads(ss, &s->heads_after);
 		if (ss->on_event) {
 			struct apply_event ev = {.kind = APPLY_EV_STEP_DONE, .step = s, .ms = ms};
 			ss->on_event(ss->event_ctx, &ev);
@@ -786,7 +972,7 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 			return ret;
 		}
 		if (p->n)
-			set_heads(ss, &p->v[p->n - 1].heads_after);
+			session_set_heads(ss, &p->v[p->n - 1].heads_after);
 	}
 	return 0;
 }
@@ -807,7 +993,8 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads)
 	struct strlist before = STRLIST_INIT, after = STRLIST_INIT;
 	strlist_sorted_copy(&before, &ss->heads);
 	strlist_sorted_copy(&after, heads);
-	db_batch_add(&b, "BEGIN", 0, NULL);
+	db_batch_add(&b, "BEGIN READ WRITE", 0, NULL);
+	own_prelude(ss, &b);
 	size_t first = b.n;
 	for (size_t i = 0; i < ss->heads.n; i++) {
 		if (strlist_has(heads, ss->heads.v[i]))
@@ -845,6 +1032,9 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads)
 		strbuf_release(&keys);
 	}
 	int ret = db_batch_run(ss->db, &b);
+	if (ret < 0 && b.failed >= first && b.failed < b.n)
+		ret = own_lock_error(ss, db_last_error(ss->db)->sqlstate, ret,
+				     b.failed < end ? ss->vtable : ss->htable);
 	for (size_t i = first; ret == 0 && i < end; i++)
 		if (b.v[i].affected != 1)
 			ret = err_set(ERR_DB, "the version table %s changed under this run: a stamp "
@@ -855,7 +1045,7 @@ int apply_stamp(struct apply_session *ss, const struct strlist *heads)
 	else
 		ret = db_exec(ss->db, "COMMIT");
 	if (ret == 0)
-		set_heads(ss, heads);
+		session_set_heads(ss, heads);
 	else if (apply_interrupted())
 		ret = stamp_interrupted();
 	db_batch_release(&b);

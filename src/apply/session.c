@@ -16,6 +16,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,28 +28,55 @@
 #define LOCK_CLASS "1919252071"
 
 /*
- * Qualifies the version and history tables with the schema the server
- * resolves them to: the configured one, else the one the table is found
- * in, else where it would be created (current_schema()). revgate's own SQL
- * then never follows a search_path a revision changed, and the lock's
- * second key hashes the resolved name, never its spelling:
+ * The schema of the version and history tables, resolved once per run and
+ * never from the search_path alone: a revision that ran ALTER DATABASE ...
+ * SET search_path must not make the next run look elsewhere, call the
+ * database empty and start again from the first revision. The configured
+ * schema, else the one schema where either table exists, else where they
+ * will be created (current_schema()). Tables in two schemas are refused,
+ * naming both: which one holds the truth is the operator's call.
+ * revgate's own SQL then always names the tables schema-qualified, and the
+ * lock's second key hashes the resolved name, never its spelling:
  * `public.revgate_version` and `revgate_version` are one table, so one lock.
  */
 static int resolve_tables(struct apply_session *ss, struct db *db)
 {
+	/* the schemas found, then the one new tables would go to */
 	static const char q[] =
-		"SELECT coalesce($2, (SELECT n.nspname FROM pg_class c JOIN pg_namespace n "
-		"ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)), current_schema(), "
-		"'public')";
-	char *given = db_quote_ident(db, NULL, ss->s->version_table);
-	const char *params[] = {given, ss->s->version_schema};
-	struct db_res *r = NULL;
-	int ret = db_query(db, q, 2, params, &r);
-	free(given);
-	if (ret < 0)
-		return ret;
-	ss->schema = xstrdup(db_res_value(r, 0, 0));
-	db_res_free(r);
+		"SELECT DISTINCT 0, n.nspname FROM pg_class c JOIN pg_namespace n "
+		"ON n.oid = c.relnamespace WHERE c.relname IN ($1, $2) AND c.relkind IN ('r', 'p') "
+		"AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%' "
+		"UNION ALL SELECT 1, coalesce(current_schema(), 'public') ORDER BY 1, 2";
+	static const char both_q[] =
+		"SELECT string_agg(quote_ident(n.nspname) || '.' || quote_ident(c.relname), ' and ' "
+		"ORDER BY n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+		"c.relnamespace WHERE c.relname IN ($1, $2) AND c.relkind IN ('r', 'p') "
+		"AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%'";
+	int ret = 0;
+	if (ss->s->version_schema) {
+		ss->schema = xstrdup(ss->s->version_schema);
+	} else {
+		const char *params[] = {ss->s->version_table, ss->s->history_table};
+		struct db_res *r = NULL;
+		if ((ret = db_query(db, q, 2, params, &r)) < 0)
+			return ret;
+		size_t found = db_res_nrows(r) - 1;
+		if (found > 1) {
+			struct db_res *both = NULL;
+			if ((ret = db_query(db, both_q, 2, params, &both)) == 0)
+				ret = err_set(ERR_CONFIG,
+					      "revgate's tables exist in %zu schemas: %s; say which is "
+					      "this database's history with 'version_table_schema' in "
+					      "[database] (or --version-table SCHEMA.NAME)",
+					      found, db_res_value(both, 0, 0));
+			db_res_free(both);
+		} else {
+			ss->schema = xstrdup(db_res_value(r, 0, 1));
+		}
+		db_res_free(r);
+		if (ret < 0)
+			return ret;
+	}
 	ss->vtable = db_quote_ident(db, ss->schema, ss->s->version_table);
 	ss->htable = db_quote_ident(db, ss->schema, ss->s->history_table);
 	uint32_t h = 2166136261u;
@@ -160,12 +188,17 @@ static void emit(struct apply_session *ss, enum apply_event_kind kind, const cha
 	ss->on_event(ss->event_ctx, &ev);
 }
 
-/* "pid 123 ('revgate upgrade', user app, on host 10.0.0.5, connected since ...)" */
+/*
+ * "pid 123 ('revgate upgrade', user app, from 10.0.0.5, connected since
+ * ...)". A role without pg_read_all_stats sees another role's session
+ * without its address and start: then it says so, rather than "(null)".
+ */
 static char *lock_holder(struct apply_session *ss, const char *key, int *pid)
 {
 	static const char q[] =
-		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), "
-		"coalesce(host(a.client_addr), 'local socket'), "
+		"SELECT a.pid, a.application_name, a.usename::text, "
+		"CASE WHEN a.backend_start IS NULL THEN NULL "
+		"ELSE coalesce(host(a.client_addr), 'local socket') END, "
 		"to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' "
 		"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
 		"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
@@ -178,10 +211,17 @@ static char *lock_holder(struct apply_session *ss, const char *key, int *pid)
 		err_clear();
 		who = xstrdup("another session (it may just have released it)");
 	} else {
+		const char *app = db_res_value(r, 0, 1), *user = db_res_value(r, 0, 2);
+		const char *from = db_res_value(r, 0, 3), *since = db_res_value(r, 0, 4);
 		*pid = atoi_safe(db_res_value(r, 0, 0));
-		who = xstrfmt("pid %s ('%s', user %s, from %s, connected since %s)",
-			      db_res_value(r, 0, 0), db_res_value(r, 0, 1), db_res_value(r, 0, 2),
-			      db_res_value(r, 0, 3), db_res_value(r, 0, 4));
+		if (since)
+			who = xstrfmt("pid %s ('%s', user %s, from %s, connected since %s)",
+				      db_res_value(r, 0, 0), app ? app : "", user ? user : "?",
+				      from ? from : "?", since);
+		else
+			who = xstrfmt("pid %s ('%s', user %s; where from and since when are hidden "
+				      "from this role, which lacks pg_read_all_stats)",
+				      db_res_value(r, 0, 0), app ? app : "", user ? user : "?");
 	}
 	db_res_free(r);
 	return who;
@@ -251,13 +291,16 @@ static int take_lock(struct apply_session *ss)
  * while revgate verifies, plans and lints before the first revision: a
  * server or role setting that ends idle sessions would end the run.
  */
+/* Only the ones the server knows: idle_session_timeout is new in
+ * PostgreSQL 14. As SQL, to ride along in another query. */
+#define NO_IDLE_TIMEOUTS                                                                     \
+	"set_config('idle_in_transaction_session_timeout', '0', false), "                    \
+	"CASE WHEN current_setting('idle_session_timeout', true) IS NOT NULL "               \
+	"THEN set_config('idle_session_timeout', '0', false) END"
+
 static void no_idle_timeouts(struct db *db)
 {
-	/* one at a time: idle_session_timeout is unknown before PostgreSQL 14 */
-	if (db_exec(db, "SELECT set_config('idle_in_transaction_session_timeout', '0', "
-			"false)") < 0)
-		err_clear();
-	if (db_exec(db, "SELECT set_config('idle_session_timeout', '0', false)") < 0)
+	if (db_exec(db, "SELECT " NO_IDLE_TIMEOUTS) < 0)
 		err_clear();
 }
 
@@ -273,34 +316,233 @@ static void check_client_setting(struct apply_session *ss)
 
 static int work_conn_settings(struct apply_session *ss)
 {
-	no_idle_timeouts(ss->db);
 	check_client_setting(ss);
 	db_cancel_arm(ss->db);
+	/* revgate's own reads until the first revision: its own short lock
+	 * timeout, no statement timeout (session_reset goes back to the
+	 * revision's, given when the connection started) */
+	char lt[32];
+	snprintf(lt, sizeof(lt), "%ldms", ss->s->own_lock_timeout_ms);
+	const char *params[] = {lt};
 	struct db_res *r = NULL;
-	int ret = db_query(ss->db, "SELECT current_setting('search_path')", 0, NULL, &r);
+	int ret = db_query(ss->db,
+			   "SELECT current_setting('search_path'), "
+			   "current_setting('session_replication_role'), session_user, "
+			   "set_config('lock_timeout', $1, false), "
+			   "set_config('statement_timeout', '0', false), " NO_IDLE_TIMEOUTS,
+			   1, params, &r);
 	if (ret == 0) {
 		free(ss->search_path);
+		free(ss->replication_role);
+		free(ss->login_user);
 		ss->search_path = xstrdup(db_res_value(r, 0, 0));
+		ss->replication_role = xstrdup(db_res_value(r, 0, 1));
+		ss->login_user = db_quote_ident(ss->db, NULL, db_res_value(r, 0, 2));
 	}
 	db_res_free(r);
 	return ret;
 }
 
 /*
- * Not RESET ALL: it would also undo what the server or role set for the
- * session, and on servers that share one session between connections
- * (PGlite's socket server) everyone's settings.
+ * The work connection starts with the revisions' timeouts as its own
+ * defaults: a RESET ALL (or RESET lock_timeout) in a revision then goes
+ * back to them, not to none.
+ */
+static int connect_work(struct apply_session *ss, const char *app)
+{
+	char *opts = xstrfmt("-c lock_timeout=%ldms -c statement_timeout=%ldms",
+			     ss->s->lock_timeout_ms, ss->s->statement_timeout_ms);
+	int ret = db_connect_opts(&ss->db, ss->s->url, ss->s->dbname, app, opts);
+	free(opts);
+	return ret;
+}
+
+/*
+ * Not RESET ALL: it would also undo what revgate set for the session after
+ * connecting, and on servers that share one session between connections
+ * (PGlite's socket server) everyone's settings. What a revision can change
+ * and revgate relies on goes back one by one: the user (SET SESSION
+ * AUTHORIZATION, SET ROLE), the search_path, the timeouts (to the values
+ * given when the connection started), read-only and the other transaction
+ * defaults, the application name and session_replication_role (which
+ * switches triggers off, the history's too). One round trip.
  */
 int session_reset(struct apply_session *ss)
 {
-	const char *params[] = {ss->search_path};
-	int ret = db_query(ss->db, "SELECT set_config('search_path', $1, false)", 1, params, NULL);
-	if (ret == 0)
-		ret = db_exec(ss->db, "RESET ROLE");
-	if (ret == 0)
-		ret = db_exec(ss->db, "RESET lock_timeout");
-	if (ret == 0)
-		ret = db_exec(ss->db, "RESET statement_timeout");
+	const char *path[] = {ss->search_path};
+	const char *repl[] = {ss->replication_role};
+	struct db_batch b = DB_BATCH_INIT;
+	/* by name: on a server whose sessions are shared (PGlite), RESET and
+	 * DEFAULT go back to the user a revision switched to */
+	char *auth = xstrfmt("SET SESSION AUTHORIZATION %s", ss->login_user);
+	db_batch_add(&b, auth, 0, NULL);
+	free(auth);
+	db_batch_add(&b, "RESET ROLE", 0, NULL);
+	db_batch_add(&b, "SELECT set_config('search_path', $1, false)", 1, path);
+	db_batch_add(&b, "RESET lock_timeout", 0, NULL);
+	db_batch_add(&b, "RESET statement_timeout", 0, NULL);
+	db_batch_add(&b, "RESET default_transaction_read_only", 0, NULL);
+	db_batch_add(&b, "RESET default_transaction_isolation", 0, NULL);
+	db_batch_add(&b, "RESET default_transaction_deferrable", 0, NULL);
+	db_batch_add(&b, "RESET application_name", 0, NULL);
+	/* only a superuser may set it: set only when a revision changed it */
+	db_batch_add(&b,
+		     "SELECT set_config('session_replication_role', $1, false) "
+		     "WHERE current_setting('session_replication_role') <> $1",
+		     1, repl);
+	int ret = db_batch_run(ss->db, &b);
+	db_batch_release(&b);
+	return ret;
+}
+
+/* "pid 123 ('psql', user app, ShareLock, idle in transaction since
+ * 2025-01-01 10:00:00 UTC: LOCK TABLE ...)" for each session that holds
+ * or awaits a lock on `qtable` strong enough to block revgate's reads or
+ * writes; NULL when none can be seen (fresh string). */
+char *own_lock_holders(struct apply_session *ss, const char *qtable)
+{
+	static const char q[] =
+		"SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, '?'), "
+		"l.mode || CASE WHEN l.granted THEN '' ELSE ' (waiting)' END, "
+		"coalesce(a.state, 'state unknown') || coalesce(' since ' || to_char(a.state_change "
+		"AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', ''), "
+		"coalesce(left(regexp_replace(a.query, '[[:space:]]+', ' ', 'g'), 60), '') "
+		"FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'relation' AND l.relation = to_regclass($1) "
+		"AND l.pid <> pg_backend_pid() AND (NOT l.granted OR l.mode NOT IN "
+		"('AccessShareLock', 'RowShareLock', 'RowExclusiveLock')) ORDER BY l.granted DESC, "
+		"a.pid LIMIT 3";
+	const char *params[] = {qtable};
+	struct db *db = db_alive(ss->lock) ? ss->lock : ss->db;
+	struct db_res *r = NULL;
+	char *who = NULL;
+	struct err_saved keep;
+	err_save(&keep);
+	if (db_alive(db) && db_query(db, q, 1, params, &r) == 0 && db_res_nrows(r)) {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < db_res_nrows(r); i++)
+			strbuf_addf(&sb, "%spid %s ('%s', user %s, %s, %s%s%s)", i ? ", " : "",
+				    db_res_value(r, i, 0), db_res_value(r, i, 1), db_res_value(r, i, 2),
+				    db_res_value(r, i, 3), db_res_value(r, i, 4),
+				    *db_res_value(r, i, 5) ? ": " : "", db_res_value(r, i, 5));
+		who = strbuf_detach(&sb, NULL);
+	}
+	db_res_free(r);
+	err_restore(&keep);
+	return who;
+}
+
+int own_lock_error(struct apply_session *ss, const char *sqlstate, int ret, const char *qtable)
+{
+	if (!sqlstate || strcmp(sqlstate, "55P03"))
+		return ret;
+	char *who = own_lock_holders(ss, qtable);
+	ret = err_set(ERR_DB, "waited longer than own_lock_timeout (%ld ms) for a lock on %s, "
+			      "held by %s; revgate does not wait silently on its own tables: finish "
+			      "or end that session and run again",
+		      ss->s->own_lock_timeout_ms, qtable, who ? who : "another session");
+	free(who);
+	return ret;
+}
+
+int own_query(struct apply_session *ss, const char *sql, int n, const char *const *params,
+	      struct db_res **out, const char *qtable)
+{
+	int ret = db_query(ss->db, sql, n, params, out);
+	if (ret < 0)
+		ret = own_lock_error(ss, db_last_error(ss->db)->sqlstate, ret, qtable);
+	return ret;
+}
+
+/* ---- watching a statement while it runs ---- */
+
+struct watch {
+	struct apply_session *ss;
+	const struct apply_step *s;
+	size_t k;
+	char pid[16];
+	double last_event;
+};
+
+/*
+ * What the work connection's statement is doing, asked on the lock
+ * connection: what it waits for and who holds it (kept for the failure's
+ * hint: a statement_timeout that fires during a lock wait names the
+ * lock), and an index build's progress (an event, once a second, after
+ * the first second).
+ */
+static void watch_tick(void *ctx, double elapsed)
+{
+	static const char q[] =
+		"SELECT (SELECT CASE WHEN l.relation IS NOT NULL THEN 'a lock on ' || "
+		"l.relation::regclass::text || ' (' || l.mode || ')' WHEN l.locktype = 'virtualxid' "
+		"THEN 'older transactions to end' ELSE 'a lock (' || l.locktype || ')' END "
+		"FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted LIMIT 1), "
+		"(SELECT string_agg(format('pid %s (''%s'', user %s, %s %s)', b.pid, "
+		"coalesce(b.application_name, ''), coalesce(b.usename::text, '?'), "
+		"CASE WHEN b.xact_start IS NOT NULL THEN 'in its transaction for' "
+		"WHEN b.backend_start IS NOT NULL THEN 'connected for' ELSE 'for' END, "
+		"coalesce(to_char(date_trunc('second', now() - coalesce(b.xact_start, "
+		"b.backend_start)), 'HH24:MI:SS'), 'a time hidden from this role')), ', ' "
+		"ORDER BY b.pid) FROM pg_stat_activity b WHERE b.pid = ANY (pg_blocking_pids(a.pid))), "
+		"p.phase, p.blocks_done, p.blocks_total, p.tuples_done, p.tuples_total "
+		"FROM pg_stat_activity a LEFT JOIN pg_stat_progress_create_index p ON p.pid = a.pid "
+		"WHERE a.pid = $1::int";
+	struct watch *w = ctx;
+	struct apply_session *ss = w->ss;
+	struct db_res *r = NULL;
+	const char *params[] = {w->pid};
+	struct err_saved keep;
+	if (!db_alive(ss->lock))
+		return;
+	err_save(&keep);
+	if (db_query(ss->lock, q, 1, params, &r) < 0 || !db_res_nrows(r))
+		goto out;
+	const char *waiting = db_res_value(r, 0, 0), *blockers = db_res_value(r, 0, 1);
+	free(ss->waited_for);
+	ss->waited_for = !waiting ? NULL
+			 : blockers ? xstrfmt("%s, held by %s", waiting, blockers)
+				    : xstrdup(waiting);
+	if (!ss->on_event || elapsed < 1000 || mono_ms() - w->last_event < 1000)
+		goto out;
+	const char *v[4];
+	for (int i = 0; i < 4; i++)
+		v[i] = db_res_value(r, 0, 3 + i);
+	struct apply_progress pr = {
+		.phase = db_res_value(r, 0, 2),
+		.blocks_done = v[0] ? strtol(v[0], NULL, 10) : -1,
+		.blocks_total = v[1] ? strtol(v[1], NULL, 10) : -1,
+		.tuples_done = v[2] ? strtol(v[2], NULL, 10) : -1,
+		.tuples_total = v[3] ? strtol(v[3], NULL, 10) : -1,
+		.waiting = waiting,
+		.blockers = blockers,
+	};
+	struct apply_event ev = {.kind = APPLY_EV_PROGRESS, .step = w->s, .segment = w->k,
+				 .ms = elapsed, .progress = &pr};
+	ss->on_event(ss->event_ctx, &ev);
+	w->last_event = mono_ms();
+out:
+	db_res_free(r);
+	err_restore(&keep);
+}
+
+int watched_run(struct apply_session *ss, const struct apply_step *s, size_t k, const char *sql,
+		struct db_batch *b)
+{
+	struct watch w = {.ss = ss, .s = s, .k = k};
+	free(ss->waited_for);
+	ss->waited_for = NULL;
+	/* a server without pg_stat_activity (PGlite: pid 0) has nothing to tell */
+	int pid = db_backend_pid(ss->db);
+	bool watch = pid > 0 && ss->lock && db_alive(ss->lock);
+	if (watch) {
+		snprintf(w.pid, sizeof(w.pid), "%d", pid);
+		w.last_event = mono_ms();
+		db_set_watch(ss->db, 250, watch_tick, &w);
+	}
+	int ret = b ? db_batch_run(ss->db, b) : db_exec(ss->db, sql);
+	if (watch)
+		db_set_watch(ss->db, 0, NULL, NULL);
 	return ret;
 }
 
@@ -341,7 +583,7 @@ static int ensure_tables(struct apply_session *ss, bool have_version, bool have_
 	int ret = 0;
 	if (have_version && have_history)
 		return 0;
-	if ((ret = db_exec(ss->db, "BEGIN")) < 0)
+	if ((ret = db_exec(ss->db, "BEGIN READ WRITE")) < 0)
 		goto out;
 	if (!have_version) {
 		sqltext_version_ddl(&sql, ss->vtable, ss->s->version_table);
@@ -406,18 +648,21 @@ int apply_drop_tables(struct apply_session *ss)
 /* Whether the history table has the columns added after it first
  * shipped; adds them when `create` and the role may (else rows are
  * written without them, and verify says they were not recorded). */
-static int history_columns(struct apply_session *ss, bool create)
+static int history_columns(struct apply_session *ss, bool create, int have)
 {
-	static const char q[] = "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) "
-				"AND attname IN ('downgrade_checksum', 'header_keys') "
-				"AND NOT attisdropped";
-	const char *params[] = {ss->htable};
-	struct db_res *r = NULL;
-	int ret = db_query(ss->db, q, 1, params, &r);
-	if (ret < 0)
-		return ret;
-	ss->history_ext = !strcmp(db_res_value(r, 0, 0), "2");
-	db_res_free(r);
+	if (have < 0) {
+		static const char q[] =
+			"SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) "
+			"AND attname IN ('downgrade_checksum', 'header_keys') AND NOT attisdropped";
+		const char *params[] = {ss->htable};
+		struct db_res *r = NULL;
+		int ret = db_query(ss->db, q, 1, params, &r);
+		if (ret < 0)
+			return ret;
+		have = atoi_safe(db_res_value(r, 0, 0));
+		db_res_free(r);
+	}
+	ss->history_ext = have == 2;
 	if (ss->history_ext || !create)
 		return 0;
 	struct strbuf sql = STRBUF_INIT;
@@ -431,9 +676,59 @@ static int history_columns(struct apply_session *ss, bool create)
 	return 0;
 }
 
+/*
+ * The mark revgate leaves on a version table whose history it keeps (its
+ * comment): a history table that is gone while the mark is there was
+ * dropped, and is not silently started anew (which would make every
+ * applied revision look unverified, or a half-done one look clean).
+ */
+#define HISTORY_MARK "revgate: its history is "
+
+static void mark_version_table(struct apply_session *ss)
+{
+	char *text = xstrfmt(HISTORY_MARK "%s", ss->htable);
+	struct strbuf sql = STRBUF_INIT;
+	/* COMMENT takes no parameters: the text is revgate's own, quoted as a
+	 * literal */
+	strbuf_addf(&sql, "COMMENT ON TABLE %s IS ", ss->vtable);
+	sqltext_literal(&sql, text);
+	/* only the table's owner may; a role that may not leaves no mark */
+	if (db_exec(ss->db, sql.buf) < 0)
+		err_clear();
+	strbuf_release(&sql);
+	free(text);
+}
+
+/* Rows that say the heads a new history starts from were applied before
+ * it: stamps, which vouch for their ancestors too. */
+static int adopt_heads(struct apply_session *ss)
+{
+	int ret = 0;
+	struct strlist none = STRLIST_INIT, heads = STRLIST_INIT;
+	strlist_sorted_copy(&heads, &ss->heads);
+	for (size_t i = 0; ret == 0 && i < ss->heads.n; i++) {
+		struct sqltext_history h = {
+			.revision = ss->heads.v[i],
+			.direction = "stamp",
+			.outcome = "stamped",
+			.from = &none,
+			.to = &heads,
+			.error = "applied before revgate kept a history of this version table",
+		};
+		ret = own_insert(ss, ss->db, &h);
+	}
+	strlist_release(&heads);
+	return ret;
+}
+
 static int read_heads(struct apply_session *ss, bool create)
 {
-	static const char q[] = "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL";
+	/* with the columns the history table gained after it first shipped */
+	static const char q[] =
+		"SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, "
+		"coalesce(obj_description(to_regclass($1), 'pg_class'), ''), "
+		"(SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($2) "
+		"AND attname IN ('downgrade_checksum', 'header_keys') AND NOT attisdropped)";
 	const char *params[] = {ss->vtable, ss->htable};
 	struct db_res *r = NULL;
 	struct strbuf sql = STRBUF_INIT;
@@ -442,23 +737,46 @@ static int read_heads(struct apply_session *ss, bool create)
 		goto out;
 	bool have_version = !strcmp(db_res_value(r, 0, 0), "t");
 	bool have_history = !strcmp(db_res_value(r, 0, 1), "t");
+	bool marked = !strncmp(db_res_value(r, 0, 2), HISTORY_MARK, strlen(HISTORY_MARK));
+	int columns = atoi_safe(db_res_value(r, 0, 3));
 	db_res_free(r);
 	r = NULL;
 	ss->have_history = have_history;
+	ss->history_lost = have_version && !have_history && marked;
+	bool created = false;
 	if (create) {
+		if (ss->history_lost && !(ss->flags & APPLY_OPEN_NEW_HISTORY)) {
+			ret = err_set(ERR_CHECK,
+				      "the history table %s is gone, though revgate kept one for the "
+				      "version table %s (its comment says so): it was dropped, by hand "
+				      "or by a revision; revgate does not start a new history "
+				      "silently: restore it from a backup, or start a new one from "
+				      "the current heads with 'revgate stamp HEADS'",
+				      ss->htable, ss->vtable);
+			goto out;
+		}
 		if ((ret = ensure_tables(ss, have_version, have_history)) < 0)
 			goto out;
+		created = !have_history;
+		if (!marked || created)
+			mark_version_table(ss);
 		have_version = ss->have_history = true;
+		ss->history_lost = false;
 	}
-	if (ss->have_history && (ret = history_columns(ss, create)) < 0)
+	/* a history table just made has them; one found is as read above */
+	if (ss->have_history && (ret = history_columns(ss, create, created ? 2 : columns)) < 0)
 		goto out;
 	if (!have_version)
 		goto out;
 	strbuf_addf(&sql, "SELECT version_num FROM %s", ss->vtable);
-	if ((ret = db_query(ss->db, sql.buf, 0, NULL, &r)) < 0)
+	if ((ret = own_query(ss, sql.buf, 0, NULL, &r, ss->vtable)) < 0)
 		goto out;
 	for (size_t i = 0; i < db_res_nrows(r); i++)
 		strlist_push(&ss->heads, db_res_value(r, i, 0));
+	/* a version table revgate found with rows and no history: what
+	 * another tool (Alembic) or an older history applied */
+	if (created && ss->heads.n && !(ss->flags & APPLY_OPEN_NEW_HISTORY))
+		ret = adopt_heads(ss);
 out:
 	db_res_free(r);
 	strbuf_release(&sql);
@@ -492,6 +810,7 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	ss->on_event = on_event;
 	ss->event_ctx = ctx;
 	ss->command = xstrdup(command);
+	ss->flags = flags;
 	ss->os_user = os_user();
 	ss->host = host_name();
 	char *app = xstrfmt("revgate %s", command);
@@ -499,7 +818,7 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	/* the lock first, the work connection once it is ours: twenty runs
 	 * waiting in line cost twenty connections, not forty */
 	bool lock = !(flags & APPLY_OPEN_NO_LOCK);
-	int ret = db_connect(lock ? &ss->lock : &ss->db, s->url, s->dbname, lock ? lock_app : app);
+	int ret = lock ? db_connect(&ss->lock, s->url, s->dbname, lock_app) : connect_work(ss, app);
 	if (ret == 0)
 		ret = resolve_tables(ss, lock ? ss->lock : ss->db);
 	signals_install();
@@ -508,7 +827,7 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 		ret = take_lock(ss);
 	}
 	if (ret == 0 && lock)
-		ret = db_connect(&ss->db, s->url, s->dbname, app);
+		ret = connect_work(ss, app);
 	free(app);
 	free(lock_app);
 	if (ret == 0)
@@ -520,10 +839,22 @@ int apply_open(struct apply_session *ss, const struct apply_settings *s, const s
 	return interrupted_or(ret);
 }
 
+/* What a prefetch read before the lock was taken is stale after it. */
+static void drop_prefetch(struct apply_session *ss)
+{
+	apply_pending_free(ss->pending, ss->npending);
+	ss->pending = NULL;
+	ss->npending = 0;
+	ss->pending_known = false;
+	db_res_free(ss->verify_rows);
+	ss->verify_rows = NULL;
+}
+
 int apply_lock(struct apply_session *ss, bool create)
 {
 	if (ss->locked)
 		return 0;
+	drop_prefetch(ss);
 	/* the connection that read the state becomes the lock holder and the
 	 * work connection opens once the lock is ours, so runs waiting in
 	 * line hold one connection each */
@@ -541,7 +872,7 @@ int apply_lock(struct apply_session *ss, bool create)
 	}
 	if (ret == 0) {
 		char *app = xstrfmt("revgate %s", ss->command);
-		ret = db_connect(&ss->db, ss->s->url, ss->s->dbname, app);
+		ret = connect_work(ss, app);
 		free(app);
 	}
 	if (ret == 0)
@@ -560,6 +891,7 @@ void apply_close(struct apply_session *ss)
 	struct err_saved keep;
 	err_save(&keep);
 	db_cancel_disarm();
+	drop_prefetch(ss);
 	/* the work connection first: whatever it still holds ends before
 	 * the lock lets the next run in */
 	db_close(ss->db);
@@ -572,6 +904,9 @@ void apply_close(struct apply_session *ss)
 	free(ss->lock_key);
 	free(ss->schema);
 	free(ss->search_path);
+	free(ss->replication_role);
+	free(ss->login_user);
+	free(ss->waited_for);
 	free(ss->command);
 	free(ss->os_user);
 	free(ss->host);
@@ -607,6 +942,12 @@ void apply_pending_free(struct apply_pending *v, size_t n)
 		free(v[i].outcome);
 		free(v[i].error);
 		free(v[i].sqlstate);
+		free(v[i].checksum);
+		for (int k = 0; v[i].seg && k < v[i].segments; k++) {
+			free(v[i].seg[k].error);
+			free(v[i].seg[k].sqlstate);
+		}
+		free(v[i].seg);
 	}
 	free(v);
 }
@@ -616,12 +957,61 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* The rows that describe a half-done revision: those after the last row
+ * that settled it (applied, reverted, failed, rolled back, stamped), or
+ * all of them. The newest row of a segment says its state. */
+static int pending_segments(struct apply_session *ss, struct apply_pending *p)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct db_res *r = NULL;
+	strbuf_addf(&sql,
+		    "SELECT h.outcome, h.segment, h.error, h.sqlstate, h.checksum FROM %s h "
+		    "WHERE h.revision = $1 AND h.id > coalesce((SELECT max(m.id) FROM %s m "
+		    "WHERE m.revision = $1 AND NOT (m.outcome IN ('started', 'segment') "
+		    "OR (m.outcome = 'interrupted' AND m.segment IS NOT NULL))), 0) ORDER BY h.id",
+		    ss->htable, ss->htable);
+	const char *params[] = {p->revision};
+	int ret = own_query(ss, sql.buf, 1, params, &r, ss->htable);
+	if (p->segments > 0)
+		p->seg = xcalloc((size_t)p->segments, sizeof(*p->seg));
+	for (size_t i = 0; ret == 0 && i < db_res_nrows(r); i++) {
+		const char *outcome = db_res_value(r, i, 0);
+		int k = atoi_safe(db_res_value(r, i, 1)) - 1;
+		if (db_res_value(r, i, 4)) {
+			free(p->checksum);
+			p->checksum = xstrdup(db_res_value(r, i, 4));
+		}
+		if (k < 0 || k >= p->segments)
+			continue;
+		struct apply_seg_record *sg = &p->seg[k];
+		sg->state = !strcmp(outcome, "segment")   ? APPLY_SEG_DONE
+			    : !strcmp(outcome, "started") ? APPLY_SEG_UNKNOWN
+							  : APPLY_SEG_FAILED;
+		free(sg->error);
+		free(sg->sqlstate);
+		sg->error = dup_or_null(db_res_value(r, i, 2));
+		sg->sqlstate = dup_or_null(db_res_value(r, i, 3));
+	}
+	db_res_free(r);
+	strbuf_release(&sql);
+	return ret;
+}
+
 int apply_pending_list(struct apply_session *ss, struct apply_pending **out, size_t *n)
 {
 	struct strbuf sql = STRBUF_INIT;
 	struct db_res *r = NULL;
 	*out = NULL;
 	*n = 0;
+	if (ss->pending_known) {
+		/* read by apply_prefetch: handed over once */
+		*out = ss->pending;
+		*n = ss->npending;
+		ss->pending = NULL;
+		ss->npending = 0;
+		ss->pending_known = false;
+		return 0;
+	}
 	if (!ss->have_history)
 		return 0;
 	/* a revision is half-done when its newest history row is one of the
@@ -635,7 +1025,7 @@ int apply_pending_list(struct apply_session *ss, struct apply_pending **out, siz
 		    "AND h.id = (SELECT max(m.id) FROM %s m WHERE m.revision = h.revision) "
 		    "ORDER BY h.id",
 		    ss->htable, ss->htable);
-	int ret = db_query(ss->db, sql.buf, 0, NULL, &r);
+	int ret = own_query(ss, sql.buf, 0, NULL, &r, ss->htable);
 	if (ret == 0 && db_res_nrows(r)) {
 		*n = db_res_nrows(r);
 		*out = xcalloc(*n, sizeof(**out));
@@ -649,8 +1039,15 @@ int apply_pending_list(struct apply_session *ss, struct apply_pending **out, siz
 			p->error = dup_or_null(db_res_value(r, i, 5));
 			p->sqlstate = dup_or_null(db_res_value(r, i, 6));
 		}
+		for (size_t i = 0; ret == 0 && i < *n; i++)
+			ret = pending_segments(ss, &(*out)[i]);
 	}
 	db_res_free(r);
 	strbuf_release(&sql);
+	if (ret < 0) {
+		apply_pending_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
 	return ret < 0 ? interrupted_or(ret) : 0;
 }

@@ -27,19 +27,27 @@ char *sqltext_ident(const char *schema, const char *name)
 	return strbuf_detach(&sb, NULL);
 }
 
+/* Quotes the same whatever standard_conforming_strings says: a backslash
+ * makes it an E'' string, where backslashes are always escapes. */
 static void literal(struct strbuf *sb, const char *s)
 {
 	if (!s) {
 		strbuf_addstr(sb, "NULL");
 		return;
 	}
-	strbuf_addch(sb, '\'');
+	bool backslash = strchr(s, '\\') != NULL;
+	strbuf_addstr(sb, backslash ? "E'" : "'");
 	for (; *s; s++) {
-		if (*s == '\'')
-			strbuf_addch(sb, '\'');
+		if (*s == '\'' || (backslash && *s == '\\'))
+			strbuf_addch(sb, *s);
 		strbuf_addch(sb, *s);
 	}
 	strbuf_addch(sb, '\'');
+}
+
+void sqltext_literal(struct strbuf *out, const char *s)
+{
+	literal(out, s);
 }
 
 void sqltext_version_ddl(struct strbuf *out, const char *qtable, const char *name)
@@ -100,8 +108,9 @@ void sqltext_history_ddl(struct strbuf *out, const char *schema, const char *tab
 	struct strbuf lit = STRBUF_INIT, litfn = STRBUF_INIT;
 	literal(&lit, qtable);
 	literal(&litfn, fn);
-	strbuf_addf(out,
-		    "DO $revgate$ BEGIN\n"
+	struct strbuf body = STRBUF_INIT;
+	strbuf_addf(&body,
+		    " BEGIN\n"
 		    "  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass\n"
 		    "                 AND tgname = %s) THEN\n"
 		    "    CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
@@ -113,8 +122,17 @@ void sqltext_history_ddl(struct strbuf *out, const char *schema, const char *tab
 		    "    CREATE TRIGGER %s BEFORE UPDATE OR DELETE OR TRUNCATE ON %s\n"
 		    "      FOR EACH STATEMENT EXECUTE FUNCTION %s();\n"
 		    "  END IF;\n"
-		    "END $revgate$;\n",
+		    "END ",
 		    lit.buf, litfn.buf, qfn, qtrig, qtable, qfn);
+	/* the block's quote must not occur in it, whatever the names hold */
+	char *tag = xstrdup("$revgate$");
+	for (unsigned n = 1; strstr(body.buf, tag); n++) {
+		free(tag);
+		tag = xstrfmt("$revgate%u$", n);
+	}
+	strbuf_addf(out, "DO %s%s%s;\n", tag, body.buf, tag);
+	free(tag);
+	strbuf_release(&body);
 	strbuf_release(&lit);
 	strbuf_release(&litfn);
 	free(qtrig);

@@ -73,6 +73,9 @@ void sqltext_history_params(const struct sqltext_history *h, const char **params
 /* The same row with literals, for the offline script (no client facts). */
 void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
 				    const struct sqltext_history *h);
+/* A string literal, quoted the same whatever standard_conforming_strings
+ * says (an E'' string when it holds a backslash); NULL gives NULL. */
+void sqltext_literal(struct strbuf *out, const char *s);
 /* '{a,b}' array literal of ids (fresh string). */
 char *sqltext_array(const struct strlist *l);
 

@@ -28,6 +28,7 @@ void app_release(struct app *app)
 	findings_release(&app->load_findings);
 	matcher_free(app->name_pattern);
 	free(app->migrations_dir);
+	free(app->progress_last);
 	layout_settings_release(&app->layout);
 	config_release(&app->cfg);
 }
@@ -151,6 +152,19 @@ int app_setup(struct app *app, unsigned needs)
 	return 0;
 }
 
+int app_load_text(struct app *app)
+{
+	if (app->ready & NEEDS_REVISIONS)
+		return 0;
+	/* the graph is rebuilt in place: pointers to it stay valid, pointers
+	 * into its revisions do not */
+	graph_release(&app->graph);
+	revset_release(&app->revs);
+	findings_release(&app->load_findings);
+	app->ready &= ~(unsigned)NEEDS_HEADERS;
+	return app_setup(app, NEEDS_REVISIONS);
+}
+
 void app_report_findings(struct app *app, const struct findings *fs)
 {
 	struct printer p;
@@ -169,6 +183,8 @@ void app_note(const struct app *app, const char *fmt, ...)
 {
 	if (app->quiet)
 		return;
+	/* results already printed come first, also when stdout is a pipe */
+	fflush(stdout);
 	va_list ap;
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -1,9 +1,12 @@
 /*
  * Option parsing from per-command tables, --help printed from the same
- * tables, common options, and error-to-exit mapping.
+ * tables, the common options, finding the command, and error-to-exit
+ * mapping.
  */
 #include "cli/cli.h"
 #include "core/err.h"
+#include "core/strlist.h"
+#include "core/suggest.h"
 #include "core/xalloc.h"
 
 #include <stdlib.h>
@@ -30,15 +33,37 @@ int exit_status_for(int err)
 	}
 }
 
-/* Options every command takes. */
-static const struct cli_opt common_opts[] = {
-	{"directory", 'C', "DIR", "run as if revgate was started in DIR"},
-	{"config", 0, "FILE", "read FILE instead of ./revgate.ini"},
-	{"format", 0, "FORMAT", "output format"},
-	{"quiet", 'q', NULL, "print only results and errors"},
-	{"no-color", 0, NULL, "never colour the output"},
-	{"help", 'h', NULL, "show this help"},
-	{NULL, 0, NULL, NULL},
+/*
+ * Options every command takes, before or after its name. This one table
+ * parses them (the leading ones too), prints them in --help, and feeds the
+ * manual pages and the shell completions.
+ */
+enum common_opt {
+	COMMON_DIRECTORY,
+	COMMON_CONFIG,
+	COMMON_FORMAT,
+	COMMON_QUIET,
+	COMMON_NO_COLOR,
+	COMMON_HELP,
+	COMMON_VERSION,
+	COMMON__COUNT,
+};
+
+const struct cli_opt cli_common_opts[] = {
+	[COMMON_DIRECTORY] = {"directory", 'C', "DIR", "run as if revgate was started in DIR"},
+	[COMMON_CONFIG] = {"config", 0, "FILE", "read FILE instead of the nearest revgate.ini"},
+	[COMMON_FORMAT] = {"format", 0, "FORMAT", "output format"},
+	[COMMON_QUIET] = {"quiet", 'q', NULL, "print only results and errors"},
+	[COMMON_NO_COLOR] = {"no-color", 0, NULL, "never colour the output"},
+	[COMMON_HELP] = {"help", 'h', NULL, "show this help"},
+	[COMMON_VERSION] = {"version", 0, NULL, "print revgate's version"},
+	[COMMON__COUNT] = {NULL, 0, NULL, NULL},
+};
+
+/* What parse() found besides options and arguments. */
+enum parse_outcome {
+	PARSE_HELP = 1,
+	PARSE_VERSION = 2,
 };
 
 int cli_opt_index(const struct command *cmd, const char *name)
@@ -86,63 +111,127 @@ void command_usage(const struct command *cmd, FILE *fp)
 		print_opts(fp, cmd->opts, NULL);
 	}
 	fputs("\ncommon options:\n", fp);
-	print_opts(fp, common_opts, cmd->formats ? cmd->formats : "text");
+	print_opts(fp, cli_common_opts, command_formats(cmd));
 }
 
-static const struct cli_opt *find_long(const struct cli_opt *opts, const char *name, size_t n,
-				       int *idx)
+void cli_usage(FILE *fp)
 {
-	for (int i = 0; opts && opts[i].name; i++) {
-		if (strlen(opts[i].name) == n && !strncmp(opts[i].name, name, n)) {
-			*idx = i;
-			return &opts[i];
+	fputs("usage: revgate [options] COMMAND [options] [ARGS]\n\n"
+	      "revgate lints PostgreSQL migrations, guards applied history in git, and\n"
+	      "applies revisions safely.\n\ncommands:\n",
+	      fp);
+	commands_list(fp);
+	fputs("\ncommon options (before or after the command):\n", fp);
+	print_opts(fp, cli_common_opts, NULL);
+	fputs("\n'revgate help COMMAND' shows a command's options; 'revgate help config' the\n"
+	      "configuration keys.\n",
+	      fp);
+}
+
+const char *command_formats(const struct command *cmd)
+{
+	return cmd->formats ? cmd->formats : "text";
+}
+
+/* The option `arg` names in one table (see cli_opt_find). */
+static const struct cli_opt *opt_lookup(const struct cli_opt *opts, const char *arg,
+					const char **inline_val)
+{
+	*inline_val = NULL;
+	if (!opts || arg[0] != '-' || !arg[1])
+		return NULL;
+	if (arg[1] == '-') {
+		const char *name = arg + 2;
+		const char *eq = strchr(name, '=');
+		size_t n = eq ? (size_t)(eq - name) : strlen(name);
+		for (const struct cli_opt *o = opts; o->name; o++) {
+			if (strlen(o->name) == n && !strncmp(o->name, name, n)) {
+				*inline_val = eq ? eq + 1 : NULL;
+				return o;
+			}
+		}
+		return NULL;
+	}
+	for (const struct cli_opt *o = opts; o->name; o++) {
+		if (o->short_name == arg[1]) {
+			*inline_val = arg[2] ? arg + 2 : NULL;
+			return o;
 		}
 	}
 	return NULL;
 }
 
-static const struct cli_opt *find_short(const struct cli_opt *opts, char c, int *idx)
+const struct cli_opt *cli_opt_find(const struct command *cmd, const char *word,
+				   const char **inline_val)
 {
-	for (int i = 0; opts && opts[i].name; i++) {
-		if (opts[i].short_name == c) {
-			*idx = i;
-			return &opts[i];
-		}
-	}
-	return NULL;
+	const struct cli_opt *o = opt_lookup(cmd ? cmd->opts : NULL, word, inline_val);
+	return o ? o : opt_lookup(cli_common_opts, word, inline_val);
 }
 
-/* Applies a common option; returns 1 when --help was asked for. */
-static int apply_common(struct app *app, const struct command *cmd, const char *name,
+/* ERR_USAGE for an option neither the command nor the common table has,
+ * with the closest one when it looks like a typo of it. */
+static int unknown_option(const struct command *cmd, const char *arg)
+{
+	bool is_long = arg[1] == '-';
+	const char *eq = strchr(arg, '=');
+	char *word = xstrndup(arg, is_long ? (eq ? (size_t)(eq - arg) : strlen(arg)) : 2);
+	struct strlist names = STRLIST_INIT;
+	struct suggest sg;
+	suggest_init(&sg, word);
+	const struct cli_opt *tables[] = {cmd->opts, cli_common_opts};
+	for (size_t t = 0; is_long && t < 2; t++)
+		for (const struct cli_opt *o = tables[t]; o && o->name; o++)
+			strlist_push_owned(&names, xstrfmt("--%s", o->name));
+	for (size_t i = 0; i < names.n; i++)
+		suggest_add(&sg, names.v[i]);
+	char *hint = suggest_hint(&sg);
+	int ret = err_set(ERR_USAGE, "unknown option '%s' for '%s'%s (see 'revgate help %s')", word,
+			  cmd->name, hint, cmd->name);
+	free(hint);
+	strlist_release(&names);
+	free(word);
+	return ret;
+}
+
+/* Applies a common option: 0, PARSE_HELP, PARSE_VERSION or an error. */
+static int apply_common(struct app *app, const struct command *cmd, enum common_opt which,
 			const char *value)
 {
-	bool takes_value = !strcmp(name, "directory") || !strcmp(name, "config") ||
-			   !strcmp(name, "format");
-	if (takes_value && !value)
-		return err_set(ERR_USAGE, "option '--%s' needs a value", name);
+	/* parse() gives an option that takes a value its value; flags get "" */
 	if (!value)
 		value = "";
-	if (!strcmp(name, "directory")) {
+	switch (which) {
+	case COMMON_DIRECTORY:
 		if (chdir(value) < 0)
 			return err_set(ERR_USAGE, "cannot change to directory '%s'", value);
-	} else if (!strcmp(name, "config")) {
+		return 0;
+	case COMMON_CONFIG:
 		app->config_path = value;
-	} else if (!strcmp(name, "format")) {
-		const char *allowed = cmd->formats ? cmd->formats : "text";
+		return 0;
+	case COMMON_FORMAT: {
+		const char *allowed = command_formats(cmd);
 		const char *p = strstr(allowed, value);
 		size_t n = strlen(value);
 		if (!n || !p || (p != allowed && p[-1] != '|') || (p[n] && p[n] != '|'))
 			return err_set(ERR_USAGE, "'%s' does not print --format %s (use %s)",
 				       cmd->name, value, allowed);
 		app->format = value;
-	} else if (!strcmp(name, "quiet")) {
-		app->quiet = true;
-	} else if (!strcmp(name, "no-color")) {
-		app->color = app->stderr_color = false;
-	} else if (!strcmp(name, "help")) {
-		return 1;
+		return 0;
 	}
-	return 0;
+	case COMMON_QUIET:
+		app->quiet = true;
+		return 0;
+	case COMMON_NO_COLOR:
+		app->color = app->stderr_color = false;
+		return 0;
+	case COMMON_HELP:
+		return PARSE_HELP;
+	case COMMON_VERSION:
+		return PARSE_VERSION;
+	case COMMON__COUNT:
+		break;
+	}
+	BUG("common option %d has no handler", (int)which);
 }
 
 static int parse(struct app *app, const struct command *cmd, int argc, char **argv,
@@ -151,6 +240,7 @@ static int parse(struct app *app, const struct command *cmd, int argc, char **ar
 	memset(a, 0, sizeof(*a));
 	a->pos = xcalloc((size_t)argc + 1, sizeof(char *));
 	bool only_pos = false;
+	int outcome = 0;
 	for (int i = 1; i < argc; i++) {
 		char *arg = argv[i];
 		/* "-1" is a relative target (downgrade -1), not an option */
@@ -162,33 +252,14 @@ static int parse(struct app *app, const struct command *cmd, int argc, char **ar
 			only_pos = true;
 			continue;
 		}
-		const struct cli_opt *o;
-		int idx;
-		bool common = false;
-		const char *inline_val = NULL;
-		if (arg[1] == '-') {
-			const char *name = arg + 2;
-			const char *eq = strchr(name, '=');
-			size_t n = eq ? (size_t)(eq - name) : strlen(name);
-			inline_val = eq ? eq + 1 : NULL;
-			o = find_long(cmd->opts, name, n, &idx);
-			if (!o && (o = find_long(common_opts, name, n, &idx)))
-				common = true;
-			if (!o)
-				return err_set(ERR_USAGE, "unknown option '--%.*s' for '%s' (see "
-							  "'revgate help %s')",
-					       (int)n, name, cmd->name, cmd->name);
-		} else {
-			o = find_short(cmd->opts, arg[1], &idx);
-			if (!o && (o = find_short(common_opts, arg[1], &idx)))
-				common = true;
-			if (!o)
-				return err_set(ERR_USAGE, "unknown option '-%c' for '%s' (see "
-							  "'revgate help %s')",
-					       arg[1], cmd->name, cmd->name);
-			if (arg[2])
-				inline_val = arg + 2;
-		}
+		const char *inline_val;
+		const struct cli_opt *o = opt_lookup(cmd->opts, arg, &inline_val);
+		bool common = !o;
+		if (common)
+			o = opt_lookup(cli_common_opts, arg, &inline_val);
+		if (!o)
+			return unknown_option(cmd, arg);
+		int idx = (int)(o - (common ? cli_common_opts : cmd->opts));
 		const char *value = NULL;
 		if (o->arg) {
 			if (inline_val)
@@ -198,19 +269,26 @@ static int parse(struct app *app, const struct command *cmd, int argc, char **ar
 			else
 				return err_set(ERR_USAGE, "option '--%s' needs a value (%s)", o->name,
 					       o->arg);
-		} else if (inline_val) {
+		} else if (inline_val && arg[1] == '-') {
 			return err_set(ERR_USAGE, "option '--%s' takes no value", o->name);
+		} else if (inline_val) {
+			return err_set(ERR_USAGE, "option '-%c' takes no value", o->short_name);
 		}
 		if (common) {
-			int r = apply_common(app, cmd, o->name, value);
-			if (r)
+			int r = apply_common(app, cmd, (enum common_opt)idx, value);
+			if (r < 0)
 				return r;
+			/* --help wins over --version, and both over missing arguments */
+			if (r == PARSE_HELP || (r && !outcome))
+				outcome = r;
 		} else {
 			a->set[idx] = true;
 			a->count[idx]++;
 			a->value[idx] = value;
 		}
 	}
+	if (outcome)
+		return outcome;
 	if (a->npos < cmd->min_pos)
 		return err_set(ERR_USAGE, "'%s' needs more arguments; usage: %s", cmd->name,
 			       cmd->usage);
@@ -224,8 +302,13 @@ int command_main(struct app *app, const struct command *cmd, int argc, char **ar
 {
 	struct cli_args a;
 	int ret = parse(app, cmd, argc, argv, &a);
-	if (ret == 1) {
+	if (ret == PARSE_HELP) {
 		command_usage(cmd, stdout);
+		ret = 0;
+		goto out;
+	}
+	if (ret == PARSE_VERSION) {
+		printf("revgate %s\n", REVGATE_VERSION);
 		ret = 0;
 		goto out;
 	}
@@ -234,6 +317,8 @@ int command_main(struct app *app, const struct command *cmd, int argc, char **ar
 	if (ret == 0)
 		ret = cmd->run(app, cmd, &a);
 	if (ret < 0) {
+		/* the verdict follows what the command printed, also through a pipe */
+		fflush(stdout);
 		fprintf(stderr, "revgate %s: %s\n", cmd->name, err_msg());
 		ret = exit_status_for(ret);
 	}
@@ -250,13 +335,87 @@ const struct command *command_find(const char *name)
 	return NULL;
 }
 
+int command_not_found(const char *name)
+{
+	struct suggest sg;
+	suggest_init(&sg, name);
+	for (size_t i = 0; commands[i]; i++)
+		if (!commands[i]->hidden)
+			suggest_add(&sg, commands[i]->name);
+	char *hint = suggest_hint(&sg);
+	int ret = err_set(ERR_USAGE, "'%s' is not a command%s (see 'revgate help')", name, hint);
+	free(hint);
+	return ret;
+}
+
 void commands_list(FILE *fp)
 {
 	for (size_t i = 0; commands[i]; i++)
-		fprintf(fp, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+		if (!commands[i]->hidden)
+			fprintf(fp, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
 }
 
 const char *app_format(const struct app *app)
 {
 	return app->format ? app->format : "text";
+}
+
+/* Where the leading common options end: the index of the command's name,
+ * or argc when there is none. Only the common table says which of them
+ * take a value; an unknown one is left for the command to judge. */
+static int leading_end(int argc, char **argv)
+{
+	int i = 1;
+	while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
+		const char *inline_val;
+		const struct cli_opt *o = cli_opt_find(NULL, argv[i], &inline_val);
+		i += o && o->arg && !inline_val ? 2 : 1;
+	}
+	return i;
+}
+
+/* "revgate" with options only: --help, --version, or the usage as an error. */
+static const struct command cmd_bare = {
+	.name = "revgate",
+	.summary = "lint, guard and apply PostgreSQL migrations",
+	.usage = "revgate [options] COMMAND [options] [ARGS]",
+};
+
+int cli_run(struct app *app, int argc, char **argv)
+{
+	int first = leading_end(argc, argv);
+	if (first >= argc) {
+		struct cli_args a;
+		int ret = parse(app, &cmd_bare, argc, argv, &a);
+		free(a.pos);
+		if (ret == PARSE_VERSION) {
+			printf("revgate %s\n", REVGATE_VERSION);
+			return EXIT_CLEAN;
+		}
+		if (ret == PARSE_HELP) {
+			cli_usage(stdout);
+			return EXIT_CLEAN;
+		}
+		if (ret < 0)
+			fprintf(stderr, "revgate: %s\n", err_msg());
+		else
+			cli_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const struct command *cmd = command_find(argv[first]);
+	if (!cmd) {
+		command_not_found(argv[first]);
+		fprintf(stderr, "revgate: %s\n", err_msg());
+		return EXIT_USAGE;
+	}
+	/* the command sees its name, then the leading options, then the rest */
+	char **args = xcalloc((size_t)argc + 1, sizeof(char *));
+	int n = 0;
+	args[n++] = argv[first];
+	for (int i = 1; i < argc; i++)
+		if (i != first)
+			args[n++] = argv[i];
+	int status = command_main(app, cmd, n, args);
+	free(args);
+	return status;
 }

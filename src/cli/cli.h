@@ -54,12 +54,21 @@ struct app {
 	struct findings load_findings; /* problems met while reading revisions */
 	struct graph graph;
 	unsigned ready; /* command_needs already set up */
+	/* the progress line of a long statement (cli/dbcli.c): what it last
+	 * said, when, and whether it is still open on a terminal */
+	char *progress_last;
+	double progress_at;
+	bool progress_open;
 };
 
 void app_init(struct app *app);
 void app_release(struct app *app);
 /* Sets up what `needs` asks for (config, revisions). Errors carry context. */
 int app_setup(struct app *app, unsigned needs);
+/* For a command set up with NEEDS_HEADERS that finds it needs the files'
+ * text after all: reads the migrations directory again, whole, and
+ * rebuilds the graph in place (the revisions are new). */
+int app_load_text(struct app *app);
 /* ERR_CONFIG naming the way forward when the project's layout is not
  * revgate's own and `what` (an applier command) needs revgate revisions. */
 int app_require_revgate_layout(const struct app *app, const char *what);
@@ -88,7 +97,7 @@ struct cli_args {
 };
 
 struct command {
-	const char *name;
+	const char *name; /* a name starting with "__" is hidden: not listed, not documented */
 	int (*run)(struct app *app, const struct command *cmd, struct cli_args *args);
 	const char *summary;     /* one line for the command list */
 	const char *usage;       /* "revgate heads [options]" */
@@ -97,20 +106,46 @@ struct command {
 	unsigned needs;
 	const char *formats;     /* formats --format accepts, e.g. "text|json" */
 	size_t min_pos, max_pos; /* positional argument count */
+	/* What the positional arguments are, for the completions: per position,
+	 * separated by blanks, the last one repeating, a placeholder (REV,
+	 * TARGET, RULE, PATHS, DIR, COMMAND, LAYOUT) or words to choose from,
+	 * separated by '|' ("install|print"); NULL for none. */
+	const char *args;
+	bool hidden; /* not in the command list, the manual or the completions */
 };
 
+/* The options every command takes, before or after its name; ends with
+ * {NULL}. The one source for parsing, --help, manual pages, completions. */
+extern const struct cli_opt cli_common_opts[];
+
+/* The option a command-line word names ("--name", "--name=VALUE", "-c",
+ * "-cVALUE"): in the command's table (`cmd` may be NULL), else among the
+ * common options; NULL when neither has it. *inline_val is set to a value
+ * given in the same word, else NULL. */
+const struct cli_opt *cli_opt_find(const struct command *cmd, const char *word,
+				   const char **inline_val);
 /* The index of option `name` in the command's table, for reading cli_args. */
 int cli_opt_index(const struct command *cmd, const char *name);
 const char *cli_value(const struct command *cmd, const struct cli_args *a, const char *name);
 bool cli_flag(const struct command *cmd, const struct cli_args *a, const char *name);
 
+/* The whole command line: leading common options, the command's name, the
+ * rest. Returns the exit status. */
+int cli_run(struct app *app, int argc, char **argv);
 /* Runs a command: parses argv (common options too), prints --help, sets up
  * what it needs, and calls it. Returns the exit status. */
 int command_main(struct app *app, const struct command *cmd, int argc, char **argv);
 void command_usage(const struct command *cmd, FILE *fp);
+/* revgate's own usage: the commands and the common options. */
+void cli_usage(FILE *fp);
+/* The formats a command's --format accepts, "text" unless it says. */
+const char *command_formats(const struct command *cmd);
 
 extern const struct command *const commands[];
+/* The command of that name (hidden ones too), or NULL. */
 const struct command *command_find(const char *name);
+/* ERR_USAGE naming the closest command when `name` looks like a typo of one. */
+int command_not_found(const char *name);
 void commands_list(FILE *fp);
 
 /* Output format chosen for this run ("text" unless --format). */

@@ -262,4 +262,5 @@ const struct command cmd_adopt = {
 	.needs = NEEDS_REVISIONS,
 	.min_pos = 1,
 	.max_pos = 1,
+	.args = "LAYOUT",
 };

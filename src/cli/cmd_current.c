@@ -23,7 +23,7 @@ static void print_json(const struct app *app, const struct apply_session *ss)
 	for (size_t i = 0; i < ss->heads.n; i++) {
 		size_t idx;
 		if (graph_find(&app->graph, ss->heads.v[i], &idx)) {
-			revinfo_json(&w, &app->graph, idx);
+			revinfo_json(&w, &app->graph, idx, NULL);
 		} else {
 			jsonw_obj_begin(&w);
 			jsonw_kstr(&w, "revision", ss->heads.v[i]);
@@ -64,9 +64,9 @@ static int run_current(struct app *app, const struct command *cmd, struct cli_ar
 			if (!graph_find(&app->graph, ss.heads.v[i], &idx))
 				printf("%s (not in the migrations directory)\n", ss.heads.v[i]);
 			else if (cli_flag(cmd, a, "verbose"))
-				revinfo_verbose(stdout, &app->graph, idx);
+				revinfo_verbose(stdout, &app->graph, idx, 0);
 			else
-				revinfo_line(stdout, &app->graph, idx, false, true, false);
+				revinfo_line(stdout, &app->graph, idx, REVINFO_DOC);
 		}
 		if (!ss.heads.n)
 			app_note(app, "the database is empty (base)");

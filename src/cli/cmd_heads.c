@@ -33,13 +33,13 @@ static int run_heads(struct app *app, const struct command *cmd, struct cli_args
 	const struct idxvec *heads =
 		cli_flag(cmd, a, "resolve-dependencies") ? &g->real_heads : &g->heads;
 	if (!strcmp(app_format(app), "json")) {
-		revinfo_json_list(stdout, g, heads);
+		revinfo_json_list(stdout, g, heads, NULL);
 	} else {
 		for (size_t k = 0; k < heads->n; k++) {
 			if (cli_flag(cmd, a, "verbose"))
-				revinfo_verbose(stdout, g, heads->v[k]);
+				revinfo_verbose(stdout, g, heads->v[k], 0);
 			else
-				revinfo_line(stdout, g, heads->v[k], false, false, false);
+				revinfo_line(stdout, g, heads->v[k], 0);
 		}
 	}
 	return finish(app);
@@ -68,18 +68,18 @@ static int run_branches(struct app *app, const struct command *cmd, struct cli_a
 			idxvec_push(&points, order.v[k]);
 	idxvec_release(&order);
 	if (!strcmp(app_format(app), "json")) {
-		revinfo_json_list(stdout, g, &points);
+		revinfo_json_list(stdout, g, &points, NULL);
 	} else {
 		for (size_t k = 0; k < points.n; k++) {
 			size_t i = points.v[k];
 			if (cli_flag(cmd, a, "verbose"))
-				revinfo_verbose(stdout, g, i);
+				revinfo_verbose(stdout, g, i, 0);
 			else
-				revinfo_line(stdout, g, i, true, true, true);
+				revinfo_line(stdout, g, i, REVINFO_PARENTS | REVINFO_DOC | REVINFO_TREE);
 			const struct graph_node *nd = &g->nodes[i];
 			for (size_t c = 0; c < nd->next.n; c++) {
 				fputs("    -> ", stdout);
-				revinfo_line(stdout, g, nd->next.v[c], false, true, true);
+				revinfo_line(stdout, g, nd->next.v[c], REVINFO_DOC | REVINFO_TREE);
 			}
 		}
 	}

@@ -24,12 +24,10 @@ static void help_config(FILE *fp)
 	fputs("\n[rules]\n  <rule-id> = off|info|warning|error   change or disable a rule\n", fp);
 }
 
-void main_usage(FILE *fp);
-
 static int run_help(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	if (!a->npos) {
-		main_usage(stdout);
+		cli_usage(stdout);
 		return 0;
 	}
 	if (!strcmp(a->pos[0], "config")) {
@@ -38,7 +36,7 @@ static int run_help(struct app *app, const struct command *cmd, struct cli_args 
 	}
 	const struct command *c = command_find(a->pos[0]);
 	if (!c)
-		return err_set(ERR_USAGE, "no command '%s' (see 'revgate help')", a->pos[0]);
+		return command_not_found(a->pos[0]);
 	command_usage(c, stdout);
 	return 0;
 }
@@ -50,4 +48,5 @@ const struct command cmd_help = {
 	.usage = "revgate help [COMMAND | config]",
 	.opts = help_opts,
 	.max_pos = 1,
+	.args = "COMMAND|config",
 };

@@ -284,7 +284,7 @@ static int hooks_unjoined_heads(struct app *app)
 	graph_check_heads(g, &fs);
 	if (fs.n)
 		for (size_t k = 0; k < g->heads.n; k++)
-			revinfo_line(stdout, g, g->heads.v[k], false, false, false);
+			revinfo_line(stdout, g, g->heads.v[k], 0);
 	findings_release(&fs);
 	return 0;
 }
@@ -347,4 +347,5 @@ const struct command cmd_hooks = {
 	.opts = hooks_opts,
 	.min_pos = 1,
 	.max_pos = 2,
+	.args = "install|print|migrations-dir|unjoined-heads pre-commit|post-merge",
 };

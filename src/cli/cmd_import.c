@@ -26,12 +26,6 @@ static const struct cli_opt import_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
-static time_t now(void)
-{
-	const char *pin = getenv("REVGATE_NOW");
-	return pin && *pin ? (time_t)strtoll(pin, NULL, 10) : time(NULL);
-}
-
 /* The revisions oldest first, as the graph orders them (merges after parents). */
 static void oldest_first(const struct revset *set, struct revset *out, struct findings *fs)
 {
@@ -60,8 +54,8 @@ static void oldest_first(const struct revset *set, struct revset *out, struct fi
 	free(usable);
 }
 
-/* Writes every file into `dir`, or none: see the file's comment. */
-static int write_all(const char *dir, const struct layout_import *im)
+/* ERR_CONFIG when a name the import would write is taken in `dir`. */
+static int check_free(const char *dir, const struct layout_import *im)
 {
 	for (size_t i = 0; i < im->names.n; i++) {
 		char *target = path_join(dir, im->names.v[i]);
@@ -71,13 +65,21 @@ static int write_all(const char *dir, const struct layout_import *im)
 			return err_set(ERR_CONFIG, "'%s' already exists in '%s': nothing was written",
 				       im->names.v[i], dir);
 	}
+	return 0;
+}
+
+/* Writes every file into `dir`, or none: see the file's comment. */
+static int write_all(const char *dir, const struct layout_import *im)
+{
+	int ret = check_free(dir, im);
+	if (ret < 0)
+		return ret;
 	char *stage = path_join(dir, ".revgate-import.XXXXXX");
 	if (!mkdtemp(stage)) {
-		int ret = err_set(ERR_IO, "cannot write into '%s': %s", dir, strerror(errno));
+		ret = err_set(ERR_IO, "cannot write into '%s': %s", dir, strerror(errno));
 		free(stage);
 		return ret;
 	}
-	int ret = 0;
 	size_t written = 0, linked = 0;
 	for (; written < im->names.n; written++) {
 		char *p = path_join(stage, im->names.v[written]);
@@ -184,12 +186,15 @@ static int run_import(struct app *app, const struct command *cmd, struct cli_arg
 		goto out;
 	}
 	struct findings refusals = FINDINGS_INIT;
-	ret = layout_import_render(kind, &ordered, now(), &im, &refusals);
+	ret = layout_import_render(kind, &ordered, &im, &refusals);
 	app_report_findings(app, &refusals);
 	findings_release(&refusals);
 	if (ret < 0)
 		goto out;
 	bool dry = cli_flag(cmd, a, "dry-run");
+	if (dry && path_is_dir(app->migrations_dir) &&
+	    (ret = check_free(app->migrations_dir, &im)) < 0)
+		goto out;
 	if (!dry) {
 		if (!path_is_dir(app->migrations_dir) && mkdir(app->migrations_dir, 0777) < 0) {
 			ret = err_set(ERR_IO, "cannot create '%s': %s", app->migrations_dir,
@@ -242,4 +247,5 @@ const struct command cmd_import = {
 	.needs = NEEDS_CONFIG,
 	.min_pos = 2,
 	.max_pos = 2,
+	.args = "LAYOUT DIR",
 };

@@ -23,7 +23,7 @@
 #include <string.h>
 
 static const struct cli_opt lint_opts[] = {
-	{"fail-level", 0, "LEVEL", "lowest severity that fails the run: error or warning"},
+	{"fail-level", 0, "error|warning", "lowest severity that fails the run"},
 	{"strict", 0, NULL, "fail on warnings too (same as --fail-level warning)"},
 	{"pg-version", 0, "N", "PostgreSQL major version the rules judge for (11 to 19)"},
 	{"assume-in-transaction", 0, NULL,
@@ -39,6 +39,7 @@ struct lint_job {
 	bool all_nodes;        /* the whole migrations directory */
 	struct strlist files;  /* files linted on their own (plain SQL, other directories) */
 	struct findings histories; /* of other directories of revisions, each linted as a history */
+	size_t history_revs;       /* revisions read from those directories */
 };
 
 static char *real(const char *path)
@@ -63,7 +64,7 @@ static int add_path(struct app *app, const struct lint_settings *s, struct lint_
 		}
 		bool history;
 		if (lint_history_dir(s, path, app->name_pattern, &app->limits, &job->histories,
-				     &history) < 0)
+				     &history, &job->history_revs) < 0)
 			return err_wrap(ERR_USAGE, "cannot lint '%s'", path);
 		if (history)
 			return 0;
@@ -149,6 +150,7 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 	struct guard_request req = {
 		.mode = staged ? GUARD_STAGED : base ? GUARD_BASE : GUARD_WORKTREE,
 		.base = base ? base : config_get(&app->cfg, "git", "base"),
+		.applied = config_get(&app->cfg, "git", "applied"),
 		.migrations_dir = app->migrations_dir,
 		.name_pattern = app->name_pattern,
 		.limits = &app->limits,
@@ -176,6 +178,17 @@ static int lint_git(struct app *app, bool staged, const char *base, struct findi
 		strlist_push(changed, res.changed.v[i]);
 	guard_result_release(&res);
 	return 0;
+}
+
+/* "12 revisions checked", "2 files checked", "12 revisions and 2 files checked". */
+static char *checked_phrase(size_t revisions, size_t files)
+{
+	if (files && !revisions)
+		return xstrfmt("%zu file%s checked", files, files == 1 ? "" : "s");
+	if (files)
+		return xstrfmt("%zu revision%s and %zu file%s checked", revisions,
+			       revisions == 1 ? "" : "s", files, files == 1 ? "" : "s");
+	return xstrfmt("%zu revision%s checked", revisions, revisions == 1 ? "" : "s");
 }
 
 /*
@@ -217,7 +230,7 @@ static void alembic_sql(struct app *app, struct findings *out)
 static int run_lint(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct lint_settings s;
-	struct lint_job job = {IDXVEC_INIT, false, STRLIST_INIT, FINDINGS_INIT};
+	struct lint_job job = {IDXVEC_INIT, false, STRLIST_INIT, FINDINGS_INIT, 0};
 	struct findings git = FINDINGS_INIT, all = FINDINGS_INIT;
 	struct strlist changed = STRLIST_INIT;
 	bool scoped = false;
@@ -298,6 +311,14 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0)
 		goto out;
 	struct stream st = {&s, &p, FINDINGS_INIT};
+	/* a clean run says what it judged (the whole directory: every file's
+	 * graph and history, even when --staged or --base scope the SQL
+	 * rules to the change); --quiet keeps it silent */
+	char *checked = app->quiet ? NULL
+				   : checked_phrase((job.all_nodes ? app->revs.n : job.nodes.n) +
+							    job.history_revs,
+						    job.files.n);
+	p.checked = checked;
 	if (p.ops->begin)
 		p.ops->begin(&p);
 	emit(&st, &all);
@@ -307,6 +328,7 @@ static int run_lint(struct app *app, const struct command *cmd, struct cli_args 
 		p.ops->summary(&p, &st.tally);
 	if (p.ops->end)
 		p.ops->end(&p);
+	free(checked);
 	if (findings_max_severity(&st.tally) >= fail_at)
 		ret = err_set(ERR_CHECK, "%zu finding(s) at %s level or above",
 			      findings_count(&st.tally, SEV_ERROR) +
@@ -349,4 +371,5 @@ const struct command cmd_lint = {
 	.needs = NEEDS_CONFIG,
 	.formats = "text|json|github|sarif",
 	.max_pos = 100000,
+	.args = "PATHS",
 };

@@ -68,9 +68,10 @@ static int run_rebase(struct app *app, const struct command *cmd, struct cli_arg
 		putchar('\n');
 	}
 	if (!dry && !plan.onto_present)
-		app_note(app, "'%s' is not in the working tree yet: merge %s ('git merge %s') to "
-			      "bring it in",
-			 plan.onto, base.name, base.name);
+		app_note(app, "'%s' is not in the working tree yet: until %s is in this branch, the "
+			      "pre-commit hook and the pull-request check find its parent missing; "
+			      "bring it in first ('git rebase %s', or 'git merge %s')",
+			 plan.onto, base.name, base.name, base.name);
 	if (!dry)
 		app_note(app, "stage the change with 'git add -A %s'", app->migrations_dir);
 out:

@@ -211,4 +211,5 @@ const struct command cmd_merge = {
 	.opts = merge_opts,
 	.needs = NEEDS_REVISIONS,
 	.max_pos = 64,
+	.args = "REV",
 };

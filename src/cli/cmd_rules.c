@@ -1,6 +1,8 @@
-/* revgate rules / explain: the rule catalogue. */
+/* revgate rules / explain: the rule catalogue, and the pages of every
+ * other finding id. */
 #include "cli/cli.h"
 #include "core/err.h"
+#include "core/suggest.h"
 #include "lint/docs.h"
 #include "lint/lint.h"
 #include "lint/registry.h"
@@ -101,6 +103,22 @@ static void print_lock_header(void)
 	printf("|---|---|---|---|---|\n");
 }
 
+/* ERR_NOTFOUND for an id that is neither a rule nor a finding, with the
+ * closest ones when it looks like a typo. */
+static int no_such_id(const char *id)
+{
+	struct suggest sg;
+	suggest_init(&sg, id);
+	for (size_t i = 0; i < lint_rule_count(); i++)
+		suggest_add(&sg, lint_rule_at(i)->id);
+	for (const struct rule_doc *d = finding_docs; d->id; d++)
+		suggest_add(&sg, d->id);
+	char *hint = suggest_hint(&sg);
+	int ret = err_set(ERR_NOTFOUND, "no rule or finding '%s'%s (see 'revgate rules')", id, hint);
+	free(hint);
+	return ret;
+}
+
 static int run_explain(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	const char *id = a->pos[0];
@@ -111,12 +129,14 @@ static int run_explain(struct app *app, const struct command *cmd, struct cli_ar
 		print_locks(0);
 		return 0;
 	}
-	const char *doc = rule_doc_find(id);
+	/* a lint rule's page, else the page of a finding verify, upgrade or
+	 * test print */
 	const struct lint_rule *r = lint_rule_find(id);
-	if (!doc || !r)
-		return err_set(ERR_NOTFOUND, "no rule '%s' (see 'revgate rules')", id);
+	const char *doc = r ? rule_doc_find(id) : finding_doc_find(id);
+	if (!doc)
+		return no_such_id(id);
 	fputs(doc, stdout);
-	if (r->forms && r->forms[0]) {
+	if (r && r->forms && r->forms[0]) {
 		printf("\n## Locks\n\nFrom revgate's lock table ('revgate explain locks' "
 		       "prints all of it):\n\n");
 		print_lock_header();
@@ -129,12 +149,15 @@ static int run_explain(struct app *app, const struct command *cmd, struct cli_ar
 const struct command cmd_explain = {
     .name = "explain",
     .run = run_explain,
-    .summary = "explain one lint rule: why, the safe alternative, examples, locks",
-    .usage = "revgate explain RULE | locks",
-    .description = "Prints the rule's page, then the rows of the lock table it judges by.\n"
-		   "'revgate explain locks' prints the whole lock table: the lock each\n"
-		   "statement form takes, per PostgreSQL major (13 to 17).",
+    .summary = "explain a rule or finding: why, the safe alternative, examples, locks",
+    .usage = "revgate explain ID | locks",
+    .description = "ID is a lint rule ('revgate rules' lists them) or any other finding id\n"
+		   "revgate prints, such as verify's applied-checksum-mismatch. A rule's page\n"
+		   "ends with the rows of the lock table it judges by; 'revgate explain locks'\n"
+		   "prints the whole lock table: the lock each statement form takes, per\n"
+		   "PostgreSQL major (13 to 17).",
     .opts = rules_opts,
     .min_pos = 1,
     .max_pos = 1,
+    .args = "RULE",
 };

@@ -25,10 +25,10 @@ static int run_show(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	if (!strcmp(app_format(app), "json")) {
-		revinfo_json_list(stdout, g, &found);
+		revinfo_json_list(stdout, g, &found, NULL);
 	} else {
 		for (size_t k = 0; k < found.n; k++) {
-			revinfo_verbose(stdout, g, found.v[k]);
+			revinfo_verbose(stdout, g, found.v[k], 0);
 		}
 	}
 out:
@@ -47,4 +47,5 @@ const struct command cmd_show = {
 	.formats = "text|json",
 	.min_pos = 1,
 	.max_pos = 1,
+	.args = "REV",
 };

@@ -90,7 +90,7 @@ static int run_stamp(struct app *app, const struct command *cmd, struct cli_args
 	if (ret == 0)
 		ret = dbcli_settings(app, cmd, a, &s);
 	if (ret == 0)
-		ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_CREATE);
+		ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_CREATE | APPLY_OPEN_NEW_HISTORY);
 	if (ret < 0 || (!purge && (ret = apply_check_heads_known(&ss)) < 0))
 		goto out;
 	if ((ret = stamp_heads(&app->graph, &ss.heads, a->pos, a->npos, purge, &heads)) < 0 ||
@@ -118,4 +118,5 @@ const struct command cmd_stamp = {
 	.needs = NEEDS_REVISIONS,
 	.min_pos = 1,
 	.max_pos = 16,
+	.args = "REV",
 };

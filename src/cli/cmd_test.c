@@ -24,6 +24,8 @@
 static const struct cli_opt test_opts[] = {
 	DBCLI_OPTS,
 	{"in-place", 0, NULL, "test in the --url database itself, which must be empty (no objects)"},
+	{"allow-cluster-changes", 0, NULL,
+	 "with --url: run revisions that change roles, databases, tablespaces or ALTER SYSTEM"},
 	{"trace", 0, NULL, "then trace the revisions this branch adds, as 'revgate trace' does"},
 	{"max-lock-ms", 0, "MS", "with --trace: as 'revgate trace --max-lock-ms' (default 1000)"},
 	{"rows", 0, "N", "with --trace: as 'revgate trace --rows'"},
@@ -57,6 +59,26 @@ static int test_trace(struct app *app, struct apply_settings *s, struct trace_op
 	trace_report_release(&r);
 	apply_plan_release(&before);
 	apply_plan_release(&traced);
+	return ret;
+}
+
+/* A server that is not throwaway keeps its roles, databases and settings:
+ * the revisions that change them are refused before anything runs. */
+static int refuse_cluster_changes(struct app *app, bool allowed)
+{
+	struct strlist found = STRLIST_INIT;
+	apply_test_cluster_changes(&app->graph, &found);
+	int ret = 0;
+	if (found.n && !allowed) {
+		for (size_t i = 0; i < found.n; i++)
+			fprintf(stderr, "%s\n", found.v[i]);
+		ret = err_set(ERR_CHECK, "%zu statement%s above change%s the whole server, not only "
+					 "the database under test: revgate test runs every upgrade and "
+					 "downgrade there; test without --url (a throwaway cluster), or "
+					 "pass --allow-cluster-changes if this server is yours to change",
+			      found.n, found.n == 1 ? "" : "s", found.n == 1 ? "s" : "");
+	}
+	strlist_release(&found);
 	return ret;
 }
 
@@ -97,8 +119,21 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 					 "DATABASE_URL, .env or the config");
 		goto out;
 	}
-	if (apply_settings_url(&s, url_flag) < 0) {
-		app_note(app, "revgate test: no database given; starting a throwaway PostgreSQL");
+	/* never DATABASE_URL, .env or the config: the test runs every
+	 * downgrade, and a revision's DROP ROLE reaches the whole server */
+	if (url_flag && *url_flag) {
+		if ((ret = refuse_cluster_changes(app, cli_flag(cmd, a, "allow-cluster-changes"))) <
+			0 ||
+		    (ret = apply_settings_url(&s, url_flag)) < 0)
+			goto out;
+		char *where = db_url_redact(s.url);
+		app_note(app, "revgate test: on the server at %s (--url), %s", where,
+			 in_place ? "in that database itself (--in-place)"
+				  : "in a scratch database it creates and drops");
+		free(where);
+	} else {
+		app_note(app, "revgate test: on a throwaway PostgreSQL cluster it starts and removes "
+			      "(no --url given)");
 		if ((ret = pg_cluster_start(&cluster)) < 0)
 			goto out;
 		s.url = xstrdup(cluster.url);
@@ -169,18 +204,21 @@ const struct command cmd_test = {
 	.name = "test",
 	.run = run_test,
 	.summary = "check the history on a real server: up, down, up, both merge orders",
-	.usage = "revgate test [--url URL [--in-place]] [--trace [--max-lock-ms MS] [--rows N]] "
-		 "[--format text|json]",
+	.usage = "revgate test [--url URL [--in-place] [--allow-cluster-changes]] [--trace "
+		 "[--max-lock-ms MS] [--rows N]] [--format text|json]",
 	.description =
 		"Applies every revision one step at a time, snapshotting the schema from the\n"
 		"catalog after each; reverts them newest first, checking that each downgrade\n"
 		"restores the schema before it; applies them again; and, across a merge,\n"
 		"applies the merged branches in the other order and compares the result.\n"
-		"Works in a scratch database it creates and drops, and refuses when it cannot\n"
-		"create one; without a URL it starts a throwaway PostgreSQL (initdb in a\n"
-		"temporary directory) and removes it after. --in-place --url URL tests in\n"
-		"that database instead, which must hold no objects; revgate's own tables are\n"
-		"dropped after.\n"
+		"Without --url it always starts a throwaway PostgreSQL (initdb in a temporary\n"
+		"directory) and removes it after; DATABASE_URL, .env and the config are never\n"
+		"used. With --url it works in a scratch database it creates and drops, and\n"
+		"refuses when it cannot create one, or when a revision changes the whole server\n"
+		"(roles, databases, tablespaces, ALTER SYSTEM) unless --allow-cluster-changes.\n"
+		"--in-place --url URL tests in that database instead, which must hold no\n"
+		"objects of any kind; revgate's own tables are dropped after. The first line\n"
+		"says which server it uses.\n"
 		"\n"
 		"--trace then runs 'revgate trace' on the same server (see 'revgate help\n"
 		"trace'): the revisions this branch adds, each statement's locks checked\n"

@@ -4,25 +4,37 @@
  * (--sql), show it from the database's state (--dry-run), or run it under
  * the migration lock.
  */
+#include "apply/sumcache.h"
 #include "cli/cli.h"
 #include "cli/dbcli.h"
 #include "core/err.h"
 #include "core/xalloc.h"
 #include "git/gitrepo.h"
+#include "graph/walk.h"
 #include "lint/lint.h"
 #include "revision/revision.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define WALK_OPTS                                                                          \
+	DBCLI_OPTS,                                                                        \
+	    {"sql", 0, NULL, "print the SQL script instead of running it (TARGET may be FROM:TO)"}, \
+	    {"plan", 0, NULL, "print the steps without connecting (TARGET may be FROM:TO)"},     \
+	    {"dry-run", 'n', NULL, "connect and print the steps from the database's state"},    \
+	    {"single-transaction", 0, NULL, "run every revision in one transaction"},          \
+	    {"force", 0, NULL, "run despite lint errors or applied revisions that changed"},   \
+	    {"no-lint", 0, NULL, "skip linting the revisions about to run"}
+
 static const struct cli_opt upgrade_opts[] = {
-	DBCLI_OPTS,
-	{"sql", 0, NULL, "print the SQL script instead of running it (TARGET may be FROM:TO)"},
-	{"plan", 0, NULL, "print the steps without connecting (TARGET may be FROM:TO)"},
-	{"dry-run", 'n', NULL, "connect and print the steps from the database's state"},
-	{"single-transaction", 0, NULL, "run every revision in one transaction"},
-	{"force", 0, NULL, "run despite lint errors or applied revisions that changed"},
-	{"no-lint", 0, NULL, "skip linting the revisions about to run"},
+	WALK_OPTS,
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct cli_opt downgrade_opts[] = {
+	WALK_OPTS,
+	{"allow-data-loss", 0, NULL, "drop tables and columns that hold rows without asking"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -93,14 +105,18 @@ out:
 static bool already_there(struct app *app, struct apply_session *ss, const char *arg,
 			  enum apply_dir dir)
 {
-	struct apply_plan p = APPLY_PLAN_INIT;
+	struct idxvec steps = IDXVEC_INIT;
 	struct apply_pending *pend = NULL;
 	size_t npend = 0;
-	bool there = ss->have_history && apply_plan_build(&p, &app->graph, &ss->heads, arg, dir) == 0 &&
-		     !p.n && apply_pending_list(ss, &pend, &npend) == 0 && !npend;
+	/* the walk alone: the revisions may carry no text yet */
+	bool there = ss->have_history && !app->graph.has_cycle &&
+		     (dir == APPLY_UP ? graph_upgrade_steps(&app->graph, &ss->heads, arg, &steps)
+				      : graph_downgrade_steps(&app->graph, &ss->heads, arg, &steps)) ==
+			     0 &&
+		     !steps.n && apply_pending_list(ss, &pend, &npend) == 0 && !npend;
 	err_clear();
 	apply_pending_free(pend, npend);
-	apply_plan_release(&p);
+	idxvec_release(&steps);
 	return there;
 }
 
@@ -131,6 +147,62 @@ static void print_heads_line(const struct app *app, const struct apply_session *
 	free(h);
 }
 
+/* Reading the revisions, on a thread of its own. */
+struct loader {
+	struct app *app;
+	struct sumcache *sums;
+	int ret;
+	struct err_saved err;
+};
+
+static void *load_revisions(void *arg)
+{
+	struct loader *l = arg;
+	l->ret = app_setup(l->app, NEEDS_HEADERS);
+	if (l->ret < 0) {
+		err_save(&l->err);
+		return NULL;
+	}
+	char *cache = config_cache_dir(&l->app->cfg);
+	sumcache_open(l->sums, cache, l->app->migrations_dir);
+	free(cache);
+	/* each file looked at here, off the path the database sets */
+	for (size_t i = 0; i < l->app->revs.n; i++) {
+		const struct revision *rev = l->app->revs.v[i];
+		(void)sumcache_lookup(l->sums, rev->file_name, rev->path);
+	}
+	return NULL;
+}
+
+/*
+ * Opens the session (apply_open: connect, find revgate's tables, read the
+ * version table) while another thread reads the revisions' headers and the
+ * checksums verified before: a deploy pays for the slower of the two, not
+ * both. Neither touches what the other fills until the join; the graph's
+ * address, which the session keeps, does not move.
+ */
+static int open_while_loading(struct app *app, const struct command *cmd, struct cli_args *a,
+			      struct apply_settings *s, struct apply_session *ss,
+			      struct sumcache *sums)
+{
+	struct loader l = {.app = app, .sums = sums};
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, load_revisions, &l) == 0;
+	if (!threaded)
+		load_revisions(&l);
+	int ret = dbcli_open(app, cmd, a, s, ss, APPLY_OPEN_NO_LOCK);
+	if (ret == 0)
+		ret = apply_prefetch(ss);
+	if (threaded)
+		pthread_join(t, NULL);
+	/* the migrations directory is the user's first problem */
+	if (l.ret < 0) {
+		err_restore(&l.err);
+		ret = l.ret;
+	}
+	return ret;
+}
+
 static int run_walk(struct app *app, const struct command *cmd, struct cli_args *a,
 		    enum apply_dir dir)
 {
@@ -140,6 +212,7 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	struct apply_failure fail = {0};
 	struct strlist from = STRLIST_INIT;
 	struct findings fs = FINDINGS_INIT;
+	struct sumcache sums = SUMCACHE_INIT;
 	char *target = NULL;
 	char commit[OBJID_HEXSZ + 1] = "";
 	bool offline = cli_flag(cmd, a, "sql") || cli_flag(cmd, a, "plan");
@@ -151,8 +224,24 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		ret = err_set(ERR_USAGE, "downgrade needs a target: -1, a revision id, or base");
 		goto out;
 	}
-	if ((ret = dbcli_refuse_broken_graph(app)) < 0 || (ret = dbcli_settings(app, cmd, a, &s)) < 0)
+	bool dry = cli_flag(cmd, a, "dry-run");
+	if ((ret = dbcli_settings(app, cmd, a, &s)) < 0)
 		goto out;
+	if (offline || dry) {
+		if ((ret = app_setup(app, NEEDS_REVISIONS)) < 0 ||
+		    (ret = dbcli_refuse_broken_graph(app)) < 0)
+			goto out;
+	} else {
+		/* a deploy: the revisions come from the header cache (one that
+		 * finds the database at its target needs no file's text), read
+		 * while the connection opens and reads the version table */
+		ret = open_while_loading(app, cmd, a, &s, &ss, &sums);
+		opened = true;
+		if (ret == 0)
+			ret = dbcli_refuse_broken_graph(app);
+		if (ret < 0)
+			goto out;
+	}
 	if (offline) {
 		if ((ret = split_range(arg, dir, &from, &target)) < 0 ||
 		    (ret = apply_plan_build(&p, &app->graph, &from, target, dir)) < 0)
@@ -165,16 +254,21 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 			apply_plan_sql(&p, &s, cli_flag(cmd, a, "single-transaction"), &sql);
 			fwrite(sql.buf, 1, sql.len, stdout);
 			strbuf_release(&sql);
-		} else if (!strcmp(app_format(app), "json")) {
-			dbcli_plan_json(&p);
 		} else {
-			dbcli_plan_text(&p);
+			struct apply_loss loss = APPLY_LOSS_INIT;
+			apply_loss_plan(&p, &loss);
+			if (!strcmp(app_format(app), "json"))
+				dbcli_plan_json(&p, &loss);
+			else
+				dbcli_plan_text(&p, &loss);
+			apply_loss_release(&loss);
 		}
 		goto out;
 	}
-	bool dry = cli_flag(cmd, a, "dry-run");
-	ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
-	opened = true;
+	if (dry) {
+		ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
+		opened = true;
+	}
 	/* a deploy that finds nothing to do never waits for the lock */
 	bool there = ret == 0 && !dry && already_there(app, &ss, arg, dir);
 	if (ret == 0 && !dry && !there)
@@ -183,10 +277,26 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	if (ret < 0 || (ret = apply_check_heads_known(&ss)) < 0 ||
 	    (!there && (ret = dbcli_refuse_pending(app, &ss)) < 0))
 		goto out;
-	/* the gate: applied revisions must still be what ran */
+	/* the gate: applied revisions must still be what ran, checked by the
+	 * checksums of unchanged files where it can; the text is read when
+	 * something is to run, or a file must be looked at */
+	ss.sums = &sums;
+	/* a run with nothing to do changes nothing: its gate is the applied
+	 * revisions' checksums and the history's account of them; the
+	 * trigger and INVALID indexes are verify's, and the gate's of a run
+	 * that has something to do */
+	ss.verify_light = there;
 	size_t checked = 0;
+	if (!there && (ret = app_load_text(app)) < 0)
+		goto out;
 	if ((ret = apply_verify(&ss, &fs, &checked)) < 0)
 		goto out;
+	if (ss.need_text) {
+		findings_release(&fs);
+		if ((ret = app_load_text(app)) < 0 || (ret = apply_verify(&ss, &fs, &checked)) < 0)
+			goto out;
+	}
+	sumcache_save(&sums);
 	if (fs.n) {
 		findings_sort(&fs);
 		app_report_findings(app, &fs);
@@ -202,10 +312,15 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	    (ret = lint_gate(app, &p, cli_flag(cmd, a, "force"))) < 0)
 		goto out;
 	if (dry) {
-		if (!strcmp(app_format(app), "json"))
-			dbcli_plan_json(&p);
-		else
-			dbcli_plan_text(&p);
+		struct apply_loss loss = APPLY_LOSS_INIT;
+		apply_loss_plan(&p, &loss);
+		if ((ret = apply_loss_measure(&ss, &loss)) == 0) {
+			if (!strcmp(app_format(app), "json"))
+				dbcli_plan_json(&p, &loss);
+			else
+				dbcli_plan_text(&p, &loss);
+		}
+		apply_loss_release(&loss);
 		goto out;
 	}
 	if (!p.n) {
@@ -213,15 +328,14 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		app_note(app, "nothing to do");
 		goto out;
 	}
+	if (dir == APPLY_DOWN &&
+	    (ret = dbcli_data_loss_gate(app, &ss, &p, cli_flag(cmd, a, "allow-data-loss"))) < 0)
+		goto out;
 	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction")};
 	head_commit(app, commit);
 	ss.git_commit = *commit ? commit : NULL;
 	ret = apply_run(&ss, &p, &o, &fail);
 	if (ret < 0 && fail.set) {
-		bool whole = true;
-		for (size_t i = 0; i < p.n; i++)
-			if (!strcmp(p.v[i].rev->id, fail.revision))
-				whole = apply_step_transactional(&p.v[i]);
 		dbcli_print_failure(app, &fail);
 		if (fail.commit_unknown)
 			ret = err_set(ERR_DB, "revision '%s': the connection ended during COMMIT; "
@@ -231,7 +345,8 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		else if (o.single_transaction)
 			ret = err_set(ERR_DB, "revision '%s' failed; the whole run was rolled back",
 				      fail.revision);
-		else if (whole)
+		/* the history's verdict, the one 'revgate resolve' reads */
+		else if (!fail.half_done)
 			ret = err_set(ERR_DB, "revision '%s' failed and was rolled back; the "
 					      "revisions before it stay applied",
 				      fail.revision);
@@ -246,6 +361,7 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 out:
 	if (opened)
 		apply_close(&ss);
+	sumcache_release(&sums);
 	findings_release(&fs);
 	apply_failure_release(&fail);
 	apply_plan_release(&p);
@@ -283,22 +399,27 @@ const struct command cmd_upgrade = {
 		"turns the history into revgate revisions and 'revgate adopt' stamps the\n"
 		"database that tool migrated.",
 	.opts = upgrade_opts,
-	.needs = NEEDS_REVISIONS,
+	.needs = NEEDS_CONFIG,
 	.formats = "text|json",
 	.max_pos = 1,
+	.args = "TARGET",
 };
 
 const struct command cmd_downgrade = {
 	.name = "downgrade",
 	.run = run_downgrade,
 	.summary = "revert revisions down to a target",
-	.usage = "revgate downgrade TARGET [--sql | --plan | --dry-run] [--url URL]",
+	.usage = "revgate downgrade TARGET [--sql | --plan | --dry-run] [--allow-data-loss] [--url URL]",
 	.description = "TARGET is -N, a revision id or unique prefix, label@ID, or base. Runs the\n"
 		       "downgrade sections newest first, with the same transactions, lock and\n"
-		       "history as upgrade. --sql and --plan need FROM:TO.",
-	.opts = upgrade_opts,
-	.needs = NEEDS_REVISIONS,
+		       "history as upgrade. --sql and --plan need FROM:TO. It counts the rows of\n"
+		       "the tables and columns it drops first, and refuses when any holds data\n"
+		       "unless --allow-data-loss (on a terminal it asks); --plan names what it\n"
+		       "drops, --dry-run with the rows each holds.",
+	.opts = downgrade_opts,
+	.needs = NEEDS_CONFIG,
 	.formats = "text|json",
 	.min_pos = 1,
 	.max_pos = 1,
+	.args = "TARGET",
 };

@@ -11,6 +11,29 @@ static const struct cli_opt verify_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 
+/* Whether a finding says an applied revision's file changed (the others
+ * say the record of what ran is wrong: no history row, a disabled
+ * trigger, an INVALID index). */
+static bool is_change(const struct finding *f)
+{
+	return !strncmp(f->rule, "applied-checksum", 16) ||
+	       !strncmp(f->rule, "applied-header", 14) || !strncmp(f->rule, "applied-downgrade", 17);
+}
+
+/* How many revisions (files) have a finding of severity `sev` that says
+ * they changed. */
+static size_t revisions_with(const struct findings *fs, enum severity sev)
+{
+	struct strlist files = STRLIST_INIT;
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].severity == sev && fs->v[i].file && is_change(&fs->v[i]) &&
+		    !strlist_has(&files, fs->v[i].file))
+			strlist_push(&files, fs->v[i].file);
+	size_t n = files.n;
+	strlist_release(&files);
+	return n;
+}
+
 static int run_verify(struct app *app, const struct command *cmd, struct cli_args *a)
 {
 	struct apply_settings s = APPLY_SETTINGS_INIT;
@@ -29,9 +52,26 @@ static int run_verify(struct app *app, const struct command *cmd, struct cli_arg
 	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0)
 		goto out;
 	printer_print(&p, &fs);
-	app_note(app, "verified %zu applied revision%s", checked, checked == 1 ? "" : "s");
-	if (findings_count(&fs, SEV_ERROR))
-		ret = err_set(ERR_CHECK, "applied revisions changed since they ran");
+	/* "verified" only when nothing changed in meaning */
+	size_t changed = revisions_with(&fs, SEV_ERROR), edited = revisions_with(&fs, SEV_WARNING);
+	size_t errors = findings_count(&fs, SEV_ERROR);
+	size_t record = 0;
+	for (size_t i = 0; i < fs.n; i++)
+		record += fs.v[i].severity == SEV_ERROR && !is_change(&fs.v[i]);
+	if (changed)
+		ret = err_set(ERR_CHECK, "%zu of %zu applied revision%s changed since %s ran%s (above)",
+			      changed, checked, checked == 1 ? "" : "s",
+			      changed == 1 ? "it" : "they",
+			      record ? ", and the record of what ran does not hold" : "");
+	else if (errors)
+		ret = err_set(ERR_CHECK, "the record of what ran does not hold: %zu problem%s (above)",
+			      record, record == 1 ? "" : "s");
+	else if (edited)
+		app_note(app, "verified %zu applied revision%s; %zu edited without changing what "
+			      "ran (above)",
+			 checked, checked == 1 ? "" : "s", edited);
+	else
+		app_note(app, "verified %zu applied revision%s", checked, checked == 1 ? "" : "s");
 out:
 	findings_release(&fs);
 	apply_close(&ss);

@@ -1,7 +1,10 @@
 /*
  * The command table, sorted by name. To add a command: write cmd_<name>.c
  * exporting `const struct command cmd_<name>` (option table, usage, run
- * function), declare it below, and add it to the table in order.
+ * function, `args` for the completions), declare it below, and add it to
+ * the table in order: --help, the manual pages and the shell completions
+ * follow from it. Hidden commands ("__" names) serve the completions and
+ * the build.
  */
 #include "cli/cli.h"
 
@@ -9,6 +12,8 @@
 
 extern const struct command cmd_adopt;
 extern const struct command cmd_branches;
+extern const struct command cmd_complete;
+extern const struct command cmd_man;
 extern const struct command cmd_current;
 extern const struct command cmd_downgrade;
 extern const struct command cmd_explain;
@@ -32,6 +37,8 @@ extern const struct command cmd_upgrade;
 extern const struct command cmd_verify;
 
 const struct command *const commands[] = {
+	&cmd_complete,
+	&cmd_man,
 	&cmd_adopt,
 	&cmd_branches,
 	&cmd_current,

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int dbcli_settings(struct app *app, const struct command *cmd, const struct cli_args *a,
@@ -37,11 +38,100 @@ int dbcli_open(struct app *app, const struct command *cmd, const struct cli_args
 	return apply_open(ss, s, &app->graph, cmd->name, flags, dbcli_event, app);
 }
 
+static double wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* One progress event as a JSON line on stderr (--format json). */
+static void progress_json(const struct apply_event *ev)
+{
+	const struct apply_progress *p = ev->progress;
+	struct jsonw w;
+	jsonw_init(&w, stderr, false);
+	jsonw_obj_begin(&w);
+	jsonw_kstr(&w, "event", "progress");
+	jsonw_kstr(&w, "revision", ev->step->rev->id);
+	jsonw_kint(&w, "segment", (long long)ev->segment + 1);
+	jsonw_kint(&w, "elapsed_ms", (long long)ev->ms);
+	if (p->phase)
+		jsonw_kstr(&w, "phase", p->phase);
+	const struct {
+		const char *key;
+		long v;
+	} counts[] = {{"blocks_done", p->blocks_done},
+		      {"blocks_total", p->blocks_total},
+		      {"tuples_done", p->tuples_done},
+		      {"tuples_total", p->tuples_total}};
+	for (size_t i = 0; i < 4; i++)
+		if (counts[i].v >= 0)
+			jsonw_kint(&w, counts[i].key, counts[i].v);
+	if (p->waiting)
+		jsonw_kstr(&w, "waiting_for", p->waiting);
+	if (p->blockers)
+		jsonw_kstr(&w, "blocked_by", p->blockers);
+	jsonw_obj_end(&w);
+	jsonw_finish(&w);
+}
+
+/*
+ * A long statement's progress: on a terminal one line, rewritten each
+ * second; in a log a line when what it does changes, or every ten
+ * seconds; with --format json a JSON line per event.
+ */
+static void progress(struct app *app, const struct apply_event *ev)
+{
+	const struct apply_progress *p = ev->progress;
+	if (app->quiet)
+		return;
+	if (!strcmp(app_format(app), "json")) {
+		progress_json(ev);
+		return;
+	}
+	struct strbuf what = STRBUF_INIT;
+	if (p->phase)
+		strbuf_addstr(&what, p->phase);
+	if (p->blocks_total > 0)
+		strbuf_addf(&what, "%s%ld of %ld blocks (%ld%%)", what.len ? ": " : "", p->blocks_done,
+			    p->blocks_total, p->blocks_done * 100 / p->blocks_total);
+	else if (p->tuples_total > 0)
+		strbuf_addf(&what, "%s%ld of %ld tuples (%ld%%)", what.len ? ": " : "", p->tuples_done,
+			    p->tuples_total, p->tuples_done * 100 / p->tuples_total);
+	if (p->waiting)
+		strbuf_addf(&what, "%swaiting for %s", what.len ? "; " : "", p->waiting);
+	if (p->blockers)
+		strbuf_addf(&what, ", held by %s", p->blockers);
+	if (!what.len)
+		strbuf_addstr(&what, "running");
+	bool tty = isatty(STDERR_FILENO);
+	bool changed = !app->progress_last || strcmp(app->progress_last, what.buf);
+	if (tty || changed || wall_ms() - app->progress_at >= 10000) {
+		fprintf(stderr, "%s  segment %zu of %zu, %.0f s: %s%s", tty ? "\r" : "",
+			ev->segment + 1, ev->step->nseg, ev->ms / 1000.0, what.buf,
+			tty ? "\033[K" : "\n");
+		fflush(stderr);
+		app->progress_open = tty;
+		app->progress_at = wall_ms();
+		free(app->progress_last);
+		app->progress_last = strbuf_detach(&what, NULL);
+	}
+	strbuf_release(&what);
+}
+
 void dbcli_event(void *ctx, const struct apply_event *ev)
 {
-	const struct app *app = ctx;
+	struct app *app = ctx;
 	const struct apply_step *s = ev->step;
+	if (ev->kind != APPLY_EV_PROGRESS && app->progress_open) {
+		fputc('\n', stderr);
+		app->progress_open = false;
+	}
 	switch (ev->kind) {
+	case APPLY_EV_PROGRESS:
+		progress(app, ev);
+		break;
 	case APPLY_EV_LOCK_WAIT:
 		fprintf(stderr, "revgate: %s\n", ev->text);
 		break;
@@ -130,7 +220,16 @@ int dbcli_refuse_broken_graph(struct app *app)
 	return 0;
 }
 
-void dbcli_plan_text(const struct apply_plan *p)
+/* "5000 rows", "1000000 rows or more", "" when not counted. */
+static char *rows_text(const struct apply_loss_item *it)
+{
+	if (it->rows < 0)
+		return xstrdup("");
+	return xstrfmt("%ld row%s%s%s", it->rows, it->rows == 1 ? "" : "s",
+		       it->kind == LOSS_COLUMN ? " with a value" : "", it->capped ? " or more" : "");
+}
+
+void dbcli_plan_text(const struct apply_plan *p, const struct apply_loss *loss)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct apply_step *s = &p->v[i];
@@ -143,10 +242,58 @@ void dbcli_plan_text(const struct apply_plan *p)
 			printf("  [1 transaction, %zu statements]\n", s->stmts.n);
 		else
 			printf("  [%zu segments, %zu outside a transaction]\n", s->nseg, alone);
+		for (size_t k = 0; loss && k < loss->n; k++) {
+			const struct apply_loss_item *it = &loss->v[k];
+			if (it->step != i || (it->kind == LOSS_SCHEMA && it->rows == 0))
+				continue;
+			char *rows = rows_text(it);
+			printf("          %s%s%s%s\n", it->what, *rows ? ": " : "", rows,
+			       it->rows == 0 ? " (empty)" : "");
+			free(rows);
+		}
 	}
 }
 
-void dbcli_plan_json(const struct apply_plan *p)
+int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct apply_plan *p,
+			 bool allowed)
+{
+	struct apply_loss loss = APPLY_LOSS_INIT;
+	apply_loss_plan(p, &loss);
+	int ret = apply_loss_measure(ss, &loss);
+	size_t holding = ret == 0 ? apply_loss_holding(&loss) : 0;
+	if (ret < 0 || !holding)
+		goto out;
+	fprintf(stderr, "revgate: this downgrade destroys data:\n");
+	for (size_t i = 0; i < loss.n; i++) {
+		const struct apply_loss_item *it = &loss.v[i];
+		if (it->rows <= 0)
+			continue;
+		char *rows = rows_text(it);
+		fprintf(stderr, "  %s: %s (revision %s)\n", it->what, rows, p->v[it->step].rev->id);
+		free(rows);
+	}
+	if (allowed) {
+		app_note(app, "revgate: going on (--allow-data-loss)");
+		goto out;
+	}
+	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+		char answer[16] = "";
+		fprintf(stderr, "Type 'yes' to destroy it, anything else to stop: ");
+		fflush(stderr);
+		if (fgets(answer, sizeof(answer), stdin) && !strcmp(answer, "yes\n"))
+			goto out;
+		ret = err_set(ERR_CHECK, "not confirmed; nothing was changed");
+		goto out;
+	}
+	ret = err_set(ERR_CHECK, "the downgrade would destroy data in %zu place%s (above); back it up "
+				 "first, then run again with --allow-data-loss",
+		      holding, holding == 1 ? "" : "s");
+out:
+	apply_loss_release(&loss);
+	return ret;
+}
+
+void dbcli_plan_json(const struct apply_plan *p, const struct apply_loss *loss)
 {
 	struct jsonw w;
 	jsonw_init(&w, stdout, true);
@@ -186,6 +333,23 @@ void dbcli_plan_json(const struct apply_plan *p)
 			jsonw_obj_end(&w);
 		}
 		jsonw_arr_end(&w);
+		if (s->dir == APPLY_DOWN && loss) {
+			jsonw_key(&w, "drops");
+			jsonw_arr_begin(&w);
+			for (size_t k = 0; k < loss->n; k++) {
+				const struct apply_loss_item *it = &loss->v[k];
+				if (it->step != i || (it->kind == LOSS_SCHEMA && it->rows == 0))
+					continue;
+				jsonw_obj_begin(&w);
+				jsonw_kstr(&w, "what", it->what);
+				if (it->rows >= 0) {
+					jsonw_kint(&w, "rows", it->rows);
+					jsonw_kbool(&w, "more", it->capped);
+				}
+				jsonw_obj_end(&w);
+			}
+			jsonw_arr_end(&w);
+		}
 		jsonw_obj_end(&w);
 	}
 	jsonw_arr_end(&w);

@@ -33,9 +33,16 @@ void dbcli_print_failure(const struct app *app, const struct apply_failure *f);
 int dbcli_refuse_pending(struct app *app, struct apply_session *ss);
 /* A plan as `upgrade --plan` prints it: one line per step, or (json) an
  * array of objects with revision, direction, kind, message, file,
- * heads_before, heads_after, transactional and segments. */
-void dbcli_plan_text(const struct apply_plan *p);
-void dbcli_plan_json(const struct apply_plan *p);
+ * heads_before, heads_after, transactional and segments; with `loss`
+ * (may be NULL), under each downgrade step what it drops, with the rows
+ * each holds when counted ("drops": [{what, rows, more}]). */
+void dbcli_plan_text(const struct apply_plan *p, const struct apply_loss *loss);
+void dbcli_plan_json(const struct apply_plan *p, const struct apply_loss *loss);
+/* The brake before a downgrade runs: counts the rows of what it drops;
+ * when any holds rows, names them and refuses (ERR_CHECK) unless
+ * `allowed` (--allow-data-loss) or, on a terminal, the user types yes. */
+int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct apply_plan *p,
+			 bool allowed);
 /* Creates a scratch database revgate_<what>_<pid> on s->url (`app_name`
  * "revgate <what>"); 0 with `*name` set, or ERR_DB naming why the server
  * would not and what to do instead. */

@@ -8,11 +8,12 @@ static void comma_list(FILE *fp, const struct strlist *l)
 		fprintf(fp, "%s%s", k ? ", " : "", l->v[k]);
 }
 
-void revinfo_line(FILE *fp, const struct graph *g, size_t i, bool parents, bool doc, bool tree)
+void revinfo_line(FILE *fp, const struct graph *g, size_t i, unsigned flags)
 {
 	const struct graph_node *nd = &g->nodes[i];
 	const struct revision *rev = nd->rev;
-	if (parents) {
+	bool tree = flags & REVINFO_TREE;
+	if (flags & REVINFO_PARENTS) {
 		if (!rev->down_revisions.n)
 			fputs("<base>", fp);
 		else
@@ -34,16 +35,18 @@ void revinfo_line(FILE *fp, const struct graph *g, size_t i, bool parents, bool 
 		fputs(" (head)", fp);
 	else if (!nd->next.n)
 		fputs(" (effective head)", fp);
+	if (flags & REVINFO_CURRENT)
+		fputs(" (current)", fp);
 	if (tree && graph_is_branch_point(g, i))
 		fputs(" (branchpoint)", fp);
 	if (tree && graph_is_merge_point(g, i))
 		fputs(" (mergepoint)", fp);
-	if (doc)
+	if (flags & REVINFO_DOC)
 		fprintf(fp, ", %s", rev->message ? rev->message : "");
 	fputc('\n', fp);
 }
 
-void revinfo_verbose(FILE *fp, const struct graph *g, size_t i)
+void revinfo_verbose(FILE *fp, const struct graph *g, size_t i, unsigned flags)
 {
 	const struct graph_node *nd = &g->nodes[i];
 	const struct revision *rev = nd->rev;
@@ -54,6 +57,8 @@ void revinfo_verbose(FILE *fp, const struct graph *g, size_t i)
 		fputs(" (branchpoint)", fp);
 	if (graph_is_merge_point(g, i))
 		fputs(" (mergepoint)", fp);
+	if (flags & REVINFO_CURRENT)
+		fputs(" (current)", fp);
 	fputc('\n', fp);
 	fputs(graph_is_merge_point(g, i) ? "Merges: " : "Parent: ", fp);
 	if (rev->down_revisions.n)
@@ -96,7 +101,7 @@ static void json_strlist(struct jsonw *w, const char *key, const struct strlist 
 	jsonw_arr_end(w);
 }
 
-void revinfo_json(struct jsonw *w, const struct graph *g, size_t i)
+void revinfo_json(struct jsonw *w, const struct graph *g, size_t i, const struct strlist *current)
 {
 	const struct graph_node *nd = &g->nodes[i];
 	const struct revision *rev = nd->rev;
@@ -113,16 +118,19 @@ void revinfo_json(struct jsonw *w, const struct graph *g, size_t i)
 	jsonw_kbool(w, "is_base", nd->is_base);
 	jsonw_kbool(w, "is_branch_point", graph_is_branch_point(g, i));
 	jsonw_kbool(w, "is_merge_point", graph_is_merge_point(g, i));
+	if (current)
+		jsonw_kbool(w, "is_current", strlist_has(current, nd->id));
 	jsonw_obj_end(w);
 }
 
-void revinfo_json_list(FILE *fp, const struct graph *g, const struct idxvec *list)
+void revinfo_json_list(FILE *fp, const struct graph *g, const struct idxvec *list,
+		       const struct strlist *current)
 {
 	struct jsonw w;
 	jsonw_init(&w, fp, true);
 	jsonw_arr_begin(&w);
 	for (size_t k = 0; k < list->n; k++)
-		revinfo_json(&w, g, list->v[k]);
+		revinfo_json(&w, g, list->v[k], current);
 	jsonw_arr_end(&w);
 	jsonw_finish(&w);
 }

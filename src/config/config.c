@@ -24,6 +24,10 @@ const struct config_key config_keys[] = {
 	{"git", "base", NULL,
 	 "base branch whose revisions count as applied (default: origin/main if it exists, "
 	 "else main)"},
+	{"git", "applied", NULL,
+	 "what counts as applied when it is not the base: a branch or tag, or a pattern of "
+	 "tags or branches such as 'deploy/*' (a revision on any of them); a revision merged "
+	 "to the base but not yet there may still be edited"},
 	{"database", "url", NULL,
 	 "connection URL, used when neither --url nor DATABASE_URL (environment or .env) "
 	 "is set"},
@@ -35,6 +39,13 @@ const struct config_key config_keys[] = {
 	{"database", "statement_timeout", "0", "statement_timeout set for each revision (0: none)"},
 	{"database", "lock_wait", "60s",
 	 "how long to wait for another revgate holding the advisory lock"},
+	{"database", "own_lock_timeout", "3s",
+	 "lock_timeout of revgate's own statements on its version and history tables; a longer "
+	 "wait fails, naming the session that holds the lock"},
+	{"database", "concurrent_lock_timeout", "0",
+	 "lock_timeout of CREATE INDEX CONCURRENTLY and the other CONCURRENTLY statements, which "
+	 "wait for every older transaction on the database (0: wait as long as it takes, "
+	 "showing progress and whom it waits for)"},
 	{"revgate", "layout", "revgate",
 	 "how the migrations directory is read: revgate, alembic, dbmate, golang-migrate, goose, "
 	 "flyway, diesel or sqitch (the others are read in place for lint, the graph commands "
@@ -242,12 +253,6 @@ char *config_cache_dir(const struct config *cfg)
 
 /* ---- another tool's ini file ---- */
 
-struct foreign_ctx {
-	struct config *cfg;
-	const char *section;
-	const char *here;
-};
-
 /* %(here)s is the file's directory (Alembic's and Python's configparser
  * convention); %% is a percent sign. */
 static char *interpolate(const char *value, const char *here)
@@ -267,40 +272,109 @@ static char *interpolate(const char *value, const char *here)
 	return strbuf_detach(&sb, NULL);
 }
 
-static int on_foreign(void *user, const char *section, const char *name, const char *value)
+static void trim_end(struct strbuf *sb)
 {
-	struct foreign_ctx *ctx = user;
-	if (strcmp(section, ctx->section))
-		return 1;
-	struct config *cfg = ctx->cfg;
-	ALLOC_GROW(cfg->v, cfg->n + 1, cfg->alloc);
-	struct config_entry *e = &cfg->v[cfg->n++];
-	e->section = xstrdup(section);
-	e->key = xstrdup(name);
-	e->value = interpolate(value, ctx->here);
-	return 1;
+	while (sb->len && isspace((unsigned char)sb->buf[sb->len - 1]))
+		strbuf_setlen(sb, sb->len - 1);
 }
 
+/*
+ * Python's configparser, as Alembic reads alembic.ini: "key = value" or
+ * "key: value", comment lines starting with '#' or ';', a value going on
+ * over indented lines (joined with line breaks), lines of any length, no
+ * comment after a value. inih reads revgate.ini; this reads only files of
+ * tools that define them by configparser.
+ */
 int config_load_section(struct config *cfg, const char *path, const char *section)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		return err_set(errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "cannot read '%s': %s", path,
-			       strerror(errno));
+	struct strbuf text = STRBUF_INIT;
+	int ret = file_read(path, 0, &text);
+	if (ret < 0) {
+		strbuf_release(&text);
+		return ret == ERR_NOTFOUND ? ret : err_wrap(ret, "cannot read '%s'", path);
+	}
 	cfg->path = xstrdup(path);
 	char *dir = realpath(path, NULL);
 	char *slash = dir ? strrchr(dir, '/') : NULL;
 	if (slash)
 		*slash = '\0';
-	struct foreign_ctx ctx = {.cfg = cfg, .section = section, .here = dir ? dir : "."};
-	int rc = ini_parse_file(fp, on_foreign, &ctx);
-	fclose(fp);
+	const char *here = dir ? dir : ".";
+	bool in = false;
+	struct strbuf key = STRBUF_INIT, value = STRBUF_INIT;
+	bool have = false;
+	unsigned line = 0;
+	for (char *l = text.buf; l && ret == 0;) {
+		char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		line++;
+		char *s = l;
+		bool indented = n && (*s == ' ' || *s == '\t');
+		while ((size_t)(s - l) < n && isspace((unsigned char)*s))
+			s++;
+		size_t rest = n - (size_t)(s - l);
+		bool blank = !rest || (rest && s[rest - 1] == '\r' && rest == 1);
+		if (have && (indented && !blank)) {
+			/* a continuation line */
+			strbuf_addch(&value, '\n');
+			strbuf_add(&value, s, rest);
+			trim_end(&value);
+		} else if (blank || *s == '#' || *s == ';') {
+			/* nothing: a blank line or a comment */
+		} else {
+			if (have && in) {
+				ALLOC_GROW(cfg->v, cfg->n + 1, cfg->alloc);
+				struct config_entry *en = &cfg->v[cfg->n++];
+				en->section = xstrdup(section);
+				en->key = strbuf_detach(&key, NULL);
+				en->value = interpolate(value.buf, here);
+				strbuf_reset(&value);
+			}
+			strbuf_reset(&key);
+			have = false;
+			if (*s == '[') {
+				char *close = memchr(s, ']', rest);
+				if (!close) {
+					ret = err_set(ERR_CONFIG, "%s:%u: a section header without ']'",
+						      path, line);
+					break;
+				}
+				in = (size_t)(close - s - 1) == strlen(section) &&
+				     !strncmp(s + 1, section, strlen(section));
+			} else {
+				size_t k = strcspn(s, "=:");
+				if (k >= rest) {
+					ret = err_set(ERR_CONFIG,
+						      "%s:%u: expected 'key = value' or [section]", path,
+						      line);
+					break;
+				}
+				strbuf_add(&key, s, k);
+				trim_end(&key);
+				const char *v = s + k + 1;
+				size_t vn = rest - k - 1;
+				while (vn && isspace((unsigned char)*v)) {
+					v++;
+					vn--;
+				}
+				strbuf_add(&value, v, vn);
+				trim_end(&value);
+				have = true;
+			}
+		}
+		l = e ? e + 1 : NULL;
+	}
+	if (ret == 0 && have && in) {
+		ALLOC_GROW(cfg->v, cfg->n + 1, cfg->alloc);
+		struct config_entry *en = &cfg->v[cfg->n++];
+		en->section = xstrdup(section);
+		en->key = strbuf_detach(&key, NULL);
+		en->value = interpolate(value.buf, here);
+	}
+	strbuf_release(&key);
+	strbuf_release(&value);
+	strbuf_release(&text);
 	free(dir);
-	if (rc > 0)
-		return err_set(ERR_CONFIG, "%s:%d: syntax error", path, rc);
-	if (rc < 0)
-		return err_set(ERR_IO, "cannot read '%s'", path);
-	return 0;
+	return ret;
 }
 
 const char *config_value(const struct config *cfg, const char *section, const char *key)

@@ -96,6 +96,18 @@ int file_write_atomic(const char *path, const char *data, size_t len, bool exclu
 	return 0;
 }
 
+void file_write_cache(const char *path, const char *data, size_t len)
+{
+	const char *last = strrchr(path, '/');
+	if (last) {
+		char *dir = xstrndup(path, (size_t)(last - path));
+		path_mkdirs(dir);
+		free(dir);
+	}
+	if (file_write_atomic(path, data, len, false) < 0)
+		err_clear();
+}
+
 int dir_list(const char *path, struct strlist *names)
 {
 	DIR *d = opendir(path);

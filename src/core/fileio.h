@@ -25,6 +25,11 @@ int file_read(const char *path, size_t max_size, struct strbuf *out);
  * file exists. */
 int file_write_atomic(const char *path, const char *data, size_t len, bool exclusive);
 
+/* A cache file's contents, written atomically into a directory made with
+ * its parents (~/.cache may not exist yet); a failure is ignored: a cache
+ * that cannot be written is only slower. */
+void file_write_cache(const char *path, const char *data, size_t len);
+
 /* The names in a directory (not "." or ".."), sorted bytewise. ERR_NOTFOUND, ERR_IO. */
 int dir_list(const char *path, struct strlist *names);
 /* Like dir_list, keeping only names ending in `suffix`; `links` gets those that

@@ -17,3 +17,18 @@ void hash_sha256_hex(const void *data, size_t len, char out[HASH_HEX_LEN + 1])
 	}
 	out[HASH_HEX_LEN] = '\0';
 }
+
+void hash_name_hex(const char *s, char out[17])
+{
+	unsigned long long h = 14695981039346656037ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 15; i >= 0; i--) {
+		out[i] = hex[h & 15];
+		h >>= 4;
+	}
+	out[16] = '\0';
+}

@@ -12,12 +12,19 @@
 #include "core/xalloc.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct db {
 	PGconn *conn;
+	/* called while a query runs (db_set_watch) */
+	db_tick_fn tick;
+	void *tick_ctx;
+	long tick_ms;
 	/* every form of every password this connection was given (raw and
 	 * percent-decoded, from the URL, its expansion and PGPASSWORD), to
 	 * scrub from messages */
@@ -133,6 +140,53 @@ static bool password_key_at(const char *s, const char *p)
 }
 
 /*
+ * A "user:password@host/db" without its "postgresql://" (or after a bare
+ * "//"): libpq reads it as a key=value string, fails, and quotes it whole.
+ * When a token of the text starts at `p` (the text's start, or after a
+ * blank, a quote, '=' or '('), is such a userinfo and has a password, sets
+ * [*pw, *pw_end) around the password, up to the token's last '@'.
+ */
+static bool bare_userinfo_at(const char *text, const char *p, const char **pw,
+			     const char **pw_end)
+{
+	static const char blank_or_quote[] = " \t\r\n\f\v'\"";
+	if (p != text && !strchr(" \t\r\n\f\v'\"=(", p[-1]))
+		return false;
+	const char *u = p;
+	if (u[0] == '/' && u[1] == '/')
+		u += 2;
+	const char *colon = u + strcspn(u, ":/@=\\ \t\r\n\f\v'\"");
+	/* "scheme://" is the URI pass's */
+	if (*colon != ':' || (colon[1] == '/' && colon[2] == '/'))
+		return false;
+	const char *end = colon + 1 + strcspn(colon + 1, blank_or_quote);
+	const char *at = NULL;
+	for (const char *q = colon + 1; q < end; q++)
+		if (*q == '@')
+			at = q;
+	if (!at || at == colon + 1)
+		return false;
+	*pw = colon + 1;
+	*pw_end = at;
+	return true;
+}
+
+/*
+ * A whole connection string that is a URL without its scheme: no "://",
+ * no '=' (so not key=value pairs either), an '@'. Sets *colon to the first
+ * ':' before the last '@', or NULL when there is no password; all between
+ * them is the password, blanks and quotes too. *at is the last '@'.
+ */
+static bool bare_url(const char *url, const char **colon, const char **at)
+{
+	*at = strrchr(url, '@');
+	*colon = strchr(url, ':');
+	if (*colon && *at && *colon > *at)
+		*colon = NULL;
+	return !strstr(url, "://") && !strchr(url, '=') && *at;
+}
+
+/*
  * Two passes over any text (a URL, a key=value string, a libpq message):
  * the password of every "scheme://user:password@" authority, then the
  * value of every "password=" key, quoted or not. Neither pass trusts the
@@ -169,6 +223,13 @@ static char *redact_forms(const char *url)
 	}
 	p = a.buf;
 	while (*p) {
+		const char *pw, *pw_end;
+		if (bare_userinfo_at(a.buf, p, &pw, &pw_end)) {
+			strbuf_add(&b, p, (size_t)(pw - p));
+			strbuf_addstr(&b, "***");
+			p = pw_end;
+			continue;
+		}
 		if (!password_key_at(a.buf, p)) {
 			strbuf_addch(&b, *p++);
 			continue;
@@ -276,6 +337,15 @@ static void collect_secrets(struct strlist *l, const char *text)
 				add_secret(l, colon + 1, (size_t)(at - colon - 1));
 		}
 	}
+	/* a userinfo without a scheme: in a token, and the whole text read
+	 * as one (its password may hold a blank or a quote) */
+	const char *pw, *pw_end;
+	for (const char *p = text; *p; p++)
+		if (bare_userinfo_at(text, p, &pw, &pw_end))
+			add_secret(l, pw, (size_t)(pw_end - pw));
+	const char *colon, *at;
+	if (bare_url(text, &colon, &at) && colon)
+		add_secret(l, colon + 1, (size_t)(at - colon - 1));
 	for (const char *p = text; *p; p++) {
 		if (!password_key_at(text, p))
 			continue;
@@ -430,6 +500,20 @@ static int connect_failure(struct db *db, const char *user, const char *dbname)
 int db_connect(struct db **out, const char *url, const char *dbname_override,
 	       const char *app_name)
 {
+	return db_connect_opts(out, url, dbname_override, app_name, NULL);
+}
+
+/* libpq's own check of a value (a port that is not a number, an sslmode it
+ * does not know): a mistake in the URL, not a server that refused. */
+static bool option_value_error(const char *line)
+{
+	return (!strncmp(line, "invalid ", 8) && strstr(line, " value")) ||
+	       strstr(line, "invalid port number");
+}
+
+int db_connect_opts(struct db **out, const char *url, const char *dbname_override,
+		    const char *app_name, const char *options)
+{
 	char *errmsg = NULL;
 	*out = NULL;
 	struct strlist secrets = STRLIST_INIT;
@@ -441,9 +525,16 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 	if (!opts) {
 		/* libpq's message quotes the token it could not read, which
 		 * may be the password: scrubbed with what was read by hand */
-		char *redacted = scrub(&secrets, url);
 		char *line = first_line(&secrets, errmsg ? errmsg : "cannot parse it");
-		int ret = err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
+		const char *colon, *at;
+		bool bare = bare_url(url, &colon, &at);
+		char *redacted = bare && colon
+					 ? xstrfmt("%.*s***%s", (int)(colon + 1 - url), url, at)
+					 : scrub(&secrets, url);
+		int ret = bare ? err_set(ERR_CONFIG, "invalid database URL '%s': a URL starts with "
+						     "'postgresql://' (or use key=value pairs)",
+					 redacted)
+			       : err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
 		free(line);
 		free(redacted);
 		PQfreemem(errmsg);
@@ -456,14 +547,35 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 	if (pw)
 		add_secret(&db->secrets, pw, strlen(pw));
 	free(pw);
+	/* revgate's startup options first, the user's (the URL's, else
+	 * PGOPTIONS, which an explicit "options" would hide) after them */
+	char *merged = NULL;
+	if (options) {
+		char *theirs = conninfo_value(opts, "options");
+		const char *env = getenv("PGOPTIONS");
+		if (!theirs && env && *env)
+			theirs = xstrdup(env);
+		merged = theirs ? xstrfmt("%s %s", options, theirs) : xstrdup(options);
+		free(theirs);
+	}
 	PQconninfoFree(opts);
 
 	/* connect_timeout first, so a value in the URL overrides it; the
 	 * application_name last, so revgate is always named */
-	const char *const keys[] = {"connect_timeout", "dbname", "application_name",
-				    dbname_override ? "dbname" : NULL, NULL};
-	const char *const vals[] = {"10", url, app_name, dbname_override, NULL};
+	const char *keys[6] = {"connect_timeout", "dbname", "application_name"};
+	const char *vals[6] = {"10", url, app_name};
+	size_t nk = 3;
+	if (merged) {
+		keys[nk] = "options";
+		vals[nk++] = merged;
+	}
+	if (dbname_override) {
+		keys[nk] = "dbname";
+		vals[nk++] = dbname_override;
+	}
+	keys[nk] = vals[nk] = NULL;
 	db->conn = PQconnectdbParams(keys, vals, 1);
+	free(merged);
 
 	/* the parameters as libpq expanded them (a "dbname=" that holds a
 	 * URL, the environment): what it used is what messages describe,
@@ -497,7 +609,15 @@ int db_connect(struct db **out, const char *url, const char *dbname_override,
 	if (!db->conn) {
 		ret = err_set(ERR_DB, "cannot connect to %s: out of memory", db->where);
 	} else if (PQstatus(db->conn) != CONNECTION_OK) {
-		ret = connect_failure(db, suser, sdbname);
+		char *line = first_line(&db->secrets, PQerrorMessage(db->conn));
+		if (option_value_error(line)) {
+			char *redacted = scrub(&db->secrets, url);
+			ret = err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
+			free(redacted);
+		} else {
+			ret = connect_failure(db, suser, sdbname);
+		}
+		free(line);
 	} else {
 		PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
 	}
@@ -663,13 +783,73 @@ static bool res_ok(const PGresult *res)
 	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void db_set_watch(struct db *db, long interval_ms, db_tick_fn tick, void *ctx)
+{
+	db->tick = tick;
+	db->tick_ctx = ctx;
+	db->tick_ms = interval_ms;
+}
+
+/*
+ * Waits until a result can be read without blocking, calling the watch
+ * every tick_ms meanwhile. A signal interrupts poll(): its handler has
+ * sent the cancel request, and the wait goes on for the answer. Any
+ * trouble with the socket is left to PQgetResult() to report.
+ */
+static void wait_watched(struct db *db, double start_ms)
+{
+	int sock = PQsocket(db->conn);
+	if (!db->tick || sock < 0)
+		return;
+	while (PQflush(db->conn) > 0) {
+		struct pollfd pf = {sock, POLLOUT, 0};
+		(void)poll(&pf, 1, (int)db->tick_ms);
+	}
+	while (PQisBusy(db->conn)) {
+		struct pollfd pf = {sock, POLLIN, 0};
+		int n = poll(&pf, 1, (int)db->tick_ms);
+		if (n < 0 && errno != EINTR)
+			return;
+		if (n > 0 && !PQconsumeInput(db->conn))
+			return;
+		if (n == 0)
+			db->tick(db->tick_ctx, now_ms() - start_ms);
+	}
+}
+
+/* PQexecParams, watched: sent, waited for with the watch, read. */
+static PGresult *exec_watched(struct db *db, const char *sql, int nparams,
+			      const char *const *params)
+{
+	if (!PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0))
+		return NULL;
+	wait_watched(db, now_ms());
+	PGresult *first = NULL, *res;
+	/* the last result counts, as with PQexecParams */
+	while ((res = PQgetResult(db->conn))) {
+		PQclear(first);
+		first = res;
+		if (PQstatus(db->conn) != CONNECTION_OK)
+			break;
+	}
+	return first;
+}
+
 int db_query(struct db *db, const char *sql, int nparams, const char *const *params,
 	     struct db_res **out)
 {
 	if (out)
 		*out = NULL;
 	db_error_release(&db->last);
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult *res = db->tick ? exec_watched(db, sql, nparams, params)
+				 : PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (!res_ok(res)) {
 		int ret = store_error(db, res);
 		PQclear(res);
@@ -827,7 +1007,9 @@ int db_batch_run(struct db *db, struct db_batch *b)
 		ret = store_error(db, NULL);
 	/* Read one result set per command sent, then the sync. */
 	size_t sent = ret == 0 ? b->n : b->failed;
+	double start = now_ms();
 	for (size_t i = 0; i < sent; i++) {
+		wait_watched(db, start);
 		PGresult *res = PQgetResult(db->conn);
 		if (!res) {
 			if (ret == 0) {

@@ -52,6 +52,11 @@ struct db;
  * password, missing database or role) and never contains the password.
  */
 int db_connect(struct db **out, const char *url, const char *dbname, const char *app_name);
+/* The same, with `options` (libpq's "options": "-c key=value ...") given to
+ * the server at startup, before any the URL or PGOPTIONS gives. A setting
+ * given there survives RESET and RESET ALL. */
+int db_connect_opts(struct db **out, const char *url, const char *dbname, const char *app_name,
+		    const char *options);
 void db_close(struct db *db);
 
 /*
@@ -105,6 +110,15 @@ int db_exec(struct db *db, const char *sql);
 int db_send(struct db *db, const char *sql);
 int db_running(struct db *db, bool *running);
 int db_wait(struct db *db);
+
+/*
+ * A watch on a connection: while a query or batch on `db` runs, `tick`
+ * is called every `interval_ms` with the milliseconds since it was sent
+ * (it must not use `db`; another connection may ask the server what the
+ * query waits for). NULL `tick` ends the watch.
+ */
+typedef void (*db_tick_fn)(void *ctx, double elapsed_ms);
+void db_set_watch(struct db *db, long interval_ms, db_tick_fn tick, void *ctx);
 
 /* A quoted identifier ("schema"."name" for two parts; fresh string). */
 char *db_quote_ident(struct db *db, const char *schema, const char *name);

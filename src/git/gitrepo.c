@@ -314,6 +314,51 @@ bool gitrepo_ref_exists(struct gitrepo *r, const char *spec)
 	return gitrepo_resolve(r, spec, &id) == 0;
 }
 
+struct glob_hits {
+	struct gitrepo *r;
+	struct strlist *names;
+	struct objid **v;
+	size_t *n, alloc;
+};
+
+static int on_glob_ref(const char *name, void *payload)
+{
+	struct glob_hits *h = payload;
+	struct objid id;
+	/* a ref that names no commit (a tag of a blob) has nothing to list */
+	if (gitrepo_resolve(h->r, name, &id) < 0) {
+		err_clear();
+		return 0;
+	}
+	strlist_push(h->names, name);
+	ALLOC_GROW(*h->v, *h->n + 1, h->alloc);
+	(*h->v)[(*h->n)++] = id;
+	return 0;
+}
+
+int gitrepo_refs_matching(struct gitrepo *r, const char *pattern, struct strlist *names,
+			  struct objid **out, size_t *n)
+{
+	struct glob_hits h = {r, names, out, n, *n};
+	char *globs[4] = {NULL};
+	if (!strncmp(pattern, "refs/", 5)) {
+		globs[0] = xstrdup(pattern);
+	} else {
+		globs[0] = xstrfmt("refs/tags/%s", pattern);
+		globs[1] = xstrfmt("refs/heads/%s", pattern);
+		globs[2] = xstrfmt("refs/remotes/*/%s", pattern);
+	}
+	int ret = 0;
+	for (size_t i = 0; i < 4 && globs[i]; i++) {
+		int rc = git_reference_foreach_glob(r->repo, globs[i], on_glob_ref, &h);
+		if (rc < 0 && ret == 0)
+			ret = git_fail("cannot list the references matching the pattern");
+	}
+	for (size_t i = 0; i < 4; i++)
+		free(globs[i]);
+	return ret;
+}
+
 int gitrepo_merge_base(struct gitrepo *r, const struct objid *a, const struct objid *b,
 		       struct objid *out)
 {

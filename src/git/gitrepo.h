@@ -22,6 +22,7 @@
 #define REVGATE_GIT_GITREPO_H
 
 #include "core/strbuf.h"
+#include "core/strlist.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -80,6 +81,13 @@ void gitrepo_head_release(struct gitrepo_head *h);
 int gitrepo_resolve(struct gitrepo *r, const char *spec, struct objid *out);
 /* Whether `spec` resolves to a commit. */
 bool gitrepo_ref_exists(struct gitrepo *r, const char *spec);
+/* The commits of the tags and branches whose names match the glob
+ * `pattern` (for "deploy/<glob>": refs/tags/deploy/..., refs/heads/deploy/...
+ * and refs/remotes/<remote>/deploy/...; a pattern starting with "refs/" as
+ * given), appended to `out` (grown; `*n` entries) with their names in
+ * `names`. ERR_GIT. */
+int gitrepo_refs_matching(struct gitrepo *r, const char *pattern, struct strlist *names,
+			  struct objid **out, size_t *n);
 
 /*
  * The best common ancestor of two commits. ERR_NOTFOUND, with no message

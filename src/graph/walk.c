@@ -9,6 +9,7 @@
 #include "graph/walk.h"
 #include "core/err.h"
 #include "core/strbuf.h"
+#include "core/suggest.h"
 #include "core/xalloc.h"
 #include "revision/revision.h"
 
@@ -67,6 +68,30 @@ static int resolve_branch(const struct graph *g, const char *label, size_t *out)
 static int filter_for_lineage(const struct graph *g, const struct idxvec *targets,
 			      const char *check_against, bool include_deps, struct idxvec *out);
 
+/* What follows "no such revision or branch 'X'": "; did you mean 'head'?"
+ * when X looks like a typo of a target keyword, a revision id or a branch
+ * label, else the four-character rule for a short X, else "" (fresh
+ * string). */
+static char *not_found_hint(const struct graph *g, const char *rid)
+{
+	static const char *const keywords[] = {"head", "heads", "base"};
+	struct suggest sg;
+	suggest_init(&sg, rid);
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(*keywords); i++)
+		suggest_add(&sg, keywords[i]);
+	for (size_t i = 0; i < g->n; i++) {
+		suggest_add(&sg, g->nodes[i].id);
+		for (size_t k = 0; k < g->nodes[i].labels.n; k++)
+			suggest_add(&sg, g->nodes[i].labels.v[k]);
+	}
+	char *hint = suggest_hint(&sg);
+	if (!*hint && strlen(rid) < 4) {
+		free(hint);
+		hint = xstrdup("; a partial id needs at least four characters");
+	}
+	return hint;
+}
+
 /* _revision_for_ident */
 static int revision_for_ident(const struct graph *g, const char *rid, const char *check_branch,
 			      size_t *out)
@@ -83,9 +108,10 @@ static int revision_for_ident(const struct graph *g, const char *rid, const char
 	if (!lookup_key(g, rid, &rev) && strlen(rid) < 4) {
 		/* Alembic matches any prefix; a short one resolving by luck is how a
 		 * deploy reaches the wrong revision, so revgate wants four characters */
-		return err_set(ERR_NOTFOUND, "no such revision or branch '%s'; a partial id needs at "
-					     "least four characters",
-			       rid);
+		char *hint = not_found_hint(g, rid);
+		ret = err_set(ERR_NOTFOUND, "no such revision or branch '%s'%s", rid, hint);
+		free(hint);
+		return ret;
 	}
 	if (!lookup_key(g, rid, &rev)) {
 		struct idxvec cands = IDXVEC_INIT;
@@ -117,9 +143,10 @@ static int revision_for_ident(const struct graph *g, const char *rid, const char
 		}
 		if (cands.n == 0) {
 			idxvec_release(&cands);
-			return err_set(ERR_NOTFOUND, "no such revision or branch '%s'%s", rid,
-				       rl < 4 ? "; a partial id needs at least four characters"
-					      : "");
+			char *hint = not_found_hint(g, rid);
+			ret = err_set(ERR_NOTFOUND, "no such revision or branch '%s'%s", rid, hint);
+			free(hint);
+			return ret;
 		}
 		if (cands.n > 1) {
 			struct strbuf sb = STRBUF_INIT;

@@ -349,8 +349,8 @@ int guard_check_applied(struct guard_ctx *c, struct findings *out)
 		struct revision *old;
 		if ((ret = guard_file_rev(c, b, &old)) < 0)
 			goto out;
-		if (!old->id || !old->usable)
-			continue; /* broken on the base: nothing reliable to protect */
+		if (!old->id || !old->usable || !guard_applied(c, old->id))
+			continue; /* broken on the base, or not deployed: nothing to protect */
 		size_t k;
 		if (!strmap_get(&ours_by_id, old->id, &k)) {
 			char *path = guard_display_path(c, b->name);

@@ -60,6 +60,11 @@ struct guard_ctx {
 	/* When the base holds revision files, none at `rel` and none with this
 	 * branch's ids: one of them, for the error (owned), else NULL. */
 	char *base_lost;
+	/* with req->applied: the ids of the revision files at those refs (the
+	 * keys are owned by applied_keys); only they are guarded */
+	bool applied_set;
+	struct strmap applied_ids;
+	struct strlist applied_keys;
 	struct revset owned;    /* revisions parsed from blobs */
 	struct findings scratch; /* read problems of base-side files: not ours to report */
 	struct strlist cache_keys;
@@ -77,6 +82,9 @@ char *guard_base_path(const struct guard_ctx *c, const char *name);
 /* The parsed revision of a file, reading its blob at most once per run. ERR_GIT. */
 int guard_file_rev(struct guard_ctx *c, struct gfile *f, struct revision **out);
 
+/* Whether revision `id` counts as applied: on the applied refs ([git]
+ * applied), else (no such setting) every revision at the base tip. */
+bool guard_applied(const struct guard_ctx *c, const char *id);
 /* Applied revisions against ours: edits, deletions, renames, rewritten parents (applied.c). */
 int guard_check_applied(struct guard_ctx *c, struct findings *out);
 /* The merged graph and the siblings both sides added (merge.c); runs only when

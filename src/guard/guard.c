@@ -658,8 +658,60 @@ static int list_sides(struct guard_ctx *c, struct revset *set, struct findings *
 	return find_base_elsewhere(c, res);
 }
 
+/*
+ * [git] applied: a team that deploys from tags (or a branch) says what has
+ * run anywhere; a revision merged to the base but not deployed may still be
+ * edited. The ids of the revision files at each matching ref, from their
+ * file names.
+ */
+static int list_applied(struct guard_ctx *c)
+{
+	const char *spec = c->req->applied;
+	struct strlist names = STRLIST_INIT;
+	struct objid *commits = NULL;
+	size_t n = 0;
+	int ret;
+	if (strpbrk(spec, "*?[")) {
+		ret = gitrepo_refs_matching(c->repo, spec, &names, &commits, &n);
+	} else {
+		commits = xcalloc(1, sizeof(*commits));
+		ret = gitrepo_resolve(c->repo, spec, &commits[0]);
+		if (ret == ERR_NOTFOUND)
+			ret = err_set(ERR_CONFIG, "[git] applied: '%s' names no commit (a branch, a "
+						  "tag, or a pattern such as 'deploy/*')",
+				      spec);
+		n = ret == 0;
+	}
+	c->applied_set = true;
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		struct gitdir d = GITDIR_INIT;
+		if ((ret = gitrepo_list_commit(c->repo, &commits[i], c->rel, &d)) == 0) {
+			for (size_t k = 0; k < d.n; k++) {
+				char *id = revision_name_id(d.v[k].name, c->req->name_pattern);
+				if (id && !strmap_get(&c->applied_ids, id, NULL)) {
+					strlist_push_owned(&c->applied_keys, id);
+					strmap_put(&c->applied_ids, id, 0);
+				} else {
+					free(id);
+				}
+			}
+		}
+		gitdir_release(&d);
+	}
+	free(commits);
+	strlist_release(&names);
+	return ret;
+}
+
+bool guard_applied(const struct guard_ctx *c, const char *id)
+{
+	return !c->applied_set || strmap_get(&c->applied_ids, id, NULL);
+}
+
 static void ctx_release(struct guard_ctx *c)
 {
+	strmap_release(&c->applied_ids);
+	strlist_release(&c->applied_keys);
 	side_release(&c->ours);
 	side_release(&c->base);
 	side_release(&c->mb);
@@ -741,6 +793,8 @@ int guard_run(const struct guard_request *req, struct revset *lint_set,
 	list_changed(&c, &res->changed);
 	if (c.base_lost)
 		report_base_lost(&c, out);
+	if (req->applied && (ret = list_applied(&c)) < 0)
+		goto out;
 	if ((ret = guard_check_applied(&c, out)) < 0)
 		goto out;
 	if (c.mb_listed && (ret = guard_check_merge(&c, out)) < 0)

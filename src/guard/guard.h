@@ -45,6 +45,10 @@ struct guard_request {
 	/* The base ref (--base, or [git] base). NULL: origin/main when it
 	 * exists, else main. */
 	const char *base;
+	/* What counts as applied ([git] applied): a ref, or a glob naming tags
+	 * or branches ("deploy/<glob>"), whose revision files are the applied
+	 * ones. NULL: the base tip's. */
+	const char *applied;
 	const char *migrations_dir; /* as shown to the user */
 	const struct matcher *name_pattern;
 	const struct revision_limits *limits;

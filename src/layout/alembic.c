@@ -167,13 +167,17 @@ struct assignment {
 
 enum { A_REVISION, A_DOWN, A_LABELS, A_DEPENDS, A_COUNT };
 
+/* An id or a parent that cannot be read leaves the revision out of the
+ * graph: an error. Labels and dependencies leave it in, without them. */
 static void report_unreadable(struct findings *fs, const char *path, const char *key,
 			      unsigned line, unsigned col)
 {
-	struct finding *f = findings_add(fs, RULE_UNREADABLE_REVISION, SEV_ERROR, path, line, col,
+	bool placed = !strcmp(key, "branch_labels") || !strcmp(key, "depends_on");
+	struct finding *f = findings_add(fs, RULE_UNREADABLE_REVISION,
+					 placed ? SEV_WARNING : SEV_ERROR, path, line, col,
 					 "'%s' is not a literal revgate can read without running "
-					 "Python",
-					 key);
+					 "Python%s",
+					 key, placed ? ": the revision is read without it" : "");
 	finding_set_hint(f, "write it as a string, None, or a tuple of strings, as Alembic's "
 			    "template does");
 }
@@ -348,8 +352,9 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 	rev->depends_line = dp->line;
 	for (size_t k = 0; k < dp->items.n; k++)
 		strlist_push(&rev->depends_on, dp->items.v[k]);
-	rev->usable = ok && r->value != PV_UNREADABLE && lb->value != PV_UNREADABLE &&
-		      dp->value != PV_UNREADABLE;
+	/* a computed branch_labels or depends_on is reported on its line, and
+	 * the revision keeps its place: its id and parents were read */
+	rev->usable = ok && r->value != PV_UNREADABLE;
 	for (int k = 0; k < A_COUNT; k++)
 		strlist_release(&as[k].items);
 	pytoks_release(&toks);
@@ -364,6 +369,22 @@ bool layout_source_differs(const struct revision *a, const struct revision *b, s
 }
 
 /* ---- op calls, for placing generated statements ---- */
+
+/* The operations of alembic.op, as a revision may import them by name. */
+static bool is_op_name(const char *text, const struct pytok *t)
+{
+	static const char *const names[] = {
+		"add_column", "alter_column", "batch_alter_table", "bulk_insert",
+		"create_check_constraint", "create_exclude_constraint", "create_foreign_key",
+		"create_index", "create_primary_key", "create_table", "create_table_comment",
+		"create_unique_constraint", "drop_column", "drop_constraint", "drop_index",
+		"drop_table", "drop_table_comment", "execute", "rename_table",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (pytok_is(text, t, names[i]))
+			return true;
+	return false;
+}
 
 /* The index one past the matching close bracket of the open at `i`. */
 static size_t skip_brackets(const char *text, const struct pytoks *toks, size_t i)
@@ -407,26 +428,36 @@ void alembic_calls_read(const char *text, size_t len, const char *fn, struct ale
 	}
 	char *batch = NULL;
 	unsigned batch_indent = 0;
-	for (size_t k = i; k + 3 < end; k++) {
+	size_t stmt = i; /* the first token of the current logical line */
+	for (size_t k = i; k + 1 < end; k++) {
 		const struct pytok *t = &toks.v[k];
+		if (t->line_start)
+			stmt = k;
 		if (batch && t->line_start && t->indent <= batch_indent) {
 			free(batch);
 			batch = NULL;
 		}
-		if (t->kind != PY_NAME || !(pytok_is(text, t, "op") || pytok_is(text, t, "batch_op")) ||
-		    !pytok_is(text, &toks.v[k + 1], ".") || toks.v[k + 2].kind != PY_NAME ||
-		    !pytok_is(text, &toks.v[k + 3], "("))
+		/* NAME ( : an op call as op.X / batch_op.X, a bare X imported from
+		 * alembic.op, or SQL sent through any .execute( (a connection's) */
+		if (t->kind != PY_NAME || !pytok_is(text, &toks.v[k + 1], "("))
 			continue;
-		if (k > 0 && pytok_is(text, &toks.v[k - 1], "."))
+		bool dotted = k > i && pytok_is(text, &toks.v[k - 1], ".");
+		const struct pytok *recv = dotted && k >= 2 ? &toks.v[k - 2] : NULL;
+		bool op_recv = recv && (pytok_is(text, recv, "op") || pytok_is(text, recv, "batch_op")) &&
+			       !(k >= 3 && pytok_is(text, &toks.v[k - 3], "."));
+		bool execute = pytok_is(text, t, "execute");
+		if (!(op_recv || (dotted && execute) || (!dotted && is_op_name(text, t))))
 			continue;
-		size_t close = skip_brackets(text, &toks, k + 3);
+		/* the place to point at: `op` of op.X, the statement otherwise */
+		const struct pytok *at = op_recv ? recv : &toks.v[stmt];
+		size_t close = skip_brackets(text, &toks, k + 1);
 		ALLOC_GROW(out->v, out->n + 1, out->alloc);
 		struct alembic_call *c = &out->v[out->n++];
 		memset(c, 0, sizeof(*c));
-		c->name = xstrndup(text + toks.v[k + 2].start, toks.v[k + 2].end - toks.v[k + 2].start);
-		c->line = t->line;
-		c->col = t->col;
-		for (size_t a = k + 4; a < close; a++) {
+		c->name = xstrndup(text + t->start, t->end - t->start);
+		c->line = at->line;
+		c->col = at->col;
+		for (size_t a = k + 2; a < close; a++) {
 			struct strbuf v = STRBUF_INIT;
 			if (toks.v[a].kind == PY_STRING && pytok_string_value(text, &toks.v[a], &v))
 				strlist_push(&c->args, v.buf);
@@ -437,7 +468,7 @@ void alembic_calls_read(const char *text, size_t len, const char *fn, struct ale
 			free(batch);
 			batch = c->args.n ? xstrdup(c->args.v[0]) : NULL;
 			batch_indent = t->indent;
-		} else if (batch && pytok_is(text, t, "batch_op")) {
+		} else if (batch && recv && pytok_is(text, recv, "batch_op")) {
 			c->batch_table = xstrdup(batch);
 		}
 		k = close - 1;
@@ -460,6 +491,7 @@ void alembic_calls_release(struct alembic_calls *c)
 const struct layout_ops layout_alembic = {
 	.kind = LAYOUT_ALEMBIC,
 	.name = "alembic",
+	.downgrade_how = "in the revision's def downgrade()",
 	.linear = false,
 	.depth = 0,
 	.list = list,

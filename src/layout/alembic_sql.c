@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "revgate alembic sql v1\n"
+#define CACHE_MAGIC "revgate alembic sql v2\n"
 /* Offline mode imports the project's models: generous, but never forever. */
 #define ALEMBIC_TIMEOUT_MS (300L * 1000)
 
@@ -62,8 +62,16 @@ struct runner {
 	struct strlist argv_base;
 	char *shown;     /* the command as the user would type it */
 	char *failure;   /* the first failure, for the one message */
+	char *last;      /* the last run's failure */
 	unsigned runs;
 };
+
+/*
+ * Alembic runs of one lint at the most: each failing revision costs a run
+ * that starts over after it, and a history where many fail offline would
+ * otherwise take minutes. Failures are cached, so the next run goes on.
+ */
+#define MAX_RUNS 12
 
 static bool on_path(const char *prog)
 {
@@ -113,6 +121,7 @@ static void runner_release(struct runner *r)
 	strlist_release(&r->argv_base);
 	free(r->shown);
 	free(r->failure);
+	free(r->last);
 }
 
 /* Runs `<command> -c INI ARGS... --sql`; returns 0 when it exited 0,
@@ -134,12 +143,15 @@ static int run_alembic(struct runner *r, const char *verb, const char *range, st
 	r->runs++;
 	int ret = proc_run(argv, r->cwd, ALEMBIC_TIMEOUT_MS, out, &err, &status);
 	if (ret < 0 || status != 0) {
-		char *tail = proc_tail(err.buf, 3);
+		/* Alembic says why on stdout ("FAILED: ..."), Python on stderr */
+		const char *said = strstr(out->buf, "FAILED:");
+		char *tail = said ? xstrndup(said, strcspn(said, "\n")) : proc_tail(err.buf, 3);
 		char *why = ret < 0 ? xstrdup(err_msg()) : xstrfmt("exit status %d", status);
+		free(r->last);
+		r->last = xstrfmt("'%s -c %s %s %s --sql' (in %s) failed (%s)%s%s", r->shown, r->ini,
+				  verb, range, r->cwd, why, *tail ? ": " : "", tail);
 		if (!r->failure)
-			r->failure = xstrfmt("'%s -c %s %s %s --sql' (in %s) failed (%s)%s%s", r->shown,
-					     r->ini, verb, range, r->cwd, why, *tail ? ": " : "",
-					     tail);
+			r->failure = xstrdup(r->last);
 		err_clear();
 		free(why);
 		free(tail);
@@ -463,26 +475,34 @@ static bool kind_fits(const char *op, const char *stream)
 static int call_score(const struct alembic_call *c, const struct strlist *ids, const char *sq,
 		      const char *stream)
 {
-	int names = 0;
+	/* each of the statement's names once: a bulk_insert repeating its
+	 * column names row after row says no more than one mention */
+	struct strlist hits = STRLIST_INIT;
 	for (size_t i = 0; i < c->args.n; i++) {
 		const char *a = c->args.v[i];
 		if (strchr(a, ' ')) {
 			char *x = squash(a, strlen(a));
 			bool hit = *x && (strstr(x, sq) || strstr(sq, x));
 			free(x);
-			if (hit)
+			if (hit) {
+				strlist_release(&hits);
 				return 100;
+			}
 			continue;
 		}
 		char *l = lower(a, strlen(a));
-		names += strlist_has(ids, l) || strlist_has(ids, a);
+		if ((strlist_has(ids, l) || strlist_has(ids, a)) && !strlist_has(&hits, l))
+			strlist_push(&hits, l);
 		free(l);
 	}
 	if (c->batch_table) {
 		char *l = lower(c->batch_table, strlen(c->batch_table));
-		names += strlist_has(ids, l);
+		if (strlist_has(ids, l) && !strlist_has(&hits, l))
+			strlist_push(&hits, l);
 		free(l);
 	}
+	int names = (int)hits.n;
+	strlist_release(&hits);
 	if (!names)
 		return 0;
 	return names + (kind_fits(c->name, stream) ? 10 : 0);
@@ -526,7 +546,15 @@ static void place(struct revision *rev, const char *py, size_t py_len, const cha
 	alembic_calls_read(py, py_len, fn, &calls);
 	struct sql_script sc = SQL_SCRIPT_INIT;
 	struct sql_error err = {0};
-	if (sql_split(rev->text, start, end, &sc, &err) == 0) {
+	if (sql_split(rev->text, start, end, &sc, &err) == 0 && !sc.n && start <= end) {
+		/* no statement (a downgrade() that passes): what is said about the
+		 * section belongs at the function */
+		struct rev_span *sp = revision_add_span(rev, start, end, rev->path, 1);
+		sp->fixed = true;
+		sp->first_line = calls.def_line ? calls.def_line : 1;
+		sp->column = 1;
+		sp->excerpt = source_line(py, py_len, sp->first_line);
+	} else if (!err.message) {
 		size_t cursor = 0;
 		for (size_t k = 0; k < sc.n; k++) {
 			struct strlist ids = STRLIST_INIT;
@@ -610,22 +638,58 @@ static char *cache_key(const struct revision *rev, const char *env_hash)
 	return xstrdup(hex);
 }
 
+/* A failure as one line of the cache file. Fresh string. */
+static char *one_line(const char *s)
+{
+	char *x = xstrdup(s ? s : "");
+	for (char *c = x; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	return x;
+}
+
+/*
+ * The cache file of one revision: what its offline run gave, failures too,
+ * so that a revision Alembic cannot write offline costs no run until its
+ * file or env.py changes:
+ *   MAGIC
+ *   <transactional> <upgrade bytes or -1> <downgrade bytes or -1>
+ *   <why the upgrade is unknown, or nothing>
+ *   <why the downgrade is unknown, or nothing>
+ *   <upgrade><downgrade>
+ */
 static void cache_put(const char *dir, const char *key, const struct rev_sql *r)
 {
-	if (!dir || !r->have_up)
+	if (!dir || (!r->have_up && !r->up_failure))
 		return;
 	struct strbuf sb = STRBUF_INIT;
+	char *uf = one_line(r->up_failure), *df = one_line(r->down_failure);
 	strbuf_addstr(&sb, CACHE_MAGIC);
-	strbuf_addf(&sb, "%d %zu %zd\n", r->transactional, r->up.len,
-		    r->have_down ? (ssize_t)r->down.len : (ssize_t)-1);
-	strbuf_add(&sb, r->up.buf, r->up.len);
+	strbuf_addf(&sb, "%d %zd %zd\n%s\n%s\n", r->transactional,
+		    r->have_up ? (ssize_t)r->up.len : (ssize_t)-1,
+		    r->have_down ? (ssize_t)r->down.len : (ssize_t)-1, uf, df);
+	if (r->have_up)
+		strbuf_add(&sb, r->up.buf, r->up.len);
 	if (r->have_down)
 		strbuf_add(&sb, r->down.buf, r->down.len);
 	char *path = xstrfmt("%s/%s.sql", dir, key);
 	if (file_write_atomic(path, sb.buf, sb.len, false) < 0)
 		err_clear(); /* only a cache */
 	free(path);
+	free(uf);
+	free(df);
 	strbuf_release(&sb);
+}
+
+/* The next line of `*p` (fresh), moving past it; NULL at the end. */
+static char *take_line(char **p, const char *end)
+{
+	char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	if (!nl)
+		return NULL;
+	char *line = xstrndup(*p, (size_t)(nl - *p));
+	*p = nl + 1;
+	return line;
 }
 
 static bool cache_get(const char *dir, const char *key, struct rev_sql *r)
@@ -634,6 +698,7 @@ static bool cache_get(const char *dir, const char *key, struct rev_sql *r)
 		return false;
 	char *path = xstrfmt("%s/%s.sql", dir, key);
 	struct strbuf sb = STRBUF_INIT;
+	char *uf = NULL, *df = NULL;
 	bool ok = false;
 	if (file_read(path, 0, &sb) < 0) {
 		err_clear();
@@ -642,31 +707,42 @@ static bool cache_get(const char *dir, const char *key, struct rev_sql *r)
 	size_t ml = strlen(CACHE_MAGIC);
 	if (sb.len < ml || memcmp(sb.buf, CACHE_MAGIC, ml))
 		goto out;
-	/* "<transactional> <upgrade bytes> <downgrade bytes or -1>\n" */
-	char *p = sb.buf + ml, *end;
+	char *p = sb.buf + ml, *end, *stop = sb.buf + sb.len;
 	long tx = strtol(p, &end, 10);
 	if (end == p || *end != ' ')
 		goto out;
 	p = end + 1;
-	unsigned long long upl = strtoull(p, &end, 10);
+	long up = strtol(p, &end, 10);
 	if (end == p || *end != ' ')
 		goto out;
 	p = end + 1;
 	long down = strtol(p, &end, 10);
 	if (end == p || *end != '\n')
 		goto out;
-	size_t up = (size_t)upl, at = (size_t)(end + 1 - sb.buf);
-	if (at + up + (down > 0 ? (size_t)down : 0) != sb.len)
+	p = end + 1;
+	if (!(uf = take_line(&p, stop)) || !(df = take_line(&p, stop)))
 		goto out;
-	strbuf_add(&r->up, sb.buf + at, up);
-	r->have_up = true;
+	size_t at = (size_t)(p - sb.buf);
+	size_t ul = up > 0 ? (size_t)up : 0, dl = down > 0 ? (size_t)down : 0;
+	if (at + ul + dl != sb.len || (up < 0 && !*uf))
+		goto out;
+	if (up >= 0) {
+		strbuf_add(&r->up, sb.buf + at, ul);
+		r->have_up = true;
+	}
 	if (down >= 0) {
-		strbuf_add(&r->down, sb.buf + at + up, (size_t)down);
+		strbuf_add(&r->down, sb.buf + at + ul, dl);
 		r->have_down = true;
 	}
+	if (*uf)
+		r->up_failure = xstrdup(uf);
+	if (*df)
+		r->down_failure = xstrdup(df);
 	r->transactional = tx != 0;
 	ok = true;
 out:
+	free(uf);
+	free(df);
 	strbuf_release(&sb);
 	free(path);
 	return ok;
@@ -679,7 +755,7 @@ static int upgrades(struct runner *rn, struct revset *set, struct strmap *index,
 {
 	char *from = NULL;
 	int ret = 0;
-	for (size_t round = 0; round <= set->n; round++) {
+	for (size_t round = 0; round <= set->n && rn->runs < MAX_RUNS; round++) {
 		struct strbuf out = STRBUF_INIT;
 		char *range = from ? xstrfmt("%s:heads", from) : xstrdup("heads");
 		int rc = run_alembic(rn, "upgrade", range, &out);
@@ -706,7 +782,7 @@ static int upgrades(struct runner *rn, struct revset *set, struct strmap *index,
 		/* one revision's upgrade() fails offline: note it, go on after it */
 		size_t at;
 		if (strmap_get(index, failed, &at) && !sqls[at].up_failure)
-			sqls[at].up_failure = xstrdup(rn->failure);
+			sqls[at].up_failure = xstrdup(rn->last);
 		if (from && !strcmp(from, failed)) {
 			free(failed);
 			break;
@@ -725,7 +801,7 @@ static int downgrades(struct runner *rn, const struct revset *set, const struct 
 	for (size_t i = 0; i < heads->n; i++)
 		strlist_push(&todo, heads->v[i]);
 	int ret = 0;
-	for (size_t k = 0; k < todo.n && k <= set->n + heads->n; k++) {
+	for (size_t k = 0; k < todo.n && k <= set->n + heads->n && rn->runs < MAX_RUNS; k++) {
 		const char *start = todo.v[k];
 		size_t at;
 		if (strlist_has(&done, start) ||
@@ -747,7 +823,7 @@ static int downgrades(struct runner *rn, const struct revset *set, const struct 
 			const struct revision *r = set->v[at];
 			if (!sqls[at].down_failure)
 				sqls[at].down_failure = xstrfmt(
-					"its downgrade() fails in Alembic's offline mode (%s)", rn->failure);
+					"its downgrade() fails in Alembic's offline mode (%s)", rn->last);
 			for (size_t p = 0; p < r->down_revisions.n; p++)
 				strlist_push(&todo, r->down_revisions.v[p]);
 		}
@@ -789,7 +865,7 @@ bool layout_alembic_sql_cached(const struct layout_settings *s, struct revision 
 	memset(&r, 0, sizeof(r));
 	strbuf_init(&r.up, 0);
 	strbuf_init(&r.down, 0);
-	bool hit = cache_get(dir, key, &r);
+	bool hit = cache_get(dir, key, &r) && r.have_up;
 	if (hit)
 		attach(rev, &r);
 	rev_sql_release(&r);
@@ -851,9 +927,19 @@ int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 		ret = upgrades(&rn, set, &index, sqls, &table);
 		if (ret == 0)
 			ret = downgrades(&rn, set, heads, &index, sqls, table);
+		/* what a run settled, failures too; what it did not reach is
+		 * asked again next time */
 		for (size_t i = 0; i < set->n; i++)
-			if (keys[i] && !sqls[i].up_failure && !sqls[i].down_failure)
+			if (keys[i] && (sqls[i].up_failure || (sqls[i].have_up &&
+							       (sqls[i].have_down || sqls[i].down_failure))))
 				cache_put(dir, keys[i], &sqls[i]);
+		if (rn.runs >= MAX_RUNS && rn.failure) {
+			char *more = xstrfmt("%s; stopped after %u Alembic runs, the rest is tried "
+					     "on the next lint",
+					     rn.failure, rn.runs);
+			free(rn.failure);
+			rn.failure = more;
+		}
 		if (rn.failure)
 			*failure = xstrdup(rn.failure);
 		free(table);
@@ -867,6 +953,9 @@ int layout_alembic_sql(const struct layout_settings *s, struct revset *set,
 		}
 	}
 	for (size_t i = 0; i < set->n; i++) {
+		/* a failure known from the cache is said again, once */
+		if (keys[i] && sqls[i].up_failure && !*failure)
+			*failure = xstrdup(sqls[i].up_failure);
 		if (keys[i] && sqls[i].have_up)
 			attach(set->v[i], &sqls[i]);
 		rev_sql_release(&sqls[i]);

@@ -12,6 +12,7 @@
 #include "core/xalloc.h"
 #include "layout/internal.h"
 #include "revision/newrev.h"
+#include "sql/sql.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -56,12 +57,48 @@ static void refuse(struct findings *fs, const struct revision *rev, const char *
 	free(msg);
 }
 
+/*
+ * Whether PostgreSQL's parser takes every statement of the section; the
+ * first that it refuses becomes the finding (psql's backslash commands,
+ * which only psql understands, end here too).
+ */
+static bool section_parses(const struct revision *rev, const struct rev_section *s,
+			   struct findings *fs)
+{
+	if (!s->present)
+		return true;
+	struct sql_script sc = SQL_SCRIPT_INIT;
+	struct sql_error err = {0};
+	bool ok = sql_split(rev->text, s->start, s->end, &sc, &err) == 0;
+	for (size_t i = 0; ok && i < sc.n; i++) {
+		struct sql_tree *tree = NULL;
+		ok = sql_parse(rev->text, sc.v[i].start, sc.v[i].len, &tree, &err) == 0;
+		sql_tree_free(tree);
+	}
+	if (!ok) {
+		size_t before = fs->n;
+		struct finding *f = findings_add_at(
+			fs, RULE_UNSUPPORTED_MIGRATION, SEV_ERROR, rev->path, rev->text, rev->len,
+			err.offset, "PostgreSQL's parser refuses this, so revgate could not run it: %s",
+			err.message ? err.message : "a statement that does not scan");
+		finding_set_hint(f, "nothing was written; rewrite it as SQL (psql's backslash "
+				    "commands run only in psql)");
+		revision_remap_findings(rev, fs, before);
+	}
+	sql_error_release(&err);
+	sql_script_release(&sc);
+	return ok;
+}
+
 static char *section(const struct revision *rev, const struct rev_section *s)
 {
 	return s->present ? xstrndup(rev->text + s->start, s->end - s->start) : NULL;
 }
 
-int layout_import_render(enum layout_kind kind, const struct revset *set, time_t now,
+/* 2000-01-01T00:00:00Z */
+#define IMPORT_EPOCH ((time_t)946684800)
+
+int layout_import_render(enum layout_kind kind, const struct revset *set,
 			 struct layout_import *out, struct findings *fs)
 {
 	size_t refused = 0;
@@ -94,12 +131,20 @@ int layout_import_render(enum layout_kind kind, const struct revset *set, time_t
 			refused++;
 			continue;
 		}
+		if (!section_parses(rev, &rev->upgrade, fs) ||
+		    !section_parses(rev, &rev->downgrade, fs)) {
+			refused++;
+			continue;
+		}
 		char *up = section(rev, &rev->upgrade), *down = section(rev, &rev->downgrade);
 		char *from = xstrfmt("%s %s", layout_name(kind),
 				     rev->tool_version ? rev->tool_version : rev->id);
+		/* a version without a date gets a name from a fixed start, a minute
+		 * apart in the tool's order: the same history imports to the same
+		 * names, and no time is made up in the header */
 		time_t when = parse_created(rev->created);
 		if (!when)
-			when = now + 60 * (time_t)i; /* keeps the files in the tool's order */
+			when = IMPORT_EPOCH + 60 * (time_t)i;
 		struct newrev nr = {
 			.id = rev->id,
 			.parents = &rev->down_revisions,

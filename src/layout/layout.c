@@ -269,7 +269,12 @@ static void drop_duplicates(const struct layout_tree *t, struct layout_units *u,
 	for (size_t i = 0; i < u->n; i++) {
 		struct layout_unit *x = &u->v[i];
 		size_t k = 0;
-		while (k < w && strcmp(u->v[k].id, x->id))
+		/* "001" and "1" are one version to golang-migrate and goose, "1"
+		 * and "1.0" to Flyway (a sqitch rework is no duplicate) */
+		bool by_version = t->settings->kind != LAYOUT_SQITCH;
+		while (k < w && strcmp(u->v[k].id, x->id) &&
+		       !(by_version && u->v[k].version && x->version &&
+			 layout_version_equal(t->settings->kind, u->v[k].version, x->version)))
 			k++;
 		if (k < w) {
 			char *path = path_join(t->settings->dir, x->name);
@@ -480,7 +485,9 @@ int layout_read_other(const struct layout_tree *t, const char *name, char **text
 		return ret;
 	}
 	size_t body;
-	if (!revision_text_ok(path, sb.buf, sb.len, &body, fs)) {
+	/* an empty file is a migration that does nothing: golang-migrate and
+	 * diesel allow them, and real histories hold them */
+	if (sb.len && !revision_text_ok(path, sb.buf, sb.len, &body, fs)) {
 		strbuf_release(&sb);
 		free(path);
 		return 0;
@@ -513,6 +520,7 @@ void layout_rev_from_unit(const struct layout_tree *t, const struct layout_unit 
 	rev->file_name = xstrdup(path_basename(u->name));
 	rev->text = xstrdup("");
 	rev->rel_name = xstrdup(u->name);
+	rev->downgrade_how = ops_of(t->settings->kind)->downgrade_how;
 	rev->transactional = true;
 	if (u->id)
 		rev->id = xstrdup(u->id);

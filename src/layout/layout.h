@@ -237,7 +237,7 @@ struct layout_import {
  * (no readable SQL, a placeholder, an id outside revgate's grammar) is an
  * error finding, and the whole import is refused with ERR_CHECK.
  */
-int layout_import_render(enum layout_kind kind, const struct revset *set, time_t now,
+int layout_import_render(enum layout_kind kind, const struct revset *set,
 			 struct layout_import *out, struct findings *fs);
 void layout_import_release(struct layout_import *im);
 

@@ -72,6 +72,8 @@ static void split_locations(const char *value, const char *separator, struct str
 		sep = ';';
 	else if (s && !strcmp(s, "space"))
 		sep = ' ';
+	else if (s && !strcmp(s, "newline"))
+		sep = '\n';
 	free(s);
 	char *copy = xstrdup(value);
 	for (char *c = copy; *c; c++)
@@ -154,7 +156,11 @@ static int load_alembic(struct layout_settings *s, const char *ini, const char *
 	const char *vl = config_value(&a, "alembic", "version_locations");
 	if (vl) {
 		struct strlist raw = STRLIST_INIT;
-		split_locations(vl, config_value(&a, "alembic", "version_path_separator"), &raw);
+		/* Alembic 1.16 names it path_separator; before, version_path_separator */
+		const char *sep = config_value(&a, "alembic", "path_separator");
+		if (!sep)
+			sep = config_value(&a, "alembic", "version_path_separator");
+		split_locations(vl, sep, &raw);
 		for (size_t i = 0; i < raw.n; i++)
 			strlist_push_owned(&locs, resolve(ini_dir, raw.v[i]));
 		strlist_release(&raw);

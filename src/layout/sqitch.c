@@ -29,7 +29,96 @@ struct plan_change {
 	char *name;
 	size_t unit; /* index in the units */
 	unsigned line;
+	/* tags that follow it in the plan before its name is reworked: sqitch
+	 * looks for its scripts as NAME@TAG.sql, tag by tag */
+	struct strlist tags;
+	bool reworked;
 };
+
+/* Where sqitch.conf puts the plan and the scripts, relative to the
+ * migrations directory. */
+struct sqitch_dirs {
+	char *plan, *deploy, *revert;
+};
+
+/* "./sql/" as "sql"; "." as "". Fresh string. */
+static char *tidy_dir(const char *d)
+{
+	while (d[0] == '.' && d[1] == '/')
+		d += 2;
+	if (!strcmp(d, "."))
+		d = "";
+	char *x = xstrdup(d);
+	size_t n = strlen(x);
+	while (n && x[n - 1] == '/')
+		x[--n] = '\0';
+	return x;
+}
+
+/* A "key = value" of sqitch.conf's [core] section (git's config format). */
+static char *core_value(const char *conf, const char *key)
+{
+	bool core = false;
+	for (const char *l = conf; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		char *line = xstrndup(l, n);
+		char *s = line;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		char *value = NULL;
+		if (*s == '[') {
+			core = !strncmp(s, "[core]", 6);
+		} else if (core && !strncmp(s, key, strlen(key))) {
+			char *eq = s + strlen(key);
+			while (*eq == ' ' || *eq == '\t')
+				eq++;
+			if (*eq == '=') {
+				eq++;
+				while (*eq == ' ' || *eq == '\t')
+					eq++;
+				size_t k = strcspn(eq, "#;\r");
+				while (k && (eq[k - 1] == ' ' || eq[k - 1] == '\t'))
+					k--;
+				if (k >= 2 && eq[0] == '"' && eq[k - 1] == '"') {
+					eq++;
+					k -= 2;
+				}
+				value = xstrndup(eq, k);
+			}
+		}
+		free(line);
+		if (value)
+			return value;
+		l = e ? e + 1 : NULL;
+	}
+	return NULL;
+}
+
+static void sqitch_dirs(const struct layout_tree *t, struct sqitch_dirs *d, struct findings *fs)
+{
+	char *conf = NULL, *top = NULL;
+	size_t len;
+	if (layout_tree_has(t, "sqitch.conf") &&
+	    layout_read_other(t, "sqitch.conf", &conf, &len, fs) > 0) {
+		char *v = core_value(conf, "top_dir");
+		top = v ? tidy_dir(v) : NULL;
+		free(v);
+	}
+	if (!top)
+		top = xstrdup("");
+	const char *keys[] = {"plan_file", "deploy_dir", "revert_dir"};
+	const char *dflt[] = {"sqitch.plan", "deploy", "revert"};
+	char **outs[] = {&d->plan, &d->deploy, &d->revert};
+	for (size_t i = 0; i < 3; i++) {
+		char *v = conf ? core_value(conf, keys[i]) : NULL;
+		char *x = v ? tidy_dir(v) : path_join(top, dflt[i]);
+		free(v);
+		*outs[i] = x;
+	}
+	free(top);
+	free(conf);
+}
 
 /* The next whitespace-separated token of `*p` (up to `stop` characters too). */
 static char *token(const char **p, const char *stop)
@@ -63,26 +152,35 @@ static void plan_finding(struct findings *fs, const char *path, unsigned line, c
 
 static int list(const struct layout_tree *t, struct layout_units *out, struct findings *fs)
 {
-	if (!layout_tree_has(t, PLAN_NAME)) {
+	struct sqitch_dirs dirs;
+	sqitch_dirs(t, &dirs, fs);
+	if (!layout_tree_has(t, dirs.plan)) {
 		if (t->names.n) {
-			struct finding *f =
-				findings_add(fs, RULE_INVALID_FILE, SEV_ERROR, t->settings->dir, 0, 0,
-					     "no %s in the migrations directory: sqitch's order of "
-					     "changes is unknown",
-					     PLAN_NAME);
-			finding_set_hint(f, "set 'migrations' in revgate.ini to sqitch's top directory");
+			struct finding *f = findings_add(
+				fs, RULE_INVALID_FILE, SEV_ERROR, t->settings->dir, 0, 0,
+				"no %s in the migrations directory: sqitch's order of changes is unknown",
+				dirs.plan);
+			finding_set_hint(f, "set 'migrations' in revgate.ini to sqitch's directory, "
+					    "the one holding sqitch.conf or sqitch.plan");
 		}
+		free(dirs.plan);
+		free(dirs.deploy);
+		free(dirs.revert);
 		return 0;
 	}
 	char *plan;
 	size_t plan_len;
-	int ret = layout_read_other(t, PLAN_NAME, &plan, &plan_len, fs);
-	if (ret <= 0)
+	int ret = layout_read_other(t, dirs.plan, &plan, &plan_len, fs);
+	if (ret <= 0) {
+		free(dirs.plan);
+		free(dirs.deploy);
+		free(dirs.revert);
 		return ret;
-	out->plan_name = xstrdup(PLAN_NAME);
-	char *plan_path = path_join(t->settings->dir, PLAN_NAME);
+	}
+	out->plan_name = xstrdup(dirs.plan);
+	char *plan_path = path_join(t->settings->dir, dirs.plan);
 	struct plan_change *pc = NULL;
-	size_t npc = 0, first_untagged = 0;
+	size_t npc = 0;
 	unsigned line = 0;
 	for (char *l = plan; l && *l;) {
 		char *e = strchr(l, '\n');
@@ -98,16 +196,13 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 		if (!*p || *p == '#' || *p == '%') {
 			/* blank, comment, pragma */
 		} else if (*p == '@') {
-			/* a tag: earlier instances of changes reworked later are
-			 * named after the first tag that follows them */
+			/* a tag: a candidate name for the scripts of every change
+			 * before it that is reworked later */
 			const char *q = p + 1;
 			char *tag = token(&q, "#");
-			for (size_t i = first_untagged; tag && i < npc; i++) {
-				struct layout_unit *u = &out->v[pc[i].unit];
-				free(u->version);
-				u->version = xstrfmt("%s@%s", pc[i].name, tag);
-			}
-			first_untagged = npc;
+			for (size_t i = 0; tag && i < npc; i++)
+				if (!pc[i].reworked)
+					strlist_push(&pc[i].tags, tag);
 			free(tag);
 		} else {
 			bool revert = *p == '-';
@@ -127,6 +222,7 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 			} else {
 				struct layout_unit *u = layout_unit_push(out, "");
 				u->plan_line = line;
+				u->conf_name = xstrdup(dirs.plan);
 				u->version = xstrdup(name);
 				while (*p == ' ' || *p == '\t')
 					p++;
@@ -154,17 +250,21 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 					u->created = stamp;
 				else
 					free(stamp);
-				const char *hash = strstr(p, " # ");
-				if (!hash && p[0] == '#')
-					hash = p - 1;
+				/* the note: after '#', past the planner's <email> */
+				const char *mail = strchr(p, '>');
+				const char *hash = strchr(mail ? mail : p, '#');
 				if (hash) {
-					const char *note = hash + 3;
+					const char *note = hash + 1;
 					while (*note == ' ')
 						note++;
 					if (*note)
 						u->message = xstrdup(note);
 				}
+				for (size_t i = 0; i < npc; i++)
+					if (!strcmp(pc[i].name, name))
+						pc[i].reworked = true;
 				pc = xrealloc(pc, (npc + 1) * sizeof(*pc));
+				memset(&pc[npc], 0, sizeof(*pc));
 				pc[npc].name = name;
 				pc[npc].unit = out->n - 1;
 				pc[npc].line = line;
@@ -174,27 +274,36 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 		l = e ? e + 1 : NULL;
 	}
 	/* names, ids and files, now that reworked changes are known: the last
-	 * instance of a name keeps NAME.sql, earlier ones NAME@TAG.sql */
+	 * instance of a name keeps NAME.sql; an earlier one NAME@TAG.sql, the
+	 * first of its tags that has a deploy script, as sqitch looks for it */
 	for (size_t i = 0; i < npc; i++) {
 		struct layout_unit *u = &out->v[pc[i].unit];
-		bool last = true;
-		for (size_t k = i + 1; k < npc && last; k++)
-			last = strcmp(pc[k].name, pc[i].name) != 0;
-		const char *script = last ? pc[i].name : u->version;
+		char *script = NULL;
+		for (size_t k = 0; pc[i].reworked && !script && k < pc[i].tags.n; k++) {
+			char *cand = xstrfmt("%s@%s", pc[i].name, pc[i].tags.v[k]);
+			char *file = xstrfmt("%s/%s.sql", dirs.deploy, cand);
+			if (layout_tree_has(t, file))
+				script = cand;
+			else
+				free(cand);
+			free(file);
+		}
+		if (!script)
+			script = pc[i].reworked && pc[i].tags.n
+					 ? xstrfmt("%s@%s", pc[i].name, pc[i].tags.v[0])
+					 : xstrdup(pc[i].name);
 		free(u->name);
-		u->name = xstrfmt("deploy/%s.sql", script);
-		char *revert = xstrfmt("revert/%s.sql", script);
+		u->name = xstrfmt("%s%s%s.sql", dirs.deploy, *dirs.deploy ? "/" : "", script);
+		char *revert = xstrfmt("%s%s%s.sql", dirs.revert, *dirs.revert ? "/" : "", script);
 		if (layout_tree_has(t, revert))
 			u->down_name = revert;
 		else
 			free(revert);
 		free(u->id);
 		u->id = layout_id_from_version(script);
-		if (last) {
-			/* an earlier instance keeps NAME@TAG, which names its scripts */
-			free(u->version);
-			u->version = xstrdup(pc[i].name);
-		}
+		free(u->version);
+		/* sqitch's own name for it: NAME, or NAME@TAG for an earlier one */
+		u->version = script;
 	}
 	/* dependencies name changes declared before (the last instance) */
 	for (size_t i = 0; i < npc; i++) {
@@ -213,9 +322,14 @@ static int list(const struct layout_tree *t, struct layout_units *out, struct fi
 				u->depends_on.v[w++] = u->depends_on.v[k];
 		u->depends_on.n = w;
 	}
-	for (size_t i = 0; i < npc; i++)
+	for (size_t i = 0; i < npc; i++) {
 		free(pc[i].name);
+		strlist_release(&pc[i].tags);
+	}
 	free(pc);
+	free(dirs.plan);
+	free(dirs.deploy);
+	free(dirs.revert);
 	free(plan_path);
 	free(plan);
 	return 0;
@@ -293,7 +407,7 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 {
 	if (!layout_tree_has(t, u->name)) {
 		layout_rev_from_unit(t, u, rev);
-		char *plan = path_join(t->settings->dir, PLAN_NAME);
+		char *plan = path_join(t->settings->dir, u->conf_name ? u->conf_name : PLAN_NAME);
 		struct finding *f = findings_add(fs, RULE_INVALID_FILE, SEV_ERROR, plan, u->plan_line,
 						 1, "the plan's change '%s' has no deploy script '%s'",
 						 u->version, u->name);
@@ -313,6 +427,7 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 const struct layout_ops layout_sqitch = {
 	.kind = LAYOUT_SQITCH,
 	.name = "sqitch",
+	.downgrade_how = "in the change's revert script",
 	.linear = true,
 	.depth = 3,
 	.list = list,

@@ -156,6 +156,10 @@ static bool outside_data_statements(int k)
 	case PG_QUERY__NODE__NODE_CREATE_POLICY_STMT:
 	case PG_QUERY__NODE__NODE_COPY_STMT:
 	case PG_QUERY__NODE__NODE_CALL_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_OWNER_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
+	case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
 		return true;
 	default:
 		return false;
@@ -270,7 +274,8 @@ unsigned lint_line_of(const struct lint_ctx *ctx, size_t offset)
 {
 	unsigned line, col;
 	line_index_pos(&ctx->run->li, offset, &line, &col);
-	return line;
+	/* a message names the line of the file the statement is in */
+	return revision_file_line(ctx->run->rev, line);
 }
 
 bool lint_table_is_new(const struct lint_ctx *ctx, const struct cat_table *t)
@@ -948,9 +953,10 @@ static bool memmem_nocase(const char *hay, size_t n, const char *needle, size_t 
 }
 
 /*
- * A data statement (INSERT, SELECT, COMMENT, GRANT, SET) by its first
+ * A data statement (INSERT, SELECT, COMMENT, GRANT) by its first
  * keyword: its node kind, or 0. WITH is not one: a data-modifying CTE may
- * hide an UPDATE or DELETE that rules want to see.
+ * hide an UPDATE or DELETE that rules want to see; nor is SET, whose
+ * setting rules want to read (session-state-change).
  */
 static int light_kind(const char *t, size_t start, size_t len)
 {
@@ -962,7 +968,6 @@ static int light_kind(const char *t, size_t start, size_t len)
 	    {"select", PG_QUERY__NODE__NODE_SELECT_STMT},
 	    {"comment", PG_QUERY__NODE__NODE_COMMENT_STMT},
 	    {"grant", PG_QUERY__NODE__NODE_GRANT_STMT},
-	    {"set", PG_QUERY__NODE__NODE_VARIABLE_SET_STMT},
 	};
 	size_t n = 0;
 	while (n < len && n < 8 && isalpha((unsigned char)t[start + n]))
@@ -1009,8 +1014,10 @@ static bool insert_target(const char *t, size_t start, size_t len, char schema[6
 {
 	size_t pos = start, end = start + len;
 	struct sql_ident a, b;
-	if (!sql_lex_next_ident(t, &pos, end, &a) || !sql_lex_next_ident(t, &pos, end, &a) ||
-	    a.end - a.start != 4 || strncasecmp(t + a.start, "into", 4) ||
+	if (!sql_lex_next_ident(t, &pos, end, &a)) /* INSERT */
+		return false;
+	if (!sql_lex_next_ident(t, &pos, end, &a) || a.end - a.start != 4 ||
+	    strncasecmp(t + a.start, "into", 4) ||
 	    !sql_lex_next_ident(t, &pos, end, &a))
 		return false;
 	schema[0] = '\0';

@@ -27,6 +27,8 @@ void lint_settings_init(struct lint_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->pg_version = 15;
+	s->version_table = "revgate_version";
+	s->history_table = "revgate_history";
 	size_t n = lint_rule_count();
 	if (n > LINT_MAX_RULES)
 		BUG("more rules (%zu) than LINT_MAX_RULES", n);
@@ -91,6 +93,12 @@ int lint_settings_from_config(struct lint_settings *s, const struct config *cfg)
 		return ERR_CONFIG;
 	free(s->cache_dir);
 	s->cache_dir = config_cache_dir(cfg);
+	v = config_get(cfg, "database", "version_table");
+	if (v && *v)
+		s->version_table = v;
+	v = config_get(cfg, "database", "history_table");
+	if (v && *v)
+		s->history_table = v;
 	const struct config_entry *e[LINT_MAX_RULES * 2];
 	size_t n;
 	config_section_entries(cfg, "rules", e, &n, ARRAY_SIZE(e));
@@ -363,7 +371,7 @@ static bool first_is_revision(const char *dir)
 
 int lint_history_dir(const struct lint_settings *s, const char *dir,
 		     const struct matcher *name_pattern, const struct revision_limits *limits,
-		     struct findings *out, bool *is_history)
+		     struct findings *out, bool *is_history, size_t *revisions)
 {
 	*is_history = false;
 	if (!first_is_revision(dir))
@@ -375,6 +383,7 @@ int lint_history_dir(const struct lint_settings *s, const char *dir,
 	int ret = revset_load_dir(&revs, dir, name_pattern, limits, &fs);
 	if (ret < 0)
 		goto out;
+	*revisions += revs.n;
 	graph_build(&g, revs.v, revs.n, &fs);
 	graph_check_heads(&g, &fs);
 	size_t *nodes = xcalloc(g.n + 1, sizeof(*nodes));

@@ -55,6 +55,9 @@ struct lint_settings {
 	 * --assume-in-transaction); otherwise only their own BEGIN opens one */
 	bool assume_in_transaction;
 	char *cache_dir;  /* catalog snapshots of long histories; NULL: none (owned) */
+	/* revgate's own tables ([database] version_table, history_table;
+	 * borrowed from the config, or static defaults) */
+	const char *version_table, *history_table;
 };
 
 void lint_settings_init(struct lint_settings *s);
@@ -109,14 +112,15 @@ bool lint_is_revision_text(const char *text);
  * directory is a history: every file is read as a revision, the graph is
  * built and checked, and each revision is linted against the schema its
  * ancestors leave, as for the migrations directory; findings go to `out`,
- * settled (lint_settle), and *is_history is set. Otherwise nothing is done
+ * settled (lint_settle), *is_history is set and *revisions grows by the
+ * number of revisions read. Otherwise nothing is done
  * and the caller lints its files one by one (lint_files). ERR_NOTFOUND or
  * ERR_IO when the directory cannot be read.
  */
 struct revision_limits;
 int lint_history_dir(const struct lint_settings *s, const char *dir,
 		     const struct matcher *name_pattern, const struct revision_limits *limits,
-		     struct findings *out, bool *is_history);
+		     struct findings *out, bool *is_history, size_t *revisions);
 
 /*
  * The one place a finding's fate is decided, for every family: a rule

@@ -29,6 +29,10 @@ struct printer {
 	FILE *fp;
 	bool color;
 	const char *tool_version;
+	/* What was checked ("12 revisions checked"): the text summary then
+	 * leads with it and is printed even when there is no finding, so a
+	 * clean run says what it judged. NULL: counts only, after findings. */
+	const char *checked;
 	void *state;
 };
 

@@ -94,8 +94,10 @@ static void text_summary(struct printer *p, const struct findings *all)
 {
 	size_t e = findings_count(all, SEV_ERROR), w = findings_count(all, SEV_WARNING),
 	       i = findings_count(all, SEV_INFO);
-	if (!all->n)
+	if (!all->n && !p->checked)
 		return;
+	if (p->checked)
+		fprintf(p->fp, "%s: ", p->checked);
 	fprintf(p->fp, "%zu error%s, %zu warning%s, %zu info\n", e, e == 1 ? "" : "s", w,
 		w == 1 ? "" : "s", i);
 }

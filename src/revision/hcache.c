@@ -38,13 +38,6 @@ static void put_list(struct strbuf *sb, const struct strlist *l)
 	free(j);
 }
 
-static char *unescape(const char *s, size_t n)
-{
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_add_field_unescaped(&sb, s, n);
-	return strbuf_detach(&sb, NULL);
-}
-
 static char *opt_value(char *f)
 {
 	if (f[0] == '=')
@@ -58,17 +51,41 @@ static void cache_path(struct hcache *c, const char *cache_dir, const char *dir,
 	char *real = realpath(dir, NULL);
 	if (!real)
 		return;
-	char hex[HASH_HEX_LEN + 1];
 	/* another layout's reading of the same directory is another cache */
 	char *key = layout ? xstrfmt("%s\n%s", real, layout) : xstrdup(real);
 	free(real);
-	real = key;
-	hash_sha256_hex(real, strlen(real), hex);
-	hex[24] = '\0';
+	char hex[17];
+	hash_name_hex(key, hex);
 	c->path = xstrfmt("%s/headers-%s", cache_dir, hex);
-	free(real);
+	free(key);
 }
 
+/* Unescapes field [s, end) where it stands (it only shrinks); NUL-ends it. */
+static char *unescape_in_place(char *s, char *end)
+{
+	char *w = s;
+	for (char *r = s; r < end; r++) {
+		if (*r == '\\' && r + 1 < end) {
+			r++;
+			char c = *r;
+			if (c == 't')
+				c = '\t';
+			else if (c == 'n')
+				c = '\n';
+			*w++ = c;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+/*
+ * One record: its fields are unescaped inside the line, and only what the
+ * entry keeps is copied (a long history reads thousands of records on
+ * every graph command).
+ */
 static void parse_record(struct hcache *c, char *line)
 {
 	char *f[HCACHE_FIELDS];
@@ -76,23 +93,21 @@ static void parse_record(struct hcache *c, char *line)
 	char *p = line;
 	while (nf < HCACHE_FIELDS) {
 		char *tab = strchr(p, '\t');
-		if (!tab) { /* a short record: not ours, or cut off */
-			while (nf > 0)
-				free(f[--nf]);
+		if (!tab) /* a short record: not ours, or cut off */
 			return;
-		}
-		f[nf++] = unescape(p, (size_t)(tab - p));
+		f[nf++] = unescape_in_place(p, tab);
 		p = tab + 1;
 	}
+	for (size_t k = 0; k < HCACHE_FIELDS; k++)
+		if (k == 0 || (k >= 7 && k <= 14))
+			f[k] = xstrdup(f[k]);
 	ALLOC_GROW(c->v, c->n + 1, c->alloc);
 	struct hcache_entry *e = &c->v[c->n];
 	memset(e, 0, sizeof(*e));
 	e->name = f[0];
 	long long *nums[] = {&e->size, &e->ino, &e->mtime_s, &e->mtime_ns, &e->ctime_s, &e->ctime_ns};
-	for (size_t k = 0; k < 6; k++) {
+	for (size_t k = 0; k < 6; k++)
 		*nums[k] = strtoll(f[1 + k], NULL, 10);
-		free(f[1 + k]);
-	}
 	struct revision *r = &e->rev;
 	r->id = f[7];
 	strlist_split(&r->down_revisions, f[8], ',');
@@ -109,7 +124,7 @@ static void parse_record(struct hcache *c, char *line)
 	r->labels_line = (unsigned)strtoul(f[19], NULL, 10);
 	r->upgrade.present = f[20][0] == '1';
 	r->downgrade.present = f[20][1] == '1';
-	for (size_t k = 8; k < HCACHE_FIELDS; k++)
+	for (size_t k = 8; k <= 14; k++)
 		free(f[k]);
 	if (!revision_id_valid(r->id) || !strmap_put(&c->by_name, e->name, c->n)) {
 		revision_release(r);

@@ -98,7 +98,7 @@ char *newrev_render(const struct newrev *r, time_t when)
 	strbuf_addch(&sb, '\n');
 	if (r->created)
 		strbuf_addf(&sb, "-- created: %s\n", r->created);
-	else
+	else if (!r->verbatim) /* an import states no time its source lacks */
 		strbuf_addf(&sb, "-- created: %04d-%02d-%02dT%02d:%02d:%02dZ\n", tm.tm_year + 1900,
 			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (r->non_transactional)

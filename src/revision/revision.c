@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/strbuf.h"
+#include "core/suggest.h"
 #include "core/textpos.h"
 #include "core/xalloc.h"
 #include "match/match.h"
@@ -65,28 +66,6 @@ bool revision_label_valid(const char *s)
 }
 
 /* Levenshtein distance, capped: enough to suggest "down_revision" for a typo. */
-static unsigned edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 40 || lb > 40)
-		return 99;
-	unsigned row[41];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned prev = row[0];
-		row[0] = (unsigned)i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned cur = row[j];
-			unsigned sub = prev + (a[i - 1] != b[j - 1]);
-			unsigned del = row[j] + 1, ins = row[j - 1] + 1;
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 /* Reports the first byte that is not valid UTF-8, or returns len. */
 static size_t utf8_invalid_at(const unsigned char *s, size_t len)
 {
@@ -293,7 +272,7 @@ static void header_line(struct parse_state *ps, const struct line *l)
 		unsigned best = 99;
 		int best_k = -1;
 		for (int j = 0; j < KEY__COUNT; j++) {
-			unsigned d = edit_distance(key, key_names[j]);
+			unsigned d = suggest_distance(key, key_names[j]);
 			if (d < best) {
 				best = d;
 				best_k = j;
@@ -648,6 +627,14 @@ static const struct rev_span *span_at_line(const struct revision *rev, unsigned 
 		}
 	}
 	return found;
+}
+
+unsigned revision_file_line(const struct revision *rev, unsigned line)
+{
+	const struct rev_span *sp = rev->nspans ? span_at_line(rev, line) : NULL;
+	if (!sp)
+		return line;
+	return sp->fixed ? sp->first_line : line - sp->text_line + sp->first_line;
 }
 
 void revision_remap_findings(const struct revision *rev, struct findings *fs, size_t from)

@@ -80,6 +80,9 @@ struct revision {
 	char *created;
 	char *irreversible; /* reason, or NULL */
 	char *imported_from; /* "<layout> <version>" of an imported revision, or NULL */
+	/* Another tool's revision: where that tool writes a downgrade (static
+	 * text, not owned); NULL for revgate's own files. */
+	const char *downgrade_how;
 	bool transactional; /* false with "-- transaction: false" */
 	bool plain_sql;     /* not a revision: the whole file is the upgrade */
 	bool usable;        /* id and parents are known: the graph can place it */
@@ -129,6 +132,8 @@ struct rev_span *revision_add_span(struct revision *rev, size_t start, size_t en
  * check that reads `text` (lint, the guard) on a revision with spans.
  */
 void revision_remap_findings(const struct revision *rev, struct findings *fs, size_t from);
+/* The line of its own file that line `line` of `text` comes from. */
+unsigned revision_file_line(const struct revision *rev, unsigned line);
 /* The section text as a fresh, NUL-terminated copy; "" when absent. */
 char *revision_section_dup(const struct revision *rev, const struct rev_section *s);
 /* Whether the header silences `rule` for the whole file. */

@@ -355,6 +355,90 @@ EOF
 	[[ "$output" != *"a.py"*"missing-downgrade"* ]]
 }
 
+@test "statements are placed at the call that wrote them: a connection's execute, bare op imports, bulk_insert, an empty downgrade" {
+	py a1_users.py <<'EOF'
+"""users"""
+from alembic import op
+from alembic.op import create_table
+import sqlalchemy as sa
+
+revision = "a1"
+down_revision = None
+
+
+def upgrade():
+    macros = create_table("users", sa.Column("id", sa.Integer(), primary_key=True),
+                          sa.Column("key", sa.String(64)))
+    op.bulk_insert(macros, [{"id": 1, "key": "users"}, {"id": 2, "key": "users"},
+                            {"id": 3, "key": "users"}])
+    op.add_column("accounts", sa.Column("flag", sa.Boolean()))
+    conn = op.get_bind()
+    conn.execute(sa.text("UPDATE accounts SET flag = false"))
+
+
+def downgrade():
+    pass
+EOF
+	run rg lint
+	[[ "$output" == *"alembic/versions/a1_users.py:11:5: warning[prefer-bigint-over-int]"* ]]
+	[[ "$output" == *"alembic/versions/a1_users.py:17:5: info[update-without-where]"* ]]
+	[[ "$output" == *"alembic/versions/a1_users.py:17:5: warning[statements-after-access-exclusive]"*"taken on line 15"* ]]
+	[[ "$output" == *"alembic/versions/a1_users.py:20:1: warning[missing-downgrade]"* ]]
+}
+
+@test "a revision Alembic cannot write offline is remembered: the next lint runs no Alembic" {
+	py a.py <<'EOF'
+from alembic import op
+revision = "a"
+down_revision = None
+def upgrade():
+    op.get_bind().execute("SELECT 1").fetchall()
+def downgrade():
+    pass
+EOF
+	run rg lint
+	[[ "$output" == *"alembic-sql-unavailable"* ]]
+	printf '[revgate]\nlayout = alembic\n\n[alembic]\ncommand = /bin/false\n' >revgate.ini
+	run rg lint
+	[[ "$output" == *"warning[alembic-sql-unavailable]"* ]]
+	[[ "$output" != *"/bin/false"* ]]
+}
+
+@test "alembic.ini as Python reads it: long lines, values over several lines, path_separator" {
+	mkdir -p more
+	{
+		printf '[alembic]\n# %s\n' "$(head -c 300 /dev/zero | tr '\0' 'x')"
+		printf 'script_location = %%(here)s/alembic\n'
+		printf 'version_locations =\n    %%(here)s/alembic/versions\n    %%(here)s/more\n'
+		printf 'path_separator = newline\n'
+	} >alembic.ini
+	py a1.py <<'EOF'
+revision = "a1"
+down_revision = None
+EOF
+	printf 'revision = "b2"\ndown_revision = "a1"\n' >more/b2.py
+	run rg history
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "a1 -> b2 (head), " ] || [ "${lines[0]}" = "a1 -> b2 (head)" ]
+}
+
+@test "a computed branch_labels is a warning, and the revision keeps its place" {
+	py a1.py <<'EOF'
+import cli
+revision = "a1"
+down_revision = None
+branch_labels = (cli.CONTRACT_BRANCH,)
+EOF
+	py b2.py <<'EOF'
+revision = "b2"
+down_revision = "a1"
+EOF
+	run rg history
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"alembic/versions/a1.py:4:1: warning[unreadable-revision]: 'branch_labels' is not a literal"* ]]
+	[[ "$output" == *"a1 -> b2 (head)"* ]]
+}
+
 @test "revgate merge writes a merge revision from script.py.mako that Alembic loads" {
 	quirky_history
 	py e5_side.py <<'EOF'

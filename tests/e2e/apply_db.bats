@@ -91,7 +91,7 @@ ALTER TABLE a DROP b;"
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "bbbb0002" ]
 	[ "$(psql_ -c "SELECT indisvalid FROM pg_index WHERE indexrelid = 'a_b'::regclass")" = "t" ]
-	[ "$(psql_ -c "SELECT string_agg(outcome, ',' ORDER BY id) FROM revgate_history WHERE revision = 'bbbb0002'")" = "started,segment,segment,applied" ]
+	[ "$(psql_ -c "SELECT string_agg(outcome, ',' ORDER BY id) FROM revgate_history WHERE revision = 'bbbb0002'")" = "segment,started,segment,applied" ]
 	run rg downgrade base
 	[ "$status" -eq 0 ]
 	[ "$(rows)" = "" ]
@@ -393,8 +393,83 @@ CREATE TABLE y (id int);" "SELECT 1;" "-- transaction: false"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"revision 'cccc' is not half-done"* ]]
 	[ "$(rows)" = "aaaa0001" ]
+	# what ran is still there: the claim is refused, naming it
+	run rg resolve --rolled-back bbbb0002
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"segment 1 ("*":7) ran and is still there: table x exists"* ]]
+	[[ "$output" == *"left index public.a_id INVALID: drop it first with 'DROP INDEX CONCURRENTLY public.a_id;'"* ]]
+	psql_ -c "DROP TABLE x" -c "DROP INDEX a_id"
 	run rg resolve --rolled-back bbbb0002
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"resolved bbbb0002 as rolled back"* ]]
+}
+
+@test "upgrade and resolve agree on whether a revision is half-done" {
+	sql_rev aaaa0001 none "CREATE TABLE t (id int);" "DROP TABLE t;" 20250101_0000
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	# a mixed revision whose first transaction fails: nothing of it stayed
+	sql_rev bbbb0002 aaaa0001 "INSERT INTO nosuch VALUES (1);
+CREATE INDEX CONCURRENTLY t_id ON t (id);" "DROP INDEX t_id;" 20250101_0001
+	run rg upgrade --no-lint
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"revision 'bbbb0002' failed and was rolled back"* ]]
+	[[ "$output" != *"resolve"* ]]
+	run rg resolve
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to resolve"* ]]
+	# its statement outside a transaction fails after the first one ran
+	sql_rev bbbb0002 aaaa0001 "INSERT INTO t VALUES (1);
+CREATE UNIQUE INDEX CONCURRENTLY t_id ON t ((1));
+INSERT INTO t VALUES (2);" "DROP INDEX t_id;" 20250101_0001
+	psql_ -c "INSERT INTO t VALUES (1)"
+	run rg upgrade --no-lint
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"revision 'bbbb0002' stopped part-way"*"run 'revgate resolve'"* ]]
+	run rg resolve
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"revision bbbb0002: upgrade stopped"* ]]
+	# what resolve prints comes before its verdict, also through a pipe
+	[[ "${lines[-1]}" == "revgate resolve: 1 revision is half-done" ]]
+}
+
+@test "history --indicate-current marks the revisions the database is at" {
+	sql_rev aaaa0001 none "CREATE TABLE a (id int);" "DROP TABLE a;" 20250101_0000
+	sql_rev bbbb0002 aaaa0001 "CREATE TABLE b (id int);" "DROP TABLE b;" 20250101_0001
+	sql_rev cccc0003 aaaa0001 "CREATE TABLE c (id int);" "DROP TABLE c;" 20250101_0002 "-- branch_labels: other"
+	run rg history --indicate-current
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"(current)"* ]]
+	run rg upgrade bbbb0002
+	[ "$status" -eq 0 ]
+	run rg history --indicate-current
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "aaaa0001 -> bbbb0002 (head) (current), revision bbbb0002" ]
+	[ "${lines[1]}" = "aaaa0001 -> cccc0003 (other) (head), revision cccc0003" ]
+	[ "${lines[2]}" = "<base> -> aaaa0001 (branchpoint), revision aaaa0001" ]
+	run rg upgrade other@head
+	run rg history -i -v
+	[[ "$output" == *"Rev: bbbb0002 (head) (current)"* ]]
+	[[ "$output" == *"Rev: cccc0003 (head) (current)"* ]]
+	[[ "$output" == *"Rev: aaaa0001 (branchpoint)"$'\n'* ]]
+	run rg history --indicate-current --format json
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert {r["revision"]: r["is_current"] for r in d} == {"bbbb0002": True, "cccc0003": True, "aaaa0001": False}, d
+' "$output"
+	# without the option nothing connects, and JSON has no is_current
+	run rg history --format json --url "postgresql:///nosuch?host=/nonexistent"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"is_current"* ]]
+	run rg history --indicate-current --url "postgresql:///nosuch?host=/nonexistent"
+	[ "$status" -eq 3 ]
 }

@@ -136,3 +136,17 @@ CREATE TABLE s2 (id int);" "SELECT 1;" "-- transaction: false"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"'bbbb0002' is half-done: its upgrade stopped in segment 2 of 4 (interrupted)"* ]]
 }
+
+@test "SIGINT in the first transaction of a mixed revision: rolled back, and resolve agrees" {
+	STAMP=20250101_0001 mkrev bbbb0002 aaaa0001 "CREATE TABLE slow (id int);
+SELECT pg_sleep(3);
+CREATE INDEX CONCURRENTLY slow_id ON slow (id);" "DROP TABLE slow;"
+	interrupt INT
+	[ "$(cat "$BATS_TEST_TMPDIR/rc")" -eq 130 ]
+	grep -q "interrupted by SIGINT: revision 'bbbb0002' was rolled back" "$BATS_TEST_TMPDIR/out"
+	! grep -q "resolve" "$BATS_TEST_TMPDIR/out"
+	run rg resolve
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to resolve"* ]]
+}

@@ -33,7 +33,7 @@ mkrev() {
 	run rg test
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"starting a throwaway PostgreSQL"* ]]
+	[ "${lines[0]}" = "revgate test: on a throwaway PostgreSQL cluster it starts and removes (no --url given)" ]
 	[[ "$output" == *"4 revisions, 20 steps"* ]]
 	[ "$(ls -d /tmp/revgate-test.* 2>/dev/null | wc -l)" -eq "$before" ]
 }
@@ -93,8 +93,8 @@ CREATE TABLE leftover (x int);"
 		-c "INSERT INTO a VALUES (1, 42)"
 	mkrev aaaa0001 none "CREATE TABLE IF NOT EXISTS a (id bigint PRIMARY KEY, v int);" "DROP TABLE a;"
 	app_url="postgresql:///appdb?host=$PGHOST&port=$PGPORT&user=app"
-	# the URL from the environment, as CI sets it
-	DATABASE_URL=$app_url run rg test
+	# the URL given: the scratch database cannot be made
+	run rg test --url "$app_url"
 	status1=$status out1=$output
 	# --in-place must be asked for with --url
 	DATABASE_URL=$app_url run rg test --in-place
@@ -107,7 +107,7 @@ CREATE TABLE leftover (x int);"
 	pg_stop
 	echo "$out1"; echo "$out2"; echo "$out3"
 	[ "$status1" -eq 3 ]
-	[[ "$out1" == *"cannot create a scratch database"*"(the URL from DATABASE_URL)"*"permission denied to create database"*"refusing to run the downgrades"*"--in-place --url URL"* ]]
+	[[ "$out1" == *"cannot create a scratch database"*"(the URL from --url)"*"permission denied to create database"*"refusing to run the downgrades"*"--in-place --url URL"* ]]
 	[ "$status2" -eq 2 ]
 	[[ "$out2" == *"--in-place needs --url"* ]]
 	[ "$status3" -eq 1 ]
@@ -132,4 +132,83 @@ CREATE TABLE leftover (x int);"
 	[[ "$output" == *"4 revisions, 20 steps"* ]]
 	[ "$left" -eq 0 ]
 	[ "$fns" -eq 0 ]
+}
+
+@test "DATABASE_URL or .env without --url: the test runs on a throwaway cluster and never touches that server" {
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	pg_start "$BATS_TEST_TMPDIR/pg" >/dev/null 2>&1
+	psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+	psql_ -c "CREATE ROLE keepme_$BATS_TEST_NUMBER LOGIN"
+	STAMP=20250101_0004 mkrev eeee0005 dddd0004 "CREATE ROLE keepme_$BATS_TEST_NUMBER;" "DROP ROLE keepme_$BATS_TEST_NUMBER;"
+	url=$DATABASE_URL
+	run rg test
+	status1=$status out1=$output
+	unset DATABASE_URL
+	echo "DATABASE_URL=$url" >.env
+	run rg test
+	status2=$status out2=$output
+	roles=$(psql_ -c "SELECT count(*) FROM pg_roles WHERE rolname = 'keepme_$BATS_TEST_NUMBER'")
+	dbs=$(psql_ -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'revgate_test_%'")
+	pg_stop
+	echo "$out1"; echo "$out2"
+	[ "$status1" -eq 0 ]
+	[ "$status2" -eq 0 ]
+	[[ "$out1" == "revgate test: on a throwaway PostgreSQL cluster it starts and removes (no --url given)"* ]]
+	[[ "$out2" == "revgate test: on a throwaway PostgreSQL cluster it starts and removes (no --url given)"* ]]
+	[ "$roles" -eq 1 ]
+	[ "$dbs" -eq 0 ]
+}
+
+@test "--url: statements that change the whole server are refused before anything runs, unless --allow-cluster-changes" {
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	pg_start "$BATS_TEST_TMPDIR/pg" >/dev/null 2>&1
+	psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+	psql_ -c "CREATE ROLE keepme LOGIN"
+	STAMP=20250101_0004 mkrev eeee0005 dddd0004 "CREATE TABLE e (id int);
+ALTER SYSTEM SET work_mem = '8MB';" "DROP ROLE keepme;
+DROP TABLE e;"
+	run rg test --url "$DATABASE_URL"
+	status1=$status out1=$output
+	dbs=$(psql_ -c "SELECT count(*) FROM pg_database WHERE datname LIKE 'revgate_test_%'")
+	roles=$(psql_ -c "SELECT count(*) FROM pg_roles WHERE rolname = 'keepme'")
+	STAMP=20250101_0004 mkrev eeee0005 dddd0004 "CREATE ROLE tmp_role;" "DROP ROLE tmp_role;"
+	run rg test --url "$DATABASE_URL" --allow-cluster-changes
+	status2=$status out2=$output
+	pg_stop
+	echo "$out1"; echo "$out2"
+	[ "$status1" -eq 1 ]
+	[[ "$out1" == *"_eeee0005_rev.sql:7: ALTER SYSTEM (upgrade)"* ]]
+	[[ "$out1" == *"_eeee0005_rev.sql:10: DROP ROLE (downgrade)"* ]]
+	[[ "$out1" == *"2 statements above change the whole server"*"--allow-cluster-changes"* ]]
+	[ "$dbs" -eq 0 ]
+	[ "$roles" -eq 1 ]
+	[ "$status2" -eq 0 ]
+	[[ "$out2" == "revgate test: on the server at postgresql:///postgres?host="*"(--url), in a scratch database it creates and drops"* ]]
+}
+
+@test "--in-place refuses a database holding any kind of object" {
+	. "$BATS_TEST_DIRNAME/../lib/pg.bash"
+	pg_start "$BATS_TEST_TMPDIR/pg" >/dev/null 2>&1
+	psql_() { "$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+	out=
+	for obj in "SELECT lo_create(0)" \
+		"CREATE AGGREGATE my_sum (int) (sfunc = int4pl, stype = int)" \
+		"CREATE OPERATOR === (leftarg = int, rightarg = int, function = int4eq)" \
+		"CREATE TEXT SEARCH CONFIGURATION my_ts (COPY = simple)" \
+		"CREATE PUBLICATION my_pub" \
+		"CREATE COLLATION my_coll (locale = 'C')" \
+		"CREATE SCHEMA empty_schema"; do
+		psql_ -c "DROP DATABASE IF EXISTS inplace" -c "CREATE DATABASE inplace"
+		psql_ -d inplace -c "$obj" >/dev/null
+		run rg test --in-place --url "postgresql:///inplace?host=$PGHOST&port=$PGPORT&user=postgres"
+		out+="$status $output"$'\n'
+	done
+	pg_stop
+	echo "$out"
+	[ "$(grep -c "needs a database without objects" <<<"$out")" -eq 7 ]
+	[ "$(grep -c "^1 revgate test: on the server" <<<"$out")" -eq 7 ]
+	for what in "(large object " "(aggregate public.my_sum(integer))" "(operator public.===(integer,integer))" \
+		"(text search configuration public.my_ts)" "(publication my_pub)" "(collation public.my_coll)" "(schema empty_schema)"; do
+		grep -qF "$what" <<<"$out"
+	done
 }

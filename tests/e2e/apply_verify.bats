@@ -82,3 +82,49 @@ mkrev() {
 	[ "$status" -eq 0 ]
 	[ "$(psql_ -c "SELECT count(*) FROM revgate_history WHERE revision = 'bbbb0002' AND downgrade_checksum IS NOT NULL AND header_keys LIKE '%transaction: true%'")" -eq 1 ]
 }
+
+@test "a no-op upgrade checks unchanged files by the checksums it verified before, and still catches an edit that keeps size and mtime" {
+	export XDG_CACHE_HOME="$PROJ/cache"
+	rg upgrade >/dev/null 2>&1
+	# files changed in the last 2 s are not cached
+	sleep 3
+	run rg upgrade
+	[ "$status" -eq 0 ]
+	ls "$XDG_CACHE_HOME"/revgate/checksums-* >/dev/null
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing to do"* ]]
+	# same size, same mtime: only the ctime tells
+	f=$(ls migrations/*aaaa0001*)
+	sed -i 's/CREATE TABLE t1 (id int)/CREATE TABLE t9 (id int)/' "$f"
+	touch -d '-10 seconds' "$f"
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[applied-checksum-mismatch]: statement 1 of revision 'aaaa0001' changed since it was applied"* ]]
+	# a damaged cache is only a cache
+	for c in "$XDG_CACHE_HOME"/revgate/*; do printf 'garbage\n' >"$c"; done
+	run rg upgrade
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"applied-checksum-mismatch"* ]]
+}
+
+@test "verify says 'verified' only when nothing changed, and after the findings" {
+	run rg verify
+	[ "$status" -eq 0 ]
+	[ "$output" = "verified 1 applied revision" ]
+	mkrev aaaa0001 none "CREATE TABLE t1 (id int); -- why" "DROP TABLE t1;"
+	run rg verify
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"warning[applied-checksum-cosmetic]"* ]]
+	[ "${lines[-1]}" = "verified 1 applied revision; 1 edited without changing what ran (above)" ]
+	mkrev aaaa0001 none "CREATE TABLE t1 (id bigint);" "DROP TABLE t1;"
+	run rg verify
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == *"error[applied-checksum-mismatch]"* ]]
+	[[ "$output" != *"verified"* ]]
+	[ "${lines[-1]}" = "revgate verify: 1 of 1 applied revision changed since it ran (above)" ]
+}

@@ -239,3 +239,61 @@ SQL
 	run rg history -r nocolon
 	[ "$status" -eq 2 ]
 }
+
+@test "every common option works before the command, in each spelling --help shows" {
+	write_rev aaaa1111 none
+	cd /
+	run rg --directory "$PROJ" heads
+	[ "$status" -eq 0 ]
+	[ "$output" = "aaaa1111 (head)" ]
+	run rg --directory="$PROJ" --format json heads
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"revision": "aaaa1111"'* ]]
+	run rg -C "$PROJ" --config "$PROJ/revgate.ini" --quiet --no-color heads
+	[ "$status" -eq 0 ]
+	[ "$output" = "aaaa1111 (head)" ]
+	run rg "-C$PROJ" heads
+	[ "$output" = "aaaa1111 (head)" ]
+	# each option 'revgate --help' lists parses before a command
+	while read -r opt; do
+		case $opt in
+		--directory) run rg "$opt" "$PROJ" heads ;;
+		--config) run rg -C "$PROJ" "$opt" "$PROJ/revgate.ini" heads ;;
+		--format) run rg -C "$PROJ" "$opt" text heads ;;
+		*) run rg -C "$PROJ" "$opt" heads ;;
+		esac
+		[ "$status" -eq 0 ] || { echo "$opt: $output"; return 1; }
+	done < <(rg --help | sed -n 's/^  \(-., \)\{0,1\} *\(--[a-z-]*\).*/\2/p')
+	run rg --directory
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'--directory' needs a value"* ]]
+	run rg --version heads
+	[[ "$output" =~ ^revgate\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "a mistyped command, option or target gets a 'did you mean'" {
+	write_rev aaaa1111 none
+	STAMP=20250101_0001 write_rev bbbb2222 aaaa1111 "-- branch_labels: feature"
+	run rg histroy
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"'histroy' is not a command; did you mean 'history'?"* ]]
+	run rg lnit
+	[[ "$output" == *"did you mean 'init' or 'lint'?"* ]]
+	run rg help upgarde
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"did you mean 'upgrade'?"* ]]
+	run rg frobnicate
+	[[ "$output" != *"did you mean"* ]]
+	run rg lint --formt json
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown option '--formt' for 'lint'; did you mean '--format'?"* ]]
+	run rg upgrade haed --plan
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no such revision or branch 'haed'; did you mean 'head'?"* ]]
+	run rg show featuer
+	[[ "$output" == *"did you mean 'feature'?"* ]]
+	run rg show aaaa1112
+	[[ "$output" == *"did you mean 'aaaa1111'?"* ]]
+	run rg show zzzz
+	[[ "$output" == *"no such revision or branch 'zzzz'" ]]
+}

@@ -281,3 +281,41 @@ move_config_to_db() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"'/nonexistent/revgate' not found: install revgate, or set REVGATE"* ]]
 }
+
+@test "the README's rebase-before-merging steps work as written, hooks installed" {
+	# a clone of a shared repository, as a developer has it
+	git init -q --bare "$BATS_TEST_TMPDIR/origin.git"
+	git remote add origin "$BATS_TEST_TMPDIR/origin.git"
+	git push -q origin main
+	rg hooks install >/dev/null
+	git checkout -q -b feat
+	rev c b "CREATE TABLE c (id int);" "DROP TABLE c;" >/dev/null
+	commit "feat adds c"
+	git push -q -u origin feat 2>/dev/null
+	git checkout -q main
+	tick
+	rev d b "CREATE TABLE d (id int);" "DROP TABLE d;" >/dev/null
+	commit "main adds d"
+	git push -q origin main
+	git checkout -q feat
+	run rg lint --base origin/main
+	[[ "$output" == *"error[heads-after-merge]"* ]]
+	# the README's block, line by line, each one must succeed
+	awk '/^### 3\. After a branch conflict/ { s = 1 } s && /^```sh$/ { on = 1; next } on && /^```$/ { exit } on' \
+		"$BATS_TEST_DIRNAME/../../README.md" >"$BATS_TEST_TMPDIR/steps"
+	grep -q "revgate rebase" "$BATS_TEST_TMPDIR/steps"
+	revgate() { rg "$@"; }
+	while read -r step; do
+		run eval "$step"
+		echo "\$ $step"$'\n'"$output"
+		[ "$status" -eq 0 ]
+	done <"$BATS_TEST_TMPDIR/steps"
+	# the pull-request check passes, and merging leaves one head
+	run rg lint --base origin/main
+	echo "$output"
+	[ "$status" -eq 0 ]
+	git checkout -q main
+	git merge -q feat -m "merge feat"
+	run rg heads
+	[ "$output" = "c (head)" ]
+}

@@ -241,7 +241,7 @@ EOF
 	run rg lint
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"db/1_bin.sql:1:1: error[invalid-file]: the file contains a NUL byte"* ]]
-	[[ "$output" == *"db/2_empty.sql:1:1: error[invalid-file]: the file is empty"* ]]
+	[[ "$output" == *"db/2_empty.sql:1:1: error[missing-upgrade-section]: the file has no '-- migrate:up' marker"* ]]
 	[[ "$output" == *"db/3_big.sql: error[invalid-file]"*"over the limit of 1000 bytes"* ]]
 }
 
@@ -254,4 +254,102 @@ EOF
 	run rg merge
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"line of versions without merges"* ]]
+}
+
+@test "empty files are migrations that do nothing (golang-migrate and diesel allow them)" {
+	use_layout golang-migrate m
+	mkdir m
+	printf 'CREATE TABLE a (id bigint);\n' >m/000001_a.up.sql
+	printf 'DROP TABLE a;\n' >m/000001_a.down.sql
+	: >m/000002_noop.up.sql
+	: >m/000002_noop.down.sql
+	printf 'SELECT 1;\n' >m/000003_c.up.sql
+	: >m/000003_c.down.sql
+	run history_ids
+	[ "${lines[0]}" = 000003 ]
+	[ "${lines[1]}" = 000002 ]
+	run rg lint
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"invalid-file"* ]]
+	[[ "$output" == *"m/000003_c.down.sql:1:1: warning[missing-downgrade]"* ]]
+}
+
+@test "versions the tool takes as one are duplicates: 001 and 1, V1 and V1.0" {
+	use_layout golang-migrate m
+	mkdir m
+	printf 'SELECT 1;\n' >m/001_a.up.sql
+	printf 'SELECT 2;\n' >m/1_b.up.sql
+	run rg lint
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"m/1_b.up.sql: error[duplicate-version]: version '1' is also '001_a.up.sql'"* ]]
+	use_layout flyway f
+	mkdir f
+	printf 'SELECT 1;\n' >f/V1__a.sql
+	printf 'SELECT 2;\n' >f/V1.0__b.sql
+	run rg lint
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"error[duplicate-version]"* ]]
+}
+
+@test "sqitch: a reworked change's script is the first of its tags that exists; sqitch.conf's top_dir; a note right after the email" {
+	use_layout sqitch proj
+	mkdir -p proj/sql/deploy proj/sql/revert
+	printf '[core]\n\tengine = pg\n\ttop_dir = ./sql\n' >proj/sqitch.conf
+	cat >proj/sql/sqitch.plan <<'EOF'
+%project=p
+
+f 2024-01-01T00:00:00Z A <a@b># first f
+@v1 2024-01-02T00:00:00Z A <a@b> # v1
+g 2024-01-03T00:00:00Z A <a@b> # g
+@v2 2024-01-04T00:00:00Z A <a@b> # v2
+f [f@v2] 2024-01-05T00:00:00Z A <a@b> # reworked f
+EOF
+	printf 'SELECT 1;\n' >proj/sql/deploy/f@v2.sql
+	printf 'SELECT 2;\n' >proj/sql/deploy/g.sql
+	printf 'SELECT 3;\n' >proj/sql/deploy/f.sql
+	run rg history
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "g -> f (head), reworked f" ]
+	[ "${lines[2]}" = "<base> -> f_v2, first f" ]
+}
+
+@test "an import refuses what PostgreSQL cannot parse, and the same history gets the same names, dry run or not" {
+	mkdir src
+	printf -- '-- migrate:up\n\\set x 1\nSELECT :x;\n-- migrate:down\nSELECT 1;\n' >src/1_a.sql
+	rg init >/dev/null
+	run rg import dbmate src
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"src/1_a.sql:2:1: error[unsupported-migration]: PostgreSQL's parser refuses this"* ]]
+	[ -z "$(ls -A migrations)" ]
+	printf -- '-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n' >src/1_a.sql
+	printf -- '-- migrate:up\nSELECT 3;\n' >src/2_b.sql
+	run rg import dbmate src --dry-run -q
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "would write migrations/20000101_0000_1_a.sql" ]
+	rg import dbmate src >/dev/null
+	[ "$(ls migrations)" = "$(printf '20000101_0000_1_a.sql\n20000101_0001_2_b.sql')" ]
+	! grep -q '^-- created:' migrations/20000101_0000_1_a.sql
+	run rg import dbmate src --dry-run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"already exists"* ]]
+}
+
+
+@test "a missing downgrade is explained in the tool's own terms, at the marker's line" {
+	use_layout dbmate db/migrations
+	mkdir -p db/migrations
+	printf -- '-- migrate:up\nCREATE TABLE a (id bigint);\n\n-- migrate:down' >db/migrations/20240101000000_a.sql
+	run rg lint
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"20240101000000_a.sql:4:1: warning[missing-downgrade]: the downgrade section is empty"* ]]
+	[[ "$output" == *"hint: write the SQL that undoes the upgrade under '-- migrate:down', or set 'missing-downgrade = off' under [rules]"* ]]
+	use_layout golang-migrate m
+	mkdir m && printf 'CREATE TABLE a (id bigint);\n' >m/1_a.up.sql
+	run rg lint
+	[[ "$output" == *"m/1_a.up.sql:1:1: warning[missing-downgrade]: the revision has no downgrade section"* ]]
+	[[ "$output" == *"in the .down.sql file beside it"* ]]
+	printf '[rules]\nmissing-downgrade = off\n' >>revgate.ini
+	run rg lint
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"missing-downgrade"* ]]
 }

@@ -128,7 +128,7 @@ assert r["partialFingerprints"]
 	sed -i 's/ban-drop-table = error/ban-drop-table = off/' revgate.ini
 	run rg lint plain.sql
 	[ "$status" -eq 0 ]
-	[ -z "$output" ]
+	[ "$output" = "1 file checked: 0 errors, 0 warnings, 0 info" ]
 	sed -i 's/ban-drop-table = off/ban-drop-tables = off/' revgate.ini
 	run rg lint plain.sql
 	[ "$status" -eq 2 ]
@@ -256,6 +256,29 @@ ALTER TABLE t ALTER COLUMN c4 TYPE text;' 'SELECT 1;' 20250101_0041
 	[ "$(ls "$PROJ/cache/revgate" | wc -l)" -eq 2 ]
 }
 
+@test "revgate's own tables under their configured names, in a DO block too, and session changes are reported" {
+	printf '[revgate]\nmigrations = migrations\n[database]\nversion_table = alembic_version\nhistory_table = mig_log\n' >revgate.ini
+	rev aaaa0001 none 'DELETE FROM alembic_version;
+DO $$ BEGIN EXECUTE '"'"'TRUNCATE mig_log'"'"'; END $$;
+ALTER TABLE "mig_log" DISABLE TRIGGER mig_log_append_only;
+SELECT * FROM revgate_history;
+SET SESSION AUTHORIZATION nobody;
+RESET ALL;
+SET LOCAL statement_timeout = 0;
+ALTER ROLE app SET search_path = app;' 'SELECT 1;' 20250101_0001
+	run rg lint
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *":6:1: error[revgate-table-touched]: this statement touches 'alembic_version'"* ]]
+	[[ "$output" == *":7:1: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
+	[[ "$output" == *":8:1: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
+	[[ "$output" != *":9:1: error[revgate-table-touched]"* ]]
+	[[ "$output" == *":10:1: warning[session-state-change]: SET session_authorization runs the rest of the revision as another user"* ]]
+	[[ "$output" == *":11:1: warning[session-state-change]: RESET ALL"* ]]
+	[[ "$output" != *":12:1: warning[session-state-change]"* ]]
+	[[ "$output" == *":13:1: warning[database-default-change]: ALTER ROLE ... SET changes search_path"* ]]
+}
+
 @test "a directory of revisions named on the command line is linted as a history" {
 	mkdir -p other
 	rev aaa none 'CREATE TABLE t (id integer, at timestamp);' 'DROP TABLE t;' 20250101_0000
@@ -268,6 +291,7 @@ ALTER TABLE t ALTER COLUMN id TYPE bigint;" 'SELECT 1;' 20250102_0000
 	# the old type comes from the first revision, and a UTC session makes timestamptz free
 	grep -q "other/20250102_0000_bbb_rev.sql:8:15: error\[changing-column-type\]: changing 't.id' from integer to bigint" <<<"$output"
 	[ "$(grep -c 'changing-column-type' <<<"$output")" -eq 1 ]
+	grep -qx '2 revisions checked: 1 error, 3 warnings, 0 info' <<<"$output"
 	# a directory of plain SQL files is still linted file by file
 	mkdir plain && printf 'ALTER TABLE t ALTER COLUMN id TYPE bigint;\n' >plain/a.sql
 	run rg lint plain
@@ -303,4 +327,56 @@ ALTER TABLE t ALTER COLUMN id TYPE bigint;" 'SELECT 1;' 20250102_0000
 	[ "$status" -eq 0 ]
 	grep -q '^| ALTER TABLE ... ADD FOREIGN KEY | referenced table | SHARE ROW EXCLUSIVE | 13-17 |' <<<"$output"
 	grep -q '^| ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY | parent table | SHARE UPDATE EXCLUSIVE | 14-17 |' <<<"$output"
+}
+
+@test "a clean lint prints one summary line; --quiet keeps it silent" {
+	sql_rev aaaa1111 none "CREATE TABLE t (id bigint PRIMARY KEY);" "DROP TABLE t;" 20250101_0000
+	sql_rev bbbb2222 aaaa1111 "ALTER TABLE t ADD COLUMN note text;" \
+		"ALTER TABLE t DROP COLUMN note;" 20250101_0001
+	run rg lint
+	[ "$status" -eq 0 ]
+	[ "$output" = "2 revisions checked: 0 errors, 0 warnings, 0 info" ]
+	run rg lint -q
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run rg --quiet lint
+	[ -z "$output" ]
+	printf 'SELECT 1;\n' >plain.sql
+	run rg lint migrations plain.sql
+	[ "$output" = "2 revisions and 1 file checked: 0 errors, 0 warnings, 0 info" ]
+	# with findings the line still ends the report, counting them
+	printf 'DROP TABLE IF EXISTS x;\n' >plain.sql
+	run rg lint plain.sql
+	[ "${lines[-1]}" = "1 file checked: 0 errors, 1 warning, 0 info" ]
+	# machine formats are unchanged
+	run rg lint --format json
+	python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["findings"] == [] and d["summary"] == {"error": 0, "warning": 0, "info": 0}, d' "$output"
+}
+
+@test "explain knows every finding id any command can print" {
+	# the ids in the sources: RULE_* constants, and literal ids handed to
+	# a findings call; then every registered rule
+	ids=$(python3 - "$ROOT/src" <<'PY'
+import pathlib, re, sys
+ids = set()
+for f in pathlib.Path(sys.argv[1]).rglob("*.[ch]"):
+    text = f.read_text()
+    ids |= set(re.findall(r'#define\s+RULE_[A-Z0-9_]+\s+"([a-z0-9-]+)"', text))
+    ids |= set(re.findall(r'\b(?:findings_add\w*|\w*report)\(\s*[^,()]+,\s*"([a-z0-9]+(?:-[a-z0-9]+)+)"', text))
+assert {"applied-checksum-mismatch", "test-downgrade-differs", "syntax-error", "heads-after-merge"} <= ids, ids
+print("\n".join(sorted(ids)))
+PY
+	)
+	ids+=$'\n'$(rg rules --format json | python3 -c 'import json, sys; print("\n".join(r["id"] for r in json.load(sys.stdin)))')
+	n=0
+	while read -r id; do
+		run rg explain "$id"
+		[ "$status" -eq 0 ] || { echo "revgate explain $id: $output"; return 1; }
+		[[ "${lines[0]}" == "# $id" ]]
+		n=$((n + 1))
+	done <<<"$ids"
+	[ "$n" -gt 80 ]
+	run rg explain applied-checksum-mismath
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"did you mean 'applied-checksum-mismatch'?"* ]]
 }

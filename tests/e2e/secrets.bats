@@ -161,7 +161,10 @@ uri() { echo "postgresql://postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"; }
 @test "a '/' in a URI password does not put the password in the message" {
 	keep current --url "postgresql://app:pa/ss$PW@db.example.com/app"
 	cat "$OUT"
-	grep -q 'cannot connect to' "$OUT"
+	# libpq reads "app:pa" as host and port: a port that is no number is
+	# a mistake in the URL, said without the password
+	grep -q "invalid database URL 'postgresql://app:\*\*\*@db.example.com/app': invalid integer value \"pa\" for connection option \"port\"" "$OUT"
+	grep -q 'status 2' "$OUT"
 	! grep -n -- "$PW" "$OUT"
 }
 
@@ -180,4 +183,33 @@ uri() { echo "postgresql://postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"; }
 	cat "$OUT"
 	grep -q 'invalid database URL' "$OUT"
 	! grep -n -- "$PW" "$OUT"
+}
+
+@test "a URL without a scheme never shows its password, in any form or source" {
+	local forms=(
+		"postgres:$PW@/$DB?host=$PGHOST&port=$PGPORT"
+		"postgres:$PW@localhost/$DB"
+		"//postgres:$PW@localhost/$DB"
+		"postgres:ab cd'$PW@localhost/$DB"
+		"dbname=postgres:$PW@/$DB host=$PGHOST port=$PGPORT"
+	)
+	for url in "${forms[@]}"; do
+		for cmd in current upgrade verify resolve stamp\ base "history --indicate-current"; do
+			# shellcheck disable=SC2086
+			keep $cmd --url "$url"
+			# shellcheck disable=SC2086
+			DATABASE_URL=$url keep $cmd
+		done
+		printf 'DATABASE_URL="%s"\n' "$url" >.env
+		keep upgrade
+		rm .env
+		printf '[revgate]\nmigrations = migrations\n[database]\nurl = %s\n' "$url" >revgate.ini
+		keep current
+	done
+	cat "$OUT"
+	if grep -n -- "$PW" "$OUT"; then
+		echo "the password leaked (above)"
+		false
+	fi
+	grep -q "invalid database URL 'postgres:\*\*\*@localhost/$DB': a URL starts with 'postgresql://'" "$OUT"
 }

@@ -54,6 +54,19 @@ static void test_redact(void **state)
 	    {"password=pa#ss host=/tmp", "password=*** host=/tmp"},
 	    {"host=/tmp password\n=\nhunter22 user=x", "host=/tmp password=*** user=x"},
 	    {"password\r\f= \vhunter22", "password=***"},
+	    /* a userinfo without its scheme, alone or quoted in a message */
+	    {"app:hunter22@db/app", "app:***@db/app"},
+	    {"app:pw@/app?host=/tmp", "app:***@/app?host=/tmp"},
+	    {"//app:hunter22@db/app", "//app:***@db/app"},
+	    {"database \"app:hunter22@db/app\" does not exist",
+	     "database \"app:***@db/app\" does not exist"},
+	    {"missing \"=\" after \"app:p@ss@db\" in connection info string",
+	     "missing \"=\" after \"app:***@db\" in connection info string"},
+	    {"dbname=app:hunter22@db/app", "dbname=app:***@db/app"},
+	    /* what merely looks like one is hidden too: the safe side */
+	    {"at 10:30 nothing@all", "at 10:***@all"},
+	    {"connection to server at \"db\" (10.0.0.1), port 5432 failed",
+	     "connection to server at \"db\" (10.0.0.1), port 5432 failed"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r = db_url_redact(cases[i][0]);
