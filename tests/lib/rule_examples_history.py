@@ -5,7 +5,8 @@ Usage: rule_examples_history.py RULES_DIR MIGRATIONS_DIR
 
 For each page of rules/ with a failing or passing example (pages that judge
 another PostgreSQL major than 15 are left out), two revisions: one that
-empties the public schema and runs the page's setup (the "pass-setup" block
+empties the public schema (and the schemas the setup creates) and runs the
+page's setup (the "pass-setup" block
 for the passing example when the page has one), then one that runs the
 example as its revision would run it (an example written as a revision
 keeps its own header, so `transaction: false` stays; a plain-file example's
@@ -69,8 +70,13 @@ def main():
             setup, _ = upgrade_of(setup)
             body, header = upgrade_of(ex)
             body = without_transaction_control(body)
+            # the schemas a setup creates go with public, so the next
+            # example's setup can create them again
+            drops = "".join("DROP SCHEMA IF EXISTS %s CASCADE;\n" % n for n in
+                            re.findall(r"CREATE SCHEMA (\w+)", setup, re.I))
             for text, extra, what in (
-                ("DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n" + setup, [], "setup"),
+                (drops + "DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n" + setup, [],
+                 "setup"),
                 (body, header, kind),
             ):
                 n += 1
