@@ -39,7 +39,9 @@ ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) R
 ALTER TABLE invoices ADD CONSTRAINT invoices_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;
 ALTER TABLE invoices VALIDATE CONSTRAINT invoices_customer_fk;
 ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
-ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;" "" 20250101_0001 \
+ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;
+CREATE STATISTICS orders_stats (dependencies) ON status, qty FROM orders;
+ALTER TABLE orders DROP CONSTRAINT orders_customer_fk;" "" 20250101_0001 \
 		"-- transaction: false"
 	"$REVGATE" trace schema: --url "$TRACE_URL" --format json >"$BATS_FILE_TMPDIR/cases.json" \
 		2>"$BATS_FILE_TMPDIR/cases.err"
@@ -62,7 +64,7 @@ locks() {
 	[ "$(cat "$BATS_FILE_TMPDIR/cases.rc")" -eq 0 ]
 	run jq -r '.summary | "\(.revisions) \(.statements) \(.failed) \(.mismatches) \(.unpredicted_locks)"' \
 		"$BATS_FILE_TMPDIR/cases.json"
-	[ "$output" = "1 13 0 0 0" ]
+	[ "$output" = "1 15 0 0 0" ]
 	# every prediction of a statement run in a transaction was confirmed
 	run jq -r '[.statements[] | select(.transactional) | .predicted[] |
 		select(.contradicted or (.observed | not))] | length' "$BATS_FILE_TMPDIR/cases.json"
@@ -119,6 +121,16 @@ locks() {
 	[ "$(stmt "ALTER TABLE orders ALTER COLUMN note SET NOT NULL" | jq -c .scans)" = '["orders"]' ]
 }
 
+@test "VALIDATE of a foreign key reads, and DROP CONSTRAINT of one locks, the referenced table too; CREATE STATISTICS takes SHARE UPDATE EXCLUSIVE" {
+	stmt "ALTER TABLE invoices VALIDATE" |
+		jq -e '[.predicted[] | "\(.relation):\(.mode):\(.contradicted)"] | sort == ["customers:RowShareLock:false", "invoices:ShareUpdateExclusiveLock:false"]'
+	[ "$(locks "ALTER TABLE orders DROP CONSTRAINT")" = "customers:AccessExclusiveLock orders:AccessExclusiveLock" ]
+	stmt "ALTER TABLE orders DROP CONSTRAINT" |
+		jq -e '[.predicted[] | select(.contradicted | not) | .relation] | sort == ["customers", "orders"]'
+	[ "$(locks "CREATE STATISTICS")" = "orders:ShareUpdateExclusiveLock" ]
+	stmt "CREATE STATISTICS" | jq -e '.predicted == [{"relation": "orders", "mode": "ShareUpdateExclusiveLock", "contradicted": false, "observed": true, "entry": "CREATE STATISTICS"}]'
+}
+
 @test "ATTACH PARTITION: SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition" {
 	[ "$(locks "ALTER TABLE events ATTACH")" = \
 		"events:ShareUpdateExclusiveLock events_2025:AccessExclusiveLock" ]
@@ -151,7 +163,7 @@ locks() {
 	[[ "$output" == *"rewrites orders (new file)"* ]]
 	[[ "$output" == *"lint predicts ACCESS EXCLUSIVE on orders: confirmed"* ]]
 	[[ "$output" == *"alone, outside a transaction (watched from another connection)"* ]]
-	[[ "$output" == *"revgate trace: 1 revision, 13 statements on PostgreSQL 15."*": 0 failed, 0 lock predictions contradicted, 0 locks held too long"* ]]
+	[[ "$output" == *"revgate trace: 1 revision, 15 statements on PostgreSQL 15."*": 0 failed, 0 lock predictions contradicted, 0 locks held too long"* ]]
 }
 
 @test "--max-lock-ms: a blocking lock on an existing table held longer is an error, exit 1; markdown and github show it" {
