@@ -273,3 +273,21 @@ ALTER TABLE t DROP COLUMN w;" 20250101_0001
 	[ "$status" -eq 2 ]
 	rm -rf "$PROJ"
 }
+
+@test "without a range it traces the revisions this branch adds to its base" {
+	new_project
+	git init -q -b main .
+	sql_rev aaaa none "CREATE TABLE t (id bigint PRIMARY KEY);" "DROP TABLE t;" 20250101_0000
+	git add -A && git -c user.email=t@example.com -c user.name=t commit -qm base
+	git checkout -qb feature
+	sql_rev bbbb aaaa "ALTER TABLE t ADD COLUMN z int;" "ALTER TABLE t DROP COLUMN z;" 20250101_0001
+	git add -A && git -c user.email=t@example.com -c user.name=t commit -qm feature
+	run rg trace --url "$TRACE_URL" --no-color
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 revision applied first, then the revisions this branch adds traced (1)"* ]]
+	[[ "$output" == *"revision bbbb"* ]]
+	! grep -qx "revision aaaa" <<<"$output"
+	[[ "$output" == *"AccessExclusiveLock      t "*"held"* ]]
+	rm -rf "$PROJ"
+}
