@@ -287,7 +287,7 @@ ALTER TABLE t DROP COLUMN w;" 20250101_0001
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"1 revision applied first, then the revisions this branch adds traced (1)"* ]]
 	[[ "$output" == *"revision bbbb"* ]]
-	! grep -qx "revision aaaa" <<<"$output"
+	[ -z "$(grep -x "revision aaaa" <<<"$output")" ]
 	[[ "$output" == *"AccessExclusiveLock      t "*"held"* ]]
 	rm -rf "$PROJ"
 }
