@@ -32,6 +32,8 @@ struct trace_snap {
 /* Reads the snapshot of every relation outside the system schemas. ERR_DB. */
 int trace_snap_read(struct db *db, struct trace_snap *s);
 void trace_snap_release(struct trace_snap *s);
+/* `dst` (released first) becomes a copy of `src`. */
+void trace_snap_copy(struct trace_snap *dst, const struct trace_snap *src);
 /* The relation with `oid`, or NULL (borrowed). */
 const struct trace_rel *trace_snap_oid(const struct trace_snap *s, unsigned oid);
 /* The relation with key `key`, or NULL (borrowed). */

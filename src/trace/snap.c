@@ -98,6 +98,22 @@ void trace_snap_release(struct trace_snap *s)
 	strlist_release(&s->lines);
 }
 
+void trace_snap_copy(struct trace_snap *dst, const struct trace_snap *src)
+{
+	trace_snap_release(dst);
+	dst->v = xcalloc(src->n + 1, sizeof(*dst->v));
+	dst->n = dst->alloc = src->n;
+	for (size_t i = 0; i < src->n; i++) {
+		const struct trace_rel *r = &src->v[i];
+		dst->v[i] = (struct trace_rel){r->oid,		  xstrdup(r->key),
+					       xstrdup(r->schema), xstrdup(r->name),
+					       r->kind,		  xstrdup(r->filenode),
+					       r->scans};
+	}
+	for (size_t i = 0; i < src->lines.n; i++)
+		strlist_push(&dst->lines, src->lines.v[i]);
+}
+
 const struct trace_rel *trace_snap_oid(const struct trace_snap *s, unsigned oid)
 {
 	struct trace_rel k = {.oid = oid};

@@ -662,7 +662,7 @@ static int trace_step(struct run *run, const struct apply_step *step, size_t bas
 	double *by_report = xcalloc(run->r->n + 1, sizeof(double));
 	int ret = trace_snap_read(run->ss->db, &run->start);
 	if (ret == 0)
-		ret = trace_snap_read(run->ss->db, &run->cur);
+		trace_snap_copy(&run->cur, &run->start);
 	bool failed = false;
 	for (size_t s = 0; ret == 0 && s < step->nseg && !failed; s++) {
 		const struct apply_segment *seg = &step->seg[s];
