@@ -22,6 +22,11 @@ static const char table_sql[] =
     "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND "
     "CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END = $1";
 
+/* Any relation by that key (an index or a view is not filled, nor noted). */
+static const char exists_sql[] =
+    "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+    "CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END = $1";
+
 static const char refs_sql[] =
     "SELECT DISTINCT c.confrelid::text FROM pg_constraint c WHERE c.conrelid = $1::oid "
     "AND c.contype = 'f' AND c.confrelid <> c.conrelid";
@@ -211,6 +216,16 @@ int trace_fill(struct db *db, const struct strlist *keys, long rows, struct strl
 		ret = db_query(db, table_sql, 1, params, &res);
 		if (ret == 0 && db_res_nrows(res))
 			ret = order(db, db_res_value(res, 0, 0), &seen, &todo, 0);
+		else if (ret == 0) {
+			struct db_res *any = NULL;
+			ret = db_query(db, exists_sql, 1, params, &any);
+			if (ret == 0 && !db_res_nrows(any))
+				strlist_push_owned(notes,
+						   xstrfmt("'%s' does not exist before the traced "
+							   "revisions (they create it): not filled",
+							   keys->v[i]));
+			db_res_free(any);
+		}
 		db_res_free(res);
 	}
 	for (size_t i = 0; ret == 0 && i < todo.n; i++)

@@ -45,8 +45,8 @@ const struct trace_rel *trace_snap_key(const struct trace_snap *s, const char *k
  * referenced tables first: values made from each column's type, taken
  * from the referenced rows for a foreign key, from the literals of a CHECK
  * for a column it names, defaults left to the server. A table that cannot
- * be filled is a line in `notes` (with the server's reason), never an
- * error; `filled` gets "table: N rows". ERR_DB when the server is lost.
+ * be filled, or does not exist yet, is a line in `notes` (with the
+ * server's reason), never an error; `filled` gets "table: N rows". ERR_DB when the server is lost.
  */
 int trace_fill(struct db *db, const struct strlist *keys, long rows, struct strlist *filled,
 	       struct strlist *notes);

@@ -222,6 +222,10 @@ ALTER TABLE orders ADD COLUMN never int;" "" 20250101_0002
 	# the rows the table was filled with are outside the bounds it is attached with
 	echo "$output" | jq -e '[.statements[] | select(.error)][0].error | startswith("partition constraint of relation \"events_2025\" is violated by some row")'
 	[ "$status" -eq 1 ]
+	# a table the traced revisions create cannot be filled before them
+	run --separate-stderr rg trace schema --url "$TRACE_URL" --rows 10 --format json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.summary.filled == [] and (.summary.notes | index("'"'"'orders'"'"' does not exist before the traced revisions (they create it): not filled"))'
 }
 
 @test "every failing and passing example of every rule page agrees with PostgreSQL 15" {
