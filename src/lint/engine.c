@@ -869,6 +869,9 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 	ctx->stmt = node;
 	ctx->stmt_start = run->vtext ? run->vat : start;
 	ctx->stmt_len = run->vtext ? 0 : len;
+	ctx->src = run->vtext ? run->vtext : rev->text;
+	ctx->src_start = start;
+	ctx->src_len = len;
 	ctx->nesting = run->depth;
 	ctx->autocommit = sql_stmt_needs_autocommit(node);
 	if (!run->depth) {
