@@ -355,3 +355,52 @@ void dbcli_plan_json(const struct apply_plan *p, const struct apply_loss *loss)
 	jsonw_arr_end(&w);
 	jsonw_finish(&w);
 }
+
+int dbcli_scratch_create(const struct apply_settings *s, const char *app_name, char **name)
+{
+	struct db *db = NULL;
+	*name = NULL;
+	int ret = db_connect(&db, s->url, NULL, app_name);
+	if (ret < 0)
+		return ret;
+	const char *what = strchr(app_name, ' ') ? strchr(app_name, ' ') + 1 : app_name;
+	char *n = xstrfmt("revgate_%s_%ld", what, (long)getpid());
+	char *q = db_quote_ident(db, NULL, n);
+	char *sql = xstrfmt("CREATE DATABASE %s", q);
+	ret = db_exec(db, sql);
+	if (ret == 0) {
+		*name = n;
+		n = NULL;
+	} else {
+		char *why = xstrdup(err_msg());
+		bool test = !strcmp(what, "test");
+		ret = err_set(ERR_DB, "cannot create a scratch database on %s (the URL from %s): "
+				      "%s; refusing to run %s anywhere else (grant the role "
+				      "CREATEDB%s)",
+			      db_where(db), s->url_source ? s->url_source : "?", why,
+			      test ? "the downgrades" : "the revisions",
+			      test ? ", or pass --in-place --url URL to test in an empty database"
+				   : "");
+		free(why);
+	}
+	free(sql);
+	free(q);
+	free(n);
+	db_close(db);
+	return ret;
+}
+
+void dbcli_scratch_drop(const struct apply_settings *s, const char *app_name, const char *name)
+{
+	struct db *db = NULL;
+	if (db_connect(&db, s->url, NULL, app_name) == 0) {
+		char *q = db_quote_ident(db, NULL, name);
+		char *sql = xstrfmt("DROP DATABASE IF EXISTS %s WITH (FORCE)", q);
+		if (db_exec(db, sql) < 0)
+			err_clear();
+		free(sql);
+		free(q);
+	}
+	err_clear();
+	db_close(db);
+}

@@ -43,6 +43,12 @@ void dbcli_plan_json(const struct apply_plan *p, const struct apply_loss *loss);
  * `allowed` (--allow-data-loss) or, on a terminal, the user types yes. */
 int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct apply_plan *p,
 			 bool allowed);
+/* Creates a scratch database revgate_<what>_<pid> on s->url (`app_name`
+ * "revgate <what>"); 0 with `*name` set, or ERR_DB naming why the server
+ * would not and what to do instead. */
+int dbcli_scratch_create(const struct apply_settings *s, const char *app_name, char **name);
+/* Drops it (errors ignored: a clean-up). */
+void dbcli_scratch_drop(const struct apply_settings *s, const char *app_name, const char *name);
 /* Refuses (ERR_GRAPH) a graph with a cycle or missing parents. */
 int dbcli_refuse_broken_graph(struct app *app);
 

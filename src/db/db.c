@@ -869,6 +869,36 @@ int db_exec(struct db *db, const char *sql)
 	return db_query(db, sql, 0, NULL, NULL);
 }
 
+int db_send(struct db *db, const char *sql)
+{
+	db_error_release(&db->last);
+	if (!PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return store_error(db, NULL);
+	return 0;
+}
+
+int db_running(struct db *db, bool *running)
+{
+	*running = false;
+	if (!PQconsumeInput(db->conn))
+		return store_error(db, NULL);
+	*running = PQisBusy(db->conn) != 0;
+	return 0;
+}
+
+int db_wait(struct db *db)
+{
+	int ret = 0;
+	PGresult *res;
+	/* read every result, so the connection is ready for the next query */
+	while ((res = PQgetResult(db->conn))) {
+		if (ret == 0 && !res_ok(res))
+			ret = store_error(db, res);
+		PQclear(res);
+	}
+	return ret;
+}
+
 char *db_quote_ident(struct db *db, const char *schema, const char *name)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -101,6 +101,17 @@ int db_query(struct db *db, const char *sql, int nparams, const char *const *par
 int db_exec(struct db *db, const char *sql);
 
 /*
+ * A statement that runs while the caller watches it from another
+ * connection: db_send() starts `sql` (migration text, sent as written,
+ * one statement) and returns at once; db_running() reads what arrived and
+ * says whether it still runs; db_wait() waits for its end. 0, or ERR_DB
+ * with db_last_error() set (db_wait: the statement's own error).
+ */
+int db_send(struct db *db, const char *sql);
+int db_running(struct db *db, bool *running);
+int db_wait(struct db *db);
+
+/*
  * A watch on a connection: while a query or batch on `db` runs, `tick`
  * is called every `interval_ms` with the milliseconds since it was sent
  * (it must not use `db`; another connection may ask the server what the

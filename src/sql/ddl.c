@@ -948,6 +948,16 @@ static void alter_cmd(struct builder *b, const PgQuery__AlterTableStmt *as, enum
 	default:
 		break;
 	}
+	/* a foreign key's validation reads, and its drop locks, the table it
+	 * references too */
+	const char *ref = (form == LF_VALIDATE_CONSTRAINT || form == LF_DROP_CONSTRAINT) &&
+				  cmd->name && b->env && b->env->fk_target
+			      ? b->env->fk_target(b->env->arg, key, cmd->name)
+			      : NULL;
+	if (ref)
+		lock(b, xstrdup(ref),
+		     form == LF_VALIDATE_CONSTRAINT ? LF_VALIDATE_FOREIGN_KEY : LF_DROP_CONSTRAINT,
+		     LR_REFERENCED, off);
 }
 
 static void alter_table(struct builder *b, const PgQuery__Node *node)
@@ -1544,6 +1554,14 @@ static void describe(struct builder *b, const PgQuery__Node *s)
 	case PG_QUERY__NODE__NODE_RULE_STMT:
 		lock(b, ddl_rel_key(s->rule_stmt->relation), LF_CREATE_RULE, LR_TABLE, off);
 		break;
+	case PG_QUERY__NODE__NODE_CREATE_STATS_STMT: {
+		const PgQuery__CreateStatsStmt *cs = s->create_stats_stmt;
+		for (size_t i = 0; i < cs->n_relations; i++)
+			if (cs->relations[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+				lock(b, ddl_rel_key(cs->relations[i]->range_var), LF_CREATE_STATISTICS,
+				     LR_TABLE, off);
+		break;
+	}
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
 		variable_set(b, s->variable_set_stmt);
 		break;

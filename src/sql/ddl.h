@@ -138,6 +138,9 @@ struct ddl_env {
 	bool (*bounds_proven)(void *arg, const char *table);
 	/* the table an index belongs to (borrowed), or NULL */
 	const char *(*index_table)(void *arg, const char *index);
+	/* the table foreign key `constraint` of `table` references (borrowed),
+	 * or NULL when it is not a known foreign key */
+	const char *(*fk_target)(void *arg, const char *table, const char *constraint);
 };
 
 /* Settings earlier statements of the same session made. */
