@@ -156,10 +156,11 @@ size_t apply_loss_holding(const struct apply_loss *l);
 
 enum apply_event_kind {
 	APPLY_EV_LOCK_WAIT,  /* text: who holds the lock */
-	APPLY_EV_LOCKED,
+	APPLY_EV_LOCKED,     /* ms: how long it waited */
 	APPLY_EV_STEP_BEGIN, /* step */
-	APPLY_EV_SEGMENT,    /* step, segment index done */
+	APPLY_EV_SEGMENT,    /* step, segment index done, ms it took */
 	APPLY_EV_STEP_DONE,  /* step, ms */
+	APPLY_EV_STEP_FAILED, /* step, ms, fail (its `set` may be false: no statement failed) */
 	APPLY_EV_PROGRESS,   /* step, segment, ms, progress: a long statement alone */
 };
 
@@ -181,6 +182,7 @@ struct apply_event {
 	double ms;
 	const char *text;
 	const struct apply_progress *progress;
+	const struct apply_failure *fail;
 };
 
 typedef void (*apply_event_fn)(void *ctx, const struct apply_event *ev);

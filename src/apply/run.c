@@ -740,6 +740,7 @@ int run_segments(struct apply_session *ss, const struct apply_step *s, size_t fr
 	for (size_t k = from; ret == 0 && k < s->nseg; k++) {
 		const struct apply_segment *seg = &s->seg[k];
 		bool last = k + 1 == s->nseg;
+		double k_t0 = mono_ms();
 		if (seg->transactional) {
 			ret = run_tx_segment(sr, k, false, fail);
 			if (ret < 0 && fail->set)
@@ -792,7 +793,8 @@ int run_segments(struct apply_session *ss, const struct apply_step *s, size_t fr
 			break;
 		}
 		if (ss->on_event) {
-			struct apply_event ev = {.kind = APPLY_EV_SEGMENT, .step = s, .segment = k};
+			struct apply_event ev = {.kind = APPLY_EV_SEGMENT, .step = s, .segment = k,
+						 .ms = mono_ms() - k_t0};
 			ss->on_event(ss->event_ctx, &ev);
 		}
 	}
@@ -936,6 +938,11 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 		}
 		double ms = mono_ms() - sr.t0;
 		step_run_release(&sr);
+		if (ret < 0 && ss->on_event) {
+			struct apply_event ev = {.kind = APPLY_EV_STEP_FAILED, .step = s, .ms = ms,
+						 .fail = fail};
+			ss->on_event(ss->event_ctx, &ev);
+		}
 		if (ret < 0) {
 			if (single) {
 				rollback(ss);

@@ -7,6 +7,7 @@
 #include "apply/sumcache.h"
 #include "cli/cli.h"
 #include "cli/dbcli.h"
+#include "cli/runlog.h"
 #include "core/err.h"
 #include "core/xalloc.h"
 #include "git/gitrepo.h"
@@ -25,7 +26,9 @@
 	    {"dry-run", 'n', NULL, "connect and print the steps from the database's state"},    \
 	    {"single-transaction", 0, NULL, "run every revision in one transaction"},          \
 	    {"force", 0, NULL, "run despite lint errors or applied revisions that changed"},   \
-	    {"no-lint", 0, NULL, "skip linting the revisions about to run"}
+	    {"no-lint", 0, NULL, "skip linting the revisions about to run"},                   \
+	    {"events", 0, "FILE", "append the run's events to FILE, one JSON object a line"},   \
+	    {"metrics", 0, "FILE", "write the run's metrics to FILE (Prometheus text format)"}
 
 static const struct cli_opt upgrade_opts[] = {
 	WALK_OPTS,
@@ -203,6 +206,30 @@ static int open_while_loading(struct app *app, const struct command *cmd, struct
 	return ret;
 }
 
+/*
+ * The end of a run, for --events and --metrics: its outcome, the heads it
+ * left, and what still waits. Reporting never changes the run's exit code:
+ * a metrics file that cannot be written is said on stderr.
+ */
+static void finish_runlog(struct app *app, struct runlog *rl, struct apply_session *ss, int ret)
+{
+	struct err_saved saved;
+	err_save(&saved);
+	char *error = ret < 0 ? xstrdup(err_msg()) : NULL;
+	struct idxvec steps = IDXVEC_INIT;
+	long pending = -1;
+	bool known = ss->db && !app->graph.has_cycle;
+	if (known && graph_upgrade_steps(&app->graph, &ss->heads, "heads", &steps) == 0)
+		pending = (long)steps.n;
+	err_clear();
+	const char *outcome = ret < 0 ? "failed" : rl->n ? "applied" : "unchanged";
+	if (runlog_finish(rl, outcome, known ? &ss->heads : NULL, pending, error) < 0)
+		fprintf(stderr, "revgate: %s\n", err_msg());
+	idxvec_release(&steps);
+	free(error);
+	err_restore(&saved);
+}
+
 static int run_walk(struct app *app, const struct command *cmd, struct cli_args *a,
 		    enum apply_dir dir)
 {
@@ -213,6 +240,7 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	struct strlist from = STRLIST_INIT;
 	struct findings fs = FINDINGS_INIT;
 	struct sumcache sums = SUMCACHE_INIT;
+	struct runlog rl = RUNLOG_INIT;
 	char *target = NULL;
 	char commit[OBJID_HEXSZ + 1] = "";
 	bool offline = cli_flag(cmd, a, "sql") || cli_flag(cmd, a, "plan");
@@ -225,8 +253,20 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	bool dry = cli_flag(cmd, a, "dry-run");
+	const char *events = cli_value(cmd, a, "events"), *metrics = cli_value(cmd, a, "metrics");
+	if ((events || metrics) && (offline || dry)) {
+		ret = err_set(ERR_USAGE, "--events and --metrics report a run; --sql, --plan and "
+					 "--dry-run run nothing");
+		goto out;
+	}
 	if ((ret = dbcli_settings(app, cmd, a, &s)) < 0)
 		goto out;
+	if (!offline && !dry) {
+		if ((ret = runlog_open(&rl, events, metrics, cmd->name, arg)) < 0)
+			goto out;
+		if (runlog_active(&rl))
+			app->runlog = &rl;
+	}
 	if (offline || dry) {
 		if ((ret = app_setup(app, NEEDS_REVISIONS)) < 0 ||
 		    (ret = dbcli_refuse_broken_graph(app)) < 0)
@@ -359,8 +399,13 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	if (ret == 0)
 		print_heads_line(app, &ss);
 out:
+	if (app->runlog) {
+		finish_runlog(app, &rl, &ss, ret);
+		app->runlog = NULL;
+	}
 	if (opened)
 		apply_close(&ss);
+	runlog_release(&rl);
 	sumcache_release(&sums);
 	findings_release(&fs);
 	apply_failure_release(&fail);

@@ -1,5 +1,6 @@
 /* Shared command-line plumbing of the database commands. */
 #include "cli/dbcli.h"
+#include "cli/runlog.h"
 #include "core/err.h"
 #include "core/textpos.h"
 #include "core/xalloc.h"
@@ -124,6 +125,8 @@ void dbcli_event(void *ctx, const struct apply_event *ev)
 {
 	struct app *app = ctx;
 	const struct apply_step *s = ev->step;
+	if (app->runlog)
+		runlog_event(app->runlog, ev);
 	if (ev->kind != APPLY_EV_PROGRESS && app->progress_open) {
 		fputc('\n', stderr);
 		app->progress_open = false;
@@ -155,6 +158,7 @@ void dbcli_event(void *ctx, const struct apply_event *ev)
 		app_note(app, "  segment %zu of %zu done", ev->segment + 1, s->nseg);
 		break;
 	case APPLY_EV_STEP_DONE:
+	case APPLY_EV_STEP_FAILED:
 		break;
 	}
 }
