@@ -20,6 +20,7 @@
 #include "core/strlist.h"
 #include "db/db.h"
 #include "graph/graph.h"
+#include "sql/batch.h"
 #include "sql/sql.h"
 
 #include <stdbool.h>
@@ -71,6 +72,10 @@ struct apply_segment {
 	bool transactional; /* in one transaction (with the version update if last) */
 	bool concurrent;    /* a CONCURRENTLY statement alone: its own lock timeout */
 	size_t first, n;
+	/* a batched backfill alone ('-- revgate: batch'): key-ordered
+	 * batches, each committed with a history row saying how far it got */
+	bool batched;
+	struct sql_batch_spec batch;
 };
 
 struct apply_step {
@@ -162,6 +167,18 @@ enum apply_event_kind {
 	APPLY_EV_STEP_DONE,  /* step, ms */
 	APPLY_EV_STEP_FAILED, /* step, ms, fail (its `set` may be false: no statement failed) */
 	APPLY_EV_PROGRESS,   /* step, segment, ms, progress: a long statement alone */
+	APPLY_EV_BATCH,      /* step, segment, ms (of the batch), batch */
+};
+
+/* How far a batched backfill got, after each committed batch. */
+struct apply_batch_progress {
+	long batches;     /* committed in this run */
+	long rows;        /* changed in this run */
+	long batch_rows;  /* changed by this batch */
+	const char *last_key; /* the batch's last key */
+	double elapsed_ms;    /* since this run started the statement */
+	double fraction;      /* of the key range done (-1: not numeric) */
+	bool resumed;         /* it continued after a recorded key */
 };
 
 /* What a statement running alone is doing, from pg_stat_activity and
@@ -183,6 +200,7 @@ struct apply_event {
 	const char *text;
 	const struct apply_progress *progress;
 	const struct apply_failure *fail;
+	const struct apply_batch_progress *batch;
 };
 
 typedef void (*apply_event_fn)(void *ctx, const struct apply_event *ev);

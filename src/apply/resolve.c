@@ -131,6 +131,14 @@ int apply_inspect(struct apply_session *ss, struct apply_pending *p, bool settle
 		if (seg->transactional || !seg->n || rec->state == APPLY_SEG_DONE ||
 		    rec->state == APPLY_SEG_NOT_STARTED)
 			continue;
+		/* a batched backfill's committed batches are in the history:
+		 * running it again continues after the last one */
+		if (seg->batched) {
+			v->repeatable = true;
+			v->catalog = xstrdup("a batched backfill: resuming continues after the last "
+					     "batch the history records");
+			continue;
+		}
 		struct probe_result pr;
 		if ((ret = probe_stmt(ss, s, seg->first, &pr)) < 0)
 			break;

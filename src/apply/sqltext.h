@@ -70,6 +70,16 @@ void sqltext_history_insert(struct strbuf *out, const char *qtable, bool extende
  * lacks (idempotent). */
 void sqltext_history_upgrade(struct strbuf *out, const char *qtable);
 void sqltext_history_params(const struct sqltext_history *h, const char **params, char *arrays[2]);
+/* The row a batched backfill commits with each batch: a "started" row of
+ * its segment that also says the last key done and the rows it changed.
+ * Parameters, in order: revision, direction, segment, segments,
+ * from_heads, to_heads ('{..}'), checksum, started_at, duration_ms,
+ * os_user, client_host, tool_version, batch_key, batch_rows. */
+#define SQLTEXT_BATCH_NPARAMS 14
+void sqltext_history_batch_insert(struct strbuf *out, const char *qtable);
+/* The columns a batched backfill records (idempotent), for a history table
+ * made before they existed. */
+void sqltext_history_batch_columns(struct strbuf *out, const char *qtable);
 /* The same row with literals, for the offline script (no client facts). */
 void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
 				    const struct sqltext_history *h);

@@ -121,19 +121,72 @@ static void progress(struct app *app, const struct apply_event *ev)
 	strbuf_release(&what);
 }
 
+/*
+ * A batched backfill's progress after each batch: rows done, the rate, and
+ * from the key range how much is left; on a terminal one line rewritten,
+ * in a log a line every ten seconds, with --format json a JSON line each.
+ */
+static void batch_progress(struct app *app, const struct apply_event *ev)
+{
+	const struct apply_batch_progress *b = ev->batch;
+	if (app->quiet)
+		return;
+	if (!strcmp(app_format(app), "json")) {
+		struct jsonw w;
+		jsonw_init(&w, stderr, false);
+		jsonw_obj_begin(&w);
+		jsonw_kstr(&w, "event", "batch");
+		jsonw_kstr(&w, "revision", ev->step->rev->id);
+		jsonw_kint(&w, "segment", (long long)ev->segment + 1);
+		jsonw_kint(&w, "batch", b->batches);
+		jsonw_kint(&w, "rows", b->rows);
+		jsonw_kstr(&w, "last_key", b->last_key);
+		jsonw_kint(&w, "elapsed_ms", (long long)b->elapsed_ms);
+		if (b->fraction >= 0)
+			jsonw_kint(&w, "percent", (long long)(b->fraction * 100));
+		jsonw_obj_end(&w);
+		jsonw_finish(&w);
+		return;
+	}
+	bool tty = isatty(STDERR_FILENO);
+	if (!tty && b->batches > 1 && wall_ms() - app->progress_at < 10000)
+		return;
+	double s = b->elapsed_ms / 1000.0;
+	struct strbuf what = STRBUF_INIT;
+	strbuf_addf(&what, "batch %ld: %ld rows", b->batches, b->rows);
+	if (s > 0)
+		strbuf_addf(&what, ", %.0f rows/s", (double)b->rows / s);
+	if (b->fraction > 0) {
+		strbuf_addf(&what, ", %.0f%% of the keys", b->fraction * 100);
+		if (b->fraction < 1)
+			strbuf_addf(&what, ", about %.0f s left", s * (1 - b->fraction) / b->fraction);
+	}
+	if (b->resumed)
+		strbuf_addstr(&what, " (resumed)");
+	fprintf(stderr, "%s  segment %zu of %zu: %s%s", tty ? "\r" : "", ev->segment + 1,
+		ev->step->nseg, what.buf, tty ? "\033[K" : "\n");
+	fflush(stderr);
+	app->progress_open = tty;
+	app->progress_at = wall_ms();
+	strbuf_release(&what);
+}
+
 void dbcli_event(void *ctx, const struct apply_event *ev)
 {
 	struct app *app = ctx;
 	const struct apply_step *s = ev->step;
 	if (app->runlog)
 		runlog_event(app->runlog, ev);
-	if (ev->kind != APPLY_EV_PROGRESS && app->progress_open) {
+	if (ev->kind != APPLY_EV_PROGRESS && ev->kind != APPLY_EV_BATCH && app->progress_open) {
 		fputc('\n', stderr);
 		app->progress_open = false;
 	}
 	switch (ev->kind) {
 	case APPLY_EV_PROGRESS:
 		progress(app, ev);
+		break;
+	case APPLY_EV_BATCH:
+		batch_progress(app, ev);
 		break;
 	case APPLY_EV_LOCK_WAIT:
 		fprintf(stderr, "revgate: %s\n", ev->text);

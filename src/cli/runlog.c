@@ -183,6 +183,18 @@ void runlog_event(struct runlog *l, const struct apply_event *ev)
 			line_end(l, &e);
 		}
 		return;
+	case APPLY_EV_BATCH:
+		if (line_begin(l, &e, "batch_done")) {
+			step_keys(&e.w, s);
+			jsonw_kint(&e.w, "segment", (long long)ev->segment + 1);
+			jsonw_kint(&e.w, "batch", ev->batch->batches);
+			jsonw_kint(&e.w, "rows", ev->batch->batch_rows);
+			jsonw_kint(&e.w, "rows_done", ev->batch->rows);
+			jsonw_kstr(&e.w, "last_key", ev->batch->last_key);
+			kms(&e.w, "duration_ms", ev->ms);
+			line_end(l, &e);
+		}
+		return;
 	case APPLY_EV_STEP_DONE:
 		add_step(l, s, ev->ms, true);
 		if (line_begin(l, &e, "step_finished")) {
