@@ -72,3 +72,67 @@ UPDATE acct SET n = n + 1 WHERE note IS NULL;" "SELECT 1;" 20250101_0002
 	run rg current --check-pending
 	[ "$status" -eq 0 ]
 }
+
+@test "batch: lint knows the marker; a whole-table UPDATE without it suggests it" {
+	sql_rev bbbb0002 aaaa0001 "-- revgate: batch size=5000 by=id
+UPDATE acct SET n = 1;
+UPDATE acct SET n = 2;
+-- revgate: batch size=5000 by=id
+DELETE FROM acct;" "SELECT 1;" 20250101_0002
+	run rg lint
+	echo "$output"
+	[[ "$output" == *":8:8: info[update-without-where]"* ]]
+	[[ "$output" == *"'-- revgate: batch size=10000 by=id'"* ]]
+	[[ "$output" != *":7:8: info[update-without-where]"* ]]
+	[[ "$output" != *"delete-without-where"* ]]
+}
+
+@test "batch: a malformed marker or a statement that cannot be batched is refused, naming the line; nothing runs" {
+	for case in "size=0 by=id|size '0' is not a whole number" \
+		"size=10 by=a.b|by 'a.b' is not a plain column name" \
+		"size=10|by= is missing" \
+		"by=id|size= is missing" \
+		"size=10 by=id pause=1s|unknown key 'pause'" \
+		"size=10 by=id sleep=soon|sleep 'soon' is not a duration"; do
+		marker=${case%%|*} want=${case#*|}
+		rm -f migrations/*bbbb0002*
+		sql_rev bbbb0002 aaaa0001 "-- revgate: batch $marker
+UPDATE acct SET n = 7;" "SELECT 1;" 20250101_0002
+		run rg upgrade
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"_bbbb0002_rev.sql:6:1: malformed batch marker: $want"* ]]
+	done
+	rm -f migrations/*bbbb0002*
+	sql_rev bbbb0002 aaaa0001 "-- revgate: batch size=10 by=id
+UPDATE acct SET n = 7 RETURNING id;" "SELECT 1;" 20250101_0002
+	run rg upgrade
+	[ "$status" -eq 1 ]
+	[[ "$output" == *":7:1: a batched statement cannot have RETURNING"* ]]
+	rm -f migrations/*bbbb0002*
+	sql_rev bbbb0002 aaaa0001 "-- revgate: batch size=10 by=id
+ALTER TABLE acct ADD COLUMN x int;" "SELECT 1;" 20250101_0002
+	run rg upgrade
+	[ "$status" -eq 1 ]
+	[[ "$output" == *":7:1: a batch marker stands before an UPDATE or a DELETE"* ]]
+	[ "$(psql_ -c "SELECT count(*) FROM acct WHERE n <> 0")" -eq 0 ]
+	[ "$(psql_ -c "SELECT version_num FROM revgate_version")" = "aaaa0001" ]
+}
+
+@test "batch: a DELETE with its own WHERE, under an alias, and a failing batch that names its SQLSTATE" {
+	sql_rev bbbb0002 aaaa0001 "-- revgate: batch size=50000 by=id
+DELETE FROM acct a WHERE a.id % 2 = 0 OR a.id > 199990;" "SELECT 1;" 20250101_0002
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(psql_ -c "SELECT count(*), max(id) FROM acct")" = "99995|199989" ]
+	sql_rev cccc0003 bbbb0002 "-- revgate: batch size=50000 by=id
+UPDATE acct SET n = 1 + 0 * (1 / (id - 150001));" "SELECT 1;" 20250101_0003
+	run rg upgrade
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"division by zero (SQLSTATE 22012)"* ]]
+	[[ "$output" == *"stopped part-way"*"run 'revgate resolve'"* ]]
+	# the batches before the failing one committed; the failing one did not
+	[ "$(psql_ -c "SELECT count(*) FROM acct WHERE n <> 0")" -eq 50000 ]
+}
