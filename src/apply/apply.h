@@ -432,6 +432,10 @@ int apply_inspect(struct apply_session *ss, struct apply_pending *p, bool settle
  */
 int apply_resume(struct apply_session *ss, struct apply_pending *p, struct strlist *dropped,
 		 struct apply_failure *fail);
+/* Whether the half-done revision stopped in a batched backfill, with its
+ * file unchanged: resuming it is always safe (its batches are recorded),
+ * so the next upgrade may do it without asking. ERR_NOTFOUND, ERR_DB. */
+int apply_pending_in_batch(struct apply_session *ss, struct apply_pending *p, bool *out);
 /*
  * The half-done revision `rev` names: its exact id, or a unique prefix of
  * at least four characters. ERR_USAGE for a shorter prefix, ERR_AMBIGUOUS

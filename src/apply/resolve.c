@@ -303,6 +303,21 @@ out:
 	return ret < 0 ? interrupted_or(ret) : 0;
 }
 
+int apply_pending_in_batch(struct apply_session *ss, struct apply_pending *p, bool *out)
+{
+	struct apply_inspection in;
+	*out = false;
+	int ret = apply_inspect(ss, p, false, &in);
+	if (ret < 0)
+		return ret;
+	size_t k = 0;
+	while (k < in.n && in.seg[k].state == APPLY_SEG_DONE)
+		k++;
+	*out = !in.file_changed && in.plan.n && k < in.plan.v[0].nseg && in.plan.v[0].seg[k].batched;
+	apply_inspection_release(&in);
+	return 0;
+}
+
 int apply_resume(struct apply_session *ss, struct apply_pending *p, struct strlist *dropped,
 		 struct apply_failure *fail)
 {

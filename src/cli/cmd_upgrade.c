@@ -230,6 +230,49 @@ static void finish_runlog(struct app *app, struct runlog *rl, struct apply_sessi
 	err_restore(&saved);
 }
 
+/*
+ * A revision that stopped in a batched backfill continues where its last
+ * committed batch left it: the history says exactly how far it got, so
+ * the next run needs no operator (any other half-done revision still
+ * does: dbcli_refuse_pending).
+ */
+static int resume_batches(struct app *app, struct apply_session *ss, enum apply_dir dir)
+{
+	struct apply_pending *p = NULL;
+	size_t n = 0;
+	int ret = apply_pending_list(ss, &p, &n);
+	if (ret == 0 && n)
+		ret = app_load_text(app);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		bool batched = false;
+		if ((ret = apply_pending_in_batch(ss, &p[i], &batched)) < 0) {
+			/* not in the files: dbcli_refuse_pending names it */
+			err_clear();
+			ret = 0;
+			continue;
+		}
+		/* an upgrade continues an upgrade, not a half-done downgrade */
+		if (!batched || strcmp(p[i].direction, dir == APPLY_UP ? "upgrade" : "downgrade"))
+			continue;
+		app_note(app, "revgate: revision '%s' stopped in a batched backfill; continuing "
+			      "after its last committed batch",
+			 p[i].revision);
+		struct strlist dropped = STRLIST_INIT;
+		struct apply_failure fail = {0};
+		ret = apply_resume(ss, &p[i], &dropped, &fail);
+		if (ret < 0 && fail.set) {
+			dbcli_print_failure(app, &fail);
+			ret = err_set(ERR_DB, "revision '%s' stopped part-way again; run 'revgate "
+					      "resolve' to see where",
+				      p[i].revision);
+		}
+		apply_failure_release(&fail);
+		strlist_release(&dropped);
+	}
+	apply_pending_free(p, n);
+	return ret;
+}
+
 static int run_walk(struct app *app, const struct command *cmd, struct cli_args *a,
 		    enum apply_dir dir)
 {
@@ -315,6 +358,7 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		ret = apply_lock(&ss, true);
 	/* already_there() found nothing half-done */
 	if (ret < 0 || (ret = apply_check_heads_known(&ss)) < 0 ||
+	    (!there && !dry && (ret = resume_batches(app, &ss, dir)) < 0) ||
 	    (!there && (ret = dbcli_refuse_pending(app, &ss)) < 0))
 		goto out;
 	/* the gate: applied revisions must still be what ran, checked by the

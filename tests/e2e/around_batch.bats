@@ -136,3 +136,25 @@ UPDATE acct SET n = 1 + 0 * (1 / (id - 150001));" "SELECT 1;" 20250101_0003
 	# the batches before the failing one committed; the failing one did not
 	[ "$(psql_ -c "SELECT count(*) FROM acct WHERE n <> 0")" -eq 50000 ]
 }
+
+@test "batch: after SIGKILL the next upgrade continues the backfill by itself, then runs the rest" {
+	sql_rev bbbb0002 aaaa0001 "-- revgate: batch size=5000 by=id sleep=30ms
+UPDATE acct SET n = n + 1;" "SELECT 1;" 20250101_0002
+	sql_rev cccc0003 bbbb0002 "CREATE TABLE after_it (id int);" "DROP TABLE after_it;" 20250101_0003
+	$REVGATE_WRAPPER "$REVGATE" upgrade >run.out 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do
+		[ "$(psql_ -c "SELECT count(*) FROM revgate_history WHERE batch_key IS NOT NULL")" -ge 3 ] && break
+		sleep 0.05
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ "$(psql_ -c "SELECT count(*) FROM acct WHERE n = 1")" -lt 200000 ]
+	run rg upgrade --events events.jsonl
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"revision 'bbbb0002' stopped in a batched backfill; continuing after its last committed batch"* ]]
+	[ "$(psql_ -c "SELECT count(*), min(n), max(n) FROM acct")" = "200000|1|1" ]
+	[ "$(psql_ -c "SELECT version_num FROM revgate_version")" = "cccc0003" ]
+	grep -q '"event":"batch_done"' events.jsonl
+}
