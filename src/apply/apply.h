@@ -168,6 +168,7 @@ enum apply_event_kind {
 	APPLY_EV_STEP_FAILED, /* step, ms, fail (its `set` may be false: no statement failed) */
 	APPLY_EV_PROGRESS,   /* step, segment, ms, progress: a long statement alone */
 	APPLY_EV_BATCH,      /* step, segment, ms (of the batch), batch */
+	APPLY_EV_BACKUP,     /* step, ms, text: the file written before it */
 };
 
 /* How far a batched backfill got, after each committed batch. */
@@ -346,6 +347,8 @@ void apply_pending_free(struct apply_pending *v, size_t n);
 
 struct apply_run_opts {
 	bool single_transaction;
+	/* before each step, a backup here of what it destroys (or NULL) */
+	const char *backup_dir;
 };
 
 /*

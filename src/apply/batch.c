@@ -83,27 +83,27 @@ static int batch_sql_build(const struct apply_step *s, const struct apply_segmen
 	return 0;
 }
 
-/* The history's columns for batches, added to a table made before them. */
-static int ensure_columns(struct apply_session *ss)
+int history_around_columns(struct apply_session *ss)
 {
 	static const char q[] = "SELECT count(*) FROM pg_attribute WHERE attrelid = "
-				"to_regclass($1) AND attname IN ('batch_key', 'batch_rows') "
+				"to_regclass($1) AND attname IN (" SQLTEXT_AROUND_COLUMNS ") "
 				"AND NOT attisdropped";
 	const char *params[] = {ss->htable};
 	struct db_res *r = NULL;
 	int ret = db_query(ss->db, q, 1, params, &r);
 	if (ret < 0)
 		return ret;
-	bool have = atoi_safe(db_res_value(r, 0, 0)) == 2;
+	bool have = atoi_safe(db_res_value(r, 0, 0)) == SQLTEXT_AROUND_NCOLUMNS;
 	db_res_free(r);
 	if (have)
 		return 0;
 	struct strbuf sql = STRBUF_INIT;
-	sqltext_history_batch_columns(&sql, ss->htable);
+	sqltext_history_around_columns(&sql, ss->htable);
 	ret = db_exec(ss->db, sql.buf);
 	strbuf_release(&sql);
 	if (ret < 0)
-		ret = err_wrap(ret, "cannot add the batch columns to the history table %s",
+		ret = err_wrap(ret, "cannot add the batch and backup columns to the history "
+				    "table %s",
 			       ss->htable);
 	return ret;
 }
@@ -169,7 +169,7 @@ int apply_batch_run(struct apply_session *ss, const struct apply_step *s, size_t
 	snprintf(segno, sizeof(segno), "%zu", k + 1);
 	*in_tx = false;
 	int ret = batch_sql_build(s, seg, &q);
-	if (ret < 0 || (ret = ensure_columns(ss)) < 0 || (ret = last_key(ss, s, k, &key)) < 0)
+	if (ret < 0 || (ret = history_around_columns(ss)) < 0 || (ret = last_key(ss, s, k, &key)) < 0)
 		goto out;
 	pr.resumed = key != NULL;
 	if ((ret = db_query(ss->db, q.range, 0, NULL, &r)) < 0)

@@ -55,6 +55,15 @@ char *own_lock_holders(struct apply_session *ss, const char *qtable);
 int watched_run(struct apply_session *ss, const struct apply_step *s, size_t k, const char *sql,
 		struct db_batch *b);
 
+/* Adds the history columns of batches and backups to a table made before
+ * them. ERR_DB. */
+int history_around_columns(struct apply_session *ss);
+/* Before step `s` runs: a dump in `dir` of exactly what its statements
+ * destroy (apply/backup.c), each recorded in the history with its
+ * checksum. ERR_RUNTIME or ERR_IO when one cannot be written: the step
+ * must not run. */
+int apply_backup_step(struct apply_session *ss, const struct apply_step *s, const char *dir);
+
 /* What each batch's history row says besides its key and rows. */
 struct batch_row {
 	const char *revision, *direction, *segments, *checksum, *started_at;

@@ -956,6 +956,8 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 				rollback(ss);
 			return stopped(ss, p, i, NULL, single, ret);
 		}
+		if (o && o->backup_dir && !single && (ret = apply_backup_step(ss, s, o->backup_dir)) < 0)
+			return interrupted_or(ret);
 		step_run_init(&sr, ss, s);
 		if (ss->on_event) {
 			struct apply_event ev = {.kind = APPLY_EV_STEP_BEGIN, .step = s};

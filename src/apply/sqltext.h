@@ -77,9 +77,17 @@ void sqltext_history_params(const struct sqltext_history *h, const char **params
  * os_user, client_host, tool_version, batch_key, batch_rows. */
 #define SQLTEXT_BATCH_NPARAMS 14
 void sqltext_history_batch_insert(struct strbuf *out, const char *qtable);
-/* The columns a batched backfill records (idempotent), for a history table
- * made before they existed. */
-void sqltext_history_batch_columns(struct strbuf *out, const char *qtable);
+/* The columns batched backfills and backups record (idempotent), for a
+ * history table made before they existed. */
+#define SQLTEXT_AROUND_COLUMNS "'batch_key', 'batch_rows', 'backup_file', 'backup_sha256'"
+#define SQLTEXT_AROUND_NCOLUMNS 4
+void sqltext_history_around_columns(struct strbuf *out, const char *qtable);
+/* The row that says a backup was written before a step: parameters
+ * revision, direction, checksum, started_at, duration_ms, os_user,
+ * client_host, tool_version, backup_file, backup_sha256, error (what the
+ * statement destroys). */
+#define SQLTEXT_BACKUP_NPARAMS 11
+void sqltext_history_backup_insert(struct strbuf *out, const char *qtable);
 /* The same row with literals, for the offline script (no client facts). */
 void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
 				    const struct sqltext_history *h);

@@ -9,15 +9,18 @@
 #include "cli/dbcli.h"
 #include "cli/runlog.h"
 #include "core/err.h"
+#include "core/fileio.h"
 #include "core/xalloc.h"
 #include "git/gitrepo.h"
 #include "graph/walk.h"
 #include "lint/lint.h"
 #include "revision/revision.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WALK_OPTS                                                                          \
 	DBCLI_OPTS,                                                                        \
@@ -28,7 +31,8 @@
 	    {"force", 0, NULL, "run despite lint errors or applied revisions that changed"},   \
 	    {"no-lint", 0, NULL, "skip linting the revisions about to run"},                   \
 	    {"events", 0, "FILE", "append the run's events to FILE, one JSON object a line"},   \
-	    {"metrics", 0, "FILE", "write the run's metrics to FILE (Prometheus text format)"}
+	    {"metrics", 0, "FILE", "write the run's metrics to FILE (Prometheus text format)"}, \
+	    {"backup", 0, "DIR", "dump what each step destroys into DIR before it runs"}
 
 static const struct cli_opt upgrade_opts[] = {
 	WALK_OPTS,
@@ -304,6 +308,29 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	}
 	if ((ret = dbcli_settings(app, cmd, a, &s)) < 0)
 		goto out;
+	const char *backup = cli_value(cmd, a, "backup");
+	if (!backup)
+		backup = config_get(&app->cfg, "database", "backup_dir");
+	if (backup && !*backup)
+		backup = NULL;
+	if (cli_value(cmd, a, "backup") && (offline || dry)) {
+		ret = err_set(ERR_USAGE, "--backup backs up before a run; --sql, --plan and "
+					 "--dry-run run nothing");
+		goto out;
+	}
+	if (backup && !offline && !dry && cli_flag(cmd, a, "single-transaction")) {
+		ret = err_set(ERR_USAGE, "--backup cannot be used with --single-transaction: a "
+					 "backup sees only what is committed");
+		goto out;
+	}
+	if (backup && !offline && !dry) {
+		path_mkdirs(backup);
+		if (access(backup, W_OK) < 0) {
+			ret = err_set(ERR_IO, "cannot write backups into '%s': %s", backup,
+				      strerror(errno));
+			goto out;
+		}
+	}
 	if (!offline && !dry) {
 		if ((ret = runlog_open(&rl, events, metrics, cmd->name, arg)) < 0)
 			goto out;
@@ -415,7 +442,8 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	if (dir == APPLY_DOWN &&
 	    (ret = dbcli_data_loss_gate(app, &ss, &p, cli_flag(cmd, a, "allow-data-loss"))) < 0)
 		goto out;
-	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction")};
+	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction"),
+				   .backup_dir = backup};
 	head_commit(app, commit);
 	ss.git_commit = *commit ? commit : NULL;
 	ret = apply_run(&ss, &p, &o, &fail);

@@ -188,6 +188,9 @@ void dbcli_event(void *ctx, const struct apply_event *ev)
 	case APPLY_EV_BATCH:
 		batch_progress(app, ev);
 		break;
+	case APPLY_EV_BACKUP:
+		app_note(app, "revgate: backed up what revision %s destroys: %s", s->rev->id, ev->text);
+		break;
 	case APPLY_EV_LOCK_WAIT:
 		fprintf(stderr, "revgate: %s\n", ev->text);
 		break;

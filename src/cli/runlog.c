@@ -195,6 +195,14 @@ void runlog_event(struct runlog *l, const struct apply_event *ev)
 			line_end(l, &e);
 		}
 		return;
+	case APPLY_EV_BACKUP:
+		if (line_begin(l, &e, "backup_done")) {
+			step_keys(&e.w, s);
+			jsonw_kstr(&e.w, "backup_file", ev->text);
+			kms(&e.w, "duration_ms", ev->ms);
+			line_end(l, &e);
+		}
+		return;
 	case APPLY_EV_STEP_DONE:
 		add_step(l, s, ev->ms, true);
 		if (line_begin(l, &e, "step_finished")) {
