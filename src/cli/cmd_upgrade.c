@@ -440,7 +440,7 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	if (dir == APPLY_DOWN &&
-	    (ret = dbcli_data_loss_gate(app, &ss, &p, cli_flag(cmd, a, "allow-data-loss"))) < 0)
+	    (ret = dbcli_data_loss_gate(app, &ss, &p, cli_flag(cmd, a, "allow-data-loss"), backup)) < 0)
 		goto out;
 	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction"),
 				   .backup_dir = backup};

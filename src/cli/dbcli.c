@@ -315,7 +315,7 @@ void dbcli_plan_text(const struct apply_plan *p, const struct apply_loss *loss)
 }
 
 int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct apply_plan *p,
-			 bool allowed)
+			 bool allowed, const char *backup)
 {
 	struct apply_loss loss = APPLY_LOSS_INIT;
 	apply_loss_plan(p, &loss);
@@ -333,7 +333,12 @@ int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct
 		free(rows);
 	}
 	if (allowed) {
-		app_note(app, "revgate: going on (--allow-data-loss)");
+		if (backup)
+			app_note(app, "revgate: going on (--allow-data-loss); each is dumped into '%s' "
+				      "first",
+				 backup);
+		else
+			app_note(app, "revgate: going on (--allow-data-loss)");
 		goto out;
 	}
 	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
@@ -345,9 +350,15 @@ int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct
 		ret = err_set(ERR_CHECK, "not confirmed; nothing was changed");
 		goto out;
 	}
-	ret = err_set(ERR_CHECK, "the downgrade would destroy data in %zu place%s (above); back it up "
-				 "first, then run again with --allow-data-loss",
-		      holding, holding == 1 ? "" : "s");
+	if (backup)
+		ret = err_set(ERR_CHECK, "the downgrade would destroy data in %zu place%s (above); run "
+					 "again with --allow-data-loss: each is dumped into '%s' first",
+			      holding, holding == 1 ? "" : "s", backup);
+	else
+		ret = err_set(ERR_CHECK, "the downgrade would destroy data in %zu place%s (above); back "
+					 "it up first, then run again with --allow-data-loss (with "
+					 "--backup DIR, revgate dumps each first)",
+			      holding, holding == 1 ? "" : "s");
 out:
 	apply_loss_release(&loss);
 	return ret;

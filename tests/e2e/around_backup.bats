@@ -89,9 +89,16 @@ DROP TABLE scratch;" "SELECT 1;" 20250101_0002
 }
 
 @test "backup: [database] backup_dir, and a downgrade's drop backed up before the brake lets it go" {
+	run rg downgrade base
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"back it up first, then run again with --allow-data-loss (with --backup DIR, revgate dumps each first)"* ]]
 	printf '[revgate]\nmigrations = migrations\n[database]\nbackup_dir = from-config\n' >revgate.ini
+	run rg downgrade base
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"run again with --allow-data-loss: each is dumped into 'from-config' first"* ]]
 	run rg downgrade base --allow-data-loss
 	echo "$output"
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"going on (--allow-data-loss); each is dumped into 'from-config' first"* ]]
 	[ "$(ls from-config | grep -c '^aaaa0001_downgrade_[12]_public\.\(logs\|acct\)_.*\.dump$')" -eq 2 ]
 }
