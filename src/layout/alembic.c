@@ -491,6 +491,7 @@ void alembic_calls_release(struct alembic_calls *c)
 const struct layout_ops layout_alembic = {
 	.kind = LAYOUT_ALEMBIC,
 	.name = "alembic",
+	.downgrade_how = "in the revision's def downgrade()",
 	.linear = false,
 	.depth = 0,
 	.list = list,

@@ -120,6 +120,7 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 const struct layout_ops layout_dbmate = {
 	.kind = LAYOUT_DBMATE,
 	.name = "dbmate",
+	.downgrade_how = "under '-- migrate:down'",
 	.linear = true,
 	.depth = 0,
 	.list = list,

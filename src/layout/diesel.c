@@ -115,6 +115,7 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 const struct layout_ops layout_diesel = {
 	.kind = LAYOUT_DIESEL,
 	.name = "diesel",
+	.downgrade_how = "in down.sql beside up.sql",
 	.linear = true,
 	.depth = 1,
 	.list = list,

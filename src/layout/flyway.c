@@ -190,6 +190,7 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 const struct layout_ops layout_flyway = {
 	.kind = LAYOUT_FLYWAY,
 	.name = "flyway",
+	.downgrade_how = "in an undo migration U<version>__<description>.sql",
 	.linear = true,
 	.depth = 4,
 	.list = list,

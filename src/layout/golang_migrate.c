@@ -117,6 +117,7 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 const struct layout_ops layout_golang_migrate = {
 	.kind = LAYOUT_GOLANG_MIGRATE,
 	.name = "golang-migrate",
+	.downgrade_how = "in the .down.sql file beside it",
 	.linear = true,
 	.depth = 0,
 	.list = list,

@@ -140,6 +140,7 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 const struct layout_ops layout_goose = {
 	.kind = LAYOUT_GOOSE,
 	.name = "goose",
+	.downgrade_how = "under '-- +goose Down'",
 	.linear = true,
 	.depth = 0,
 	.list = list,

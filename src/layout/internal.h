@@ -17,6 +17,8 @@ struct layout_ops {
 	/* Directory levels below the migrations directory the working tree
 	 * is listed to (0: its files only). */
 	unsigned depth;
+	/* Where this tool writes the SQL that undoes a migration, for hints. */
+	const char *downgrade_how;
 	int (*list)(const struct layout_tree *t, struct layout_units *out, struct findings *fs);
 	/* Fills `rev` (zeroed) from unit `u`; ERR_IO/ERR_GIT only for a file
 	 * that cannot be read. */

@@ -520,6 +520,7 @@ void layout_rev_from_unit(const struct layout_tree *t, const struct layout_unit 
 	rev->file_name = xstrdup(path_basename(u->name));
 	rev->text = xstrdup("");
 	rev->rel_name = xstrdup(u->name);
+	rev->downgrade_how = ops_of(t->settings->kind)->downgrade_how;
 	rev->transactional = true;
 	if (u->id)
 		rev->id = xstrdup(u->id);

@@ -427,6 +427,7 @@ static int parse(const struct layout_tree *t, const struct layout_unit *u, struc
 const struct layout_ops layout_sqitch = {
 	.kind = LAYOUT_SQITCH,
 	.name = "sqitch",
+	.downgrade_how = "in the change's revert script",
 	.linear = true,
 	.depth = 3,
 	.list = list,

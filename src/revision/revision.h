@@ -80,6 +80,9 @@ struct revision {
 	char *created;
 	char *irreversible; /* reason, or NULL */
 	char *imported_from; /* "<layout> <version>" of an imported revision, or NULL */
+	/* Another tool's revision: where that tool writes a downgrade (static
+	 * text, not owned); NULL for revgate's own files. */
+	const char *downgrade_how;
 	bool transactional; /* false with "-- transaction: false" */
 	bool plain_sql;     /* not a revision: the whole file is the upgrade */
 	bool usable;        /* id and parents are known: the graph can place it */

@@ -334,3 +334,22 @@ EOF
 	[[ "$output" == *"already exists"* ]]
 }
 
+
+@test "a missing downgrade is explained in the tool's own terms, at the marker's line" {
+	use_layout dbmate db/migrations
+	mkdir -p db/migrations
+	printf -- '-- migrate:up\nCREATE TABLE a (id bigint);\n\n-- migrate:down' >db/migrations/20240101000000_a.sql
+	run rg lint
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"20240101000000_a.sql:4:1: warning[missing-downgrade]: the downgrade section is empty"* ]]
+	[[ "$output" == *"hint: write the SQL that undoes the upgrade under '-- migrate:down', or set 'missing-downgrade = off' under [rules]"* ]]
+	use_layout golang-migrate m
+	mkdir m && printf 'CREATE TABLE a (id bigint);\n' >m/1_a.up.sql
+	run rg lint
+	[[ "$output" == *"m/1_a.up.sql:1:1: warning[missing-downgrade]: the revision has no downgrade section"* ]]
+	[[ "$output" == *"in the .down.sql file beside it"* ]]
+	printf '[rules]\nmissing-downgrade = off\n' >>revgate.ini
+	run rg lint
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"missing-downgrade"* ]]
+}
