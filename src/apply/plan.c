@@ -395,7 +395,11 @@ static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const s
 		bool last = k + 1 == s->nseg;
 		if (seg->transactional && !in_batch)
 			strbuf_addstr(out, "BEGIN;\n");
-		if (!seg->transactional)
+		if (seg->batched)
+			strbuf_addf(out, "-- outside a transaction; revgate runs it in batches of %ld "
+					 "by %s, each committed (here: at once):\n",
+				    seg->batch.size, seg->batch.by);
+		else if (!seg->transactional)
 			strbuf_addstr(out, "-- outside a transaction:\n");
 		for (size_t i = seg->first; i < seg->first + seg->n; i++)
 			add_statement(out, rev->text + s->stmts.v[i].start, s->stmts.v[i].len);

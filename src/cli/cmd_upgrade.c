@@ -287,7 +287,9 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	struct strlist from = STRLIST_INIT;
 	struct findings fs = FINDINGS_INIT;
 	struct sumcache sums = SUMCACHE_INIT;
-	struct runlog rl = RUNLOG_INIT;
+	/* on the heap: the app points at it while the run reports events */
+	struct runlog *rl = xmalloc(sizeof(*rl));
+	*rl = (struct runlog)RUNLOG_INIT;
 	char *target = NULL;
 	char commit[OBJID_HEXSZ + 1] = "";
 	bool offline = cli_flag(cmd, a, "sql") || cli_flag(cmd, a, "plan");
@@ -332,10 +334,10 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		}
 	}
 	if (!offline && !dry) {
-		if ((ret = runlog_open(&rl, events, metrics, cmd->name, arg)) < 0)
+		if ((ret = runlog_open(rl, events, metrics, cmd->name, arg)) < 0)
 			goto out;
-		if (runlog_active(&rl))
-			app->runlog = &rl;
+		if (runlog_active(rl))
+			app->runlog = rl;
 	}
 	if (offline || dry) {
 		if ((ret = app_setup(app, NEEDS_REVISIONS)) < 0 ||
@@ -472,12 +474,13 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		print_heads_line(app, &ss);
 out:
 	if (app->runlog) {
-		finish_runlog(app, &rl, &ss, ret);
+		finish_runlog(app, rl, &ss, ret);
 		app->runlog = NULL;
 	}
 	if (opened)
 		apply_close(&ss);
-	runlog_release(&rl);
+	runlog_release(rl);
+	free(rl);
 	sumcache_release(&sums);
 	findings_release(&fs);
 	apply_failure_release(&fail);

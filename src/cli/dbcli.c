@@ -401,6 +401,14 @@ void dbcli_plan_json(const struct apply_plan *p, const struct apply_loss *loss)
 					 &col);
 				jsonw_kint(&w, "line", line);
 			}
+			if (seg->batched) {
+				jsonw_key(&w, "batch");
+				jsonw_obj_begin(&w);
+				jsonw_kint(&w, "size", seg->batch.size);
+				jsonw_kstr(&w, "by", seg->batch.by);
+				jsonw_kint(&w, "sleep_ms", seg->batch.sleep_ms);
+				jsonw_obj_end(&w);
+			}
 			jsonw_obj_end(&w);
 		}
 		jsonw_arr_end(&w);

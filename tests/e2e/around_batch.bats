@@ -158,3 +158,16 @@ UPDATE acct SET n = n + 1;" "SELECT 1;" 20250101_0002
 	[ "$(psql_ -c "SELECT version_num FROM revgate_version")" = "cccc0003" ]
 	grep -q '"event":"batch_done"' events.jsonl
 }
+
+@test "batch: --plan and --sql show the batched statement for what it is" {
+	sql_rev bbbb0002 aaaa0001 "-- revgate: batch size=500 by=ID sleep=20ms
+UPDATE acct SET n = 3;" "SELECT 1;" 20250101_0002
+	run rg upgrade --plan --format json aaaa0001:head
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["segments"][0]["batch"])' <<<"$output")" = \
+		"{'size': 500, 'by': 'id', 'sleep_ms': 20}" ]
+	run rg upgrade --sql aaaa0001:head
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"-- outside a transaction; revgate runs it in batches of 500 by id, each committed (here: at once):"* ]]
+}
