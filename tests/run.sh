@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every suite and ends with the line CI counts: "N passed, N failed".
 #   unit tests: cmocka binaries in $UNIT_DIR (TAP output)
-#   end-to-end: bats files in tests/e2e (TAP output)
+#   end-to-end: bats files in tests/e2e (TAP output), BATS_JOBS files at a
+#   time (default: the number of cores; needs GNU parallel)
 # REVGATE is the binary under test; REVGATE_WRAPPER (e.g. valgrind) wraps
 # every unit binary and every revgate call of the bats suites.
 set -u
@@ -44,9 +45,17 @@ done
 if [ $unit_only -eq 0 ]; then
 	files=$(find "$here/tests/e2e" -name '*.bats' 2>/dev/null | LC_ALL=C sort)
 	if [ -n "$files" ]; then
-		echo "# end-to-end: bats"
+		# Files run side by side (each has its own temporary directories and
+		# PostgreSQL socket); the tests of one file stay in order.
+		# BATS_JOBS=1 runs them one after another.
+		jobs=${BATS_JOBS:-$(nproc 2>/dev/null || echo 1)}
+		parallel_args=()
+		if [ "$jobs" -gt 1 ] && command -v parallel >/dev/null; then
+			parallel_args=(--jobs "$jobs" --no-parallelize-within-files)
+		fi
+		echo "# end-to-end: bats (${jobs} at a time)"
 		# shellcheck disable=SC2086
-		bats --tap $files >"$log" 2>&1
+		bats --tap "${parallel_args[@]}" $files >"$log" 2>&1
 		rc=$?
 		grep -vE '^ok ' "$log"
 		count

@@ -34,6 +34,10 @@ static int run_show(struct app *app, const struct command *cmd, struct cli_args 
 out:
 	idxvec_release(&list);
 	idxvec_release(&found);
+	/* as heads and history: what could not be read is said, and fails the run */
+	app_report_findings(app, &app->load_findings);
+	if (ret == 0 && app_load_failed(app))
+		ret = err_set(ERR_CHECK, "the migrations directory has errors (above)");
 	return ret;
 }
 

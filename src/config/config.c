@@ -166,6 +166,37 @@ static char *config_find(void)
 	return found;
 }
 
+/* A configuration file is a few dozen lines; anything this large is not one. */
+#define CONFIG_MAX_SIZE ((size_t)1 << 20)
+
+/*
+ * inih reads a line in pieces of INI_MAX_LINE bytes (the newline and the
+ * terminating NUL included) and would take the rest of a longer line for a
+ * line of its own, reporting a syntax error on the wrong line or, worse,
+ * reading a key that is not there. Such a line is refused by its number.
+ */
+static int check_line_lengths(const char *path, const char *text)
+{
+	const size_t max = INI_MAX_LINE - 2;
+	unsigned line = 1;
+	for (const char *p = text; *p; line++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (len > max)
+			return err_set(ERR_CONFIG,
+				       "%s:%u: the line is %zu characters long, more than the %zu a "
+				       "configuration line may have; shorten it (a path relative to "
+				       "the file is shorter)",
+				       path, line, len, max);
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
 int config_load(struct config *cfg, const char *path)
 {
 	if (!path) {
@@ -178,12 +209,17 @@ int config_load(struct config *cfg, const char *path)
 	} else {
 		cfg->path = xstrdup(path);
 	}
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		return err_set(ERR_IO, "cannot read '%s'", path);
+	struct strbuf text = STRBUF_INIT;
+	int ret = file_read(path, CONFIG_MAX_SIZE, &text);
+	if (ret == 0)
+		ret = check_line_lengths(path, text.buf);
+	if (ret < 0) {
+		strbuf_release(&text);
+		return ret;
+	}
 	struct load_ctx ctx = {.cfg = cfg};
-	int rc = ini_parse_file(fp, on_entry, &ctx);
-	fclose(fp);
+	int rc = ini_parse_string(text.buf, on_entry, &ctx);
+	strbuf_release(&text);
 	if (ctx.err)
 		return ctx.err;
 	if (rc > 0)

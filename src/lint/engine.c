@@ -648,26 +648,11 @@ static void walk_msg(struct walk *w, const ProtobufCMessage *m, unsigned depth)
 	if (mf->kind > 0 && mf->kind < NODE_KINDS && w->eng->prune[mf->kind])
 		return;
 	for (unsigned k = 0; k < mf->n; k++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[mf->idx[k]];
-		const char *base = (const char *)m;
-		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
-			if (which != f->id)
-				continue;
-		}
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t cnt = *(const size_t *)(base + f->quantifier_offset);
-			ProtobufCMessage *const *arr =
-			    *(ProtobufCMessage *const *const *)(base + f->offset);
-			for (size_t j = 0; j < cnt; j++)
-				if (arr[j])
-					walk_msg(w, arr[j], depth + 1);
-		} else {
-			const ProtobufCMessage *sub =
-			    *(const ProtobufCMessage *const *)(base + f->offset);
-			if (sub)
-				walk_msg(w, sub, depth + 1);
-		}
+		ProtobufCMessage *const *v;
+		size_t n = sql_msg_children(m, &d->fields[mf->idx[k]], &v);
+		for (size_t j = 0; j < n; j++)
+			if (v[j])
+				walk_msg(w, v[j], depth + 1);
 	}
 }
 
@@ -869,6 +854,9 @@ static void lint_statement(struct lint_run *run, struct lint_ctx *ctx, const PgQ
 	ctx->stmt = node;
 	ctx->stmt_start = run->vtext ? run->vat : start;
 	ctx->stmt_len = run->vtext ? 0 : len;
+	ctx->src = run->vtext ? run->vtext : rev->text;
+	ctx->src_start = start;
+	ctx->src_len = len;
 	ctx->nesting = run->depth;
 	ctx->autocommit = sql_stmt_needs_autocommit(node);
 	if (!run->depth) {

@@ -85,6 +85,12 @@ struct lint_ctx {
 	/* the current statement (NULL in finish hooks) */
 	const PgQuery__Node *stmt;
 	size_t stmt_start, stmt_len;
+	/* The current statement's own text: src[src_start, src_start +
+	 * src_len). It is the file, except for a statement in a string that
+	 * EXECUTE runs: then it is that string, positions in it are no file
+	 * offsets, and stmt_start is where the EXECUTE is (stmt_len 0). */
+	const char *src;
+	size_t src_start, src_len;
 	size_t base;	     /* add to a node's location to get a file offset */
 	bool autocommit;     /* cannot run inside a transaction block */
 	bool in_transaction; /* runs inside a transaction (revgate's or an explicit block) */

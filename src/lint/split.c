@@ -117,24 +117,6 @@ static int split_chunked(const char *t, size_t start, size_t end, struct sql_scr
  * BEGIN ATOMIC body whose ';' do not end it, a byte the reader does not
  * know) makes it give up: false, and `out` is left as it was.
  */
-/* Adds t[s, e) trimmed as sql_split trims a statement: blanks, then one ';'
- * (even one a trailing comment ends with), then blanks. */
-static void push(struct sql_script *out, const char *t, size_t s, size_t e)
-{
-	while (e > s && isspace((unsigned char)t[e - 1]))
-		e--;
-	if (e > s && t[e - 1] == ';')
-		e--;
-	while (e > s && isspace((unsigned char)t[e - 1]))
-		e--;
-	if (e == s)
-		return;
-	ALLOC_GROW(out->v, out->n + 1, out->alloc);
-	out->v[out->n].start = s;
-	out->v[out->n].len = e - s;
-	out->n++;
-}
-
 static bool fast_split(const char *t, size_t start, size_t end, struct sql_script *out)
 {
 	size_t n0 = out->n, i = start, s = (size_t)-1, last = start;
@@ -161,7 +143,7 @@ static bool fast_split(const char *t, size_t start, size_t end, struct sql_scrip
 		}
 		if (c == ';') {
 			if (s != (size_t)-1)
-				push(out, t, s, last);
+				sql_script_push(out, t, s, last);
 			s = (size_t)-1;
 			i++;
 			continue;
@@ -176,7 +158,7 @@ static bool fast_split(const char *t, size_t start, size_t end, struct sql_scrip
 		i++;
 	}
 	if (s != (size_t)-1)
-		push(out, t, s, last);
+		sql_script_push(out, t, s, last);
 	return true;
 fail:
 	out->n = n0;

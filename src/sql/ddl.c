@@ -7,6 +7,7 @@
  */
 #include "sql/ddl.h"
 #include "sql/lex.h"
+#include "sql/sql.h"
 #include "core/strlist.h"
 #include "core/xalloc.h"
 
@@ -360,25 +361,10 @@ static void collect(const ProtobufCMessage *m, struct strlist *out, bool columns
 		return;
 	}
 	for (unsigned i = 0; i < desc->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &desc->fields[i];
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		const char *base = (const char *)m;
-		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
-			if (which != f->id)
-				continue;
-		}
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t cnt = *(const size_t *)(base + f->quantifier_offset);
-			ProtobufCMessage *const *arr =
-			    *(ProtobufCMessage *const *const *)(base + f->offset);
-			for (size_t j = 0; j < cnt; j++)
-				collect(arr[j], out, columns, depth + 1);
-		} else {
-			collect(*(const ProtobufCMessage *const *)(base + f->offset), out, columns,
-				depth + 1);
-		}
+		ProtobufCMessage *const *v;
+		size_t n = sql_msg_children(m, &desc->fields[i], &v);
+		for (size_t j = 0; j < n; j++)
+			collect(v[j], out, columns, depth + 1);
 	}
 }
 
@@ -408,11 +394,7 @@ static void set_deps(struct builder *b, struct ddl_effect *e, const PgQuery__Nod
 
 /* ---- constraints and columns ---- */
 
-/* The lock and effect of a constraint added to `table` (ALTER TABLE ADD,
- * a column's inline constraint, or CREATE TABLE with `creating`). */
-static void add_constraint(struct builder *b, const char *table, const char *column,
-			   const PgQuery__Constraint *k, const PgQuery__Node *node, size_t offset,
-			   bool creating, int subtype)
+bool ddl_constraint_is_object(const PgQuery__Constraint *k)
 {
 	switch (k->contype) {
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
@@ -420,10 +402,20 @@ static void add_constraint(struct builder *b, const char *table, const char *col
 	case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
 	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
 	case PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION:
-		break;
+		return true;
 	default:
-		return;
+		return false;
 	}
+}
+
+/* The lock and effect of a constraint added to `table` (ALTER TABLE ADD,
+ * a column's inline constraint, or CREATE TABLE with `creating`). */
+static void add_constraint(struct builder *b, const char *table, const char *column,
+			   const PgQuery__Constraint *k, const PgQuery__Node *node, size_t offset,
+			   bool creating, int subtype)
+{
+	if (!ddl_constraint_is_object(k))
+		return;
 	struct ddl_effect *e = effect(b, DDL_CREATE, DDL_CONSTRAINT, xstrdup(table), k->conname,
 				      offset, node);
 	e->subtype = subtype;

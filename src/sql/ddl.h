@@ -196,6 +196,10 @@ enum lock_mode ddl_lock_on(const struct ddl_stmt *d, const char *relation);
 /* The columns an expression names (a CHECK's), added to `out` once each. */
 struct strlist;
 void ddl_expr_columns(const PgQuery__Node *expr, struct strlist *out);
+/* Whether a constraint is an object of its own, with a name (CHECK,
+ * FOREIGN KEY, UNIQUE, PRIMARY KEY, EXCLUDE), not a column's property
+ * (NOT NULL, DEFAULT, GENERATED). */
+bool ddl_constraint_is_object(const PgQuery__Constraint *k);
 
 /* Whether a VACUUM is VACUUM FULL (FULL, FULL true, FULL 1; not FULL false). */
 bool ddl_vacuum_full(const PgQuery__VacuumStmt *v);

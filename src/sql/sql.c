@@ -4,6 +4,7 @@
  * string) become byte offsets in the caller's text.
  */
 #include "sql/sql.h"
+#include "sql/lex.h"
 #include "core/err.h"
 #include "core/textpos.h"
 #include "core/xalloc.h"
@@ -56,42 +57,8 @@ static int set_error(struct sql_error *err, const char *text, size_t start, size
 	return ERR_CHECK;
 }
 
-/* Skips blanks and comments (nested block comments included) from `i`. */
-static size_t skip_blank_and_comments(const char *t, size_t i, size_t end)
+void sql_script_push(struct sql_script *out, const char *text, size_t s, size_t e)
 {
-	for (;;) {
-		while (i < end && isspace((unsigned char)t[i]))
-			i++;
-		if (i + 1 < end && t[i] == '-' && t[i + 1] == '-') {
-			while (i < end && t[i] != '\n')
-				i++;
-			continue;
-		}
-		if (i + 1 < end && t[i] == '/' && t[i + 1] == '*') {
-			int depth = 0;
-			while (i + 1 < end) {
-				if (t[i] == '/' && t[i + 1] == '*') {
-					depth++;
-					i += 2;
-				} else if (t[i] == '*' && t[i + 1] == '/') {
-					i += 2;
-					if (--depth == 0)
-						break;
-				} else {
-					i++;
-				}
-			}
-			if (depth > 0)
-				return end;
-			continue;
-		}
-		return i;
-	}
-}
-
-static void push_stmt(struct sql_script *out, const char *text, size_t s, size_t e)
-{
-	s = skip_blank_and_comments(text, s, e);
 	while (e > s && isspace((unsigned char)text[e - 1]))
 		e--;
 	if (e > s && text[e - 1] == ';')
@@ -106,6 +73,11 @@ static void push_stmt(struct sql_script *out, const char *text, size_t s, size_t
 	out->n++;
 }
 
+static void push_stmt(struct sql_script *out, const char *text, size_t s, size_t e)
+{
+	sql_script_push(out, text, sql_lex_skip_blank(text, s, e), e);
+}
+
 /*
  * Text the splitter skipped (it drops a statement that starts with a word it
  * does not know, and everything after an unbalanced parenthesis): cut it at
@@ -114,7 +86,7 @@ static void push_stmt(struct sql_script *out, const char *text, size_t s, size_t
 static int split_gap(const char *text, size_t s, size_t e, struct sql_script *out,
 		     struct sql_error *err)
 {
-	s = skip_blank_and_comments(text, s, e);
+	s = sql_lex_skip_blank(text, s, e);
 	if (s >= e)
 		return 0;
 	struct sql_tokens toks = SQL_TOKENS_INIT;
@@ -177,7 +149,7 @@ int sql_split(const char *text, size_t start, size_t end, struct sql_script *out
 		push_stmt(out, text, loc, loc + slen);
 		covered = loc + slen;
 		/* the ';' that ended the statement belongs to it, not to the next gap */
-		size_t after = skip_blank_and_comments(text, covered, end);
+		size_t after = sql_lex_skip_blank(text, covered, end);
 		if (after < end && text[after] == ';')
 			covered = after + 1;
 	}

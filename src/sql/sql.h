@@ -22,6 +22,7 @@
 #include <pg_query/pg_query.pb-c.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A syntax or scanner error: where, and what the parser said. */
 struct sql_error {
@@ -41,6 +42,10 @@ struct sql_script {
 };
 #define SQL_SCRIPT_INIT {NULL, 0, 0}
 void sql_script_release(struct sql_script *s);
+/* Adds text[s, e) as a statement, trimmed as sql_split trims one: blanks,
+ * then one ';' (even one a trailing comment ends with), then blanks;
+ * nothing when that leaves it empty. */
+void sql_script_push(struct sql_script *out, const char *text, size_t s, size_t e);
 
 /*
  * Splits text[start, end) into statements with libpg_query's scanner-based
@@ -115,5 +120,29 @@ void sql_shutdown(void);
 /* Records that this thread made libpg_query create its memory context (for
  * code in src/sql/ that calls libpg_query directly). */
 void sql_note_used(void);
+
+/*
+ * The messages that field `f` of message `m` holds, for walks over a tree
+ * by its descriptors: a repeated field's array (entries may be NULL), or
+ * the one message when it is set; none for a field that is no message or
+ * a member of a oneof that holds another. Sets *v and returns how many.
+ */
+static inline size_t sql_msg_children(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
+				      ProtobufCMessage *const **v)
+{
+	const char *base = (const char *)m;
+	*v = NULL;
+	if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+		return 0;
+	if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+	    *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+		return 0;
+	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+		*v = *(ProtobufCMessage *const *const *)(base + f->offset);
+		return *(const size_t *)(base + f->quantifier_offset);
+	}
+	*v = (ProtobufCMessage *const *)(base + f->offset);
+	return **v ? 1 : 0;
+}
 
 #endif

@@ -191,6 +191,14 @@ SQL
 	run rg heads
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"invalid file_name_pattern"* ]]
+	# a line longer than the INI reader takes is named, not misread
+	printf '[revgate]\nmigrations = %0300d\n' 0 >revgate.ini
+	run rg heads
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"revgate.ini:2: the line is 313 characters long, more than the 198"* ]]
+	printf '[revgate]\r\nmigrations = migrations\r\n' >revgate.ini
+	run rg heads
+	[ "$status" -eq 0 ]
 }
 
 @test "-C runs in another directory; unknown commands and options exit 2" {

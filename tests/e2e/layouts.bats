@@ -224,6 +224,10 @@ EOF
 	run rg lint
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"db/sqitch.plan:3:1: error[invalid-file]: the plan's change 'alpha' has no deploy script 'deploy/alpha.sql'"* ]]
+	# show, like heads and history, says so and fails
+	run rg show alpha
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"has no deploy script 'deploy/alpha.sql'"* ]]
 	rm db/sqitch.plan
 	printf 'SELECT 1;\n' >db/deploy/alpha.sql
 	run rg lint

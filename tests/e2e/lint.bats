@@ -270,7 +270,7 @@ ALTER ROLE app SET search_path = app;' 'SELECT 1;' 20250101_0001
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *":6:1: error[revgate-table-touched]: this statement touches 'alembic_version'"* ]]
-	[[ "$output" == *":7:1: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
+	[[ "$output" == *":7:22: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
 	[[ "$output" == *":8:1: error[revgate-table-touched]: this statement touches 'mig_log'"* ]]
 	[[ "$output" != *":9:1: error[revgate-table-touched]"* ]]
 	[[ "$output" == *":10:1: warning[session-state-change]: SET session_authorization runs the rest of the revision as another user"* ]]
@@ -379,4 +379,15 @@ PY
 	run rg explain applied-checksum-mismath
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"did you mean 'applied-checksum-mismatch'?"* ]]
+}
+
+@test "a string EXECUTE runs, far into a long revision, is read as its own text" {
+	rev aaa none 'CREATE TABLE t (id bigint);' 'DROP TABLE t;' 20240101_0000
+	rev bbb aaa "$(printf -- '-- %0400d\n' 0 0 0 0 0)
+DO \$\$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN n int NOT NULL'; EXECUTE 'DELETE FROM revgate_version'; END \$\$;" 'SELECT 1;' 20250101_0000
+	run rg lint
+	[ "$status" -eq 1 ]
+	[ "$(grep -c 'error\[revgate-table-touched\]' <<<"$output")" -eq 1 ]
+	grep -q "error\[revgate-table-touched\]: this statement touches 'revgate_version'" <<<"$output"
+	grep -q "adding-required-field" <<<"$output"
 }

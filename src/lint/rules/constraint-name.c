@@ -2,6 +2,7 @@
 #include "lint/lint.h"
 #include "lint/util.h"
 #include "match/match.h"
+#include "sql/ddl.h"
 
 static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
@@ -9,16 +10,8 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	const PgQuery__Constraint *k = node->constraint;
 	if (!m)
 		return;
-	switch (k->contype) {
-	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
-	case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
-	case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
-	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
-	case PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION:
-		break;
-	default:
+	if (!ddl_constraint_is_object(k))
 		return;
-	}
 	if (!k->conname || !*k->conname) {
 		struct finding *f =
 		    lint_report(ctx, lint_loc(ctx, k->location),

@@ -17,9 +17,9 @@ static void finish(struct lint_ctx *ctx)
 		at = rev->downgrade.start;
 	if (rev->downgrade.present && rev->downgrade.marker_line) {
 		/* the marker's own line: an empty section may end the file */
-		if (at > 0 && ctx->text[at - 1] == '\n')
+		if (at > 0 && rev->text[at - 1] == '\n')
 			at--;
-		while (at > rev->body_start && ctx->text[at - 1] != '\n')
+		while (at > rev->body_start && rev->text[at - 1] != '\n')
 			at--;
 	}
 	struct finding *f =

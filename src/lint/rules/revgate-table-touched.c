@@ -3,8 +3,9 @@
  * history table or the trigger (and its function) that keeps the history
  * append-only. A revision that drops, edits or disables them rewrites the
  * record of what ran; revgate writes them itself, in the revision's own
- * transaction. Read from the statement's tokens, so that a name in a DO
- * block or a function body counts too.
+ * transaction. Read from the statement's tokens, so that a name in a
+ * function body or a string counts too; the statements of a DO block are
+ * checked one by one by the engine.
  */
 #include "lint/lint.h"
 #include "lint/util.h"
@@ -45,26 +46,26 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	if (node != ctx->stmt)
 		return;
-	const char *text = ctx->text + ctx->stmt_start;
-	size_t len = ctx->stmt_len ? ctx->stmt_len : ctx->len - ctx->stmt_start;
+	const char *src = ctx->src;
+	size_t len = ctx->src_len;
 	char *fn = xstrfmt("%s_append_only", ctx->settings->history_table);
 	const char *names[] = {ctx->settings->version_table, ctx->settings->history_table, fn};
 	const char *hit = NULL;
 	bool maybe = false;
 	for (size_t i = 0; i < 3; i++)
-		maybe |= has_word(text, len, names[i]);
+		maybe |= has_word(src + ctx->src_start, len, names[i]);
 	struct sql_tokens toks = SQL_TOKENS_INIT;
 	struct sql_error err = {0};
-	if (maybe && sql_scan(ctx->text, ctx->stmt_start, len, &toks, &err) == 0) {
+	if (maybe && sql_scan(src, ctx->src_start, len, &toks, &err) == 0) {
 		for (size_t k = 0; k < toks.n && !hit; k++) {
 			const struct sql_token *t = &toks.v[k];
 			for (size_t i = 0; i < 3 && !hit; i++) {
 				if (t->kind == SQL_TOKEN_STRING)
-					hit = has_word(ctx->text + t->start, t->end - t->start, names[i])
+					hit = has_word(src + t->start, t->end - t->start, names[i])
 						  ? names[i]
 						  : NULL;
 				else if (t->kind == SQL_TOKEN_IDENT || t->kind == SQL_TOKEN_KEYWORD)
-					hit = token_is(ctx->text, t, names[i]) ? names[i] : NULL;
+					hit = token_is(src, t, names[i]) ? names[i] : NULL;
 			}
 		}
 	}
@@ -92,7 +93,7 @@ const struct lint_rule rule_revgate_table_touched = {
 			PG_QUERY__NODE__NODE_ALTER_TABLE_STMT, PG_QUERY__NODE__NODE_DROP_STMT,
 			PG_QUERY__NODE__NODE_TRUNCATE_STMT, PG_QUERY__NODE__NODE_RENAME_STMT,
 			PG_QUERY__NODE__NODE_LOCK_STMT, PG_QUERY__NODE__NODE_COMMENT_STMT,
-			PG_QUERY__NODE__NODE_GRANT_STMT, PG_QUERY__NODE__NODE_DO_STMT,
+			PG_QUERY__NODE__NODE_GRANT_STMT,
 			PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT, PG_QUERY__NODE__NODE_INDEX_STMT,
 			PG_QUERY__NODE__NODE_CREATE_STMT, PG_QUERY__NODE__NODE_VACUUM_STMT,
 			PG_QUERY__NODE__NODE_CLUSTER_STMT, PG_QUERY__NODE__NODE_COPY_STMT,
