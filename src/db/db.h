@@ -99,6 +99,14 @@ int db_query(struct db *db, const char *sql, int nparams, const char *const *par
 	     struct db_res **out);
 /* Like db_query without parameters, for migration text that is sent as written. */
 int db_exec(struct db *db, const char *sql);
+/* Runs a COPY ... TO STDOUT and writes what it sends to `fd`; `*bytes`
+ * counts them. ERR_DB (the server's error in db_last_error), ERR_IO
+ * naming `what` when the write fails. */
+int db_copy_out(struct db *db, const char *sql, int fd, const char *what, long long *bytes);
+/* How another PostgreSQL client reaches the same database: "--host=...",
+ * "--port=...", "--username=...", "--dbname=..." pushed onto `args`, and
+ * the password (fresh string) or NULL; the server's major version. */
+void db_client_args(const struct db *db, struct strlist *args, char **password, int *major);
 
 /*
  * A statement that runs while the caller watches it from another

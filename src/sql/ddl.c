@@ -1612,3 +1612,59 @@ enum lock_mode ddl_lock_on(const struct ddl_stmt *d, const char *relation)
 			m = d->locks[i].mode;
 	return m;
 }
+
+/* What a table-level effect destroys, or NULL. */
+static const char *table_loss(const struct ddl_effect *e)
+{
+	if (e->flags & DDL_TEMPORARY)
+		return NULL;
+	if (e->action == DDL_DROP && e->kind == DDL_TABLE)
+		return "drops table";
+	if (e->action != DDL_WRITE || e->kind != DDL_TABLE || !(e->flags & DDL_NO_WHERE) ||
+	    !e->node)
+		return NULL;
+	switch (e->node->node_case) {
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+		return "empties table";
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		return "rewrites every row of table";
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		return "deletes every row of table";
+	default:
+		return NULL;
+	}
+}
+
+/* What a column-level effect destroys, or NULL. */
+static const char *column_loss(const struct ddl_effect *e)
+{
+	if (e->kind != DDL_COLUMN || !e->sub)
+		return NULL;
+	if (e->action == DDL_DROP)
+		return "drops column";
+	/* USING computes new values from the old ones: the old are gone */
+	if (e->action == DDL_ALTER &&
+	    e->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType && e->node &&
+	    e->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
+	    e->node->alter_table_cmd->def &&
+	    e->node->alter_table_cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
+	    e->node->alter_table_cmd->def->column_def->raw_default)
+		return "changes the type, USING, of column";
+	return NULL;
+}
+
+size_t ddl_losses(const struct ddl_stmt *d, struct ddl_loss *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_effects; i++) {
+		const struct ddl_effect *e = &d->effects[i];
+		const char *t = table_loss(e), *c = t ? NULL : column_loss(e);
+		if (!t && !c)
+			continue;
+		if (n < max)
+			out[n] = (struct ddl_loss){t ? DDL_LOSS_TABLE : DDL_LOSS_COLUMN, e->key,
+						   t ? NULL : e->sub, t ? t : c, e->offset};
+		n++;
+	}
+	return n;
+}
