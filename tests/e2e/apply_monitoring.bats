@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Around a run, on a real PostgreSQL 15: the deploy gate
+# Watching a run, on a real PostgreSQL 15: the deploy gate
 # (current --check-pending), the run's events as JSON lines (--events)
 # and its Prometheus textfile (--metrics).
 
