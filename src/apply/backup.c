@@ -262,7 +262,7 @@ int apply_backup_step(struct apply_session *ss, const struct apply_step *s, cons
 				n = BACKUP_MAX_LOSSES;
 			if (n && !columns_ready) {
 				path_mkdirs(dir);
-				ret = history_around_columns(ss);
+				ret = history_step_columns(ss);
 				columns_ready = ret == 0;
 			}
 			for (size_t i = 0; ret == 0 && i < n; i++)

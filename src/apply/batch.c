@@ -83,7 +83,7 @@ static int batch_sql_build(const struct apply_step *s, const struct apply_segmen
 	return 0;
 }
 
-int history_around_columns(struct apply_session *ss)
+int history_step_columns(struct apply_session *ss)
 {
 	static const char q[] = "SELECT count(*) FROM pg_attribute WHERE attrelid = "
 				"to_regclass($1) AND attname IN (" SQLTEXT_AROUND_COLUMNS ") "
@@ -98,7 +98,7 @@ int history_around_columns(struct apply_session *ss)
 	if (have)
 		return 0;
 	struct strbuf sql = STRBUF_INIT;
-	sqltext_history_around_columns(&sql, ss->htable);
+	sqltext_history_step_columns(&sql, ss->htable);
 	ret = db_exec(ss->db, sql.buf);
 	strbuf_release(&sql);
 	if (ret < 0)
@@ -169,7 +169,7 @@ int apply_batch_run(struct apply_session *ss, const struct apply_step *s, size_t
 	snprintf(segno, sizeof(segno), "%zu", k + 1);
 	*in_tx = false;
 	int ret = batch_sql_build(s, seg, &q);
-	if (ret < 0 || (ret = history_around_columns(ss)) < 0 || (ret = last_key(ss, s, k, &key)) < 0)
+	if (ret < 0 || (ret = history_step_columns(ss)) < 0 || (ret = last_key(ss, s, k, &key)) < 0)
 		goto out;
 	pr.resumed = key != NULL;
 	if ((ret = db_query(ss->db, q.range, 0, NULL, &r)) < 0)

@@ -57,7 +57,7 @@ int watched_run(struct apply_session *ss, const struct apply_step *s, size_t k, 
 
 /* Adds the history columns of batches and backups to a table made before
  * them. ERR_DB. */
-int history_around_columns(struct apply_session *ss);
+int history_step_columns(struct apply_session *ss);
 /* Before step `s` runs: a dump in `dir` of exactly what its statements
  * destroy (apply/backup.c), each recorded in the history with its
  * checksum. ERR_RUNTIME or ERR_IO when one cannot be written: the step

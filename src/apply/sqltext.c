@@ -226,7 +226,7 @@ void sqltext_history_batch_insert(struct strbuf *out, const char *qtable)
 		    qtable);
 }
 
-void sqltext_history_around_columns(struct strbuf *out, const char *qtable)
+void sqltext_history_step_columns(struct strbuf *out, const char *qtable)
 {
 	strbuf_addf(out,
 		    "ALTER TABLE %s ADD COLUMN IF NOT EXISTS batch_key TEXT, "

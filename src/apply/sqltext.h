@@ -81,7 +81,7 @@ void sqltext_history_batch_insert(struct strbuf *out, const char *qtable);
  * history table made before they existed. */
 #define SQLTEXT_AROUND_COLUMNS "'batch_key', 'batch_rows', 'backup_file', 'backup_sha256'"
 #define SQLTEXT_AROUND_NCOLUMNS 4
-void sqltext_history_around_columns(struct strbuf *out, const char *qtable);
+void sqltext_history_step_columns(struct strbuf *out, const char *qtable);
 /* The row that says a backup was written before a step: parameters
  * revision, direction, checksum, started_at, duration_ms, os_user,
  * client_host, tool_version, backup_file, backup_sha256, error (what the
