@@ -86,14 +86,14 @@ static int batch_sql_build(const struct apply_step *s, const struct apply_segmen
 int history_step_columns(struct apply_session *ss)
 {
 	static const char q[] = "SELECT count(*) FROM pg_attribute WHERE attrelid = "
-				"to_regclass($1) AND attname IN (" SQLTEXT_AROUND_COLUMNS ") "
+				"to_regclass($1) AND attname IN (" SQLTEXT_STEP_COLUMNS ") "
 				"AND NOT attisdropped";
 	const char *params[] = {ss->htable};
 	struct db_res *r = NULL;
 	int ret = db_query(ss->db, q, 1, params, &r);
 	if (ret < 0)
 		return ret;
-	bool have = atoi_safe(db_res_value(r, 0, 0)) == SQLTEXT_AROUND_NCOLUMNS;
+	bool have = atoi_safe(db_res_value(r, 0, 0)) == SQLTEXT_STEP_NCOLUMNS;
 	db_res_free(r);
 	if (have)
 		return 0;

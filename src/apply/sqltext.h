@@ -79,8 +79,8 @@ void sqltext_history_params(const struct sqltext_history *h, const char **params
 void sqltext_history_batch_insert(struct strbuf *out, const char *qtable);
 /* The columns batched backfills and backups record (idempotent), for a
  * history table made before they existed. */
-#define SQLTEXT_AROUND_COLUMNS "'batch_key', 'batch_rows', 'backup_file', 'backup_sha256'"
-#define SQLTEXT_AROUND_NCOLUMNS 4
+#define SQLTEXT_STEP_COLUMNS "'batch_key', 'batch_rows', 'backup_file', 'backup_sha256'"
+#define SQLTEXT_STEP_NCOLUMNS 4
 void sqltext_history_step_columns(struct strbuf *out, const char *qtable);
 /* The row that says a backup was written before a step: parameters
  * revision, direction, checksum, started_at, duration_ms, os_user,
