@@ -17,8 +17,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build_pkgs=(build-essential pkg-config libpg-query-dev libprotobuf-c-dev
 	libgit2-dev libpq-dev libpcre2-dev libinih-dev libssl-dev zlib1g-dev git)
 test_pkgs=(libcmocka-dev libjson-c-dev bats postgresql-15 python3 python3-alembic
-	python3-psycopg2 nodejs npm clang libclang-rt-14-dev valgrind shellcheck zsh fish man-db
-	parallel)
+	python3-psycopg2 python3-prometheus-client nodejs npm clang libclang-rt-14-dev valgrind
+	shellcheck zsh fish man-db parallel)
 bench_pkgs=(hyperfine)
 check_pkgs=(cppcheck clang-tidy)
 deb_pkgs=(debhelper lintian man-db)

@@ -20,6 +20,7 @@
 #include "core/strlist.h"
 #include "db/db.h"
 #include "graph/graph.h"
+#include "sql/batch.h"
 #include "sql/sql.h"
 
 #include <stdbool.h>
@@ -71,6 +72,10 @@ struct apply_segment {
 	bool transactional; /* in one transaction (with the version update if last) */
 	bool concurrent;    /* a CONCURRENTLY statement alone: its own lock timeout */
 	size_t first, n;
+	/* a batched backfill alone ('-- revgate: batch'): key-ordered
+	 * batches, each committed with a history row saying how far it got */
+	bool batched;
+	struct sql_batch_spec batch;
 };
 
 struct apply_step {
@@ -156,11 +161,25 @@ size_t apply_loss_holding(const struct apply_loss *l);
 
 enum apply_event_kind {
 	APPLY_EV_LOCK_WAIT,  /* text: who holds the lock */
-	APPLY_EV_LOCKED,
+	APPLY_EV_LOCKED,     /* ms: how long it waited */
 	APPLY_EV_STEP_BEGIN, /* step */
-	APPLY_EV_SEGMENT,    /* step, segment index done */
+	APPLY_EV_SEGMENT,    /* step, segment index done, ms it took */
 	APPLY_EV_STEP_DONE,  /* step, ms */
+	APPLY_EV_STEP_FAILED, /* step, ms, fail (its `set` may be false: no statement failed) */
 	APPLY_EV_PROGRESS,   /* step, segment, ms, progress: a long statement alone */
+	APPLY_EV_BATCH,      /* step, segment, ms (of the batch), batch */
+	APPLY_EV_BACKUP,     /* step, ms, text: the file written before it */
+};
+
+/* How far a batched backfill got, after each committed batch. */
+struct apply_batch_progress {
+	long batches;     /* committed in this run */
+	long rows;        /* changed in this run */
+	long batch_rows;  /* changed by this batch */
+	const char *last_key; /* the batch's last key */
+	double elapsed_ms;    /* since this run started the statement */
+	double fraction;      /* of the key range done (-1: not numeric) */
+	bool resumed;         /* it continued after a recorded key */
 };
 
 /* What a statement running alone is doing, from pg_stat_activity and
@@ -181,6 +200,8 @@ struct apply_event {
 	double ms;
 	const char *text;
 	const struct apply_progress *progress;
+	const struct apply_failure *fail;
+	const struct apply_batch_progress *batch;
 };
 
 typedef void (*apply_event_fn)(void *ctx, const struct apply_event *ev);
@@ -326,6 +347,8 @@ void apply_pending_free(struct apply_pending *v, size_t n);
 
 struct apply_run_opts {
 	bool single_transaction;
+	/* before each step, a backup here of what it destroys (or NULL) */
+	const char *backup_dir;
 };
 
 /*
@@ -412,6 +435,10 @@ int apply_inspect(struct apply_session *ss, struct apply_pending *p, bool settle
  */
 int apply_resume(struct apply_session *ss, struct apply_pending *p, struct strlist *dropped,
 		 struct apply_failure *fail);
+/* Whether the half-done revision stopped in a batched backfill, with its
+ * file unchanged: resuming it is always safe (its batches are recorded),
+ * so the next upgrade may do it without asking. ERR_NOTFOUND, ERR_DB. */
+int apply_pending_in_batch(struct apply_session *ss, struct apply_pending *p, bool *out);
 /*
  * The half-done revision `rev` names: its exact id, or a unique prefix of
  * at least four characters. ERR_USAGE for a shorter prefix, ERR_AMBIGUOUS

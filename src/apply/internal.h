@@ -55,6 +55,30 @@ char *own_lock_holders(struct apply_session *ss, const char *qtable);
 int watched_run(struct apply_session *ss, const struct apply_step *s, size_t k, const char *sql,
 		struct db_batch *b);
 
+/* Adds the history columns of batches and backups to a table made before
+ * them. ERR_DB. */
+int history_step_columns(struct apply_session *ss);
+/* Before step `s` runs: a dump in `dir` of exactly what its statements
+ * destroy (apply/backup.c), each recorded in the history with its
+ * checksum. ERR_RUNTIME or ERR_IO when one cannot be written: the step
+ * must not run. */
+int apply_backup_step(struct apply_session *ss, const struct apply_step *s, const char *dir);
+
+/* What each batch's history row says besides its key and rows. */
+struct batch_row {
+	const char *revision, *direction, *segments, *checksum, *started_at;
+	const char *from, *to; /* '{..}' */
+};
+/*
+ * Runs the batched segment `k` (apply/batch.c) from the key after the last
+ * one its batches recorded since the revision last settled, each batch in
+ * its own transaction with its history row. A failing statement returns
+ * its error with db_last_error() still the server's and `*in_tx` true: the
+ * caller reads the error, then rolls back.
+ */
+int apply_batch_run(struct apply_session *ss, const struct apply_step *s, size_t k,
+		    const struct batch_row *row, bool *in_tx);
+
 /* Runs segments [from, nseg) of a step that is not one transaction. */
 int run_segments(struct apply_session *ss, const struct apply_step *s, size_t from,
 		 struct apply_failure *fail);

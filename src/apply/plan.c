@@ -178,7 +178,7 @@ static bool ends_transaction(const struct revision *rev, const struct sql_stmt *
 static void add_segment(struct apply_step *s, bool transactional, size_t first, size_t n)
 {
 	ALLOC_GROW(s->seg, s->nseg + 1, s->seg_alloc);
-	s->seg[s->nseg++] = (struct apply_segment){transactional, false, first, n};
+	s->seg[s->nseg++] = (struct apply_segment){.transactional = transactional, .first = first, .n = n};
 }
 
 /* CONCURRENTLY: only a statement that names the word is parsed. */
@@ -195,6 +195,34 @@ static bool stmt_concurrent(const struct revision *rev, const struct sql_stmt *s
 	bool concurrent = e.concurrent;
 	effects_release(&e);
 	return concurrent;
+}
+
+/*
+ * The batch marker before a statement: 1 and `spec`, 0 without one;
+ * ERR_CHECK naming the file, line and what is wrong for a malformed marker
+ * or a statement that cannot be batched.
+ */
+static int batch_marker(const struct revision *rev, const struct sql_stmt *st,
+			struct sql_batch_spec *spec)
+{
+	int m = sql_batch_marker(rev->text, st->start, spec);
+	size_t at = spec->marker;
+	if (m == 1) {
+		struct sql_batch_target t;
+		m = sql_batch_target(rev->text, st->start, st->len, &t);
+		sql_batch_target_release(&t);
+		at = st->start;
+		if (m == 0)
+			return 1;
+	}
+	if (m == 0)
+		return 0;
+	unsigned line, col;
+	text_pos(rev->text, rev->len, at, &line, &col);
+	char *why = xstrdup(err_msg());
+	int ret = err_set(ERR_CHECK, "%s:%u:%u: %s", rev->path, line, col, why);
+	free(why);
+	return ret;
 }
 
 static int plan_segments(struct apply_step *s)
@@ -223,6 +251,16 @@ static int plan_segments(struct apply_step *s)
 						  "version-table row, or statement by statement with "
 						  "'transaction: false' (remove the statement)",
 				       rev->path, line, col);
+		}
+		struct sql_batch_spec spec;
+		int marked = batch_marker(rev, &s->stmts.v[k], &spec);
+		if (marked < 0)
+			return marked;
+		if (marked) {
+			add_segment(s, false, k, 1);
+			s->seg[s->nseg - 1].batched = true;
+			s->seg[s->nseg - 1].batch = spec;
+			continue;
 		}
 		bool alone = !rev->transactional || stmt_needs_autocommit(rev, &s->stmts.v[k]);
 		if (alone) {
@@ -357,7 +395,11 @@ static void add_step_sql(struct strbuf *out, const struct apply_plan *p, const s
 		bool last = k + 1 == s->nseg;
 		if (seg->transactional && !in_batch)
 			strbuf_addstr(out, "BEGIN;\n");
-		if (!seg->transactional)
+		if (seg->batched)
+			strbuf_addf(out, "-- outside a transaction; revgate runs it in batches of %ld "
+					 "by %s, each committed (here: at once):\n",
+				    seg->batch.size, seg->batch.by);
+		else if (!seg->transactional)
 			strbuf_addstr(out, "-- outside a transaction:\n");
 		for (size_t i = seg->first; i < seg->first + seg->n; i++)
 			add_statement(out, rev->text + s->stmts.v[i].start, s->stmts.v[i].len);

@@ -131,6 +131,14 @@ int apply_inspect(struct apply_session *ss, struct apply_pending *p, bool settle
 		if (seg->transactional || !seg->n || rec->state == APPLY_SEG_DONE ||
 		    rec->state == APPLY_SEG_NOT_STARTED)
 			continue;
+		/* a batched backfill's committed batches are in the history:
+		 * running it again continues after the last one */
+		if (seg->batched) {
+			v->repeatable = true;
+			v->catalog = xstrdup("a batched backfill: resuming continues after the last "
+					     "batch the history records");
+			continue;
+		}
 		struct probe_result pr;
 		if ((ret = probe_stmt(ss, s, seg->first, &pr)) < 0)
 			break;
@@ -293,6 +301,21 @@ out:
 	strlist_release(&before);
 	strlist_release(&after);
 	return ret < 0 ? interrupted_or(ret) : 0;
+}
+
+int apply_pending_in_batch(struct apply_session *ss, struct apply_pending *p, bool *out)
+{
+	struct apply_inspection in;
+	*out = false;
+	int ret = apply_inspect(ss, p, false, &in);
+	if (ret < 0)
+		return ret;
+	size_t k = 0;
+	while (k < in.n && in.seg[k].state == APPLY_SEG_DONE)
+		k++;
+	*out = !in.file_changed && in.plan.n && k < in.plan.v[0].nseg && in.plan.v[0].seg[k].batched;
+	apply_inspection_release(&in);
+	return 0;
 }
 
 int apply_resume(struct apply_session *ss, struct apply_pending *p, struct strlist *dropped,

@@ -644,6 +644,41 @@ static int run_alone(struct step_run *sr, size_t k, struct apply_failure *fail)
 	return ret;
 }
 
+/* A batched backfill alone: its batches commit one by one (apply/batch.c). */
+static int run_batched(struct step_run *sr, size_t k, struct apply_failure *fail)
+{
+	struct apply_session *ss = sr->ss;
+	const struct apply_step *s = sr->s;
+	char *from = sqltext_array(&s->heads_before);
+	struct batch_row row = {
+		.revision = s->rev->id,
+		.direction = s->dir == APPLY_UP ? "upgrade" : "downgrade",
+		.segments = sr->segments,
+		.checksum = sr->checksum,
+		.started_at = sr->started_at,
+		.from = from,
+		.to = from,
+	};
+	bool in_tx = false;
+	int ret = apply_batch_run(ss, s, k, &row, &in_tx);
+	if (ret < 0) {
+		/* the server's error when a batch failed, else revgate's own */
+		const struct db_error *e = db_last_error(ss->db);
+		struct db_error none = {0};
+		describe_failure(sr, s->seg[k].first, e && e->message ? e : &none, fail);
+	}
+	if (in_tx && db_alive(ss->db)) {
+		struct err_saved keep;
+		err_save(&keep);
+		(void)db_exec(ss->db, "ROLLBACK");
+		err_restore(&keep);
+	}
+	if (ret < 0 && !db_alive(ss->db))
+		connection_lost(ss, LOST_ALONE, fail);
+	free(from);
+	return ret;
+}
+
 /* Commits the row that says segment `k` (outside a transaction) starts:
  * until the one that says it completed follows, its outcome is unknown. */
 static int record_started(struct step_run *sr, size_t k, const char *started)
@@ -740,6 +775,7 @@ int run_segments(struct apply_session *ss, const struct apply_step *s, size_t fr
 	for (size_t k = from; ret == 0 && k < s->nseg; k++) {
 		const struct apply_segment *seg = &s->seg[k];
 		bool last = k + 1 == s->nseg;
+		double k_t0 = mono_ms();
 		if (seg->transactional) {
 			ret = run_tx_segment(sr, k, false, fail);
 			if (ret < 0 && fail->set)
@@ -763,7 +799,8 @@ int run_segments(struct apply_session *ss, const struct apply_step *s, size_t fr
 							   "is half-done: run 'revgate resolve'",
 						      k + 1, s->nseg, s->rev->id, ss->htable, why);
 				free(why);
-			} else if ((ret = run_alone(sr, k, fail)) < 0) {
+			} else if ((ret = seg->batched ? run_batched(sr, k, fail)
+						       : run_alone(sr, k, fail)) < 0) {
 				if (fail->set)
 					segment_failed(sr, k, from, fail);
 			} else if ((ret = record_done(sr, k, seg_start, seg_t0)) < 0) {
@@ -792,7 +829,8 @@ int run_segments(struct apply_session *ss, const struct apply_step *s, size_t fr
 			break;
 		}
 		if (ss->on_event) {
-			struct apply_event ev = {.kind = APPLY_EV_SEGMENT, .step = s, .segment = k};
+			struct apply_event ev = {.kind = APPLY_EV_SEGMENT, .step = s, .segment = k,
+						 .ms = mono_ms() - k_t0};
 			ss->on_event(ss->event_ctx, &ev);
 		}
 	}
@@ -918,6 +956,8 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 				rollback(ss);
 			return stopped(ss, p, i, NULL, single, ret);
 		}
+		if (o && o->backup_dir && !single && (ret = apply_backup_step(ss, s, o->backup_dir)) < 0)
+			return interrupted_or(ret);
 		step_run_init(&sr, ss, s);
 		if (ss->on_event) {
 			struct apply_event ev = {.kind = APPLY_EV_STEP_BEGIN, .step = s};
@@ -936,6 +976,11 @@ int apply_run(struct apply_session *ss, struct apply_plan *p, const struct apply
 		}
 		double ms = mono_ms() - sr.t0;
 		step_run_release(&sr);
+		if (ret < 0 && ss->on_event) {
+			struct apply_event ev = {.kind = APPLY_EV_STEP_FAILED, .step = s, .ms = ms,
+						 .fail = fail};
+			ss->on_event(ss->event_ctx, &ev);
+		}
 		if (ret < 0) {
 			if (single) {
 				rollback(ss);

@@ -244,8 +244,11 @@ static int take_lock(struct apply_session *ss)
 		db_res_free(r);
 		if (got) {
 			ss->locked = true;
-			if (last_pid != -1)
-				emit(ss, APPLY_EV_LOCKED, NULL);
+			if (last_pid != -1 && ss->on_event) {
+				struct apply_event ev = {.kind = APPLY_EV_LOCKED,
+							 .ms = mono_ms() - start};
+				ss->on_event(ss->event_ctx, &ev);
+			}
 			break;
 		}
 		double waited = mono_ms() - start;

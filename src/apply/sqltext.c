@@ -98,7 +98,11 @@ void sqltext_history_ddl(struct strbuf *out, const char *schema, const char *tab
 		    "    sqlstate TEXT,\n"
 		    "    error TEXT,\n"
 		    "    downgrade_checksum TEXT,\n"
-		    "    header_keys TEXT\n"
+		    "    header_keys TEXT,\n"
+		    "    batch_key TEXT,\n"
+		    "    batch_rows BIGINT,\n"
+		    "    backup_file TEXT,\n"
+		    "    backup_sha256 TEXT\n"
 		    ");\n"
 		    "CREATE INDEX IF NOT EXISTS %s ON %s (revision, id);\n",
 		    qtable, qidx, qtable);
@@ -209,6 +213,36 @@ void sqltext_history_upgrade(struct strbuf *out, const char *qtable)
 	strbuf_addf(out,
 		    "ALTER TABLE %s ADD COLUMN IF NOT EXISTS downgrade_checksum TEXT, "
 		    "ADD COLUMN IF NOT EXISTS header_keys TEXT;\n",
+		    qtable);
+}
+
+void sqltext_history_batch_insert(struct strbuf *out, const char *qtable)
+{
+	strbuf_addf(out,
+		    "INSERT INTO %s (revision, direction, outcome, segment, segments, from_heads, "
+		    "to_heads, checksum, started_at, finished_at, duration_ms, os_user, "
+		    "client_host, tool_version, batch_key, batch_rows) VALUES ($1, $2, 'started', "
+		    "$3, $4, $5, $6, $7, $8, clock_timestamp(), $9, $10, $11, $12, $13, $14)",
+		    qtable);
+}
+
+void sqltext_history_step_columns(struct strbuf *out, const char *qtable)
+{
+	strbuf_addf(out,
+		    "ALTER TABLE %s ADD COLUMN IF NOT EXISTS batch_key TEXT, "
+		    "ADD COLUMN IF NOT EXISTS batch_rows BIGINT, "
+		    "ADD COLUMN IF NOT EXISTS backup_file TEXT, "
+		    "ADD COLUMN IF NOT EXISTS backup_sha256 TEXT",
+		    qtable);
+}
+
+void sqltext_history_backup_insert(struct strbuf *out, const char *qtable)
+{
+	strbuf_addf(out,
+		    "INSERT INTO %s (revision, direction, outcome, checksum, started_at, "
+		    "finished_at, duration_ms, os_user, client_host, tool_version, backup_file, "
+		    "backup_sha256, error) VALUES ($1, $2, 'backup', $3, $4, clock_timestamp(), $5, "
+		    "$6, $7, $8, $9, $10, $11)",
 		    qtable);
 }
 

@@ -70,6 +70,24 @@ void sqltext_history_insert(struct strbuf *out, const char *qtable, bool extende
  * lacks (idempotent). */
 void sqltext_history_upgrade(struct strbuf *out, const char *qtable);
 void sqltext_history_params(const struct sqltext_history *h, const char **params, char *arrays[2]);
+/* The row a batched backfill commits with each batch: a "started" row of
+ * its segment that also says the last key done and the rows it changed.
+ * Parameters, in order: revision, direction, segment, segments,
+ * from_heads, to_heads ('{..}'), checksum, started_at, duration_ms,
+ * os_user, client_host, tool_version, batch_key, batch_rows. */
+#define SQLTEXT_BATCH_NPARAMS 14
+void sqltext_history_batch_insert(struct strbuf *out, const char *qtable);
+/* The columns batched backfills and backups record (idempotent), for a
+ * history table made before they existed. */
+#define SQLTEXT_STEP_COLUMNS "'batch_key', 'batch_rows', 'backup_file', 'backup_sha256'"
+#define SQLTEXT_STEP_NCOLUMNS 4
+void sqltext_history_step_columns(struct strbuf *out, const char *qtable);
+/* The row that says a backup was written before a step: parameters
+ * revision, direction, checksum, started_at, duration_ms, os_user,
+ * client_host, tool_version, backup_file, backup_sha256, error (what the
+ * statement destroys). */
+#define SQLTEXT_BACKUP_NPARAMS 11
+void sqltext_history_backup_insert(struct strbuf *out, const char *qtable);
 /* The same row with literals, for the offline script (no client facts). */
 void sqltext_history_insert_literal(struct strbuf *out, const char *qtable,
 				    const struct sqltext_history *h);

@@ -261,6 +261,13 @@ static const char *env_index_table(void *arg, const char *index)
 	return x ? x->table : NULL;
 }
 
+static const char *env_fk_target(void *arg, const char *table, const char *constraint)
+{
+	const struct cat_table *t = table_mut(arg, table);
+	const struct cat_constraint *k = t ? catalog_constraint(t, constraint) : NULL;
+	return k && k->kind == CAT_CON_FOREIGN ? k->ref_table : NULL;
+}
+
 void catalog_ddl_env(const struct catalog *c, int pg_version, struct ddl_env *env)
 {
 	memset(env, 0, sizeof(*env));
@@ -270,6 +277,7 @@ void catalog_ddl_env(const struct catalog *c, int pg_version, struct ddl_env *en
 	env->not_null_proven = env_not_null;
 	env->bounds_proven = env_bounds;
 	env->index_table = env_index_table;
+	env->fk_target = env_fk_target;
 }
 
 /* ---- building ---- */

@@ -59,6 +59,8 @@ struct app {
 	char *progress_last;
 	double progress_at;
 	bool progress_open;
+	/* --events/--metrics of the run under way (borrowed), or NULL */
+	struct runlog *runlog;
 };
 
 void app_init(struct app *app);

@@ -1,9 +1,10 @@
-/* revgate current [--check-heads]: the revisions the database is at. */
+/* revgate current [--check-heads] [--check-pending]: the revisions the database is at. */
 #include "cli/cli.h"
 #include "cli/dbcli.h"
 #include "cli/fleetcli.h"
 #include "cli/revinfo.h"
 #include "core/err.h"
+#include "graph/walk.h"
 #include "output/jsonw.h"
 
 #include <stdlib.h>
@@ -13,6 +14,7 @@ static const struct cli_opt current_opts[] = {
 	DBCLI_OPTS,
 	FLEETCLI_OPTS,
 	{"check-heads", 0, NULL, "exit 1 unless the database is at every head"},
+	{"check-pending", 0, NULL, "exit 1 when revisions wait to be applied (a deploy gate)"},
 	{"verbose", 'v', NULL, "show each revision in full"},
 	{NULL, 0, NULL, NULL},
 };
@@ -46,6 +48,34 @@ static bool at_heads(const struct app *app, const struct apply_session *ss)
 		if (!strlist_has(&ss->heads, g->nodes[g->heads.v[k]].id))
 			return false;
 	return true;
+}
+
+/*
+ * --check-pending: what 'upgrade heads' would apply from here, and the
+ * revisions left half-done; either means the database is behind. A
+ * database that runs a revision the files lack is not "behind" but
+ * unknown: apply_check_heads_known() has already refused it.
+ */
+static int check_pending(const struct app *app, const struct apply_session *ss, size_t half_done)
+{
+	struct idxvec steps = IDXVEC_INIT;
+	int ret = graph_upgrade_steps(&app->graph, &ss->heads, "heads", &steps);
+	if (ret < 0)
+		goto out;
+	if (steps.n || half_done) {
+		for (size_t i = 0; i < steps.n; i++)
+			fprintf(stderr, "revgate: pending: %s\n", app->graph.nodes[steps.v[i]].id);
+		if (steps.n)
+			ret = err_set(ERR_CHECK,
+				      "%zu revision%s to apply (run 'revgate upgrade heads')%s",
+				      steps.n, steps.n == 1 ? "" : "s",
+				      half_done ? "; a revision is half-done" : "");
+		else
+			ret = err_set(ERR_CHECK, "a revision is half-done (run 'revgate resolve')");
+	}
+out:
+	idxvec_release(&steps);
+	return ret;
 }
 
 static int run_current(struct app *app, const struct command *cmd, struct cli_args *a)
@@ -85,6 +115,8 @@ static int run_current(struct app *app, const struct command *cmd, struct cli_ar
 	apply_pending_free(p, n);
 	if ((ret = apply_check_heads_known(&ss)) < 0)
 		goto out;
+	if (cli_flag(cmd, a, "check-pending") && (ret = check_pending(app, &ss, n)) < 0)
+		goto out;
 	if (cli_flag(cmd, a, "check-heads") && !at_heads(app, &ss))
 		ret = err_set(ERR_CHECK, "the database is not at the head revisions (run 'revgate "
 					 "upgrade heads')");
@@ -98,9 +130,12 @@ const struct command cmd_current = {
 	.name = "current",
 	.run = run_current,
 	.summary = "show the revisions the database is at",
-	.usage = "revgate current [--check-heads] [--url URL] [--format text|json] [--targets FILE ...] [--jobs N]",
+	.usage = "revgate current [--check-heads] [--check-pending] [--url URL] [--format text|json] [--targets FILE ...] [--jobs N]",
 	.description = "Reads the version table (one row per head the database is at). With\n"
 		       "--check-heads, exits 1 unless those are exactly the history's heads.\n"
+		       "With --check-pending, exits 1 when 'upgrade heads' has revisions to\n"
+		       "apply or a revision is half-done, naming each: a deploy gate or a\n"
+		       "health probe.\n"
 		       FLEETCLI_HELP,
 	.opts = current_opts,
 	.needs = NEEDS_REVISIONS,

@@ -10,10 +10,12 @@
  */
 #include "cli/cli.h"
 #include "cli/dbcli.h"
+#include "cli/tracecli.h"
 #include "core/err.h"
 #include "core/xalloc.h"
 #include "db/cluster.h"
 #include "output/output.h"
+#include "output/trace.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,54 +26,40 @@ static const struct cli_opt test_opts[] = {
 	{"in-place", 0, NULL, "test in the --url database itself, which must be empty (no objects)"},
 	{"allow-cluster-changes", 0, NULL,
 	 "with --url: run revisions that change roles, databases, tablespaces or ALTER SYSTEM"},
+	{"trace", 0, NULL, "then trace the revisions this branch adds, as 'revgate trace' does"},
+	{"max-lock-ms", 0, "MS", "with --trace: as 'revgate trace --max-lock-ms' (default 1000)"},
+	{"rows", 0, "N", "with --trace: as 'revgate trace --rows'"},
 	{NULL, 0, NULL, NULL},
 };
 
-/* Creates the scratch database; 0 with `*name` set, or ERR_DB naming why
- * the server would not and what to do instead. */
-static int scratch_create(const struct apply_settings *s, char **name)
+/*
+ * --trace, after a round trip that passed: the revisions this branch adds
+ * (all without a base) traced in another scratch database of the same
+ * server. The trace is printed in text and its findings join the test's;
+ * a statement that failed when traced is ERR_CHECK.
+ */
+static int test_trace(struct app *app, struct apply_settings *s, struct trace_opts *o,
+		      struct findings *fs)
 {
-	struct db *db = NULL;
-	*name = NULL;
-	int ret = db_connect(&db, s->url, NULL, "revgate test");
-	if (ret < 0)
-		return ret;
-	char *n = xstrfmt("revgate_test_%ld", (long)getpid());
-	char *q = db_quote_ident(db, NULL, n);
-	char *sql = xstrfmt("CREATE DATABASE %s", q);
-	ret = db_exec(db, sql);
-	if (ret == 0) {
-		*name = n;
-		n = NULL;
-	} else {
-		char *why = xstrdup(err_msg());
-		ret = err_set(ERR_DB, "cannot create a scratch database on %s (the URL from %s): "
-				      "%s; refusing to run the downgrades anywhere else (grant the "
-				      "role CREATEDB, or pass --in-place --url URL to test in an "
-				      "empty database)",
-			      db_where(db), s->url_source ? s->url_source : "?", why);
-		free(why);
+	struct apply_plan before = APPLY_PLAN_INIT, traced = APPLY_PLAN_INIT;
+	struct trace_report r = TRACE_REPORT_INIT;
+	const char *what = NULL;
+	int ret = tracecli_plans(app, NULL, &before, &traced, &what);
+	if (ret == 0 && traced.n) {
+		app_note(app, "revgate test: tracing %s (%zu)", what, traced.n);
+		ret = tracecli_run(app, s, &before, &traced, o, &r);
 	}
-	free(sql);
-	free(q);
-	free(n);
-	db_close(db);
+	if (ret == 0 && r.n && !strcmp(app_format(app), "text"))
+		ret = trace_print(stdout, "text", &r, app->color);
+	if (ret == 0)
+		findings_move(fs, &r.findings);
+	if (ret == 0 && r.failed)
+		ret = err_set(ERR_CHECK, "%zu statement%s failed when traced (above)", r.failed,
+			      r.failed == 1 ? "" : "s");
+	trace_report_release(&r);
+	apply_plan_release(&before);
+	apply_plan_release(&traced);
 	return ret;
-}
-
-static void scratch_drop(const struct apply_settings *s, const char *name)
-{
-	struct db *db = NULL;
-	if (db_connect(&db, s->url, NULL, "revgate test") == 0) {
-		char *q = db_quote_ident(db, NULL, name);
-		char *sql = xstrfmt("DROP DATABASE IF EXISTS %s WITH (FORCE)", q);
-		if (db_exec(db, sql) < 0)
-			err_clear();
-		free(sql);
-		free(q);
-	}
-	err_clear();
-	db_close(db);
 }
 
 /* A server that is not throwaway keeps its roles, databases and settings:
@@ -104,6 +92,7 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 	char *scratch = NULL;
 	size_t steps = 0;
 	bool opened = false, created = false;
+	struct trace_opts o = {0, TRACE_MAX_LOCK_MS_DEFAULT, NULL, NULL};
 	memset(&ss, 0, sizeof(ss));
 	int ret = dbcli_refuse_broken_graph(app);
 	if (ret == 0)
@@ -111,8 +100,19 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 	if (ret < 0)
 		goto out;
 	graph_check_heads(&app->graph, &fs);
-	bool in_place = cli_flag(cmd, a, "in-place");
+	bool in_place = cli_flag(cmd, a, "in-place"), trace = cli_flag(cmd, a, "trace");
 	const char *url_flag = cli_value(cmd, a, "url");
+	if (!trace && (cli_value(cmd, a, "max-lock-ms") || cli_value(cmd, a, "rows"))) {
+		ret = err_set(ERR_USAGE, "--max-lock-ms and --rows go with --trace");
+		goto out;
+	}
+	if (trace && in_place) {
+		ret = err_set(ERR_USAGE, "--trace needs a scratch database of its own: not with "
+					 "--in-place");
+		goto out;
+	}
+	if (trace && (ret = tracecli_options(cmd, a, &o)) < 0)
+		goto out;
 	if (in_place && !(url_flag && *url_flag)) {
 		ret = err_set(ERR_USAGE, "--in-place needs --url: the database it "
 					 "tests in is named explicitly, never taken from "
@@ -152,7 +152,7 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 		if (ret == 0)
 			created = true;
 	} else {
-		if ((ret = scratch_create(&s, &scratch)) < 0)
+		if ((ret = dbcli_scratch_create(&s, "revgate test", &scratch)) < 0)
 			goto out;
 		s.dbname = xstrdup(scratch);
 		ret = apply_open(&ss, &s, &app->graph, "test", APPLY_OPEN_CREATE, dbcli_event,
@@ -163,6 +163,9 @@ static int run_test(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	if (fail.set)
 		dbcli_print_failure(app, &fail);
+	if (trace && !findings_count(&fs, SEV_ERROR) &&
+	    (ret = test_trace(app, &s, &o, &fs)) < 0)
+		goto out;
 	findings_sort(&fs);
 	struct printer p;
 	if ((ret = printer_open(&p, app_format(app), stdout, app->color)) < 0)
@@ -184,7 +187,7 @@ out:;
 	if (opened)
 		apply_close(&ss);
 	if (scratch)
-		scratch_drop(&s, scratch);
+		dbcli_scratch_drop(&s, "revgate test", scratch);
 	pg_cluster_stop(&cluster);
 	if (msg) {
 		err_set(ret, "%s", msg);
@@ -201,7 +204,8 @@ const struct command cmd_test = {
 	.name = "test",
 	.run = run_test,
 	.summary = "check the history on a real server: up, down, up, both merge orders",
-	.usage = "revgate test [--url URL [--in-place] [--allow-cluster-changes]] [--format text|json]",
+	.usage = "revgate test [--url URL [--in-place] [--allow-cluster-changes]] [--trace "
+		 "[--max-lock-ms MS] [--rows N]] [--format text|json]",
 	.description =
 		"Applies every revision one step at a time, snapshotting the schema from the\n"
 		"catalog after each; reverts them newest first, checking that each downgrade\n"
@@ -214,7 +218,11 @@ const struct command cmd_test = {
 		"(roles, databases, tablespaces, ALTER SYSTEM) unless --allow-cluster-changes.\n"
 		"--in-place --url URL tests in that database instead, which must hold no\n"
 		"objects of any kind; revgate's own tables are dropped after. The first line\n"
-		"says which server it uses.",
+		"says which server it uses.\n"
+		"\n"
+		"--trace then runs 'revgate trace' on the same server (see 'revgate help\n"
+		"trace'): the revisions this branch adds, each statement's locks checked\n"
+		"against lint's lock table and against --max-lock-ms.",
 	.opts = test_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",

@@ -8,7 +8,9 @@
 #include "cli/cli.h"
 #include "cli/dbcli.h"
 #include "cli/fleetcli.h"
+#include "cli/runlog.h"
 #include "core/err.h"
+#include "core/fileio.h"
 #include "core/xalloc.h"
 #include "fleet/fleet.h"
 #include "git/gitrepo.h"
@@ -16,9 +18,11 @@
 #include "lint/lint.h"
 #include "revision/revision.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define WALK_OPTS                                                                          \
 	DBCLI_OPTS,                                                                        \
@@ -27,7 +31,10 @@
 	    {"dry-run", 'n', NULL, "connect and print the steps from the database's state"},    \
 	    {"single-transaction", 0, NULL, "run every revision in one transaction"},          \
 	    {"force", 0, NULL, "run despite lint errors or applied revisions that changed"},   \
-	    {"no-lint", 0, NULL, "skip linting the revisions about to run"},                  \
+	    {"no-lint", 0, NULL, "skip linting the revisions about to run"},                   \
+	    {"events", 0, "FILE", "append the run's events to FILE, one JSON object a line"},   \
+	    {"metrics", 0, "FILE", "write the run's metrics to FILE (Prometheus text format)"}, \
+	    {"backup", 0, "DIR", "dump what each step destroys into DIR before it runs"}, \
 	    FLEETCLI_OPTS
 
 static const struct cli_opt upgrade_opts[] = {
@@ -206,6 +213,73 @@ static int open_while_loading(struct app *app, const struct command *cmd, struct
 	return ret;
 }
 
+/*
+ * The end of a run, for --events and --metrics: its outcome, the heads it
+ * left, and what still waits. Reporting never changes the run's exit code:
+ * a metrics file that cannot be written is said on stderr.
+ */
+static void finish_runlog(struct app *app, struct runlog *rl, struct apply_session *ss, int ret)
+{
+	struct err_saved saved;
+	err_save(&saved);
+	char *error = ret < 0 ? xstrdup(err_msg()) : NULL;
+	struct idxvec steps = IDXVEC_INIT;
+	long pending = -1;
+	bool known = ss->db && !app->graph.has_cycle;
+	if (known && graph_upgrade_steps(&app->graph, &ss->heads, "heads", &steps) == 0)
+		pending = (long)steps.n;
+	err_clear();
+	const char *outcome = ret < 0 ? "failed" : rl->n ? "applied" : "unchanged";
+	if (runlog_finish(rl, outcome, known ? &ss->heads : NULL, pending, error) < 0)
+		fprintf(stderr, "revgate: %s\n", err_msg());
+	idxvec_release(&steps);
+	free(error);
+	err_restore(&saved);
+}
+
+/*
+ * A revision that stopped in a batched backfill continues where its last
+ * committed batch left it: the history says exactly how far it got, so
+ * the next run needs no operator (any other half-done revision still
+ * does: dbcli_refuse_pending).
+ */
+static int resume_batches(struct app *app, struct apply_session *ss, enum apply_dir dir)
+{
+	struct apply_pending *p = NULL;
+	size_t n = 0;
+	int ret = apply_pending_list(ss, &p, &n);
+	if (ret == 0 && n)
+		ret = app_load_text(app);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		bool batched = false;
+		if ((ret = apply_pending_in_batch(ss, &p[i], &batched)) < 0) {
+			/* not in the files: dbcli_refuse_pending names it */
+			err_clear();
+			ret = 0;
+			continue;
+		}
+		/* an upgrade continues an upgrade, not a half-done downgrade */
+		if (!batched || strcmp(p[i].direction, dir == APPLY_UP ? "upgrade" : "downgrade"))
+			continue;
+		app_note(app, "revgate: revision '%s' stopped in a batched backfill; continuing "
+			      "after its last committed batch",
+			 p[i].revision);
+		struct strlist dropped = STRLIST_INIT;
+		struct apply_failure fail = {0};
+		ret = apply_resume(ss, &p[i], &dropped, &fail);
+		if (ret < 0 && fail.set) {
+			dbcli_print_failure(app, &fail);
+			ret = err_set(ERR_DB, "revision '%s' stopped part-way again; run 'revgate "
+					      "resolve' to see where",
+				      p[i].revision);
+		}
+		apply_failure_release(&fail);
+		strlist_release(&dropped);
+	}
+	apply_pending_free(p, n);
+	return ret;
+}
+
 static int run_walk(struct app *app, const struct command *cmd, struct cli_args *a,
 		    enum apply_dir dir)
 {
@@ -216,6 +290,9 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	struct strlist from = STRLIST_INIT;
 	struct findings fs = FINDINGS_INIT;
 	struct sumcache sums = SUMCACHE_INIT;
+	/* on the heap: the app points at it while the run reports events */
+	struct runlog *rl = xmalloc(sizeof(*rl));
+	*rl = (struct runlog)RUNLOG_INIT;
 	char *target = NULL;
 	char commit[OBJID_HEXSZ + 1] = "";
 	bool offline = cli_flag(cmd, a, "sql") || cli_flag(cmd, a, "plan");
@@ -230,8 +307,43 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	bool dry = cli_flag(cmd, a, "dry-run");
+	const char *events = cli_value(cmd, a, "events"), *metrics = cli_value(cmd, a, "metrics");
+	if ((events || metrics) && (offline || dry)) {
+		ret = err_set(ERR_USAGE, "--events and --metrics report a run; --sql, --plan and "
+					 "--dry-run run nothing");
+		goto out;
+	}
 	if ((ret = dbcli_settings(app, cmd, a, &s)) < 0)
 		goto out;
+	const char *backup = cli_value(cmd, a, "backup");
+	if (!backup)
+		backup = config_get(&app->cfg, "database", "backup_dir");
+	if (backup && !*backup)
+		backup = NULL;
+	if (cli_value(cmd, a, "backup") && (offline || dry)) {
+		ret = err_set(ERR_USAGE, "--backup backs up before a run; --sql, --plan and "
+					 "--dry-run run nothing");
+		goto out;
+	}
+	if (backup && !offline && !dry && cli_flag(cmd, a, "single-transaction")) {
+		ret = err_set(ERR_USAGE, "--backup cannot be used with --single-transaction: a "
+					 "backup sees only what is committed");
+		goto out;
+	}
+	if (backup && !offline && !dry) {
+		path_mkdirs(backup);
+		if (access(backup, W_OK) < 0) {
+			ret = err_set(ERR_IO, "cannot write backups into '%s': %s", backup,
+				      strerror(errno));
+			goto out;
+		}
+	}
+	if (!offline && !dry) {
+		if ((ret = runlog_open(rl, events, metrics, cmd->name, arg)) < 0)
+			goto out;
+		if (runlog_active(rl))
+			app->runlog = rl;
+	}
 	if (offline || dry) {
 		if ((ret = app_setup(app, NEEDS_REVISIONS)) < 0 ||
 		    (ret = dbcli_refuse_broken_graph(app)) < 0)
@@ -280,6 +392,7 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		ret = apply_lock(&ss, true);
 	/* already_there() found nothing half-done */
 	if (ret < 0 || (ret = apply_check_heads_known(&ss)) < 0 ||
+	    (!there && !dry && (ret = resume_batches(app, &ss, dir)) < 0) ||
 	    (!there && (ret = dbcli_refuse_pending(app, &ss)) < 0))
 		goto out;
 	/* the gate: applied revisions must still be what ran, checked by the
@@ -336,9 +449,10 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		goto out;
 	}
 	if (dir == APPLY_DOWN &&
-	    (ret = dbcli_data_loss_gate(app, &ss, &p, cli_flag(cmd, a, "allow-data-loss"))) < 0)
+	    (ret = dbcli_data_loss_gate(app, &ss, &p, cli_flag(cmd, a, "allow-data-loss"), backup)) < 0)
 		goto out;
-	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction")};
+	struct apply_run_opts o = {.single_transaction = cli_flag(cmd, a, "single-transaction"),
+				   .backup_dir = backup};
 	head_commit(app, commit);
 	ss.git_commit = *commit ? commit : NULL;
 	char *nsteps = xstrfmt("%zu", p.n);
@@ -369,8 +483,14 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	if (ret == 0)
 		print_heads_line(app, &ss);
 out:
+	if (app->runlog) {
+		finish_runlog(app, rl, &ss, ret);
+		app->runlog = NULL;
+	}
 	if (opened)
 		dbcli_close(&ss);
+	runlog_release(rl);
+	free(rl);
 	sumcache_release(&sums);
 	findings_release(&fs);
 	apply_failure_release(&fail);

@@ -32,6 +32,7 @@ extern const struct command cmd_rules;
 extern const struct command cmd_show;
 extern const struct command cmd_stamp;
 extern const struct command cmd_test;
+extern const struct command cmd_trace;
 extern const struct command cmd_upgrade;
 extern const struct command cmd_verify;
 
@@ -58,6 +59,7 @@ const struct command *const commands[] = {
 	&cmd_show,
 	&cmd_stamp,
 	&cmd_test,
+	&cmd_trace,
 	&cmd_upgrade,
 	&cmd_verify,
 	NULL,

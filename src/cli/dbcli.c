@@ -1,5 +1,6 @@
 /* Shared command-line plumbing of the database commands. */
 #include "cli/dbcli.h"
+#include "cli/runlog.h"
 #include "core/err.h"
 #include "core/textpos.h"
 #include "core/xalloc.h"
@@ -131,17 +132,75 @@ static void progress(struct app *app, const struct apply_event *ev)
 	strbuf_release(&what);
 }
 
+/*
+ * A batched backfill's progress after each batch: rows done, the rate, and
+ * from the key range how much is left; on a terminal one line rewritten,
+ * in a log a line every ten seconds, with --format json a JSON line each.
+ */
+static void batch_progress(struct app *app, const struct apply_event *ev)
+{
+	const struct apply_batch_progress *b = ev->batch;
+	if (app->quiet)
+		return;
+	if (!strcmp(app_format(app), "json")) {
+		struct jsonw w;
+		jsonw_init(&w, stderr, false);
+		jsonw_obj_begin(&w);
+		jsonw_kstr(&w, "event", "batch");
+		jsonw_kstr(&w, "revision", ev->step->rev->id);
+		jsonw_kint(&w, "segment", (long long)ev->segment + 1);
+		jsonw_kint(&w, "batch", b->batches);
+		jsonw_kint(&w, "rows", b->rows);
+		jsonw_kstr(&w, "last_key", b->last_key);
+		jsonw_kint(&w, "elapsed_ms", (long long)b->elapsed_ms);
+		if (b->fraction >= 0)
+			jsonw_kint(&w, "percent", (long long)(b->fraction * 100));
+		jsonw_obj_end(&w);
+		jsonw_finish(&w);
+		return;
+	}
+	bool tty = isatty(STDERR_FILENO);
+	if (!tty && b->batches > 1 && wall_ms() - app->progress_at < 10000)
+		return;
+	double s = b->elapsed_ms / 1000.0;
+	struct strbuf what = STRBUF_INIT;
+	strbuf_addf(&what, "batch %ld: %ld rows", b->batches, b->rows);
+	if (s > 0)
+		strbuf_addf(&what, ", %.0f rows/s", (double)b->rows / s);
+	if (b->fraction > 0) {
+		strbuf_addf(&what, ", %.0f%% of the keys", b->fraction * 100);
+		if (b->fraction < 1)
+			strbuf_addf(&what, ", about %.0f s left", s * (1 - b->fraction) / b->fraction);
+	}
+	if (b->resumed)
+		strbuf_addstr(&what, " (resumed)");
+	fprintf(stderr, "%s  segment %zu of %zu: %s%s", tty ? "\r" : "", ev->segment + 1,
+		ev->step->nseg, what.buf, tty ? "\033[K" : "\n");
+	fflush(stderr);
+	app->progress_open = tty;
+	app->progress_at = wall_ms();
+	strbuf_release(&what);
+}
+
 void dbcli_event(void *ctx, const struct apply_event *ev)
 {
 	struct app *app = ctx;
 	const struct apply_step *s = ev->step;
-	if (ev->kind != APPLY_EV_PROGRESS && app->progress_open) {
+	if (app->runlog)
+		runlog_event(app->runlog, ev);
+	if (ev->kind != APPLY_EV_PROGRESS && ev->kind != APPLY_EV_BATCH && app->progress_open) {
 		fputc('\n', stderr);
 		app->progress_open = false;
 	}
 	switch (ev->kind) {
 	case APPLY_EV_PROGRESS:
 		progress(app, ev);
+		break;
+	case APPLY_EV_BATCH:
+		batch_progress(app, ev);
+		break;
+	case APPLY_EV_BACKUP:
+		app_note(app, "revgate: backed up what revision %s destroys: %s", s->rev->id, ev->text);
 		break;
 	case APPLY_EV_LOCK_WAIT:
 		fprintf(stderr, "revgate: %s\n", ev->text);
@@ -169,6 +228,8 @@ void dbcli_event(void *ctx, const struct apply_event *ev)
 		break;
 	case APPLY_EV_STEP_DONE:
 		fleet_member_heads(FLEET_MSG_DONE, &s->heads_after);
+		break;
+	case APPLY_EV_STEP_FAILED:
 		break;
 	}
 }
@@ -282,7 +343,7 @@ void dbcli_plan_text(const struct apply_plan *p, const struct apply_loss *loss)
 }
 
 int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct apply_plan *p,
-			 bool allowed)
+			 bool allowed, const char *backup)
 {
 	struct apply_loss loss = APPLY_LOSS_INIT;
 	apply_loss_plan(p, &loss);
@@ -300,7 +361,12 @@ int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct
 		free(rows);
 	}
 	if (allowed) {
-		app_note(app, "revgate: going on (--allow-data-loss)");
+		if (backup)
+			app_note(app, "revgate: going on (--allow-data-loss); each is dumped into '%s' "
+				      "first",
+				 backup);
+		else
+			app_note(app, "revgate: going on (--allow-data-loss)");
 		goto out;
 	}
 	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
@@ -312,9 +378,15 @@ int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct
 		ret = err_set(ERR_CHECK, "not confirmed; nothing was changed");
 		goto out;
 	}
-	ret = err_set(ERR_CHECK, "the downgrade would destroy data in %zu place%s (above); back it up "
-				 "first, then run again with --allow-data-loss",
-		      holding, holding == 1 ? "" : "s");
+	if (backup)
+		ret = err_set(ERR_CHECK, "the downgrade would destroy data in %zu place%s (above); run "
+					 "again with --allow-data-loss: each is dumped into '%s' first",
+			      holding, holding == 1 ? "" : "s", backup);
+	else
+		ret = err_set(ERR_CHECK, "the downgrade would destroy data in %zu place%s (above); back "
+					 "it up first, then run again with --allow-data-loss (with "
+					 "--backup DIR, revgate dumps each first)",
+			      holding, holding == 1 ? "" : "s");
 out:
 	apply_loss_release(&loss);
 	return ret;
@@ -357,6 +429,14 @@ void dbcli_plan_json(const struct apply_plan *p, const struct apply_loss *loss)
 					 &col);
 				jsonw_kint(&w, "line", line);
 			}
+			if (seg->batched) {
+				jsonw_key(&w, "batch");
+				jsonw_obj_begin(&w);
+				jsonw_kint(&w, "size", seg->batch.size);
+				jsonw_kstr(&w, "by", seg->batch.by);
+				jsonw_kint(&w, "sleep_ms", seg->batch.sleep_ms);
+				jsonw_obj_end(&w);
+			}
 			jsonw_obj_end(&w);
 		}
 		jsonw_arr_end(&w);
@@ -381,4 +461,53 @@ void dbcli_plan_json(const struct apply_plan *p, const struct apply_loss *loss)
 	}
 	jsonw_arr_end(&w);
 	jsonw_finish(&w);
+}
+
+int dbcli_scratch_create(const struct apply_settings *s, const char *app_name, char **name)
+{
+	struct db *db = NULL;
+	*name = NULL;
+	int ret = db_connect(&db, s->url, NULL, app_name);
+	if (ret < 0)
+		return ret;
+	const char *what = strchr(app_name, ' ') ? strchr(app_name, ' ') + 1 : app_name;
+	char *n = xstrfmt("revgate_%s_%ld", what, (long)getpid());
+	char *q = db_quote_ident(db, NULL, n);
+	char *sql = xstrfmt("CREATE DATABASE %s", q);
+	ret = db_exec(db, sql);
+	if (ret == 0) {
+		*name = n;
+		n = NULL;
+	} else {
+		char *why = xstrdup(err_msg());
+		bool test = !strcmp(what, "test");
+		ret = err_set(ERR_DB, "cannot create a scratch database on %s (the URL from %s): "
+				      "%s; refusing to run %s anywhere else (grant the role "
+				      "CREATEDB%s)",
+			      db_where(db), s->url_source ? s->url_source : "?", why,
+			      test ? "the downgrades" : "the revisions",
+			      test ? ", or pass --in-place --url URL to test in an empty database"
+				   : "");
+		free(why);
+	}
+	free(sql);
+	free(q);
+	free(n);
+	db_close(db);
+	return ret;
+}
+
+void dbcli_scratch_drop(const struct apply_settings *s, const char *app_name, const char *name)
+{
+	struct db *db = NULL;
+	if (db_connect(&db, s->url, NULL, app_name) == 0) {
+		char *q = db_quote_ident(db, NULL, name);
+		char *sql = xstrfmt("DROP DATABASE IF EXISTS %s WITH (FORCE)", q);
+		if (db_exec(db, sql) < 0)
+			err_clear();
+		free(sql);
+		free(q);
+	}
+	err_clear();
+	db_close(db);
 }

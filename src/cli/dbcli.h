@@ -44,9 +44,16 @@ void dbcli_plan_text(const struct apply_plan *p, const struct apply_loss *loss);
 void dbcli_plan_json(const struct apply_plan *p, const struct apply_loss *loss);
 /* The brake before a downgrade runs: counts the rows of what it drops;
  * when any holds rows, names them and refuses (ERR_CHECK) unless
- * `allowed` (--allow-data-loss) or, on a terminal, the user types yes. */
+ * `allowed` (--allow-data-loss) or, on a terminal, the user types yes.
+ * `backup` (the backup directory, or NULL) makes the safe path its advice. */
 int dbcli_data_loss_gate(struct app *app, struct apply_session *ss, const struct apply_plan *p,
-			 bool allowed);
+			 bool allowed, const char *backup);
+/* Creates a scratch database revgate_<what>_<pid> on s->url (`app_name`
+ * "revgate <what>"); 0 with `*name` set, or ERR_DB naming why the server
+ * would not and what to do instead. */
+int dbcli_scratch_create(const struct apply_settings *s, const char *app_name, char **name);
+/* Drops it (errors ignored: a clean-up). */
+void dbcli_scratch_drop(const struct apply_settings *s, const char *app_name, const char *name);
 /* Refuses (ERR_GRAPH) a graph with a cycle or missing parents. */
 int dbcli_refuse_broken_graph(struct app *app);
 

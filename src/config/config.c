@@ -46,6 +46,10 @@ const struct config_key config_keys[] = {
 	 "lock_timeout of CREATE INDEX CONCURRENTLY and the other CONCURRENTLY statements, which "
 	 "wait for every older transaction on the database (0: wait as long as it takes, "
 	 "showing progress and whom it waits for)"},
+	{"database", "backup_dir", NULL,
+	 "upgrade and downgrade dump what each step destroys (tables dropped, emptied or "
+	 "written whole; columns dropped or retyped with USING) into this directory first "
+	 "(as --backup)"},
 	{"revgate", "layout", "revgate",
 	 "how the migrations directory is read: revgate, alembic, dbmate, golang-migrate, goose, "
 	 "flyway, diesel or sqitch (the others are read in place for lint, the graph commands "

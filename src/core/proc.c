@@ -26,6 +26,12 @@ static long now_ms(void)
 int proc_run(char *const argv[], const char *cwd, long timeout_ms, struct strbuf *out,
 	     struct strbuf *err, int *status)
 {
+	return proc_run_env(argv, cwd, NULL, timeout_ms, out, err, status);
+}
+
+int proc_run_env(char *const argv[], const char *cwd, char *const env[], long timeout_ms,
+		 struct strbuf *out, struct strbuf *err, int *status)
+{
 	int po[2], pe[2], pf[2];
 	if (pipe(po) < 0)
 		return err_set(ERR_RUNTIME, "cannot run '%s': %s", argv[0], strerror(errno));
@@ -63,6 +69,8 @@ int proc_run(char *const argv[], const char *cwd, long timeout_ms, struct strbuf
 		close(pe[0]);
 		close(pf[0]);
 		int e = 0;
+		for (size_t i = 0; env && env[i]; i++)
+			putenv(env[i]);
 		if (cwd && chdir(cwd) < 0)
 			e = errno;
 		if (!e) {

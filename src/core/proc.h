@@ -25,6 +25,12 @@
 int proc_run(char *const argv[], const char *cwd, long timeout_ms, struct strbuf *out,
 	     struct strbuf *err, int *status);
 
+/* The same, with `env` ("NAME=value" entries, NULL-terminated; may be
+ * NULL) added to the child's environment only: a password for a tool
+ * that reads it there stays out of every process's argument list. */
+int proc_run_env(char *const argv[], const char *cwd, char *const env[], long timeout_ms,
+		 struct strbuf *out, struct strbuf *err, int *status);
+
 /*
  * Starts the program at path `argv[0]` with environment `envp`, without
  * waiting for it: its standard input is /dev/null, and `fds[i]` becomes

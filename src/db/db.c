@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct db {
 	PGconn *conn;
@@ -980,6 +981,95 @@ int db_query(struct db *db, const char *sql, int nparams, const char *const *par
 int db_exec(struct db *db, const char *sql)
 {
 	return db_query(db, sql, 0, NULL, NULL);
+}
+
+int db_send(struct db *db, const char *sql)
+{
+	db_error_release(&db->last);
+	if (!PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return store_error(db, NULL);
+	return 0;
+}
+
+int db_running(struct db *db, bool *running)
+{
+	*running = false;
+	if (!PQconsumeInput(db->conn))
+		return store_error(db, NULL);
+	*running = PQisBusy(db->conn) != 0;
+	return 0;
+}
+
+int db_wait(struct db *db)
+{
+	int ret = 0;
+	PGresult *res;
+	/* read every result, so the connection is ready for the next query */
+	while ((res = PQgetResult(db->conn))) {
+		if (ret == 0 && !res_ok(res))
+			ret = store_error(db, res);
+		PQclear(res);
+	}
+	return ret;
+}
+
+int db_copy_out(struct db *db, const char *sql, int fd, const char *what, long long *bytes)
+{
+	db_error_release(&db->last);
+	*bytes = 0;
+	PGresult *res = PQexec(db->conn, sql);
+	if (PQresultStatus(res) != PGRES_COPY_OUT) {
+		int ret = store_error(db, res);
+		PQclear(res);
+		return ret;
+	}
+	PQclear(res);
+	int ret = 0, write_errno = 0;
+	char *buf = NULL;
+	int n;
+	while ((n = PQgetCopyData(db->conn, &buf, 0)) > 0) {
+		/* keep reading after a failed write: the COPY must end */
+		for (size_t off = 0; !write_errno && off < (size_t)n;) {
+			ssize_t w = write(fd, buf + off, (size_t)n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				write_errno = errno;
+				break;
+			}
+			off += (size_t)w;
+		}
+		*bytes += n;
+		PQfreemem(buf);
+	}
+	while ((res = PQgetResult(db->conn))) {
+		if (!res_ok(res) && ret == 0)
+			ret = store_error(db, res);
+		PQclear(res);
+	}
+	if (ret == 0 && write_errno)
+		ret = err_set(ERR_IO, "cannot write '%s': %s", what, strerror(write_errno));
+	return ret;
+}
+
+void db_client_args(const struct db *db, struct strlist *args, char **password, int *major)
+{
+	const struct {
+		const char *flag, *value;
+	} v[] = {{"--host", PQhost(db->conn)},
+		 {"--port", PQport(db->conn)},
+		 {"--username", PQuser(db->conn)},
+		 {"--dbname", PQdb(db->conn)}};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (!v[i].value || !*v[i].value)
+			continue;
+		char *a = xstrfmt("%s=%s", v[i].flag, v[i].value);
+		strlist_push(args, a);
+		free(a);
+	}
+	const char *pw = PQpass(db->conn);
+	*password = pw && *pw ? xstrdup(pw) : NULL;
+	*major = PQserverVersion(db->conn) / 10000;
 }
 
 char *db_quote_ident(struct db *db, const char *schema, const char *name)

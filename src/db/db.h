@@ -117,6 +117,25 @@ int db_query(struct db *db, const char *sql, int nparams, const char *const *par
 	     struct db_res **out);
 /* Like db_query without parameters, for migration text that is sent as written. */
 int db_exec(struct db *db, const char *sql);
+/* Runs a COPY ... TO STDOUT and writes what it sends to `fd`; `*bytes`
+ * counts them. ERR_DB (the server's error in db_last_error), ERR_IO
+ * naming `what` when the write fails. */
+int db_copy_out(struct db *db, const char *sql, int fd, const char *what, long long *bytes);
+/* How another PostgreSQL client reaches the same database: "--host=...",
+ * "--port=...", "--username=...", "--dbname=..." pushed onto `args`, and
+ * the password (fresh string) or NULL; the server's major version. */
+void db_client_args(const struct db *db, struct strlist *args, char **password, int *major);
+
+/*
+ * A statement that runs while the caller watches it from another
+ * connection: db_send() starts `sql` (migration text, sent as written,
+ * one statement) and returns at once; db_running() reads what arrived and
+ * says whether it still runs; db_wait() waits for its end. 0, or ERR_DB
+ * with db_last_error() set (db_wait: the statement's own error).
+ */
+int db_send(struct db *db, const char *sql);
+int db_running(struct db *db, bool *running);
+int db_wait(struct db *db);
 
 /*
  * A watch on a connection: while a query or batch on `db` runs, `tick`

@@ -948,6 +948,16 @@ static void alter_cmd(struct builder *b, const PgQuery__AlterTableStmt *as, enum
 	default:
 		break;
 	}
+	/* a foreign key's validation reads, and its drop locks, the table it
+	 * references too */
+	const char *ref = (form == LF_VALIDATE_CONSTRAINT || form == LF_DROP_CONSTRAINT) &&
+				  cmd->name && b->env && b->env->fk_target
+			      ? b->env->fk_target(b->env->arg, key, cmd->name)
+			      : NULL;
+	if (ref)
+		lock(b, xstrdup(ref),
+		     form == LF_VALIDATE_CONSTRAINT ? LF_VALIDATE_FOREIGN_KEY : LF_DROP_CONSTRAINT,
+		     LR_REFERENCED, off);
 }
 
 static void alter_table(struct builder *b, const PgQuery__Node *node)
@@ -1544,6 +1554,14 @@ static void describe(struct builder *b, const PgQuery__Node *s)
 	case PG_QUERY__NODE__NODE_RULE_STMT:
 		lock(b, ddl_rel_key(s->rule_stmt->relation), LF_CREATE_RULE, LR_TABLE, off);
 		break;
+	case PG_QUERY__NODE__NODE_CREATE_STATS_STMT: {
+		const PgQuery__CreateStatsStmt *cs = s->create_stats_stmt;
+		for (size_t i = 0; i < cs->n_relations; i++)
+			if (cs->relations[i]->node_case == PG_QUERY__NODE__NODE_RANGE_VAR)
+				lock(b, ddl_rel_key(cs->relations[i]->range_var), LF_CREATE_STATISTICS,
+				     LR_TABLE, off);
+		break;
+	}
 	case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
 		variable_set(b, s->variable_set_stmt);
 		break;
@@ -1593,4 +1611,60 @@ enum lock_mode ddl_lock_on(const struct ddl_stmt *d, const char *relation)
 		if (!strcmp(d->locks[i].relation, relation) && d->locks[i].mode > m)
 			m = d->locks[i].mode;
 	return m;
+}
+
+/* What a table-level effect destroys, or NULL. */
+static const char *table_loss(const struct ddl_effect *e)
+{
+	if (e->flags & DDL_TEMPORARY)
+		return NULL;
+	if (e->action == DDL_DROP && e->kind == DDL_TABLE)
+		return "drops table";
+	if (e->action != DDL_WRITE || e->kind != DDL_TABLE || !(e->flags & DDL_NO_WHERE) ||
+	    !e->node)
+		return NULL;
+	switch (e->node->node_case) {
+	case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
+		return "empties table";
+	case PG_QUERY__NODE__NODE_UPDATE_STMT:
+		return "rewrites every row of table";
+	case PG_QUERY__NODE__NODE_DELETE_STMT:
+		return "deletes every row of table";
+	default:
+		return NULL;
+	}
+}
+
+/* What a column-level effect destroys, or NULL. */
+static const char *column_loss(const struct ddl_effect *e)
+{
+	if (e->kind != DDL_COLUMN || !e->sub)
+		return NULL;
+	if (e->action == DDL_DROP)
+		return "drops column";
+	/* USING computes new values from the old ones: the old are gone */
+	if (e->action == DDL_ALTER &&
+	    e->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType && e->node &&
+	    e->node->node_case == PG_QUERY__NODE__NODE_ALTER_TABLE_CMD &&
+	    e->node->alter_table_cmd->def &&
+	    e->node->alter_table_cmd->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF &&
+	    e->node->alter_table_cmd->def->column_def->raw_default)
+		return "changes the type, USING, of column";
+	return NULL;
+}
+
+size_t ddl_losses(const struct ddl_stmt *d, struct ddl_loss *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_effects; i++) {
+		const struct ddl_effect *e = &d->effects[i];
+		const char *t = table_loss(e), *c = t ? NULL : column_loss(e);
+		if (!t && !c)
+			continue;
+		if (n < max)
+			out[n] = (struct ddl_loss){t ? DDL_LOSS_TABLE : DDL_LOSS_COLUMN, e->key,
+						   t ? NULL : e->sub, t ? t : c, e->offset};
+		n++;
+	}
+	return n;
 }

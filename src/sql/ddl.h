@@ -138,6 +138,9 @@ struct ddl_env {
 	bool (*bounds_proven)(void *arg, const char *table);
 	/* the table an index belongs to (borrowed), or NULL */
 	const char *(*index_table)(void *arg, const char *index);
+	/* the table foreign key `constraint` of `table` references (borrowed),
+	 * or NULL when it is not a known foreign key */
+	const char *(*fk_target)(void *arg, const char *table, const char *constraint);
 };
 
 /* Settings earlier statements of the same session made. */
@@ -156,6 +159,26 @@ void ddl_stmt_release(struct ddl_stmt *d);
  */
 void ddl_describe(const PgQuery__Node *stmt, const struct ddl_src *src, const struct ddl_env *env,
 		  struct ddl_session *session, struct ddl_stmt *out);
+
+/* What a statement destroys, for a backup taken before it runs: every row
+ * of a table (DROP TABLE, TRUNCATE, UPDATE or DELETE without WHERE), or
+ * one column's values (DROP COLUMN, ALTER COLUMN TYPE ... USING). */
+enum ddl_loss_kind {
+	DDL_LOSS_TABLE,
+	DDL_LOSS_COLUMN,
+};
+
+struct ddl_loss {
+	enum ddl_loss_kind kind;
+	const char *key;    /* the table's key (borrowed from the ddl_stmt) */
+	const char *column; /* DDL_LOSS_COLUMN: the column (borrowed) */
+	const char *what;   /* "drops table", "empties table", ... (static) */
+	size_t offset;      /* file offset of the clause */
+};
+
+/* The losses of a described statement into out[0..max); returns how many
+ * there are (may exceed max). Temporary tables lose nothing worth keeping. */
+size_t ddl_losses(const struct ddl_stmt *d, struct ddl_loss *out, size_t max);
 
 /* A relation's lock prediction, merged over the statement's clauses. */
 struct ddl_prediction {

@@ -92,6 +92,9 @@ static const struct lock_entry table[] = {
      ""},
     {LF_DROP_CONSTRAINT, LR_TABLE, ALL, LOCK_ACCESS_EXCLUSIVE, "ALTER TABLE ... DROP CONSTRAINT",
      ""},
+    /* the foreign key's triggers on the referenced table go with it */
+    {LF_DROP_CONSTRAINT, LR_REFERENCED, ALL, LOCK_ACCESS_EXCLUSIVE,
+     "ALTER TABLE ... DROP CONSTRAINT (foreign key)", ""},
     {LF_TRIGGER_ENABLE, LR_TABLE, ALL, LOCK_SHARE_ROW_EXCLUSIVE,
      "ALTER TABLE ... ENABLE / DISABLE TRIGGER", ""},
     {LF_CLUSTER_ON, LR_TABLE, ALL, LOCK_SHARE_UPDATE_EXCLUSIVE,
@@ -136,6 +139,7 @@ static const struct lock_entry table[] = {
      "writes rows"},
     {LF_COMMENT, LR_TABLE, ALL, LOCK_SHARE_UPDATE_EXCLUSIVE, "COMMENT ON TABLE / COLUMN / ...", ""},
     {LF_ALTER_SEQUENCE, LR_TABLE, ALL, LOCK_SHARE_ROW_EXCLUSIVE, "ALTER SEQUENCE", ""},
+    {LF_CREATE_STATISTICS, LR_TABLE, ALL, LOCK_SHARE_UPDATE_EXCLUSIVE, "CREATE STATISTICS", ""},
     {LF_NONE, LR_TABLE, 0, 0, LOCK_NONE, NULL, NULL},
 };
 

@@ -32,7 +32,7 @@ long_transaction() {
 	sql_rev aaaa0001 none "CREATE TABLE a (id int); INSERT INTO a SELECT generate_series(1, 1000);" "DROP TABLE a;" 20250101_0001
 	rg upgrade >/dev/null 2>&1
 	sql_rev bbbb0002 aaaa0001 "CREATE INDEX CONCURRENTLY a_id ON a (id);" "DROP INDEX CONCURRENTLY a_id;" 20250101_0002
-	long_transaction 3
+	long_transaction 5
 	run rg upgrade
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -44,7 +44,7 @@ long_transaction() {
 	sql_rev aaaa0001 none "CREATE TABLE a (id int); INSERT INTO a SELECT generate_series(1, 1000);" "DROP TABLE a;" 20250101_0001
 	rg upgrade >/dev/null 2>&1
 	sql_rev bbbb0002 aaaa0001 "CREATE INDEX CONCURRENTLY a_id ON a (id);" "DROP INDEX CONCURRENTLY a_id;" 20250101_0002
-	long_transaction 2.5
+	long_transaction 4
 	run rg upgrade --format json
 	echo "$output"
 	[ "$status" -eq 0 ]

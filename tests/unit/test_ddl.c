@@ -468,6 +468,51 @@ static void test_versions(void **state)
 }
 
 /* The session: SET TIME ZONE 'UTC' and RESET. */
+/* What each statement destroys, as "what key[.column]" joined by "; ". */
+static void test_losses(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *sql, *want;
+	} cases[] = {
+		{"DROP TABLE a, s.b", "drops table a; drops table s.b"},
+		{"DROP TABLE IF EXISTS a", "drops table a"},
+		{"TRUNCATE a", "empties table a"},
+		{"UPDATE a SET x = 1", "rewrites every row of table a"},
+		{"UPDATE a SET x = 1 WHERE id = 2", ""},
+		{"DELETE FROM a", "deletes every row of table a"},
+		{"DELETE FROM a WHERE x", ""},
+		{"INSERT INTO a VALUES (1)", ""},
+		{"ALTER TABLE a DROP COLUMN c, ADD COLUMN d int", "drops column a.c"},
+		{"ALTER TABLE a ALTER COLUMN c TYPE int USING c::int", "changes the type, USING, of column a.c"},
+		{"ALTER TABLE a ALTER COLUMN c TYPE bigint", ""},
+		{"CREATE TABLE a (id int)", ""},
+		{"DROP INDEX a_idx", ""},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *sql = cases[i].sql;
+		struct sql_tree *tree = NULL;
+		struct sql_error err = {0, NULL};
+		assert_int_equal(sql_parse(sql, 0, strlen(sql), &tree, &err), 0);
+		struct ddl_stmt d;
+		ddl_stmt_init(&d);
+		struct ddl_src src = {sql, 0, strlen(sql), 0};
+		ddl_describe(tree->result->stmts[0]->stmt, &src, NULL, NULL, &d);
+		struct ddl_loss l[8];
+		size_t n = ddl_losses(&d, l, 8);
+		struct strbuf got = STRBUF_INIT;
+		for (size_t k = 0; k < n && k < 8; k++)
+			strbuf_addf(&got, "%s%s %s%s%s", k ? "; " : "", l[k].what, l[k].key,
+				    l[k].column ? "." : "", l[k].column ? l[k].column : "");
+		if (strcmp(got.buf, cases[i].want))
+			print_error("%s: got '%s', want '%s'\n", sql, got.buf, cases[i].want);
+		assert_string_equal(got.buf, cases[i].want);
+		strbuf_release(&got);
+		ddl_stmt_release(&d);
+		sql_tree_free(tree);
+	}
+}
+
 static void test_session(void **state)
 {
 	(void)state;
@@ -491,7 +536,7 @@ static void test_session(void **state)
 int main(void)
 {
 	size_t n = ARRAY_SIZE(rows);
-	struct CMUnitTest *tests = xcalloc(n + 5, sizeof(*tests));
+	struct CMUnitTest *tests = xcalloc(n + 6, sizeof(*tests));
 	char **names = xcalloc(n, sizeof(*names));
 	for (size_t i = 0; i < n; i++) {
 		names[i] = xstrfmt("%s%s%s", rows[i].sql, rows[i].pg ? " (pg)" : "",
@@ -504,6 +549,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_predict);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_versions);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_session);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_losses);
 	int ret = _cmocka_run_group_tests("ddl golden table", tests, n, NULL, NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
 		free(names[i]);

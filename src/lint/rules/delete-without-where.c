@@ -3,7 +3,9 @@
  * a migration this is usually deliberate (a lookup table refilled, a purge):
  * the rule says what it costs and what is cheaper, not that it is a mistake.
  */
+#include "core/err.h"
 #include "lint/util.h"
+#include "sql/batch.h"
 
 #include <stdlib.h>
 
@@ -12,6 +14,13 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	const PgQuery__DeleteStmt *d = node->delete_stmt;
 	if (d->where_clause || !d->relation || !lu_existing_table(ctx, d->relation))
 		return;
+	/* batched: each batch commits on its own */
+	struct sql_batch_spec spec;
+	int marked = ctx->nesting == 0 ? sql_batch_marker(ctx->text, ctx->stmt_start, &spec) : 0;
+	if (marked < 0)
+		err_clear();
+	if (marked)
+		return;
 	char *rel = lu_rel(d->relation);
 	struct finding *f = lint_report(ctx, lint_loc(ctx, d->relation->location),
 					"DELETE without WHERE removes every row of '%s' one by one "
@@ -19,8 +28,9 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 					rel);
 	finding_set_hint(f,
 			 "to empty the table on purpose, TRUNCATE %s; is instant (it takes an "
-			 "ACCESS EXCLUSIVE lock for a moment); to purge a large table, delete in "
-			 "key-ordered batches that each commit; if a WHERE clause is missing, add it",
+			 "ACCESS EXCLUSIVE lock for a moment); to purge a large table, mark it "
+			 "'-- revgate: batch size=10000 by=id' on the line before: revgate deletes "
+			 "in key-ordered batches that each commit; if a WHERE clause is missing, add it",
 			 rel);
 	free(rel);
 }

@@ -4,7 +4,9 @@
  * one statement locks every row until the revision commits and leaves a
  * dead copy of each; batches that each commit do not.
  */
+#include "core/err.h"
 #include "lint/util.h"
+#include "sql/batch.h"
 
 #include <stdlib.h>
 
@@ -13,6 +15,14 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	const PgQuery__UpdateStmt *u = node->update_stmt;
 	if (u->where_clause || !u->relation || !lu_existing_table(ctx, u->relation))
 		return;
+	/* batched: each batch commits on its own (the applier reports a
+	 * malformed marker) */
+	struct sql_batch_spec spec;
+	int marked = ctx->nesting == 0 ? sql_batch_marker(ctx->text, ctx->stmt_start, &spec) : 0;
+	if (marked < 0)
+		err_clear();
+	if (marked)
+		return;
 	char *rel = lu_rel(u->relation);
 	struct finding *f = lint_report(ctx, lint_loc(ctx, u->relation->location),
 					"this backfill writes every row of '%s' in one transaction: "
@@ -20,11 +30,11 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 					"table grows by a dead copy of every row",
 					rel);
 	finding_set_hint(f,
-			 "backfill in key-ordered batches that each commit (a revision with "
-			 "'-- transaction: false'): UPDATE %s SET ... WHERE id IN (SELECT id FROM "
-			 "%s WHERE <not yet done> ORDER BY id LIMIT 10000); repeated until it "
-			 "updates nothing; or silence this rule for a small table",
-			 rel, rel);
+			 "mark it as a batched backfill on the line before: '-- revgate: batch "
+			 "size=10000 by=id' (a unique key of %s): revgate runs it in key-ordered "
+			 "batches that each commit, and resumes after a fault; or silence this "
+			 "rule for a small table",
+			 rel);
 	free(rel);
 }
 
