@@ -31,8 +31,10 @@ static const char *const policy_opts[] = {"jobs", "keep-going", "canary"};
 /* The target options, never handed to a target's revgate. */
 static const char *const fleet_opts[] = {"targets", "databases",  "each-database", "each-schema",
 					 "jobs",    "keep-going", "canary"};
-/* What only one database can do. */
-static const char *const single_opts[] = {"sql", "plan", "dry-run"};
+/* What only one database can do: show a plan, or write to one file or
+ * directory that every target's process would write over. */
+static const char *const single_opts[] = {"sql", "plan", "dry-run", "backup", "metrics",
+					  "events"};
 
 static bool has_opt(const struct command *cmd, const char *name)
 {
@@ -97,8 +99,7 @@ static int check_options(const struct command *cmd, const struct cli_args *a,
 					       policy_opts[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(single_opts); i++)
 		if (opt_set(cmd, a, single_opts[i]))
-			return err_set(ERR_USAGE, "--%s is for one database: run it with --url on the "
-						  "one you want to see",
+			return err_set(ERR_USAGE, "--%s is for one database: run it with --url",
 				       single_opts[i]);
 	if (!*source)
 		return err_set(ERR_USAGE, "no target set given");

@@ -265,10 +265,11 @@ EOF
 	run rg upgrade --targets targets.txt --each-schema 'x*'
 	[ "$status" -eq 2 ]
 	grep -qF -- "--targets and --each-schema: give one target set" <<<"$output"
-	for opt in --plan --sql --dry-run; do
-		run rg upgrade --targets targets.txt "$opt"
+	for opt in --plan --sql --dry-run "--backup dir" "--metrics m.prom" "--events e.jsonl"; do
+		# shellcheck disable=SC2086
+		run rg upgrade --targets targets.txt $opt
 		[ "$status" -eq 2 ]
-		grep -qF -- "$opt is for one database: run it with --url" <<<"$output"
+		grep -qF -- "${opt%% *} is for one database: run it with --url" <<<"$output"
 	done
 	run rg upgrade --targets targets.txt --url "$(url postgres)"
 	[ "$status" -eq 2 ]
