@@ -4,6 +4,7 @@
  * mapping.
  */
 #include "cli/cli.h"
+#include "fleet/fleet.h"
 #include "core/err.h"
 #include "core/strlist.h"
 #include "core/suggest.h"
@@ -320,6 +321,7 @@ int command_main(struct app *app, const struct command *cmd, int argc, char **ar
 		/* the verdict follows what the command printed, also through a pipe */
 		fflush(stdout);
 		fprintf(stderr, "revgate %s: %s\n", cmd->name, err_msg());
+		fleet_member_say(FLEET_MSG_ERROR, err_msg());
 		ret = exit_status_for(ret);
 	}
 out:
@@ -383,6 +385,9 @@ static const struct command cmd_bare = {
 
 int cli_run(struct app *app, int argc, char **argv)
 {
+	/* early, before this process could start another that would inherit
+	 * a fleet run's report pipe */
+	(void)fleet_member();
 	int first = leading_end(argc, argv);
 	if (first >= argc) {
 		struct cli_args a;

@@ -1,6 +1,7 @@
 /* revgate current [--check-heads] [--check-pending]: the revisions the database is at. */
 #include "cli/cli.h"
 #include "cli/dbcli.h"
+#include "cli/fleetcli.h"
 #include "cli/revinfo.h"
 #include "core/err.h"
 #include "graph/walk.h"
@@ -11,6 +12,7 @@
 
 static const struct cli_opt current_opts[] = {
 	DBCLI_OPTS,
+	FLEETCLI_OPTS,
 	{"check-heads", 0, NULL, "exit 1 unless the database is at every head"},
 	{"check-pending", 0, NULL, "exit 1 when revisions wait to be applied (a deploy gate)"},
 	{"verbose", 'v', NULL, "show each revision in full"},
@@ -81,6 +83,8 @@ static int run_current(struct app *app, const struct command *cmd, struct cli_ar
 	struct apply_settings s = APPLY_SETTINGS_INIT;
 	struct apply_session ss;
 	memset(&ss, 0, sizeof(ss));
+	if (fleetcli_wanted(cmd, a))
+		return fleetcli_run(app, cmd, a);
 	int ret = dbcli_settings(app, cmd, a, &s);
 	if (ret == 0)
 		ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
@@ -117,7 +121,7 @@ static int run_current(struct app *app, const struct command *cmd, struct cli_ar
 		ret = err_set(ERR_CHECK, "the database is not at the head revisions (run 'revgate "
 					 "upgrade heads')");
 out:
-	apply_close(&ss);
+	dbcli_close(&ss);
 	apply_settings_release(&s);
 	return ret;
 }
@@ -126,12 +130,13 @@ const struct command cmd_current = {
 	.name = "current",
 	.run = run_current,
 	.summary = "show the revisions the database is at",
-	.usage = "revgate current [--check-heads] [--check-pending] [--url URL] [--format text|json]",
+	.usage = "revgate current [--check-heads] [--check-pending] [--url URL] [--format text|json] [--targets FILE ...] [--jobs N]",
 	.description = "Reads the version table (one row per head the database is at). With\n"
 		       "--check-heads, exits 1 unless those are exactly the history's heads.\n"
 		       "With --check-pending, exits 1 when 'upgrade heads' has revisions to\n"
 		       "apply or a revision is half-done, naming each: a deploy gate or a\n"
-		       "health probe.",
+		       "health probe.\n"
+		       FLEETCLI_HELP,
 	.opts = current_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",

@@ -22,6 +22,9 @@ static void help_config(FILE *fp)
 			k->default_value ? k->default_value : "(unset)");
 	}
 	fputs("\n[rules]\n  <rule-id> = off|info|warning|error   change or disable a rule\n", fp);
+	fputs("\n[databases]\n  <name> = <URL>   a database that --databases PATTERN runs on (with\n"
+	      "                   upgrade, downgrade, current, verify, stamp)\n",
+	      fp);
 }
 
 static int run_help(struct app *app, const struct command *cmd, struct cli_args *a)

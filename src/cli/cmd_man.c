@@ -265,6 +265,12 @@ static void page_config(FILE *fp)
 	      "lists the rule ids;\n"
 	      ".B revgate explain\n"
 	      "explains one.\n"
+	      ".SS [databases]\n.TP\n.I name\n"
+	      "a database URL: the target set that\n"
+	      ".B \\-\\-databases\n"
+	      ".I PATTERN\n"
+	      "of upgrade, downgrade, current, verify and stamp runs on (the entries whose\n"
+	      "names match PATTERN).\n"
 	      ".SH EXAMPLE\n.nf\n"
 	      "[revgate]\nmigrations = migrations\n\n[database]\nlock_timeout = 5s\n\n"
 	      "[lint]\npg_version = 15\n\n[rules]\nprefer\\-text\\-field = off\n.fi\n",

@@ -1,6 +1,7 @@
 /* revgate stamp REV... [--purge]: set the version table without running SQL. */
 #include "cli/cli.h"
 #include "cli/dbcli.h"
+#include "cli/fleetcli.h"
 #include "core/err.h"
 #include "core/xalloc.h"
 #include "graph/walk.h"
@@ -10,6 +11,7 @@
 
 static const struct cli_opt stamp_opts[] = {
 	DBCLI_OPTS,
+	FLEETCLI_OPTS,
 	{"purge", 0, NULL, "empty the version table first (also clears unknown revisions)"},
 	{NULL, 0, NULL, NULL},
 };
@@ -86,6 +88,8 @@ static int run_stamp(struct app *app, const struct command *cmd, struct cli_args
 	struct strlist heads = STRLIST_INIT;
 	bool purge = cli_flag(cmd, a, "purge");
 	memset(&ss, 0, sizeof(ss));
+	if (fleetcli_wanted(cmd, a))
+		return fleetcli_run(app, cmd, a);
 	int ret = dbcli_refuse_broken_graph(app);
 	if (ret == 0)
 		ret = dbcli_settings(app, cmd, a, &s);
@@ -100,7 +104,7 @@ static int run_stamp(struct app *app, const struct command *cmd, struct cli_args
 	app_note(app, "stamped: the database is at %s", ss.heads.n ? h : "base (empty)");
 	free(h);
 out:
-	apply_close(&ss);
+	dbcli_close(&ss);
 	strlist_release(&heads);
 	apply_settings_release(&s);
 	return ret;
@@ -110,10 +114,10 @@ const struct command cmd_stamp = {
 	.name = "stamp",
 	.run = run_stamp,
 	.summary = "set the version table to revisions without running them",
-	.usage = "revgate stamp REV... [--purge] [--url URL]",
+	.usage = "revgate stamp REV... [--purge] [--url URL] [--targets FILE ...] [--jobs N]",
 	.description = "Like Alembic's stamp: each REV replaces the heads on its line of history;\n"
 		       "'base' empties the table. The history records the stamp and each\n"
-		       "stamped file's checksum.",
+		       "stamped file's checksum.\n" FLEETCLI_HELP,
 	.opts = stamp_opts,
 	.needs = NEEDS_REVISIONS,
 	.min_pos = 1,

@@ -7,10 +7,12 @@
 #include "apply/sumcache.h"
 #include "cli/cli.h"
 #include "cli/dbcli.h"
+#include "cli/fleetcli.h"
 #include "cli/runlog.h"
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/xalloc.h"
+#include "fleet/fleet.h"
 #include "git/gitrepo.h"
 #include "graph/walk.h"
 #include "lint/lint.h"
@@ -32,7 +34,8 @@
 	    {"no-lint", 0, NULL, "skip linting the revisions about to run"},                   \
 	    {"events", 0, "FILE", "append the run's events to FILE, one JSON object a line"},   \
 	    {"metrics", 0, "FILE", "write the run's metrics to FILE (Prometheus text format)"}, \
-	    {"backup", 0, "DIR", "dump what each step destroys into DIR before it runs"}
+	    {"backup", 0, "DIR", "dump what each step destroys into DIR before it runs"}, \
+	    FLEETCLI_OPTS
 
 static const struct cli_opt upgrade_opts[] = {
 	WALK_OPTS,
@@ -297,6 +300,8 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	const char *arg = a->npos ? a->pos[0] : (dir == APPLY_UP ? "head" : NULL);
 	int ret;
 	memset(&ss, 0, sizeof(ss));
+	if (fleetcli_wanted(cmd, a))
+		return fleetcli_run(app, cmd, a);
 	if (!arg) {
 		ret = err_set(ERR_USAGE, "downgrade needs a target: -1, a revision id, or base");
 		goto out;
@@ -436,6 +441,8 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 		apply_loss_release(&loss);
 		goto out;
 	}
+	if (!there)
+		fleet_member_heads(FLEET_MSG_FROM, &ss.heads);
 	if (!p.n) {
 		print_heads_line(app, &ss);
 		app_note(app, "nothing to do");
@@ -448,6 +455,9 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 				   .backup_dir = backup};
 	head_commit(app, commit);
 	ss.git_commit = *commit ? commit : NULL;
+	char *nsteps = xstrfmt("%zu", p.n);
+	fleet_member_say(FLEET_MSG_PLAN, nsteps);
+	free(nsteps);
 	ret = apply_run(&ss, &p, &o, &fail);
 	if (ret < 0 && fail.set) {
 		dbcli_print_failure(app, &fail);
@@ -478,7 +488,7 @@ out:
 		app->runlog = NULL;
 	}
 	if (opened)
-		apply_close(&ss);
+		dbcli_close(&ss);
 	runlog_release(rl);
 	free(rl);
 	sumcache_release(&sums);
@@ -505,7 +515,7 @@ const struct command cmd_upgrade = {
 	.name = "upgrade",
 	.run = run_upgrade,
 	.summary = "apply revisions up to a target (default: head)",
-	.usage = "revgate upgrade [TARGET | FROM:TO] [--sql | --plan | --dry-run] [--url URL]",
+	.usage = "revgate upgrade [TARGET | FROM:TO] [--sql | --plan | --dry-run] [--url URL] [--targets FILE ...] [--jobs N]",
 	.description =
 		"TARGET is head, heads, +N, a revision id or unique prefix, or label@head. Each\n"
 		"revision runs in one transaction with its version-table update, unless some\n"
@@ -517,7 +527,8 @@ const struct command cmd_upgrade = {
 		"upgrade applies revgate revisions. On another tool's layout (layout = alembic,\n"
 		"dbmate, ...) it refuses: applying stays with that tool, or 'revgate import'\n"
 		"turns the history into revgate revisions and 'revgate adopt' stamps the\n"
-		"database that tool migrated.",
+		"database that tool migrated.\n"
+		FLEETCLI_HELP,
 	.opts = upgrade_opts,
 	.needs = NEEDS_CONFIG,
 	.formats = "text|json",
@@ -529,13 +540,13 @@ const struct command cmd_downgrade = {
 	.name = "downgrade",
 	.run = run_downgrade,
 	.summary = "revert revisions down to a target",
-	.usage = "revgate downgrade TARGET [--sql | --plan | --dry-run] [--allow-data-loss] [--url URL]",
+	.usage = "revgate downgrade TARGET [--sql | --plan | --dry-run] [--allow-data-loss] [--url URL] [--targets FILE ...] [--jobs N]",
 	.description = "TARGET is -N, a revision id or unique prefix, label@ID, or base. Runs the\n"
 		       "downgrade sections newest first, with the same transactions, lock and\n"
 		       "history as upgrade. --sql and --plan need FROM:TO. It counts the rows of\n"
 		       "the tables and columns it drops first, and refuses when any holds data\n"
 		       "unless --allow-data-loss (on a terminal it asks); --plan names what it\n"
-		       "drops, --dry-run with the rows each holds.",
+		       "drops, --dry-run with the rows each holds.\n" FLEETCLI_HELP,
 	.opts = downgrade_opts,
 	.needs = NEEDS_CONFIG,
 	.formats = "text|json",

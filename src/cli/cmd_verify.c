@@ -1,6 +1,7 @@
 /* revgate verify: applied revisions checked against the files. */
 #include "cli/cli.h"
 #include "cli/dbcli.h"
+#include "cli/fleetcli.h"
 #include "core/err.h"
 #include "output/output.h"
 
@@ -8,6 +9,7 @@
 
 static const struct cli_opt verify_opts[] = {
 	DBCLI_OPTS,
+	FLEETCLI_OPTS,
 	{NULL, 0, NULL, NULL},
 };
 
@@ -41,6 +43,8 @@ static int run_verify(struct app *app, const struct command *cmd, struct cli_arg
 	struct findings fs = FINDINGS_INIT;
 	size_t checked = 0;
 	memset(&ss, 0, sizeof(ss));
+	if (fleetcli_wanted(cmd, a))
+		return fleetcli_run(app, cmd, a);
 	int ret = dbcli_settings(app, cmd, a, &s);
 	if (ret == 0)
 		ret = dbcli_open(app, cmd, a, &s, &ss, APPLY_OPEN_NO_LOCK);
@@ -74,7 +78,7 @@ static int run_verify(struct app *app, const struct command *cmd, struct cli_arg
 		app_note(app, "verified %zu applied revision%s", checked, checked == 1 ? "" : "s");
 out:
 	findings_release(&fs);
-	apply_close(&ss);
+	dbcli_close(&ss);
 	apply_settings_release(&s);
 	return ret;
 }
@@ -83,11 +87,12 @@ const struct command cmd_verify = {
 	.name = "verify",
 	.run = run_verify,
 	.summary = "check applied revisions against their recorded checksums",
-	.usage = "revgate verify [--url URL] [--format text|json]",
+	.usage = "revgate verify [--url URL] [--format text|json] [--targets FILE ...] [--jobs N]",
 	.description =
 		"Compares every revision the database has applied with the checksum recorded\n"
 		"when it ran: the file's bytes, then statement by statement, naming the first\n"
-		"statement that changed. An edit of comments or whitespace only is a warning.",
+		"statement that changed. An edit of comments or whitespace only is a warning.\n"
+		FLEETCLI_HELP,
 	.opts = verify_opts,
 	.needs = NEEDS_REVISIONS,
 	.formats = "text|json",

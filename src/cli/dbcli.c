@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/textpos.h"
 #include "core/xalloc.h"
+#include "fleet/fleet.h"
 #include "output/jsonw.h"
 #include "revision/revision.h"
 
@@ -36,7 +37,17 @@ int dbcli_open(struct app *app, const struct command *cmd, const struct cli_args
 	int ret = apply_settings_url(s, cli_value(cmd, a, "url"));
 	if (ret < 0)
 		return ret;
-	return apply_open(ss, s, &app->graph, cmd->name, flags, dbcli_event, app);
+	ret = apply_open(ss, s, &app->graph, cmd->name, flags, dbcli_event, app);
+	if (ret == 0)
+		fleet_member_heads(FLEET_MSG_FROM, &ss->heads);
+	return ret;
+}
+
+void dbcli_close(struct apply_session *ss)
+{
+	if (ss->db)
+		fleet_member_heads(FLEET_MSG_TO, &ss->heads);
+	apply_close(ss);
 }
 
 static double wall_ms(void)
@@ -193,11 +204,13 @@ void dbcli_event(void *ctx, const struct apply_event *ev)
 		break;
 	case APPLY_EV_LOCK_WAIT:
 		fprintf(stderr, "revgate: %s\n", ev->text);
+		fleet_member_say(FLEET_MSG_WAIT, ev->text);
 		break;
 	case APPLY_EV_LOCKED:
 		app_note(app, "revgate: got the migration lock");
 		break;
 	case APPLY_EV_STEP_BEGIN: {
+		fleet_member_say(s->dir == APPLY_UP ? FLEET_MSG_UP : FLEET_MSG_DOWN, s->rev->id);
 		/* Alembic's line: parents -> revision, or revision -> parents */
 		char *down = strlist_join(&s->rev->down_revisions, ", ");
 		const char *msg = s->rev->message ? s->rev->message : "";
@@ -214,6 +227,8 @@ void dbcli_event(void *ctx, const struct apply_event *ev)
 		app_note(app, "  segment %zu of %zu done", ev->segment + 1, s->nseg);
 		break;
 	case APPLY_EV_STEP_DONE:
+		fleet_member_heads(FLEET_MSG_DONE, &s->heads_after);
+		break;
 	case APPLY_EV_STEP_FAILED:
 		break;
 	}
@@ -241,6 +256,16 @@ void dbcli_print_failure(const struct app *app, const struct apply_failure *f)
 		fprintf(stderr, "  hint: %s\n", f->err.hint);
 	if (f->err.context)
 		fprintf(stderr, "  context: %s\n", f->err.context);
+	if (fleet_member()) {
+		char *line = f->line ? xstrfmt("%s:%u:%u: %s", f->file, f->line, f->column,
+					       f->err.message)
+				     : xstrfmt("%s: %s", f->file, f->err.message);
+		char *full = f->err.sqlstate ? xstrfmt("%s (SQLSTATE %s)", line, f->err.sqlstate)
+					     : xstrdup(line);
+		fleet_member_say(FLEET_MSG_FAILURE, full);
+		free(full);
+		free(line);
+	}
 }
 
 int dbcli_refuse_pending(struct app *app, struct apply_session *ss)
@@ -251,15 +276,18 @@ int dbcli_refuse_pending(struct app *app, struct apply_session *ss)
 	if (ret < 0 || !n)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		fprintf(stderr, "revgate: revision '%s' is half-done: its %s stopped", p[i].revision,
-			p[i].direction);
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addf(&sb, "revision '%s' is half-done: its %s stopped", p[i].revision,
+			    p[i].direction);
 		char *where = apply_pending_where(&p[i]);
-		fputs(where, stderr);
+		strbuf_addstr(&sb, where);
 		free(where);
 		if (p[i].error)
-			fprintf(stderr, " (%s%s%s)", p[i].error, p[i].sqlstate ? ", SQLSTATE " : "",
-				p[i].sqlstate ? p[i].sqlstate : "");
-		fputc('\n', stderr);
+			strbuf_addf(&sb, " (%s%s%s)", p[i].error, p[i].sqlstate ? ", SQLSTATE " : "",
+				    p[i].sqlstate ? p[i].sqlstate : "");
+		fprintf(stderr, "revgate: %s\n", sb.buf);
+		fleet_member_say(FLEET_MSG_FAILURE, sb.buf);
+		strbuf_release(&sb);
 	}
 	(void)app;
 	ret = err_set(ERR_CHECK, "a revision is half-done; run 'revgate resolve' to see what the "

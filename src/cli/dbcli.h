@@ -1,7 +1,8 @@
 /*
  * What the database commands (upgrade, downgrade, current, stamp, verify,
  * resolve) share on the command line: the connection options, opening a
- * session, progress lines, and how a failed statement is shown.
+ * session, progress lines, and how a failed statement is shown; and what
+ * a process running one target of a fleet run reports to it (fleet.h).
  *
  * Ownership: functions borrow the app and the session.
  */
@@ -24,6 +25,9 @@ int dbcli_settings(struct app *app, const struct command *cmd, const struct cli_
 /* Finds the URL and opens a session (see apply_open). */
 int dbcli_open(struct app *app, const struct command *cmd, const struct cli_args *a,
 	       struct apply_settings *s, struct apply_session *ss, unsigned flags);
+/* Closes a session (apply_close), telling a fleet run that started this
+ * process the heads it leaves. */
+void dbcli_close(struct apply_session *ss);
 /* Prints progress events to stderr (unless --quiet). */
 void dbcli_event(void *ctx, const struct apply_event *ev);
 /* Prints a failed statement: file:line:col, the line, the server's message,

@@ -78,9 +78,16 @@ static const struct config_key *find_key(const char *section, const char *key)
 	return NULL;
 }
 
+/* Sections whose keys are names the user chooses: rule ids (checked by
+ * the linter), and the databases of a fleet run (checked by fleet/). */
+static bool open_section(const char *section)
+{
+	return !strcmp(section, "rules") || !strcmp(section, "databases");
+}
+
 static bool known_section(const char *section)
 {
-	if (!strcmp(section, "rules"))
+	if (open_section(section))
 		return true;
 	for (const struct config_key *k = config_keys; k->section; k++)
 		if (!strcmp(k->section, section))
@@ -103,7 +110,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		ctx->err = err_set(ERR_CONFIG, "%s: unknown section [%s]", ctx->cfg->path, section);
 		return 0;
 	}
-	if (strcmp(section, "rules") && !find_key(section, name)) {
+	if (!open_section(section) && !find_key(section, name)) {
 		ctx->err = err_set(ERR_CONFIG, "%s: unknown key '%s' in [%s]", ctx->cfg->path, name,
 				   section);
 		return 0;

@@ -2,7 +2,8 @@
  * revgate.ini, read with inih. Every key revgate understands is listed in
  * one table (config.c) with its default and documentation; an unknown
  * section or key is an error, so a typo never silently falls back to a
- * default. [rules] accepts any key: rule ids are checked by the linter.
+ * default. [rules] accepts any key: rule ids are checked by the linter;
+ * so does [databases]: the names of a fleet run's databases (fleet/).
  *
  * Ownership: a config owns every string in it; config_get() returns
  * borrowed strings valid until config_release().

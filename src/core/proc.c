@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -154,4 +156,47 @@ char *proc_tail(const char *text, unsigned n)
 		i--;
 	}
 	return xstrndup(text + i, len - i);
+}
+
+int proc_spawn(char *const argv[], char *const envp[], const int *fds, size_t nfds, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	int e = posix_spawn_file_actions_init(&fa);
+	if (e)
+		return err_set(ERR_RUNTIME, "cannot run '%s': %s", argv[0], strerror(e));
+	e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	/* a descriptor already at its place would keep its close-on-exec
+	 * flag through dup2: the caller's are well above 2 + nfds */
+	for (size_t i = 0; !e && i < nfds; i++) {
+		if (fds[i] <= (int)nfds)
+			BUG("descriptor %d handed to a child is too low", fds[i]);
+		e = posix_spawn_file_actions_adddup2(&fa, fds[i], (int)i + 1);
+	}
+	if (!e)
+		e = posix_spawn(pid, argv[0], &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e)
+		return err_set(ERR_RUNTIME, "cannot run '%s': %s", argv[0], strerror(e));
+	return 0;
+}
+
+int proc_self_exe(char **out)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(buf) - 1)
+		return err_set(ERR_RUNTIME, "cannot find revgate's own program: %s",
+			       n < 0 ? strerror(errno) : "path too long");
+	*out = xstrndup(buf, (size_t)n);
+	return 0;
+}
+
+char *proc_status_text(int status)
+{
+	if (WIFEXITED(status))
+		return xstrfmt("exited with status %d", WEXITSTATUS(status));
+	if (WIFSIGNALED(status))
+		return xstrfmt("was killed by signal %d (%s)", WTERMSIG(status),
+			       strsignal(WTERMSIG(status)));
+	return xstrfmt("ended with wait status %d", status);
 }

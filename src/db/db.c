@@ -498,6 +498,133 @@ static int connect_failure(struct db *db, const char *user, const char *dbname)
 	return ret;
 }
 
+/* ERR_CONFIG for a URL libpq cannot parse: its message quotes the token it
+ * could not read, which may be the password, so it is scrubbed with what
+ * was read by hand. Frees `errmsg`. */
+static int parse_failure(const struct strlist *secrets, const char *url, char *errmsg)
+{
+	char *line = first_line(secrets, errmsg ? errmsg : "cannot parse it");
+	const char *colon, *at;
+	bool bare = bare_url(url, &colon, &at);
+	char *redacted = bare && colon ? xstrfmt("%.*s***%s", (int)(colon + 1 - url), url, at)
+				       : scrub(secrets, url);
+	int ret = bare ? err_set(ERR_CONFIG, "invalid database URL '%s': a URL starts with "
+					     "'postgresql://' (or use key=value pairs)",
+				 redacted)
+		       : err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
+	free(line);
+	free(redacted);
+	PQfreemem(errmsg);
+	return ret;
+}
+
+/* A key=value pair of a connection string, the value quoted as libpq reads
+ * it: in single quotes, with backslash before a quote or a backslash. */
+static void conninfo_add(struct strbuf *sb, const char *key, const char *value)
+{
+	if (sb->len)
+		strbuf_addch(sb, ' ');
+	strbuf_addf(sb, "%s='", key);
+	for (const char *p = value; *p; p++) {
+		if (*p == '\\' || *p == '\'')
+			strbuf_addch(sb, '\\');
+		strbuf_addch(sb, *p);
+	}
+	strbuf_addch(sb, '\'');
+}
+
+int db_url_derive(const char *url, const char *dbname, const char *setting, char **out)
+{
+	char *errmsg = NULL;
+	*out = NULL;
+	struct strlist secrets = STRLIST_INIT;
+	collect_secrets(&secrets, url);
+	PQconninfoOption *opts = PQconninfoParse(url, &errmsg);
+	if (!opts) {
+		int ret = parse_failure(&secrets, url, errmsg);
+		strlist_release(&secrets);
+		return ret;
+	}
+	strlist_release(&secrets);
+	struct strbuf sb = STRBUF_INIT;
+	char *theirs = NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!o->val || !*o->val || (dbname && !strcmp(o->keyword, "dbname")))
+			continue;
+		if (setting && !strcmp(o->keyword, "options")) {
+			theirs = xstrdup(o->val);
+			continue;
+		}
+		conninfo_add(&sb, o->keyword, o->val);
+	}
+	PQconninfoFree(opts);
+	if (dbname)
+		conninfo_add(&sb, "dbname", dbname);
+	if (setting) {
+		/* an explicit "options" hides PGOPTIONS: keep what it said */
+		const char *env = getenv("PGOPTIONS");
+		if (!theirs && env && *env)
+			theirs = xstrdup(env);
+		/* the server splits options at blanks; a backslash keeps one */
+		struct strbuf opt = STRBUF_INIT;
+		if (theirs)
+			strbuf_addf(&opt, "%s ", theirs);
+		strbuf_addstr(&opt, "-c ");
+		for (const char *p = setting; *p; p++) {
+			if (*p == '\\' || isspace((unsigned char)*p))
+				strbuf_addch(&opt, '\\');
+			strbuf_addch(&opt, *p);
+		}
+		conninfo_add(&sb, "options", opt.buf);
+		strbuf_release(&opt);
+	}
+	free(theirs);
+	*out = strbuf_detach(&sb, NULL);
+	return 0;
+}
+
+int db_url_identity(const char *url, char **out)
+{
+	char *errmsg = NULL;
+	*out = NULL;
+	PQconninfoOption *opts = PQconninfoParse(url, &errmsg);
+	if (!opts) {
+		struct strlist secrets = STRLIST_INIT;
+		collect_secrets(&secrets, url);
+		int ret = parse_failure(&secrets, url, errmsg);
+		strlist_release(&secrets);
+		return ret;
+	}
+	char *host = conninfo_value(opts, "host");
+	char *hostaddr = conninfo_value(opts, "hostaddr");
+	char *port = conninfo_value(opts, "port");
+	char *user = conninfo_value(opts, "user");
+	char *dbname = conninfo_value(opts, "dbname");
+	char *options = conninfo_value(opts, "options");
+	PQconninfoFree(opts);
+	/* libpq's defaults for what is not written: the same for every
+	 * target of one run, so two that leave it out still compare */
+	*out = xstrfmt("%s:%s/%s%s%s", host ? host : (hostaddr ? hostaddr : ""), port ? port : "",
+		       dbname ? dbname : (user ? user : ""), options ? " " : "",
+		       options ? options : "");
+	free(host);
+	free(hostaddr);
+	free(port);
+	free(user);
+	free(dbname);
+	free(options);
+	return 0;
+}
+
+char *db_url_scrub(const char *url, const char *text)
+{
+	struct strlist secrets = STRLIST_INIT;
+	collect_secrets(&secrets, url);
+	char *clean = scrub(&secrets, text);
+	strlist_release(&secrets);
+	return clean;
+}
+
 int db_connect(struct db **out, const char *url, const char *dbname_override,
 	       const char *app_name)
 {
@@ -524,21 +651,7 @@ int db_connect_opts(struct db **out, const char *url, const char *dbname_overrid
 		add_secret(&secrets, pgpassword, strlen(pgpassword));
 	PQconninfoOption *opts = PQconninfoParse(url, &errmsg);
 	if (!opts) {
-		/* libpq's message quotes the token it could not read, which
-		 * may be the password: scrubbed with what was read by hand */
-		char *line = first_line(&secrets, errmsg ? errmsg : "cannot parse it");
-		const char *colon, *at;
-		bool bare = bare_url(url, &colon, &at);
-		char *redacted = bare && colon
-					 ? xstrfmt("%.*s***%s", (int)(colon + 1 - url), url, at)
-					 : scrub(&secrets, url);
-		int ret = bare ? err_set(ERR_CONFIG, "invalid database URL '%s': a URL starts with "
-						     "'postgresql://' (or use key=value pairs)",
-					 redacted)
-			       : err_set(ERR_CONFIG, "invalid database URL '%s': %s", redacted, line);
-		free(line);
-		free(redacted);
-		PQfreemem(errmsg);
+		int ret = parse_failure(&secrets, url, errmsg);
 		strlist_release(&secrets);
 		return ret;
 	}

@@ -42,6 +42,24 @@ int db_url_find(const char *flag, const char *config_url, char **url, const char
  * and key=value strings. */
 char *db_url_redact(const char *url);
 
+/*
+ * `url` as a key=value connection string (fresh, in *out, holding the
+ * password if `url` does), for a run over many databases: to database
+ * `dbname` instead of the URL's when not NULL, and with `setting` ("name=
+ * value", the value as the server reads it) added to the startup options
+ * after the URL's own (or PGOPTIONS'), when not NULL. ERR_CONFIG, the URL
+ * redacted, when libpq cannot parse it.
+ */
+int db_url_derive(const char *url, const char *dbname, const char *setting, char **out);
+/* Which database `url` names, as written ("host:port/dbname options"),
+ * to tell two targets that are one database apart (fresh, in *out; no
+ * password). ERR_CONFIG as db_url_derive. */
+int db_url_identity(const char *url, char **out);
+/* `text` with every password `url` holds replaced, then redacted as
+ * db_url_redact does (fresh string): for what a process connected with
+ * `url` printed. */
+char *db_url_scrub(const char *url, const char *text);
+
 struct db;
 
 /*
