@@ -96,9 +96,26 @@ static void on_start_signal(int sig)
 	start_signal = sig;
 }
 
+/*
+ * Where the cluster's directory goes: $TMPDIR when it suits, else /tmp.
+ * The server's socket lies in it, and a socket path has at most 107 bytes;
+ * as root the server runs as 'nobody', who must be able to enter it.
+ */
+static const char *cluster_parent(void)
+{
+	const char *t = getenv("TMPDIR");
+	struct stat st;
+	if (!t || t[0] != '/' || strlen(t) > 64 || stat(t, &st) < 0 || !S_ISDIR(st.st_mode))
+		return "/tmp";
+	if (geteuid() == 0 && !(st.st_mode & S_IXOTH))
+		return "/tmp";
+	return t;
+}
+
 static int cluster_start(struct pg_cluster *c)
 {
-	char tmpl[] = "/tmp/revgate-test.XXXXXX";
+	char tmpl[96];
+	snprintf(tmpl, sizeof(tmpl), "%s/revgate-test.XXXXXX", cluster_parent());
 	const struct passwd *owner = NULL;
 	int ret = 0;
 	memset(c, 0, sizeof(*c));

@@ -29,13 +29,16 @@ mkrev() {
 }
 
 @test "a sound history passes on a throwaway cluster, which is removed after" {
-	before=$(ls -d /tmp/revgate-test.* 2>/dev/null | wc -l)
-	run rg test
+	# a temporary directory of its own: other suites start clusters too
+	tmp=$(mktemp -d /tmp/revgate-tmpdir.XXXXXX)
+	chmod 755 "$tmp"
+	TMPDIR=$tmp run rg test
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "revgate test: on a throwaway PostgreSQL cluster it starts and removes (no --url given)" ]
 	[[ "$output" == *"4 revisions, 20 steps"* ]]
-	[ "$(ls -d /tmp/revgate-test.* 2>/dev/null | wc -l)" -eq "$before" ]
+	[ -z "$(ls -A "$tmp")" ]
+	rmdir "$tmp"
 }
 
 @test "a downgrade that leaves something behind is named" {
