@@ -28,26 +28,11 @@ n=${N:-1000}
 runs=${RUNS:-5}
 python=${PYTHON:-/usr/bin/python3}
 
-[ -x "$revgate" ] || { echo "apply.sh: build revgate first (make)" >&2; exit 2; }
-command -v hyperfine >/dev/null || { echo "apply.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+. "$here/lib.sh"
+bench_need apply hyperfine
+bench_dbmate
 
-# dbmate ships its Go binary inside an npm package: install it here, locally.
-tools=$here/apply-tools
-dbmate=$tools/node_modules/@dbmate/linux-x64/bin/dbmate
-if [ ! -x "$dbmate" ]; then
-	(cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
-		npm install --no-audit --no-fund --loglevel=error >/dev/null)
-fi
-
-work=${WORKDIR:-$(mktemp -d /tmp/revgate-bench-apply.XXXXXX)}
-keep=${WORKDIR:+1}
-. "$root/tests/lib/pg.bash"
-cleanup() {
-	pg_stop || true
-	[ -n "$keep" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-pg_start "$work/pg" >/dev/null || exit 3
+bench_server apply
 
 "$python" "$here/gen_apply.py" "$n" "$work/gen"
 g=$work/gen

@@ -18,17 +18,10 @@ root=$(cd "$here/.." && pwd)
 revgate=${REVGATE:-$root/revgate}
 n=${N:-1000000}
 b=${B:-10000}
-[ -x "$revgate" ] || { echo "backfill.sh: build revgate first (make)" >&2; exit 2; }
-
-work=${WORKDIR:-$(mktemp -d /tmp/revgate-bench-backfill.XXXXXX)}
-keep=${WORKDIR:+1}
-. "$root/tests/lib/pg.bash"
-cleanup() {
-	pg_stop || true
-	[ -n "$keep" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-pg_start "$work/pg" >/dev/null || exit 3
+. "$here/lib.sh"
+bench_need backfill
+. "$here/lib.sh"
+bench_server backfill
 psql=("$PG_BIN/psql" -X -qAt -v ON_ERROR_STOP=1)
 
 # project KIND DIR: a revision that creates and fills the table, and one

@@ -31,27 +31,11 @@ runs=${RUNS:-3}
 jobs=${JOBS:-1 4 8}
 python=${PYTHON:-/usr/bin/python3}
 
-[ -x "$revgate" ] || { echo "fleet.sh: build revgate first (make)" >&2; exit 2; }
-command -v hyperfine >/dev/null || { echo "fleet.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+. "$here/lib.sh"
+bench_need fleet hyperfine
+bench_dbmate
 
-# dbmate ships its Go binary inside an npm package: installed locally, as
-# bench/apply.sh does.
-tools=$here/apply-tools
-dbmate=$tools/node_modules/@dbmate/linux-x64/bin/dbmate
-if [ ! -x "$dbmate" ]; then
-	(cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1 ||
-		npm install --no-audit --no-fund --loglevel=error >/dev/null)
-fi
-
-work=${WORKDIR:-$(mktemp -d /tmp/revgate-bench-fleet.XXXXXX)}
-keep=${WORKDIR:+1}
-. "$root/tests/lib/pg.bash"
-cleanup() {
-	pg_stop || true
-	[ -n "$keep" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-pg_start "$work/pg" >/dev/null || exit 3
+bench_server fleet
 # durability as in production: the last line of a setting wins
 cat >>"$PG_TEST_DATA/postgresql.conf" <<EOF
 fsync = on

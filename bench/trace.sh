@@ -33,18 +33,10 @@ s=${S:-200}
 c=${C:-20}
 runs=${RUNS:-5}
 
-[ -x "$revgate" ] || { echo "trace.sh: build revgate first (make)" >&2; exit 2; }
-command -v hyperfine >/dev/null || { echo "trace.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
-
-work=${WORKDIR:-$(mktemp -d /tmp/revgate-bench-trace.XXXXXX)}
-keep=${WORKDIR:+1}
-. "$root/tests/lib/pg.bash"
-cleanup() {
-	pg_stop || true
-	[ -n "$keep" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-pg_start "$work/pg" >/dev/null || exit 3
+. "$here/lib.sh"
+bench_need trace hyperfine
+. "$here/lib.sh"
+bench_server trace
 psql=$PG_BIN/psql
 server=$(pg_url postgres)
 url() { pg_url "$1"; }
