@@ -73,3 +73,13 @@ char *strlist_join(const struct strlist *l, const char *sep)
 	}
 	return strbuf_detach(&sb, NULL);
 }
+
+bool strlist_same_set(const struct strlist *a, const struct strlist *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!strlist_has(b, a->v[i]))
+			return false;
+	return true;
+}

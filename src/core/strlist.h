@@ -19,6 +19,8 @@ void strlist_push(struct strlist *l, const char *s);
 /* Takes ownership of a heap string. */
 void strlist_push_owned(struct strlist *l, char *s);
 bool strlist_has(const struct strlist *l, const char *s);
+/* Whether a and b hold the same strings, in any order (neither holds one twice). */
+bool strlist_same_set(const struct strlist *a, const struct strlist *b);
 void strlist_sort(struct strlist *l);
 void strlist_release(struct strlist *l);
 /* Splits `s` on `sep`, trimming blanks around each item; skips empty items. */

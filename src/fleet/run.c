@@ -109,16 +109,6 @@ static int pipe_high(int p[2])
 	return 0;
 }
 
-static bool same_heads(const struct strlist *a, const struct strlist *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (!strlist_has(b, a->v[i]))
-			return false;
-	return true;
-}
-
 static void finish(struct runner *ru, size_t i, int status)
 {
 	struct fleet_state *s = &ru->r->st[i];
@@ -137,7 +127,7 @@ static void finish(struct runner *ru, size_t i, int status)
 		free(clean);
 	}
 	if (s->exit_code == 0) {
-		s->outcome = same_heads(&s->from, &s->to) ? FLEET_UNCHANGED : FLEET_APPLIED;
+		s->outcome = strlist_same_set(&s->from, &s->to) ? FLEET_UNCHANGED : FLEET_APPLIED;
 	} else {
 		s->outcome = FLEET_FAILED;
 		if (!s->error) {

@@ -205,16 +205,6 @@ out:
 	return result;
 }
 
-static bool same_ids(const struct strlist *a, const struct strlist *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (!strlist_has(b, a->v[i]))
-			return false;
-	return true;
-}
-
 static char *ids_or_none(const struct strlist *l)
 {
 	return l->n ? strlist_join(l, ", ") : xstrdup("none");
@@ -254,11 +244,11 @@ static void check_applied_one(struct guard_ctx *c, const struct revision *old,
 						 new->id, old_name, c->base_name);
 		finding_set_hint(f, "nothing to do unless the rename was unintended");
 	}
-	if (!same_ids(&old->down_revisions, &new->down_revisions) ||
-	    !same_ids(&old->depends_on, &new->depends_on)) {
+	if (!strlist_same_set(&old->down_revisions, &new->down_revisions) ||
+	    !strlist_same_set(&old->depends_on, &new->depends_on)) {
 		char *was = ids_or_none(&old->down_revisions), *now = ids_or_none(&new->down_revisions);
 		char *dwas = ids_or_none(&old->depends_on), *dnow = ids_or_none(&new->depends_on);
-		bool parents = !same_ids(&old->down_revisions, &new->down_revisions);
+		bool parents = !strlist_same_set(&old->down_revisions, &new->down_revisions);
 		unsigned line = parents ? new->down_line : new->depends_line;
 		enum layout_kind kind = c->req->layout->kind;
 		if (parents && layout_is_linear(kind)) {
@@ -308,7 +298,7 @@ edits:;
 	const char *so = revision_source(old, &lo), *sn = revision_source(new, &ln);
 	bool bytes_differ = lo != ln || memcmp(so, sn, lo);
 	if (up != CHANGED && down != CHANGED && bytes_differ &&
-	    same_ids(&old->down_revisions, &new->down_revisions)) {
+	    strlist_same_set(&old->down_revisions, &new->down_revisions)) {
 		size_t i = 0;
 		while (i < lo && i < ln && so[i] == sn[i])
 			i++;

@@ -1,6 +1,8 @@
 /* Readers of parse trees shared by the rules. */
 #include "lint/util.h"
+#include "core/err.h"
 #include "core/xalloc.h"
+#include "sql/batch.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -155,4 +157,15 @@ char *lu_ident(const char *name)
 	*o++ = '"';
 	*o = '\0';
 	return out;
+}
+
+bool lu_batched(const struct lint_ctx *ctx)
+{
+	if (ctx->nesting)
+		return false;
+	struct sql_batch_spec spec;
+	int marked = sql_batch_marker(ctx->text, ctx->stmt_start, &spec);
+	if (marked < 0)
+		err_clear();
+	return marked > 0;
 }

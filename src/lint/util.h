@@ -44,6 +44,10 @@ const struct cat_table *lu_alter_table(const struct lint_ctx *ctx,
 /* Whether an existing (not created by this revision) table is changed: true
  * also when the catalog does not know the table. */
 bool lu_existing_table(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv);
+/* Whether the statement carries a '-- revgate: batch' marker, so that it
+ * runs in batches that each commit (a malformed marker is the applier's to
+ * report, and counts as none here). */
+bool lu_batched(const struct lint_ctx *ctx);
 /* The constraint of a column definition of the given type, or NULL. */
 const PgQuery__Constraint *lu_col_constraint(const PgQuery__ColumnDef *cd, PgQuery__ConstrType t);
 /* The constraint of kind `t` an ALTER TABLE command adds, through ADD

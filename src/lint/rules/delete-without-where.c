@@ -3,9 +3,7 @@
  * a migration this is usually deliberate (a lookup table refilled, a purge):
  * the rule says what it costs and what is cheaper, not that it is a mistake.
  */
-#include "core/err.h"
 #include "lint/util.h"
-#include "sql/batch.h"
 
 #include <stdlib.h>
 
@@ -14,12 +12,7 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	const PgQuery__DeleteStmt *d = node->delete_stmt;
 	if (d->where_clause || !d->relation || !lu_existing_table(ctx, d->relation))
 		return;
-	/* batched: each batch commits on its own */
-	struct sql_batch_spec spec;
-	int marked = ctx->nesting == 0 ? sql_batch_marker(ctx->text, ctx->stmt_start, &spec) : 0;
-	if (marked < 0)
-		err_clear();
-	if (marked)
+	if (lu_batched(ctx)) /* each batch commits on its own */
 		return;
 	char *rel = lu_rel(d->relation);
 	struct finding *f = lint_report(ctx, lint_loc(ctx, d->relation->location),

@@ -4,9 +4,7 @@
  * one statement locks every row until the revision commits and leaves a
  * dead copy of each; batches that each commit do not.
  */
-#include "core/err.h"
 #include "lint/util.h"
-#include "sql/batch.h"
 
 #include <stdlib.h>
 
@@ -15,13 +13,7 @@ static void check(struct lint_ctx *ctx, const PgQuery__Node *node)
 	const PgQuery__UpdateStmt *u = node->update_stmt;
 	if (u->where_clause || !u->relation || !lu_existing_table(ctx, u->relation))
 		return;
-	/* batched: each batch commits on its own (the applier reports a
-	 * malformed marker) */
-	struct sql_batch_spec spec;
-	int marked = ctx->nesting == 0 ? sql_batch_marker(ctx->text, ctx->stmt_start, &spec) : 0;
-	if (marked < 0)
-		err_clear();
-	if (marked)
+	if (lu_batched(ctx)) /* each batch commits on its own */
 		return;
 	char *rel = lu_rel(u->relation);
 	struct finding *f = lint_report(ctx, lint_loc(ctx, u->relation->location),
