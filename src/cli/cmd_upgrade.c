@@ -300,8 +300,10 @@ static int run_walk(struct app *app, const struct command *cmd, struct cli_args 
 	const char *arg = a->npos ? a->pos[0] : (dir == APPLY_UP ? "head" : NULL);
 	int ret;
 	memset(&ss, 0, sizeof(ss));
-	if (fleetcli_wanted(cmd, a))
+	if (fleetcli_wanted(cmd, a)) {
+		free(rl);
 		return fleetcli_run(app, cmd, a);
+	}
 	if (!arg) {
 		ret = err_set(ERR_USAGE, "downgrade needs a target: -1, a revision id, or base");
 		goto out;
