@@ -170,7 +170,7 @@ static char **target_argv(const struct app *app, const struct command *cmd,
 {
 	size_t cap = 8 + a->npos;
 	for (size_t i = 0; cmd->opts[i].name; i++)
-		cap += 2 * (a->set[i] ? a->count[i] : 0);
+		cap += (size_t)2 * (a->set[i] ? a->count[i] : 0);
 	char **v = xcalloc(cap, sizeof(char *));
 	size_t n = 0;
 	v[n++] = xstrdup(cmd->name);
@@ -361,56 +361,63 @@ static void print_log(const struct fleet_target *x, const struct fleet_state *s)
 	}
 }
 
-static void on_event(void *ctx, const struct fleet_run *r, const struct fleet_event *ev)
+/* The line one target's event prints (none for some), into `sb`. */
+static void target_line(const struct view *v, const struct fleet_target *x,
+			const struct fleet_state *s, const struct fleet_event *ev, struct strbuf *sb)
 {
-	struct view *v = ctx;
-	if (!v->live && !v->lines)
-		return;
-	const struct fleet_target *x = ev->kind == FLEET_EV_HALT || ev->kind == FLEET_EV_TICK
-					       ? NULL
-					       : &r->t->v[ev->target];
-	const struct fleet_state *s = x ? &r->st[ev->target] : NULL;
-	struct strbuf sb = STRBUF_INIT;
 	switch (ev->kind) {
-	case FLEET_EV_START:
-	case FLEET_EV_TICK:
-		break;
 	case FLEET_EV_HEADS:
 		if (v->lines) {
 			char *h = heads_text(s, &s->from);
-			strbuf_addf(&sb, "%s: at %s", x->name, h);
+			strbuf_addf(sb, "%s: at %s", x->name, h);
 			free(h);
 		}
 		break;
 	case FLEET_EV_STEP:
 		if (v->lines) {
-			strbuf_addf(&sb, "%s: %s %s", x->name, s->up ? "upgrade" : "downgrade", s->step);
+			strbuf_addf(sb, "%s: %s %s", x->name, s->up ? "upgrade" : "downgrade", s->step);
 			if (s->steps_total)
-				strbuf_addf(&sb, " (%zu/%zu)", s->steps_done + 1, s->steps_total);
+				strbuf_addf(sb, " (%zu/%zu)", s->steps_done + 1, s->steps_total);
 		}
 		break;
 	case FLEET_EV_WAIT:
 		if (v->lines)
-			strbuf_addf(&sb, "%s: waiting: %s", x->name, ev->text);
+			strbuf_addf(sb, "%s: waiting: %s", x->name, ev->text);
 		break;
 	case FLEET_EV_END:
 		/* a failure stays on the screen above the live view */
 		if (v->lines || s->outcome == FLEET_FAILED)
-			end_line(&sb, x, s);
+			end_line(sb, x, s);
 		break;
-	case FLEET_EV_HALT:
+	default:
+		break;
+	}
+}
+
+static void on_event(void *ctx, const struct fleet_run *r, const struct fleet_event *ev)
+{
+	struct view *v = ctx;
+	if (!v->live && !v->lines)
+		return;
+	struct strbuf sb = STRBUF_INIT;
+	const struct fleet_target *x = NULL;
+	const struct fleet_state *s = NULL;
+	if (ev->kind == FLEET_EV_HALT) {
 		strbuf_addf(&sb, "revgate %s: no new %s starts: %s%s", v->cmd->name, v->noun, ev->text,
 			    strncmp(ev->text, "stopped", 7) && strstr(ev->text, "failed") &&
 				    !strstr(ev->text, "canar")
 				? " (--keep-going runs them all)"
 				: "");
-		break;
+	} else if (ev->kind != FLEET_EV_TICK) {
+		x = &r->t->v[ev->target];
+		s = &r->st[ev->target];
+		target_line(v, x, s, ev, &sb);
 	}
 	if (sb.len) {
 		if (v->live)
 			live_clear(v);
 		fprintf(stderr, "%s\n", sb.buf);
-		if (v->lines && ev->kind == FLEET_EV_END && s->outcome == FLEET_FAILED &&
+		if (v->lines && x && s && ev->kind == FLEET_EV_END && s->outcome == FLEET_FAILED &&
 		    log_says_more(s))
 			print_log(x, s);
 	}
@@ -566,14 +573,15 @@ int fleetcli_run(struct app *app, const struct command *cmd, struct cli_args *a)
 	if (ret < 0)
 		goto out;
 
-	bool schemas = !strcmp(source, "each-schema");
+	bool schemas = source && !strcmp(source, "each-schema");
 	const char *noun = schemas ? "schema" : "database";
 	argv = target_argv(app, cmd, a, schemas);
 	struct strbuf what = STRBUF_INIT;
 	strbuf_addstr(&what, cmd->name);
 	for (size_t i = 0; i < a->npos; i++)
 		strbuf_addf(&what, " %s", a->pos[i]);
-	bool tty = isatty(STDERR_FILENO) && getenv("TERM") && strcmp(getenv("TERM"), "dumb");
+	const char *term = getenv("TERM");
+	bool tty = isatty(STDERR_FILENO) && term && strcmp(term, "dumb");
 	struct view v = {.app = app,
 			 .cmd = cmd,
 			 .what = what.buf,

@@ -23,7 +23,7 @@
 extern char **environ;
 
 /* What a target's log keeps: enough for any failure's account. */
-#define LOG_MAX (256u * 1024u)
+#define LOG_MAX ((size_t)256 * 1024)
 /* How often the loop wakes when nothing is said: the live view's pace. */
 #define TICK_MS 100
 /* Descriptors the run hands to its children sit above the ones they get. */
